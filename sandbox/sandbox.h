@@ -1,0 +1,183 @@
+/* sandbox.h: the public API of libsandbox.
+ *
+ * libsandbox runs untrusted build and job steps in a Linux sandbox. A job is described by a spec
+ * (sbx_spec), loaded from a YAML job profile or from an OCI runtime-spec config.json, and run by
+ * sbx_run().
+ *
+ * Conventions:
+ *  - Every fallible function returns a negative value (or NULL) on failure and, when `err` is
+ *    not NULL, stores a newly allocated error in *err. The caller frees it with sbx_error_free().
+ *  - The library never prints and never exits.
+ *  - Unless a function says otherwise, it is safe to call from several threads at once on
+ *    different objects; one object must not be used by two threads at once.
+ */
+#ifndef SANDBOX_SANDBOX_H
+#define SANDBOX_SANDBOX_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(SBX_BUILDING_LIBRARY)
+#define SBX_PUBLIC __attribute__((visibility("default")))
+#else
+#define SBX_PUBLIC
+#endif
+
+#define SBX_VERSION_MAJOR 0
+#define SBX_VERSION_MINOR 1
+#define SBX_VERSION_PATCH 0
+#define SBX_VERSION_STRING "0.1.0"
+
+/* The version of the library that is loaded, such as "0.1.0". */
+SBX_PUBLIC const char *sbx_version(void);
+
+/* ---- errors ------------------------------------------------------------------------------- */
+
+/* An error. `code` is an errno value (0 when none applies); `message` is a complete sentence
+ * without a trailing newline, such as "bind mount /nonexistent on /work: No such file or
+ * directory". Profile errors are located: "job.yaml:3:5: limits.memory: bad size 'x'".
+ * A validation may report several errors: they are chained through `next`. */
+typedef struct sbx_error {
+  int code;
+  char *message;
+  struct sbx_error *next;
+} sbx_error;
+
+/* Frees an error and every error chained after it. NULL is allowed. */
+SBX_PUBLIC void sbx_error_free(sbx_error *err);
+
+/* ---- specs -------------------------------------------------------------------------------- */
+
+typedef struct sbx_spec sbx_spec;
+
+typedef struct sbx_load_options {
+  /* Overrides applied to the profile after `extends` and before translation, each
+   * "key.path=value" where value is a YAML scalar or flow collection ("limits.memory=256M",
+   * "seccomp.allow=[read, write]"). */
+  const char *const *sets;
+  size_t n_sets;
+  /* Directories searched for a profile given by name, in order. NULL: $SANDBOX_PROFILE_PATH
+   * (colon-separated), then the installed profile directory. */
+  const char *const *search_path;
+  size_t n_search_path;
+  /* Values of ${PWD} and ${HOME}; NULL: the process's working directory and $HOME. */
+  const char *pwd;
+  const char *home;
+  /* The caller's effective ids, which decide the user mapping; ignored unless set_ids. */
+  bool set_ids;
+  uint32_t uid, gid;
+  /* Most errors collected before the loader stops; 0: 20. */
+  size_t max_errors;
+} sbx_load_options;
+
+/* Loads a YAML job profile. `name_or_path` is a path when it contains a '/' or ends in
+ * ".yaml"/".yml", else a stock profile name looked up in the search path. `opts` may be NULL.
+ * On failure *err holds every error found (chained), each located as file:line:column. */
+SBX_PUBLIC int sbx_spec_load_profile(const char *name_or_path, const sbx_load_options *opts,
+                                     sbx_spec **out, sbx_error **err);
+
+/* Loads a YAML job profile from memory; `name` is used in error locations. */
+SBX_PUBLIC int sbx_spec_load_profile_string(const char *name, const char *text, size_t len,
+                                            const sbx_load_options *opts, sbx_spec **out,
+                                            sbx_error **err);
+
+/* Reads an OCI runtime-spec config.json (as written by sbx_spec_to_json or another tool). */
+SBX_PUBLIC int sbx_spec_load_json(const char *path, sbx_spec **out, sbx_error **err);
+SBX_PUBLIC int sbx_spec_load_json_string(const char *text, size_t len, sbx_spec **out,
+                                         sbx_error **err);
+
+/* Writes the spec as an OCI runtime-spec config.json document (indented, ending in a newline).
+ * Returns a malloc'd string, or NULL on failure. */
+SBX_PUBLIC char *sbx_spec_to_json(const sbx_spec *spec, sbx_error **err);
+
+/* Checks the spec for contradictions and bad values. */
+SBX_PUBLIC int sbx_spec_validate(const sbx_spec *spec, sbx_error **err);
+
+SBX_PUBLIC sbx_spec *sbx_spec_copy(const sbx_spec *spec);
+SBX_PUBLIC void sbx_spec_free(sbx_spec *spec);
+
+/* Edits, for a caller such as the CLI. Each copies its arguments. */
+SBX_PUBLIC int sbx_spec_set_args(sbx_spec *spec, const char *const *argv, size_t argc,
+                                 sbx_error **err);
+SBX_PUBLIC int sbx_spec_set_env(sbx_spec *spec, const char *name, const char *value,
+                                sbx_error **err);
+SBX_PUBLIC int sbx_spec_set_cwd(sbx_spec *spec, const char *cwd, sbx_error **err);
+SBX_PUBLIC int sbx_spec_add_bind(sbx_spec *spec, const char *source, const char *target,
+                                 bool read_only, sbx_error **err);
+/* Sets the root filesystem directory (as `root.path` of an OCI bundle). */
+SBX_PUBLIC int sbx_spec_set_rootfs(sbx_spec *spec, const char *path, bool read_only,
+                                   sbx_error **err);
+
+/* ---- running ------------------------------------------------------------------------------ */
+
+typedef struct sbx_run_options {
+  /* The directory relative paths in the spec (root.path) are taken from; NULL: the working
+   * directory. */
+  const char *bundle_dir;
+  /* The job's standard streams when the spec inherits them; -1: the caller's 0, 1, 2. */
+  int stdin_fd, stdout_fd, stderr_fd;
+  /* Progress messages ("creating cgroup ..."), for `sandbox run -v`; NULL: none. */
+  void (*log)(void *ctx, const char *message);
+  void *log_ctx;
+} sbx_run_options;
+
+/* Initialises options with the defaults (fds -1, everything else NULL). */
+SBX_PUBLIC void sbx_run_options_init(sbx_run_options *opts);
+
+typedef enum sbx_status {
+  SBX_STATUS_OK = 0,            /* exited 0 */
+  SBX_STATUS_EXIT_NONZERO,      /* exited with another code */
+  SBX_STATUS_SIGNALED,          /* killed by a signal not caused by a limit */
+  SBX_STATUS_WALL_TIME_LIMIT,
+  SBX_STATUS_CPU_TIME_LIMIT,
+  SBX_STATUS_MEMORY_LIMIT,
+  SBX_STATUS_PIDS_LIMIT,
+  SBX_STATUS_OUTPUT_LIMIT,
+  SBX_STATUS_FILE_SIZE_LIMIT,
+  SBX_STATUS_FORBIDDEN_SYSCALL,
+  SBX_STATUS_SETUP_ERROR,       /* the sandbox could not be set up or the command not run */
+} sbx_status;
+
+/* "ok", "exit_nonzero", ... as in the report. */
+SBX_PUBLIC const char *sbx_status_name(sbx_status status);
+
+typedef struct sbx_result {
+  sbx_status status;
+  int exit_code;      /* the job's exit code when it exited, else 0 */
+  int signal;         /* the signal that killed it, else 0 */
+  /* Setup errors: the command could not be executed (exec failed), with errno in exec_errno:
+   * the CLI exits 127 for ENOENT and 126 for the others. */
+  bool exec_failed;
+  int exec_errno;
+  double wall_time_s, cpu_time_s, cpu_user_s, cpu_system_s;
+  uint64_t memory_peak_bytes; /* the whole job (cgroup) */
+  uint64_t max_rss_bytes;     /* the largest single process */
+  bool oom_killed;
+  uint64_t pids_peak;
+  uint64_t csw_voluntary, csw_forced;
+  uint64_t stdout_bytes, stderr_bytes;
+  bool cgroup;        /* a cgroup was used */
+  int cgroup_version; /* 1 or 2; 0 without a cgroup */
+  char **degraded;    /* NULL-terminated names of limits not enforced; may be NULL */
+  char *message;      /* setup error message; NULL otherwise */
+  char *syscall;      /* the forbidden syscall's name, SBX_STATUS_FORBIDDEN_SYSCALL only */
+} sbx_result;
+
+/* Runs the job described by `spec` and waits for it to end. Returns 0 when the job ran (its
+ * fate is in result->status), or -1 when the sandbox could not be set up or the command not
+ * executed (status SBX_STATUS_SETUP_ERROR, *err says why). `opts` may be NULL. The result must
+ * be released with sbx_result_clear(). A call leaves the caller's fds, signal dispositions,
+ * memory and child processes as they were. */
+SBX_PUBLIC int sbx_run(const sbx_spec *spec, const sbx_run_options *opts, sbx_result *result,
+                       sbx_error **err);
+SBX_PUBLIC void sbx_result_clear(sbx_result *result);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

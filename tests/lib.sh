@@ -1,0 +1,46 @@
+# lib.sh: helpers for shell tests (sourced). Each check prints one PASS/FAIL/SKIP line that
+# tests/run-tests counts. Variables: SBX (the CLI), SBX_SRCDIR, SBX_BUILDDIR, T (a scratch
+# directory removed at exit).
+set -u
+: "${SBX_SRCDIR:=$(cd "$(dirname "$0")/.." && pwd)}"
+: "${SBX_BUILDDIR:=$SBX_SRCDIR/build}"
+SBX=$SBX_BUILDDIR/sandbox
+export SANDBOX_PROFILE_PATH="$SBX_SRCDIR/profiles"
+T=$(mktemp -d "${TMPDIR:-/tmp}/sbx-test.XXXXXX") || exit 1
+chmod 755 "$T"
+trap 'rm -rf "$T"' EXIT
+test_file=$(basename "$0" .sh)
+
+pass() { echo "PASS: $test_file:$1"; }
+fail() { echo "FAIL: $test_file:$1: $2"; }
+skip() { echo "SKIP: $test_file:$1: $2"; }
+is_root() { [ "$(id -u)" = 0 ]; }
+
+# check NAME EXPECTED_STATUS COMMAND...: runs COMMAND, keeping its stdout in $T/out and stderr
+# in $T/err, and checks its exit status.
+check_status() {
+  name=$1 want=$2
+  shift 2
+  "$@" >"$T/out" 2>"$T/err"
+  got=$?
+  if [ "$got" -eq "$want" ]; then
+    pass "$name"
+  else
+    fail "$name" "exit status $got, expected $want; stderr: $(head -c 600 "$T/err")"
+  fi
+}
+
+# check_grep NAME FILE PATTERN: FILE contains a line matching the fixed string PATTERN.
+check_grep() {
+  if grep -qF -- "$3" "$2"; then pass "$1"; else fail "$1" "'$3' not in $2: $(head -c 600 "$2")"; fi
+}
+
+# check_no_grep NAME FILE PATTERN
+check_no_grep() {
+  if grep -qF -- "$3" "$2"; then fail "$1" "'$3' unexpectedly in $2: $(head -c 600 "$2")"; else pass "$1"; fi
+}
+
+# check_eq NAME GOT WANT
+check_eq() {
+  if [ "$2" = "$3" ]; then pass "$1"; else fail "$1" "got '$2', expected '$3'"; fi
+}
