@@ -1,0 +1,242 @@
+# engine.sh: `sandbox run` end to end, through the CLI ($SBX), with the static probe
+# (tests/helper/probe.c) bound read-only on /probe. The default profile binds the current
+# directory read-write on /work (the job's cwd); as root the job's ids map to uid/gid 65534, so
+# the work directory is handed to 65534 there. Runs as root and as an unprivileged user.
+. "$(dirname "$0")/lib.sh"
+
+P=$SBX_BUILDDIR/tests/helper/probe
+if [ ! -x "$SBX" ] || [ ! -x "$P" ]; then
+  fail build "$SBX or $P is missing: run ninja (the engine and the CLI must be built)"
+  exit 1
+fi
+
+mounts_before=$T/mounts-before
+# Mount point, type and source of every host mount, to find any left behind at the end.
+host_mounts() { awk '{ for (i = 7; $i != "-"; i++); print $5, $(i + 1), $(i + 2) }' /proc/self/mountinfo | sort; }
+host_mounts >"$mounts_before"
+
+mkdir -p "$T/bin" "$T/work"
+cp "$P" "$T/bin/probe"
+printf '#!/bin/sh\necho not reached\n' >"$T/bin/notexec"
+chmod 755 "$T/bin" "$T/bin/probe"
+chmod 644 "$T/bin/notexec"
+W=$T/work
+if is_root; then chown 65534:65534 "$W"; fi
+job_uid=$(id -u) job_gid=$(id -g)
+if is_root; then job_uid=65534 job_gid=65534; fi
+cd "$W" || exit 1
+
+# sbx ARGS...: `sandbox run` with the probe, under a timeout.
+sbx() { timeout 60 "$SBX" run --bind "$T/bin:/probe:ro" "$@"; }
+
+# Host pids whose command line contains $1 (the CLI itself included), one per line.
+marked_pids() {
+  for d in /proc/[0-9]*; do
+    tr '\0' ' ' 2>/dev/null <"$d/cmdline" | grep -qF -- "$1" && echo "${d#/proc/}"
+  done
+}
+
+# wait_for FILE [TENTHS]: waits until FILE exists (default 10 s).
+wait_for() {
+  i=0
+  while [ ! -e "$1" ] && [ $i -lt "${2:-100}" ]; do sleep 0.1; i=$((i + 1)); done
+  [ -e "$1" ]
+}
+
+# gone PIDS...: waits up to 5 s until none of PIDS runs any more; prints those left.
+gone() {
+  i=0
+  while [ $i -lt 50 ]; do
+    left=
+    for p in "$@"; do [ -d "/proc/$p" ] && left="$left $p"; done
+    [ -z "$left" ] && return 0
+    sleep 0.1
+    i=$((i + 1))
+  done
+  echo "$left"
+  return 1
+}
+
+# ---- it runs --------------------------------------------------------------------------------
+check_status true 0 timeout 60 "$SBX" run -- /bin/true
+check_status false 1 timeout 60 "$SBX" run -- /bin/false
+check_status exit-code 7 sbx -- /probe/probe exit 7
+check_status signal-status 143 sbx -- /probe/probe kill TERM
+check_status sigkill-status 137 sbx -- /probe/probe kill KILL
+check_status shell 3 sbx -- /bin/sh -c 'exit 3'
+
+# ---- the view from inside -------------------------------------------------------------------
+export SBX_HOST_SECRET=leaked-value
+sbx -- /probe/probe report /root /home "$T" "$SBX_SRCDIR" /work/out /probe/probe \
+  7</dev/null 8>"$T/eight" >"$T/view" 2>"$T/err"
+check_eq view-status $? 0
+check_grep view-cwd "$T/view" "cwd=/work"
+# The job's ids (whatever the profile makes them) map to the caller's, or to 65534 as root.
+check_grep view-uid-map "$T/view" "uid_map=$(sed -n 's/^uid=//p' "$T/view") $job_uid 1"
+check_grep view-gid-map "$T/view" "gid_map=$(sed -n 's/^gid=//p' "$T/view") $job_gid 1"
+check_no_grep view-not-host-root "$T/view" "uid_map=0 0 "
+pid=$(sed -n 's/^pid=//p' "$T/view")
+nprocs=$(sed -n 's/^nprocs=//p' "$T/view")
+case $pid in 1 | 2) pass view-pid ;; *) fail view-pid "pid=$pid, expected 1 or 2" ;; esac
+check_eq view-nprocs "$nprocs" "$pid"
+host=$(sed -n 's/^hostname=//p' "$T/view")
+if [ -n "$host" ] && [ "$host" != "$(hostname)" ]; then pass view-hostname; else
+  fail view-hostname "hostname '$host' (the host's is '$(hostname)')"
+fi
+# Only 0, 1 and 2, though the CLI was given 7 and 8.
+check_eq view-fds "$(sed -n 's/^fd=//p' "$T/view" | tr '\n' ' ')" "0 1 2 "
+# No host variable: neither ours nor the runner's.
+check_no_grep view-env-secret "$T/view" "SBX_HOST_SECRET"
+check_no_grep view-env-builddir "$T/view" "env=SBX_BUILDDIR="
+if [ -n "${HOME:-}" ]; then check_no_grep view-env-home "$T/view" "env=HOME=$HOME"; fi
+# Host paths that are not bound are invisible.
+check_grep view-hidden-root "$T/view" "exists=/root no"
+check_grep view-hidden-home "$T/view" "exists=/home no"
+check_grep view-hidden-tmp "$T/view" "exists=$T no"
+check_grep view-hidden-src "$T/view" "exists=$SBX_SRCDIR no"
+check_grep view-probe "$T/view" "exists=/probe/probe yes"
+check_grep view-proc "$T/view" "mount=/proc proc "
+check_grep view-work-rw "$T/view" "mount=/work "
+if grep '^mount=/work ' "$T/view" | grep -q ' rw,'; then pass view-work-rw-flag; else
+  fail view-work-rw-flag "$(grep '^mount=/work ' "$T/view")"
+fi
+if grep '^mount=/usr ' "$T/view" | grep -q ' ro,'; then pass view-usr-ro; else
+  fail view-usr-ro "$(grep '^mount=/usr ' "$T/view")"
+fi
+if grep '^mount=/probe ' "$T/view" | grep -q ' ro,'; then pass view-bind-ro; else
+  fail view-bind-ro "$(grep '^mount=/probe ' "$T/view")"
+fi
+unset SBX_HOST_SECRET
+
+# --env and --cwd reach the job.
+sbx --env FOO=bar --cwd /probe -- /probe/probe report >"$T/view2" 2>"$T/err"
+check_eq env-cwd-status $? 0
+check_grep env-set "$T/view2" "env=FOO=bar"
+check_grep cwd-set "$T/view2" "cwd=/probe"
+
+# The working directory is writable and shared with the host; /usr is not writable.
+sbx -- /probe/probe write /work/out >"$T/w" 2>&1
+check_grep write-work "$T/w" "write=/work/out ok"
+check_eq write-work-host "$(cat "$W/out" 2>/dev/null)" "probe"
+sbx -- /probe/probe write /usr/sbx-probe-test >"$T/w" 2>&1
+check_grep write-usr-refused "$T/w" "write=/usr/sbx-probe-test error"
+[ ! -e /usr/sbx-probe-test ] && pass write-usr-host || fail write-usr-host "/usr/sbx-probe-test exists"
+
+# ---- errors: exact message, exit status -----------------------------------------------------
+# check_error NAME STATUS MESSAGE ARGS...: `sandbox run ARGS` exits STATUS and prints exactly
+# MESSAGE on stderr.
+check_error() {
+  name=$1 want_status=$2 want_msg=$3
+  shift 3
+  timeout 60 "$SBX" run "$@" >"$T/out" 2>"$T/err"
+  got=$?
+  check_eq "$name-status" "$got" "$want_status"
+  check_eq "$name-message" "$(cat "$T/err")" "$want_msg"
+}
+check_error missing-command 127 "sandbox: cannot run 'nosuchcmd': No such file or directory" \
+  -- nosuchcmd
+check_error missing-command-path 127 \
+  "sandbox: cannot run '/probe/nosuchcmd': No such file or directory" \
+  --bind "$T/bin:/probe:ro" -- /probe/nosuchcmd
+check_error not-executable 126 "sandbox: cannot run '/probe/notexec': Permission denied" \
+  --bind "$T/bin:/probe:ro" -- /probe/notexec
+check_error missing-bind-source 125 \
+  "sandbox: bind mount /nonexistent-src on /mnt: No such file or directory" \
+  --bind /nonexistent-src:/mnt -- /bin/true
+check_error bad-cwd 125 \
+  "sandbox: cannot change to the working directory '/nonexistent-cwd': No such file or directory" \
+  --cwd /nonexistent-cwd -- /bin/true
+# /usr is a read-only bind: a mount point cannot be made in it.
+check_error unwritable-target 125 \
+  "sandbox: create the mount point /usr/sbx-newdir: Read-only file system" \
+  --bind "$T/bin:/usr/sbx-newdir:ro" -- /bin/true
+[ ! -e /usr/sbx-newdir ] && pass unwritable-target-host || fail unwritable-target-host "/usr/sbx-newdir exists"
+# Invalid specs are refused before anything runs.
+check_error invalid-cwd 125 "sandbox: working directory 'relative/dir' is not an absolute path" \
+  --cwd relative/dir -- /bin/true
+check_error invalid-bind-target 125 \
+  "sandbox: --bind /tmp:relative: bind target 'relative' is not an absolute path" \
+  --bind /tmp:relative -- /bin/true
+
+# ---- processes ------------------------------------------------------------------------------
+marker=sbx-engine-test-$$
+
+# Supervisor death: SIGKILL to the CLI while the job sleeps; every process of the job dies.
+"$SBX" run --bind "$T/bin:/probe:ro" -- /probe/probe sleep 60 /work/ready "$marker-kill" \
+  >/dev/null 2>&1 &
+cli=$!
+if wait_for "$W/ready"; then
+  job_pids=$(marked_pids "$marker-kill" | grep -vx "$cli" | tr '\n' ' ')
+  if [ -n "$job_pids" ]; then pass kill-job-seen; else fail kill-job-seen "no job process found"; fi
+  kill -KILL $cli
+  wait $cli 2>/dev/null
+  # shellcheck disable=SC2086
+  if left=$(gone $job_pids); then pass kill-job-gone; else
+    fail kill-job-gone "still running after the CLI was killed:$left"
+    # shellcheck disable=SC2086
+    kill -KILL $left 2>/dev/null
+  fi
+else
+  fail kill-job-seen "the job did not start within 10 s"
+  kill -KILL $cli 2>/dev/null
+fi
+rm -f "$W/ready"
+
+# Signal forwarding: SIGTERM and SIGINT to the CLI reach the job, whose handler writes a marker
+# and exits 42. (Background jobs of sh start with SIGINT ignored: env resets it.)
+for sig in TERM INT; do
+  rm -f "$W/ready" "$W/caught"
+  env --default-signal=INT "$SBX" run --bind "$T/bin:/probe:ro" -- \
+    /probe/probe trap $sig /work/caught /work/ready 60 >/dev/null 2>"$T/err" &
+  cli=$!
+  if wait_for "$W/ready"; then
+    kill -$sig $cli
+    wait $cli
+    check_eq "forward-$sig-status" $? 42
+    num=15
+    [ "$sig" = INT ] && num=2
+    check_eq "forward-$sig-marker" "$(cat "$W/caught" 2>/dev/null)" "caught $num"
+  else
+    fail "forward-$sig" "the job did not start within 10 s: $(cat "$T/err")"
+    kill -KILL $cli 2>/dev/null
+  fi
+done
+
+# Orphans: the job double-forks a sleeper and exits; the sandbox ends at once and the sleeper
+# is gone.
+start=$(date +%s)
+sbx -- /probe/probe orphan 60 "$marker-orphan" >"$T/orphan" 2>&1
+check_eq orphan-status $? 0
+check_grep orphan-started "$T/orphan" "orphan="
+[ $(($(date +%s) - start)) -lt 30 ] && pass orphan-quick || fail orphan-quick "the run took $(($(date +%s) - start)) s"
+# shellcheck disable=SC2046
+if left=$(gone $(marked_pids "$marker-orphan")); then pass orphan-gone; else
+  fail orphan-gone "the sleeper survived:$left"
+  # shellcheck disable=SC2086
+  kill -KILL $left 2>/dev/null
+fi
+
+# Orphans that exit while the job runs are reaped.
+sbx -- /probe/probe zombies 5 >"$T/z" 2>&1
+check_grep zombies-reaped "$T/z" "zombies=0"
+
+# ---- a real tool ----------------------------------------------------------------------------
+if command -v gcc >/dev/null 2>&1; then
+  mkdir "$W/src"
+  is_root && chown 65534:65534 "$W/src"
+  printf '#include <stdio.h>\nint main(void) { puts("hello, world"); return 0; }\n' >"$W/src/hello.c"
+  (cd "$W/src" && timeout 120 "$SBX" run -- gcc -o hello hello.c) >"$T/gcc" 2>&1
+  check_eq gcc-status $? 0
+  [ -x "$W/src/hello" ] && pass gcc-output || fail gcc-output "no hello in $W/src: $(head -c 600 "$T/gcc")"
+  (cd "$W/src" && timeout 60 "$SBX" run -- ./hello) >"$T/hello" 2>&1
+  check_eq gcc-run "$(cat "$T/hello")" "hello, world"
+else
+  skip gcc "gcc is not installed"
+fi
+
+# ---- nothing left behind --------------------------------------------------------------------
+left=$(marked_pids "$marker" | tr '\n' ' ')
+check_eq no-processes-left "$left" ""
+host_mounts >"$T/mounts-after"
+new=$(comm -13 "$mounts_before" "$T/mounts-after")
+check_eq no-mounts-left "$new" ""
