@@ -18,6 +18,10 @@
 #include <sys/wait.h>
 #include <time.h>
 
+static int strcmp_p(const void *a, const void *b) {
+  return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
 /* The host uid the job's root maps to when the caller is root (the tests' explicit choice). */
 #define NOBODY 65534
 
@@ -1056,6 +1060,55 @@ TEST(threads_forward_signals_two_runs) {
     CHECK_EQ_INT(jobs[i].code, 42);
   }
   CHECK_EQ_INT(drained, 0);
+}
+
+/* ---- nothing left on the host (runs last) ------------------------------------------------ */
+
+/* "mountpoint fstype source" of every mount of ours (this test's mount namespace, the host's),
+ * sorted, one a line. */
+static char *host_mounts(void) {
+  _cleanup_free_ char *text = NULL;
+  size_t len;
+  sbx_error *err = NULL;
+  if (read_file_max("/proc/self/mountinfo", 16 << 20, &text, &len, &err) < 0) {
+    char *m = xstrdup(err->message);
+    sbx_error_free(err);
+    return m;
+  }
+  char **lines = NULL;
+  size_t n = 0;
+  char *save = NULL;
+  for (char *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+    char mp[1024], type[64], source[1024];
+    const char *dash = strstr(l, " - ");
+    if (!dash || sscanf(l, "%*s %*s %*s %*s %1023s", mp) != 1 ||
+        sscanf(dash + 3, "%63s %1023s", type, source) != 2)
+      continue;
+    _cleanup_free_ char *line = xasprintf("%s %s %s", mp, type, source);
+    strv_push(&lines, &n, line);
+  }
+  qsort(lines, n, sizeof *lines, strcmp_p);
+  char *acc = xstrdup("");
+  for (size_t i = 0; i < n; i++) {
+    char *next = xasprintf("%s%s\n", acc, lines[i]);
+    free(acc);
+    acc = next;
+  }
+  strv_free(lines);
+  return acc;
+}
+
+static char *mounts_at_start;
+
+__attribute__((constructor)) static void snapshot_mounts(void) { mounts_at_start = host_mounts(); }
+__attribute__((destructor)) static void free_mounts(void) { free(mounts_at_start); }
+
+/* After every run above: the host's mount table is as it was (no tmpfs, bind or proc of ours
+ * stayed behind), and no scratch directory of ours is a mount point. */
+TEST(zz_no_host_mounts_left) {
+  _cleanup_free_ char *now = host_mounts();
+  CHECK_EQ_STR(now, mounts_at_start);
+  CHECK(!strstr(now, "/tmp/sbx-test-"));
 }
 
 static void on_alarm(int sig) {
