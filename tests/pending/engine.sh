@@ -157,6 +157,13 @@ check_error invalid-cwd 125 "sandbox: working directory 'relative/dir' is not an
 check_error invalid-bind-target 125 \
   "sandbox: --bind /tmp:relative: bind target 'relative' is not an absolute path" \
   --bind /tmp:relative -- /bin/true
+printf 'extends: default\nfilesystem:\n  tmpfs:\n    - {target: relative, size: 1M}\n' >"$T/bad.yaml"
+check_error invalid-profile 125 \
+  "sandbox: $T/bad.yaml:4:16: filesystem.tmpfs[0].target: 'relative' is not an absolute path" \
+  -p "$T/bad.yaml" -- /bin/true
+check_error invalid-set 125 \
+  "sandbox: --set 'limits.memory=abc': limits.memory: bad size 'abc': expected a number with a unit such as 256M, or unlimited" \
+  --set limits.memory=abc -- /bin/true
 
 # ---- processes ------------------------------------------------------------------------------
 marker=sbx-engine-test-$$
