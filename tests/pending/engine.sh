@@ -189,6 +189,32 @@ else
 fi
 rm -f "$W/ready"
 
+# SIGKILL at any moment of the start-up: after each of 20 kills at 0-19 ms, nothing of the job
+# survives.
+survivors=
+i=0
+while [ $i -lt 20 ]; do
+  "$SBX" run --bind "$T/bin:/probe:ro" -- /probe/probe sleep 60 "$marker-early-$i" \
+    >/dev/null 2>&1 &
+  cli=$!
+  sleep "0.0$(printf '%02d' $i)" 2>/dev/null || sleep 0
+  kill -KILL $cli 2>/dev/null
+  wait $cli 2>/dev/null
+  i=$((i + 1))
+done
+sleep 0.5
+i=0
+while [ $i -lt 20 ]; do
+  # shellcheck disable=SC2046
+  left=$(gone $(marked_pids "$marker-early-$i")) || survivors="$survivors$left"
+  i=$((i + 1))
+done
+if [ -z "$survivors" ]; then pass kill-early-job-gone; else
+  fail kill-early-job-gone "processes survived a killed CLI:$survivors"
+  # shellcheck disable=SC2086
+  kill -KILL $survivors 2>/dev/null
+fi
+
 # Signal forwarding: SIGTERM and SIGINT to the CLI reach the job, whose handler writes a marker
 # and exits 42. (Background jobs of sh start with SIGINT ignored: env resets it.)
 for sig in TERM INT; do
