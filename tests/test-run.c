@@ -192,18 +192,18 @@ static char *values(const char *out, const char *key) {
 static char *value(const char *out, const char *key) { return values(out, key); }
 
 /* Runs the probe report and checks that it ran and exited 0. */
-#define RUN_REPORT(spec, res, out)                                                       \
-  do {                                                                                   \
-    _cleanup_error_ sbx_error *e_ = NULL;                                                \
-    int r_ = run_capture(spec, res, &e_, out);                                           \
-    if (r_ != 0) TEST_FAIL("sbx_run failed: %s", e_ ? e_->message : "(no error)");       \
-    CHECK_EQ_INT((res)->status, SBX_STATUS_OK);                                          \
-    CHECK_EQ_INT((res)->exit_code, 0);                                                   \
+#define RUN_REPORT(spec, res, out)                                                 \
+  do {                                                                             \
+    _cleanup_error_ sbx_error *e_ = NULL;                                          \
+    int r_ = run_capture(spec, res, &e_, out);                                     \
+    if (r_ != 0) TEST_FAIL("sbx_run failed: %s", e_ ? e_->message : "(no error)"); \
+    CHECK_EQ_INT((res)->status, SBX_STATUS_OK);                                    \
+    CHECK_EQ_INT((res)->exit_code, 0);                                             \
   } while (0)
 
-#define CHECK_VALUE(out, key, want)                                                      \
-  do {                                                                                   \
-    _cleanup_free_ char *v_ = values(out, key);                                          \
+#define CHECK_VALUE(out, key, want)                                                       \
+  do {                                                                                    \
+    _cleanup_free_ char *v_ = values(out, key);                                           \
     if (strcmp(v_, want) != 0) TEST_FAIL("%s is \"%s\", expected \"%s\"", key, v_, want); \
   } while (0)
 
@@ -312,21 +312,21 @@ TEST(view_fds) {
 }
 
 TEST(view_mounts_and_host_paths) {
-  const char *args[] = {"/probe/probe",  "report",    "/probe/probe", "/dev/null",  "/dev/zero",
-                        "/dev/full",     "/dev/random", "/dev/urandom", "/dev/tty", "/dev/pts",
-                        "/dev/shm",      "/etc",      "/home",        "/root",      "/usr",
-                        "/work",         "/bin",      "/var",         "/sys/kernel", "/dev/sda",
-                        "/dev/mem",      "/dev/kmsg", NULL};
+  const char *args[] = {
+      "/probe/probe", "report",       "/probe/probe", "/dev/null", "/dev/zero", "/dev/full",
+      "/dev/random",  "/dev/urandom", "/dev/tty",     "/dev/pts",  "/dev/shm",  "/etc",
+      "/home",        "/root",        "/usr",         "/work",     "/bin",      "/var",
+      "/sys/kernel",  "/dev/sda",     "/dev/mem",     "/dev/kmsg", NULL};
   _cleanup_spec_ sbx_spec *s = probe_spec(args);
   sbx_result res;
   _cleanup_free_ char *out = NULL;
   RUN_REPORT(s, &res, &out);
-  static const char *const present[] = {"/probe/probe", "/dev/null",    "/dev/zero",
-                                        "/dev/full",    "/dev/random",  "/dev/urandom",
-                                        "/dev/tty",     "/dev/pts",     "/dev/shm"};
-  static const char *const absent[] = {"/etc", "/home", "/root",     "/usr",      "/work",
-                                       "/bin", "/var",  "/sys/kernel", "/dev/sda", "/dev/mem",
-                                       "/dev/kmsg"};
+  static const char *const present[] = {"/probe/probe", "/dev/null",   "/dev/zero",
+                                        "/dev/full",    "/dev/random", "/dev/urandom",
+                                        "/dev/tty",     "/dev/pts",    "/dev/shm"};
+  static const char *const absent[] = {"/etc",     "/home",    "/root",    "/usr",
+                                       "/work",    "/bin",     "/var",     "/sys/kernel",
+                                       "/dev/sda", "/dev/mem", "/dev/kmsg"};
   for (size_t i = 0; i < ARRAY_SIZE(present); i++) {
     _cleanup_free_ char *line = xasprintf("exists=%s yes\n", present[i]);
     CHECK_CONTAINS(out, line);
@@ -567,8 +567,8 @@ TEST(orphans_reaped_while_running) {
 /* ---- the caller's state: 200 runs leave it as it was -------------------------------------- */
 
 struct caller_state {
-  char *fds;         /* "fd:target\n" for each open fd */
-  char *children;    /* the contents of /proc/self/task/ * /children */
+  char *fds;      /* "fd:target\n" for each open fd */
+  char *children; /* the contents of /proc/self/task/ * /children */
   sigset_t mask;
   struct sigaction act[NSIG];
 };
@@ -640,12 +640,12 @@ static char *describe_children(const char *children) {
   return acc;
 }
 
-#define CHECK_NO_CHILDREN(children)                                                      \
-  do {                                                                                   \
-    if ((children)[0]) {                                                                 \
-      _cleanup_free_ char *d_ = describe_children(children);                             \
-      TEST_FAIL("child processes left: %s", d_);                                         \
-    }                                                                                    \
+#define CHECK_NO_CHILDREN(children)                          \
+  do {                                                       \
+    if ((children)[0]) {                                     \
+      _cleanup_free_ char *d_ = describe_children(children); \
+      TEST_FAIL("child processes left: %s", d_);             \
+    }                                                        \
   } while (0)
 
 static void capture_state(struct caller_state *st) {
@@ -808,8 +808,8 @@ static void *run_loop(void *arg) {
       if (ret != 0 || res.status != SBX_STATUS_OK || !out || !strstr(out, want) ||
           !strstr(out, "fd=2\n") || strstr(out, "fd=3\n")) {
         if (j->bad++ == 0)
-          snprintf(j->first_error, sizeof j->first_error, "report run: %d: %s; output: %.120s",
-                   ret, err ? err->message : "", out ? out : "");
+          snprintf(j->first_error, sizeof j->first_error, "report run: %d: %s; output: %.120s", ret,
+                   err ? err->message : "", out ? out : "");
       }
     }
     free(out);
@@ -839,7 +839,8 @@ TEST(threads_concurrent_runs) {
   pthread_join(alloc, NULL);
   capture_state(&after);
   for (int i = 0; i < 4; i++)
-    if (jobs[i].bad) TEST_FAIL("thread %d: %d bad runs; first: %s", i, jobs[i].bad, jobs[i].first_error);
+    if (jobs[i].bad)
+      TEST_FAIL("thread %d: %d bad runs; first: %s", i, jobs[i].bad, jobs[i].first_error);
   CHECK_EQ_STR(after.fds, before.fds);
   CHECK_NO_CHILDREN(after.children);
   CHECK(waitpid(-1, NULL, WNOHANG) == -1 && errno == ECHILD);
@@ -879,8 +880,8 @@ TEST(own_children_untouched) {
 /* forward_signals: SIGTERM sent to the caller reaches the job (its handler exits 42); the
  * caller's SIGTERM disposition and mask are as before, and nothing is left pending. */
 TEST(forward_signals_to_job) {
-  const char *args[] = {"/probe/probe", "trap", "TERM", "/tmp/caught", "/shared/ready-fwd", "30",
-                        NULL};
+  const char *args[] = {"/probe/probe",      "trap", "TERM", "/tmp/caught",
+                        "/shared/ready-fwd", "30",   NULL};
   _cleanup_spec_ sbx_spec *s = probe_spec(args);
   const char *dir = add_shared(s);
   char ready[128];
@@ -968,8 +969,8 @@ TEST(threads_forking_neighbour) {
     int r = run_capture(s, &res, &err, NULL);
     double t = now_s() - t0;
     if (t > worst) worst = t;
-    bool right = i % 3 == 0 ? r == 0 && res.exit_code == 5
-                            : r == -1 && res.status == SBX_STATUS_SETUP_ERROR;
+    bool right =
+        i % 3 == 0 ? r == 0 && res.exit_code == 5 : r == -1 && res.status == SBX_STATUS_SETUP_ERROR;
     if (!right && bad++ == 0)
       snprintf(first, sizeof first, "run %d: %d, status %d: %s", i, r, (int)res.status,
                err ? err->message : "");

@@ -83,8 +83,8 @@ static void print_status_fields(void) {
   static const struct {
     const char *field, *key;
   } fields[] = {
-      {"CapInh:", "capinh"}, {"CapPrm:", "capprm"}, {"CapEff:", "capeff"},
-      {"CapBnd:", "capbnd"}, {"CapAmb:", "capamb"}, {"NoNewPrivs:", "nonewprivs"},
+      {"CapInh:", "capinh"},   {"CapPrm:", "capprm"}, {"CapEff:", "capeff"},
+      {"CapBnd:", "capbnd"},   {"CapAmb:", "capamb"}, {"NoNewPrivs:", "nonewprivs"},
       {"Seccomp:", "seccomp"}, {"SigBlk:", "sigblk"}, {"SigIgn:", "sigign"},
   };
   FILE *f = fopen("/proc/self/status", "re");
@@ -268,9 +268,10 @@ static int parse_signal(const char *s) {
 }
 
 static int usage(void) {
-  fprintf(stderr, "usage: probe [report] [PATH...] | fds | exit N | kill SIG | sleep S [READY] |"
-                  " spin S | trap SIG MARKER READY S | orphan S | zombies N | write PATH |"
-                  " pidfile PATH\n");
+  fprintf(stderr,
+          "usage: probe [report] [PATH...] | fds | exit N | kill SIG | sleep S [READY] |"
+          " spin S | trap SIG MARKER READY S | orphan S | zombies N | write PATH |"
+          " pidfile PATH\n");
   return 2;
 }
 
