@@ -482,7 +482,9 @@ static json_t *w_annotations(wctx *w, const sbx_spec *s) {
       w_fail(w, EINVAL, "%s: duplicate key '%s'", path, a->key);
       continue;
     }
-    if (!json_string(a->key)) {
+    json_t *key_check = json_string(a->key);
+    json_decref(key_check);
+    if (!key_check) {
       w_fail(w, EILSEQ, "%s: key is not valid UTF-8, which JSON cannot hold", path);
       continue;
     }
