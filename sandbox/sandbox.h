@@ -124,6 +124,8 @@ typedef struct sbx_run_options {
   /* Progress messages ("creating cgroup ..."), for `sandbox run -v`; NULL: none. */
   void (*log)(void *ctx, const char *message);
   void *log_ctx;
+  /* Forward SIGINT, SIGTERM, SIGHUP and SIGQUIT sent to the caller to the job. */
+  bool forward_signals;
 } sbx_run_options;
 
 /* Initialises options with the defaults (fds -1, everything else NULL). */
@@ -176,6 +178,9 @@ typedef struct sbx_result {
 SBX_PUBLIC int sbx_run(const sbx_spec *spec, const sbx_run_options *opts, sbx_result *result,
                        sbx_error **err);
 SBX_PUBLIC void sbx_result_clear(sbx_result *result);
+
+/* The run report: one JSON object (schema in docs/report.md), ending in a newline. */
+SBX_PUBLIC char *sbx_result_to_json(const sbx_result *result, sbx_error **err);
 
 #ifdef __cplusplus
 }
