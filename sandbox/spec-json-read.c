@@ -145,9 +145,12 @@ static int parse_size(const char *s, uint64_t *out) {
   unsigned shift = 0;
   if (*end) {
     switch (*end) {
-    case 'k': case 'K': shift = 10; break;
-    case 'm': case 'M': shift = 20; break;
-    case 'g': case 'G': shift = 30; break;
+    case 'k':
+    case 'K': shift = 10; break;
+    case 'm':
+    case 'M': shift = 20; break;
+    case 'g':
+    case 'G': shift = 30; break;
     default: return -1;
     }
     if (end[1]) return -1;
@@ -177,8 +180,8 @@ typedef struct ann_state {
   json_t *optional; /* array of destination strings, or NULL */
 } ann_state;
 
-static int r_ann_enum(rctx *r, const char *path, const char *v, const char *const *names,
-                      size_t n, int *out) {
+static int r_ann_enum(rctx *r, const char *path, const char *v, const char *const *names, size_t n,
+                      int *out) {
   int i = spec_json_index_of(names, n, v);
   if (i < 0) {
     _cleanup_free_ char *list = xstrdup("");
@@ -230,15 +233,20 @@ static int r_annotations(rctx *r, const json_t *doc, sbx_spec *s, ann_state *st)
       else if (r_ann_u64(r, path, v, &s->limits.swap) < 0)
         return -1;
     } else if (strcmp(key, ANN_NETWORK) == 0) {
-      if (r_ann_enum(r, path, v, spec_json_network_names, ARRAY_SIZE(spec_json_network_names), &e) < 0) return -1;
+      if (r_ann_enum(r, path, v, spec_json_network_names, ARRAY_SIZE(spec_json_network_names), &e) <
+          0)
+        return -1;
       s->network = (sbx_network)e;
     } else if (strcmp(key, ANN_STDIN) == 0) {
-      if (r_ann_enum(r, path, v, spec_json_stdin_names, ARRAY_SIZE(spec_json_stdin_names), &e) < 0) return -1;
+      if (r_ann_enum(r, path, v, spec_json_stdin_names, ARRAY_SIZE(spec_json_stdin_names), &e) < 0)
+        return -1;
       s->process.stdin_mode = (sbx_stdin_mode)e;
     } else if (strcmp(key, ANN_STDIN_PATH) == 0) {
       s->process.stdin_path = xstrdup(v);
     } else if (strcmp(key, ANN_CGROUP) == 0) {
-      if (r_ann_enum(r, path, v, spec_json_cgroup_names, ARRAY_SIZE(spec_json_cgroup_names), &e) < 0) return -1;
+      if (r_ann_enum(r, path, v, spec_json_cgroup_names, ARRAY_SIZE(spec_json_cgroup_names), &e) <
+          0)
+        return -1;
       s->cgroup_mode = (sbx_cgroup_mode)e;
     } else if (strcmp(key, ANN_CGROUP_PARENT) == 0) {
       s->cgroup_parent = xstrdup(v);
@@ -259,10 +267,11 @@ static int r_annotations(rctx *r, const json_t *doc, sbx_spec *s, ann_state *st)
           return r_fail(r, path, "element %zu: expected a string, not %s", i, type_name(d));
       }
     } else {
-      return r_fail(r, path, "unknown sandbox annotation (known: root, limits.wall-time-us, "
-                             "limits.cpu-time-us, limits.output-bytes, limits.swap-bytes, "
-                             "network, stdin, stdin.path, cgroup, cgroup.parent, "
-                             "mounts.optional)");
+      return r_fail(r, path,
+                    "unknown sandbox annotation (known: root, limits.wall-time-us, "
+                    "limits.cpu-time-us, limits.output-bytes, limits.swap-bytes, "
+                    "network, stdin, stdin.path, cgroup, cgroup.parent, "
+                    "mounts.optional)");
     }
   }
   return 0;
@@ -299,8 +308,10 @@ static int r_rlimits(rctx *r, const json_t *j, sbx_spec *s, bool cpu_from_annota
     if (r_string(r, fp, t, &type) < 0) return -1;
     int which = spec_json_index_of(spec_json_rlimit_names, RL_COUNT, type);
     if (which < 0)
-      return r_fail(r, fp, "unsupported rlimit '%s' (supported: RLIMIT_NOFILE, RLIMIT_FSIZE, "
-                           "RLIMIT_STACK, RLIMIT_CORE, RLIMIT_CPU)", type);
+      return r_fail(r, fp,
+                    "unsupported rlimit '%s' (supported: RLIMIT_NOFILE, RLIMIT_FSIZE, "
+                    "RLIMIT_STACK, RLIMIT_CORE, RLIMIT_CPU)",
+                    type);
     if (seen & (1u << which)) return r_fail(r, fp, "'%s' is given twice", type);
     seen |= 1u << which;
     uint64_t hard, soft;
@@ -310,7 +321,8 @@ static int r_rlimits(rctx *r, const json_t *j, sbx_spec *s, bool cpu_from_annota
     const json_t *so = member(e, p, "soft", &fp);
     if (!so) return r_fail(r, fp, "missing");
     if (r_u64(r, fp, so, &soft) < 0) return -1;
-    if (soft > hard) return r_fail(r, p, "soft limit %" PRIu64 " is above the hard limit %" PRIu64, soft, hard);
+    if (soft > hard)
+      return r_fail(r, p, "soft limit %" PRIu64 " is above the hard limit %" PRIu64, soft, hard);
     /* The spec holds one value per limit: the hard one, which the job cannot raise. */
     switch (which) {
     case RL_NOFILE: s->limits.open_files = hard; break;
@@ -364,8 +376,8 @@ static int r_env_check(rctx *r, const char *path, char **env, size_t n) {
   }
   if (first_dup == n) return 0;
   const char *e = env[first_dup];
-  return r_fail(r, path, "entry %zu: variable '%.*s' is set twice", first_dup,
-                (int)env_name_len(e), e);
+  return r_fail(r, path, "entry %zu: variable '%.*s' is set twice", first_dup, (int)env_name_len(e),
+                e);
 }
 
 static int r_process(rctx *r, const json_t *doc, sbx_spec *s) {
@@ -433,9 +445,8 @@ static int r_option_flag(const char *o, unsigned *flags) {
     const char *name;
     unsigned set, clear;
   } table[] = {
-      {"ro", SBX_MNT_RO, 0},         {"rw", 0, SBX_MNT_RO},
-      {"nosuid", SBX_MNT_NOSUID, 0}, {"suid", 0, SBX_MNT_NOSUID},
-      {"nodev", SBX_MNT_NODEV, 0},   {"dev", 0, SBX_MNT_NODEV},
+      {"ro", SBX_MNT_RO, 0},         {"rw", 0, SBX_MNT_RO},       {"nosuid", SBX_MNT_NOSUID, 0},
+      {"suid", 0, SBX_MNT_NOSUID},   {"nodev", SBX_MNT_NODEV, 0}, {"dev", 0, SBX_MNT_NODEV},
       {"noexec", SBX_MNT_NOEXEC, 0}, {"exec", 0, SBX_MNT_NOEXEC},
   };
   for (size_t i = 0; i < ARRAY_SIZE(table); i++)
@@ -449,11 +460,11 @@ static int r_option_flag(const char *o, unsigned *flags) {
 /* Options that change nothing our engine does differently: atime policy, propagation (our
  * mounts are always private), and the devpts/mqueue details runtimes set anyway. */
 static bool ignored_option(const char *o, sbx_mount_type type) {
-  static const char *const any[] = {"defaults", "atime",   "noatime",  "relatime",
-                                    "norelatime", "strictatime", "nostrictatime", "diratime",
-                                    "nodiratime", "private", "rprivate", "slave",
-                                    "rslave",  "shared",  "rshared",  "unbindable",
-                                    "runbindable", "sync",  "async"};
+  static const char *const any[] = {"defaults",    "atime",       "noatime",       "relatime",
+                                    "norelatime",  "strictatime", "nostrictatime", "diratime",
+                                    "nodiratime",  "private",     "rprivate",      "slave",
+                                    "rslave",      "shared",      "rshared",       "unbindable",
+                                    "runbindable", "sync",        "async"};
   if (spec_json_index_of(any, ARRAY_SIZE(any), o) >= 0) return true;
   if (type == SBX_MOUNT_DEVPTS)
     return strcmp(o, "newinstance") == 0 || has_prefix(o, "ptmxmode=") || has_prefix(o, "mode=") ||
@@ -557,8 +568,7 @@ static int r_mounts(rctx *r, const json_t *doc, sbx_spec *s) {
   return 0;
 }
 
-static int r_mappings(rctx *r, const char *path, const json_t *j, sbx_id_mapping **out,
-                      size_t *n) {
+static int r_mappings(rctx *r, const char *path, const json_t *j, sbx_id_mapping **out, size_t *n) {
   if (r_array(r, path, j) < 0) return -1;
   free(*out);
   *n = json_array_size(j);
@@ -578,8 +588,7 @@ static int r_mappings(rctx *r, const char *path, const json_t *j, sbx_id_mapping
 }
 
 /* An OCI limit where -1 (and, as runc reads it, 0) means "none". */
-static int r_limit(rctx *r, const char *path, const json_t *j, bool zero_is_unset,
-                   uint64_t *out) {
+static int r_limit(rctx *r, const char *path, const json_t *j, bool zero_is_unset, uint64_t *out) {
   int64_t v;
   if (r_int(r, path, j, -1, INT64_MAX, &v) < 0) return -1;
   *out = v < 0 || (v == 0 && zero_is_unset) ? SBX_UNSET : (uint64_t)v;
@@ -648,7 +657,8 @@ static int r_seccomp(rctx *r, const json_t *j, sbx_spec *s) {
   if ((x = member(j, P, "architectures", &path))) {
     if (r_strv(r, path, x, &sc->architectures, &sc->n_architectures) < 0) return -1;
     for (size_t i = 0; i < sc->n_architectures; i++)
-      if (spec_json_index_of(spec_json_oci_arches, ARRAY_SIZE(spec_json_oci_arches), sc->architectures[i]) < 0)
+      if (spec_json_index_of(spec_json_oci_arches, ARRAY_SIZE(spec_json_oci_arches),
+                             sc->architectures[i]) < 0)
         return r_fail(r, path, "unknown architecture '%s'", sc->architectures[i]);
   }
   if ((x = member(j, P, "listenerPath", &path)))
@@ -665,8 +675,7 @@ static int r_seccomp(rctx *r, const json_t *j, sbx_spec *s) {
     if (r_string(r, sub, x, &v) < 0) return -1;
     if ((a = seccomp_action_from_oci(v)) < 0) return r_fail(r, sub, "unknown action '%s'", v);
     sbx_seccomp_rule *rule = spec_add_seccomp_rule(s, (sbx_seccomp_action)a, EPERM);
-    if ((x = member(e, rp, "errnoRet", &sub)) && r_u32(r, sub, x, &rule->errno_ret) < 0)
-      return -1;
+    if ((x = member(e, rp, "errnoRet", &sub)) && r_u32(r, sub, x, &rule->errno_ret) < 0) return -1;
     if (!(x = member(e, rp, "names", &sub))) return r_fail(r, sub, "missing");
     if (r_strv(r, sub, x, &rule->names, &rule->n_names) < 0) return -1;
     if (rule->n_names == 0) return r_fail(r, sub, "no syscall names");
@@ -757,8 +766,8 @@ static int r_apply_optional(rctx *r, const json_t *list, sbx_spec *s) {
         found = true;
       }
     if (!found)
-      return r_fail(r, "annotations[\"" ANN_OPTIONAL "\"]", "'%s' is not a bind mount's destination",
-                    dest);
+      return r_fail(r, "annotations[\"" ANN_OPTIONAL "\"]",
+                    "'%s' is not a bind mount's destination", dest);
   }
   return 0;
 }
@@ -800,8 +809,7 @@ static int r_document(rctx *r, const json_t *doc, sbx_spec *s) {
     if ((x = member(root, "root", "readonly", &path)) && r_bool(r, path, x, &s->root.readonly) < 0)
       return -1;
   }
-  if ((v = member(doc, NULL, "hostname", &path)) && r_dup(r, path, v, &s->hostname) < 0)
-    return -1;
+  if ((v = member(doc, NULL, "hostname", &path)) && r_dup(r, path, v, &s->hostname) < 0) return -1;
   if (r_mounts(r, doc, s) < 0) return -1;
   if (optional && r_apply_optional(r, optional, s) < 0) return -1;
   if (r_linux(r, doc, s, swap_annotated) < 0) return -1;

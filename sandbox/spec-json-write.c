@@ -148,8 +148,8 @@ static void w_tmpfs_options(wctx *w, json_t *opts, const sbx_mount *m, const cha
 
 static json_t *w_mount(wctx *w, const sbx_mount *m, const char *path) {
   static const char *const types[] = {
-      [SBX_MOUNT_BIND] = "bind",     [SBX_MOUNT_TMPFS] = "tmpfs",   [SBX_MOUNT_PROC] = "proc",
-      [SBX_MOUNT_DEV] = "tmpfs",     [SBX_MOUNT_DEVPTS] = "devpts", [SBX_MOUNT_MQUEUE] = "mqueue",
+      [SBX_MOUNT_BIND] = "bind",  [SBX_MOUNT_TMPFS] = "tmpfs",   [SBX_MOUNT_PROC] = "proc",
+      [SBX_MOUNT_DEV] = "tmpfs",  [SBX_MOUNT_DEVPTS] = "devpts", [SBX_MOUNT_MQUEUE] = "mqueue",
       [SBX_MOUNT_SYSFS] = "sysfs"};
   static const char *const sources[] = {
       [SBX_MOUNT_TMPFS] = "tmpfs",   [SBX_MOUNT_PROC] = "proc",     [SBX_MOUNT_DEV] = "tmpfs",
@@ -184,12 +184,8 @@ static json_t *w_mount(wctx *w, const sbx_mount *m, const char *path) {
     w_flag_options(opts, m->flags);
     break;
   case SBX_MOUNT_TMPFS:
-  case SBX_MOUNT_DEV:
-    w_tmpfs_options(w, opts, m, path);
-    break;
-  default:
-    w_flag_options(opts, m->flags);
-    break;
+  case SBX_MOUNT_DEV: w_tmpfs_options(w, opts, m, path); break;
+  default: w_flag_options(opts, m->flags); break;
   }
   set(o, "options", opts);
   return o;
@@ -217,8 +213,8 @@ static json_t *w_optional_binds(wctx *w, const sbx_spec *s) {
     /* The annotation names destinations: every bind on the same one must agree. */
     for (size_t j = 0; j < s->n_mounts; j++) {
       const sbx_mount *o = &s->mounts[j];
-      if (o->type == SBX_MOUNT_BIND && !(o->flags & SBX_MNT_OPTIONAL) && o->target &&
-          m->target && strcmp(o->target, m->target) == 0)
+      if (o->type == SBX_MOUNT_BIND && !(o->flags & SBX_MNT_OPTIONAL) && o->target && m->target &&
+          strcmp(o->target, m->target) == 0)
         w_fail(w, EINVAL,
                "mounts[%zu]: an optional bind and a required bind on the same target '%s' "
                "cannot be told apart in config.json",
@@ -264,7 +260,8 @@ static json_t *w_resources(wctx *w, const sbx_limits *l) {
   }
   if (l->cpu_quota_us != SBX_UNSET || l->cpu_period_us != SBX_UNSET) {
     json_t *cpu = new_object();
-    if (l->cpu_quota_us != SBX_UNSET) set(cpu, "quota", w_uint(w, "limits.cpu_quota", l->cpu_quota_us));
+    if (l->cpu_quota_us != SBX_UNSET)
+      set(cpu, "quota", w_uint(w, "limits.cpu_quota", l->cpu_quota_us));
     if (l->cpu_period_us != SBX_UNSET)
       set(cpu, "period", w_uint(w, "limits.cpu_period", l->cpu_period_us));
     set(o, "cpu", cpu);
@@ -283,7 +280,8 @@ static json_t *w_seccomp(wctx *w, const sbx_seccomp *sc) {
   if (sc->default_action == SBX_SECCOMP_ERRNO)
     set(o, "defaultErrnoRet", json_integer(sc->default_errno));
   for (size_t i = 0; sc->architectures && sc->architectures[i]; i++)
-    if (spec_json_index_of(spec_json_oci_arches, ARRAY_SIZE(spec_json_oci_arches), sc->architectures[i]) < 0)
+    if (spec_json_index_of(spec_json_oci_arches, ARRAY_SIZE(spec_json_oci_arches),
+                           sc->architectures[i]) < 0)
       w_fail(w, EINVAL, "seccomp.architectures[%zu]: unknown architecture '%s'", i,
              sc->architectures[i]);
   if (strv_len(sc->architectures) > 0)
@@ -350,8 +348,7 @@ static void w_ann_u64(json_t *ann, const char *key, uint64_t v) {
   set(ann, key, json_sprintf("%" PRIu64, v));
 }
 
-static const char *enum_name(wctx *w, const char *what, const char *const *names, size_t n,
-                             int v) {
+static const char *enum_name(wctx *w, const char *what, const char *const *names, size_t n, int v) {
   if (v < 0 || (size_t)v >= n) {
     w_fail(w, EINVAL, "%s: unknown value %d", what, v);
     return "";
@@ -371,18 +368,18 @@ static json_t *w_annotations(wctx *w, const sbx_spec *s) {
         s->limits.swap == SBX_UNSET ? json_string("max")
                                     : json_sprintf("%" PRIu64, s->limits.swap));
   set(o, ANN_NETWORK,
-      json_string(enum_name(w, "network", spec_json_network_names, ARRAY_SIZE(spec_json_network_names),
-                            (int)s->network)));
+      json_string(enum_name(w, "network", spec_json_network_names,
+                            ARRAY_SIZE(spec_json_network_names), (int)s->network)));
   if (s->process.stdin_mode != SBX_STDIN_NULL)
     set(o, ANN_STDIN,
-        json_string(enum_name(w, "process.stdin", spec_json_stdin_names, ARRAY_SIZE(spec_json_stdin_names),
-                              (int)s->process.stdin_mode)));
+        json_string(enum_name(w, "process.stdin", spec_json_stdin_names,
+                              ARRAY_SIZE(spec_json_stdin_names), (int)s->process.stdin_mode)));
   if (s->process.stdin_path)
     set(o, ANN_STDIN_PATH, w_str(w, "process.stdin_path", s->process.stdin_path));
   if (s->cgroup_mode != SBX_CGROUP_AUTO)
     set(o, ANN_CGROUP,
-        json_string(enum_name(w, "cgroup", spec_json_cgroup_names, ARRAY_SIZE(spec_json_cgroup_names),
-                              (int)s->cgroup_mode)));
+        json_string(enum_name(w, "cgroup", spec_json_cgroup_names,
+                              ARRAY_SIZE(spec_json_cgroup_names), (int)s->cgroup_mode)));
   if (s->cgroup_parent) set(o, ANN_CGROUP_PARENT, w_str(w, "cgroup_parent", s->cgroup_parent));
   json_t *opt = w_optional_binds(w, s);
   if (opt) set(o, ANN_OPTIONAL, opt);
@@ -423,8 +420,8 @@ char *sbx_spec_to_json(const sbx_spec *s, sbx_error **err) {
   set(doc, "ociVersion", json_string(SBX_OCI_VERSION));
   set(doc, "process", w_process(&w, s));
   json_t *root = new_object();
-  set(root, "path", s->root.path ? w_str(&w, "root.path", s->root.path)
-                                 : json_string(FRESH_ROOT_PATH));
+  set(root, "path",
+      s->root.path ? w_str(&w, "root.path", s->root.path) : json_string(FRESH_ROOT_PATH));
   set(root, "readonly", json_boolean(s->root.readonly));
   set(doc, "root", root);
   if (s->hostname) set(doc, "hostname", w_str(&w, "hostname", s->hostname));

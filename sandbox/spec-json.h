@@ -13,25 +13,25 @@ static inline void cleanup_jsonp(json_t **j) { json_decref(*j); }
 #define _cleanup_json_ __attribute__((cleanup(cleanup_jsonp)))
 
 /* The largest config.json the reader accepts, and the most mounts it reads from one. */
-#define SPEC_JSON_MAX_BYTES (4 * 1024 * 1024)
+#define SPEC_JSON_MAX_BYTES  (4 * 1024 * 1024)
 #define SPEC_JSON_MAX_MOUNTS 4096
 
 /* Settings OCI has no field for travel as these annotations (all values are strings). */
-#define ANN_ROOT SBX_ANNOTATION_PREFIX "root"                         /* "tmpfs": fresh root */
-#define ANN_WALL_TIME SBX_ANNOTATION_PREFIX "limits.wall-time-us"     /* decimal microseconds */
-#define ANN_CPU_TIME SBX_ANNOTATION_PREFIX "limits.cpu-time-us"       /* decimal microseconds */
-#define ANN_OUTPUT SBX_ANNOTATION_PREFIX "limits.output-bytes"        /* decimal bytes */
-#define ANN_SWAP SBX_ANNOTATION_PREFIX "limits.swap-bytes"            /* decimal or "max" */
-#define ANN_NETWORK SBX_ANNOTATION_PREFIX "network"                   /* none|loopback|host */
-#define ANN_STDIN SBX_ANNOTATION_PREFIX "stdin"                       /* null|inherit|file */
-#define ANN_STDIN_PATH SBX_ANNOTATION_PREFIX "stdin.path"             /* host path */
-#define ANN_CGROUP SBX_ANNOTATION_PREFIX "cgroup"                     /* auto|required|... */
+#define ANN_ROOT          SBX_ANNOTATION_PREFIX "root"                /* "tmpfs": fresh root */
+#define ANN_WALL_TIME     SBX_ANNOTATION_PREFIX "limits.wall-time-us" /* decimal microseconds */
+#define ANN_CPU_TIME      SBX_ANNOTATION_PREFIX "limits.cpu-time-us"  /* decimal microseconds */
+#define ANN_OUTPUT        SBX_ANNOTATION_PREFIX "limits.output-bytes" /* decimal bytes */
+#define ANN_SWAP          SBX_ANNOTATION_PREFIX "limits.swap-bytes"   /* decimal or "max" */
+#define ANN_NETWORK       SBX_ANNOTATION_PREFIX "network"             /* none|loopback|host */
+#define ANN_STDIN         SBX_ANNOTATION_PREFIX "stdin"               /* null|inherit|file */
+#define ANN_STDIN_PATH    SBX_ANNOTATION_PREFIX "stdin.path"          /* host path */
+#define ANN_CGROUP        SBX_ANNOTATION_PREFIX "cgroup"              /* auto|required|... */
 #define ANN_CGROUP_PARENT SBX_ANNOTATION_PREFIX "cgroup.parent"       /* cgroup path */
-#define ANN_OPTIONAL SBX_ANNOTATION_PREFIX "mounts.optional"          /* JSON array of paths */
+#define ANN_OPTIONAL      SBX_ANNOTATION_PREFIX "mounts.optional"     /* JSON array of paths */
 
 /* The value of ANN_ROOT for a fresh empty root, and the root.path written for other runtimes. */
 #define FRESH_ROOT_VALUE "tmpfs"
-#define FRESH_ROOT_PATH "rootfs"
+#define FRESH_ROOT_PATH  "rootfs"
 
 /* Names of the enumerations in annotations, indexed by their values. */
 extern const char *const spec_json_network_names[3];

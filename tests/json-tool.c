@@ -16,8 +16,9 @@
 #include <sys/stat.h>
 
 static int usage(void) {
-  fprintf(stderr, "usage: json-tool demo [--userns HOSTID] [--] CMD ARGS...\n"
-                  "       json-tool reformat FILE\n");
+  fprintf(stderr,
+          "usage: json-tool demo [--userns HOSTID] [--] CMD ARGS...\n"
+          "       json-tool reformat FILE\n");
   return 2;
 }
 

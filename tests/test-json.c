@@ -45,37 +45,38 @@ static char *load_error(const char *text) {
   return msg;
 }
 
-#define CHECK_LOAD_ERROR(text, want)                                                     \
-  do {                                                                                   \
-    char *m_ = load_error(text);                                                         \
-    if (strcmp(m_, want) != 0) {                                                         \
-      static char buf_[1024];                                                            \
-      snprintf(buf_, sizeof buf_, "%s", m_);                                             \
-      free(m_);                                                                          \
-      TEST_FAIL("error is \"%s\", expected \"%s\"", buf_, want);                         \
-    }                                                                                    \
-    free(m_);                                                                            \
+#define CHECK_LOAD_ERROR(text, want)                             \
+  do {                                                           \
+    char *m_ = load_error(text);                                 \
+    if (strcmp(m_, want) != 0) {                                 \
+      static char buf_[1024];                                    \
+      snprintf(buf_, sizeof buf_, "%s", m_);                     \
+      free(m_);                                                  \
+      TEST_FAIL("error is \"%s\", expected \"%s\"", buf_, want); \
+    }                                                            \
+    free(m_);                                                    \
   } while (0)
 
-#define CHECK_LOAD_ERROR_CONTAINS(text, want)                                            \
-  do {                                                                                   \
-    char *m_ = load_error(text);                                                         \
-    if (!strstr(m_, want)) {                                                             \
-      static char buf_[1024];                                                            \
-      snprintf(buf_, sizeof buf_, "%s", m_);                                             \
-      free(m_);                                                                          \
-      TEST_FAIL("error is \"%s\", which does not contain \"%s\"", buf_, want);           \
-    }                                                                                    \
-    free(m_);                                                                            \
+#define CHECK_LOAD_ERROR_CONTAINS(text, want)                                  \
+  do {                                                                         \
+    char *m_ = load_error(text);                                               \
+    if (!strstr(m_, want)) {                                                   \
+      static char buf_[1024];                                                  \
+      snprintf(buf_, sizeof buf_, "%s", m_);                                   \
+      free(m_);                                                                \
+      TEST_FAIL("error is \"%s\", which does not contain \"%s\"", buf_, want); \
+    }                                                                          \
+    free(m_);                                                                  \
   } while (0)
 
 /* A minimal valid document with `linux_extra` spliced into "linux" and `top_extra` at the top. */
 static char *doc_with(const char *process_extra, const char *linux_extra, const char *top_extra) {
-  return xasprintf("{\"ociVersion\": \"1.0.2\",\n"
-                   " \"process\": {\"user\": {\"uid\": 0, \"gid\": 0}, \"cwd\": \"/\"%s},\n"
-                   " \"root\": {\"path\": \"rootfs\"},\n"
-                   " \"linux\": {\"namespaces\": [{\"type\": \"pid\"}]%s}%s}",
-                   process_extra, linux_extra, top_extra);
+  return xasprintf(
+      "{\"ociVersion\": \"1.0.2\",\n"
+      " \"process\": {\"user\": {\"uid\": 0, \"gid\": 0}, \"cwd\": \"/\"%s},\n"
+      " \"root\": {\"path\": \"rootfs\"},\n"
+      " \"linux\": {\"namespaces\": [{\"type\": \"pid\"}]%s}%s}",
+      process_extra, linux_extra, top_extra);
 }
 
 static sbx_spec *full_spec(void) {
@@ -189,10 +190,11 @@ TEST(roundtrip_every_field) {
   char *json = roundtrip(s, "full");
   /* A few things the text must say for runc. */
   CHECK_CONTAINS(json, "\"ociVersion\": \"" SBX_OCI_VERSION "\"");
-  CHECK_CONTAINS(json, "\"swap\": 285212672"); /* memory + swap */
+  CHECK_CONTAINS(json, "\"swap\": 285212672");                             /* memory + swap */
   CHECK_CONTAINS(json, "\"type\": \"RLIMIT_CPU\",\n        \"hard\": 3,"); /* rounded up */
-  CHECK_CONTAINS(json, "\"CAP_CHOWN\",\n        \"CAP_NET_BIND_SERVICE\",\n        "
-                       "\"CAP_CHECKPOINT_RESTORE\"");
+  CHECK_CONTAINS(json,
+                 "\"CAP_CHOWN\",\n        \"CAP_NET_BIND_SERVICE\",\n        "
+                 "\"CAP_CHECKPOINT_RESTORE\"");
   CHECK_CONTAINS(json, "\"org.sandbox.mounts.optional\": \"[\\\"/opt/maybe\\\"]\"");
   CHECK_CONTAINS(json, "\"destination\": \"/dev/pts\"");
   CHECK_CONTAINS(json, "\"errnoRet\": 97");
@@ -209,10 +211,13 @@ TEST(roundtrip_variants) {
       free(s->root.path);
       s->root.path = NULL;
       break;
-    case 1: s->limits.swap = SBX_UNSET; break;           /* memory limit, swap unlimited */
-    case 2: s->limits.memory = SBX_UNSET; break;         /* swap alone: the annotation */
+    case 1: s->limits.swap = SBX_UNSET; break;                    /* memory limit, swap unlimited */
+    case 2: s->limits.memory = SBX_UNSET; break;                  /* swap alone: the annotation */
     case 3: s->limits.memory = s->limits.swap = SBX_UNSET; break; /* "max" */
-    case 4: s->limits.memory = SBX_UNSET; s->limits.swap = 0; break;
+    case 4:
+      s->limits.memory = SBX_UNSET;
+      s->limits.swap = 0;
+      break;
     case 5: /* host network, no net namespace; stdin inherit; cgroup off */
       s->network = SBX_NET_HOST;
       s->namespaces = SBX_NS_ALL & ~SBX_NS_NET;
@@ -242,9 +247,15 @@ TEST(roundtrip_variants) {
       }
       s->n_annotations = 0;
       break;
-    case 8: s->namespaces = 0; s->network = SBX_NET_HOST; break;
-    case 9: s->cgroup_mode = SBX_CGROUP_OPTIONAL; s->limits.cpu_time_us = 3000000; break;
-    case 10: s->limits.cpu_quota_us = SBX_UNSET; break; /* a period alone */
+    case 8:
+      s->namespaces = 0;
+      s->network = SBX_NET_HOST;
+      break;
+    case 9:
+      s->cgroup_mode = SBX_CGROUP_OPTIONAL;
+      s->limits.cpu_time_us = 3000000;
+      break;
+    case 10: s->limits.cpu_quota_us = SBX_UNSET; break;  /* a period alone */
     case 11: s->limits.cpu_period_us = SBX_UNSET; break; /* a quota alone */
     }
     char where[32];
@@ -502,20 +513,24 @@ TEST(errors_types_and_missing) {
   CHECK_LOAD_ERROR("{\"ociVersion\": \"1.0.2\"}", "config.json: process: missing");
   char *d;
   d = doc_with("", ", \"resources\": {\"memory\": {\"limit\": \"1G\"}}", "");
-  CHECK_LOAD_ERROR(d, "config.json: linux.resources.memory.limit: expected an integer, not a "
-                      "string");
+  CHECK_LOAD_ERROR(d,
+                   "config.json: linux.resources.memory.limit: expected an integer, not a "
+                   "string");
   free(d);
   d = doc_with("", ", \"resources\": {\"memory\": {\"limit\": 1.5}}", "");
-  CHECK_LOAD_ERROR(d, "config.json: linux.resources.memory.limit: expected an integer, not a "
-                      "number");
+  CHECK_LOAD_ERROR(d,
+                   "config.json: linux.resources.memory.limit: expected an integer, not a "
+                   "number");
   free(d);
   d = doc_with("", ", \"resources\": {\"memory\": {\"limit\": -2}}", "");
-  CHECK_LOAD_ERROR(d, "config.json: linux.resources.memory.limit: -2 is out of range (-1 to "
-                      "9223372036854775807)");
+  CHECK_LOAD_ERROR(d,
+                   "config.json: linux.resources.memory.limit: -2 is out of range (-1 to "
+                   "9223372036854775807)");
   free(d);
   d = doc_with("", ", \"resources\": {\"memory\": {\"limit\": 1000000, \"swap\": 10}}", "");
-  CHECK_LOAD_ERROR(d, "config.json: linux.resources.memory.swap: 10 is below the memory limit "
-                      "1000000 (OCI's swap counts memory plus swap)");
+  CHECK_LOAD_ERROR(d,
+                   "config.json: linux.resources.memory.swap: 10 is below the memory limit "
+                   "1000000 (OCI's swap counts memory plus swap)");
   free(d);
   d = doc_with(", \"args\": [\"a\", 3]", "", "");
   CHECK_LOAD_ERROR(d, "config.json: process.args[1]: expected a string, not an integer");
@@ -532,66 +547,82 @@ TEST(errors_types_and_missing) {
   d = doc_with(", \"noNewPrivileges\": \"yes\"", "", "");
   CHECK_LOAD_ERROR(d, "config.json: process.noNewPrivileges: expected a boolean, not a string");
   free(d);
-  CHECK_LOAD_ERROR("{\"ociVersion\": \"1.0.2\", \"process\": {\"user\": {\"uid\": 0}, "
-                   "\"cwd\": \"/\"}}",
-                   "config.json: process.user.gid: missing");
-  CHECK_LOAD_ERROR("{\"ociVersion\": \"1.0.2\", \"process\": {\"user\": {\"uid\": 4294967296, "
-                   "\"gid\": 0}, \"cwd\": \"/\"}}",
-                   "config.json: process.user.uid: 4294967296 is out of range (0 to 4294967295)");
-  CHECK_LOAD_ERROR("{\"ociVersion\": \"1.0.2\", \"process\": {\"user\": {\"uid\": 0, "
-                   "\"gid\": 0}}}",
-                   "config.json: process.cwd: missing");
-  CHECK_LOAD_ERROR("{\"ociVersion\": \"1.0.2\", \"process\": {\"user\": {\"uid\": 0, "
-                   "\"gid\": 0}, \"cwd\": \"/\"}, \"linux\": {}}",
-                   "config.json: root: missing");
+  CHECK_LOAD_ERROR(
+      "{\"ociVersion\": \"1.0.2\", \"process\": {\"user\": {\"uid\": 0}, "
+      "\"cwd\": \"/\"}}",
+      "config.json: process.user.gid: missing");
+  CHECK_LOAD_ERROR(
+      "{\"ociVersion\": \"1.0.2\", \"process\": {\"user\": {\"uid\": 4294967296, "
+      "\"gid\": 0}, \"cwd\": \"/\"}}",
+      "config.json: process.user.uid: 4294967296 is out of range (0 to 4294967295)");
+  CHECK_LOAD_ERROR(
+      "{\"ociVersion\": \"1.0.2\", \"process\": {\"user\": {\"uid\": 0, "
+      "\"gid\": 0}}}",
+      "config.json: process.cwd: missing");
+  CHECK_LOAD_ERROR(
+      "{\"ociVersion\": \"1.0.2\", \"process\": {\"user\": {\"uid\": 0, "
+      "\"gid\": 0}, \"cwd\": \"/\"}, \"linux\": {}}",
+      "config.json: root: missing");
   d = doc_with(", \"rlimits\": [{\"type\": \"RLIMIT_AS\", \"hard\": 1, \"soft\": 1}]", "", "");
-  CHECK_LOAD_ERROR(d, "config.json: process.rlimits[0].type: unsupported rlimit 'RLIMIT_AS' "
-                      "(supported: RLIMIT_NOFILE, RLIMIT_FSIZE, RLIMIT_STACK, RLIMIT_CORE, "
-                      "RLIMIT_CPU)");
+  CHECK_LOAD_ERROR(d,
+                   "config.json: process.rlimits[0].type: unsupported rlimit 'RLIMIT_AS' "
+                   "(supported: RLIMIT_NOFILE, RLIMIT_FSIZE, RLIMIT_STACK, RLIMIT_CORE, "
+                   "RLIMIT_CPU)");
   free(d);
   d = doc_with(", \"rlimits\": [{\"type\": \"RLIMIT_NOFILE\", \"hard\": 1, \"soft\": 2}]", "", "");
   CHECK_LOAD_ERROR(d, "config.json: process.rlimits[0]: soft limit 2 is above the hard limit 1");
   free(d);
   d = doc_with(", \"capabilities\": {\"bounding\": [\"CAP_FLY\"]}", "", "");
-  CHECK_LOAD_ERROR(d, "config.json: process.capabilities.bounding[0]: unknown capability "
-                      "'CAP_FLY'");
+  CHECK_LOAD_ERROR(d,
+                   "config.json: process.capabilities.bounding[0]: unknown capability "
+                   "'CAP_FLY'");
   free(d);
 }
 
 TEST(errors_enums) {
   char *d;
-  d = doc_with("", ", \"seccomp\": {\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": "
-                   "[{\"names\": [\"read\"], \"action\": \"SCMP_ACT_FOO\"}]}",
+  d = doc_with("",
+               ", \"seccomp\": {\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": "
+               "[{\"names\": [\"read\"], \"action\": \"SCMP_ACT_FOO\"}]}",
                "");
-  CHECK_LOAD_ERROR(d, "config.json: linux.seccomp.syscalls[0].action: unknown action "
-                      "'SCMP_ACT_FOO'");
+  CHECK_LOAD_ERROR(d,
+                   "config.json: linux.seccomp.syscalls[0].action: unknown action "
+                   "'SCMP_ACT_FOO'");
   free(d);
   d = doc_with("", ", \"seccomp\": {\"defaultAction\": \"SCMP_ACT_NOTIFY\"}", "");
-  CHECK_LOAD_ERROR(d, "config.json: linux.seccomp.defaultAction: unknown action "
-                      "'SCMP_ACT_NOTIFY'");
+  CHECK_LOAD_ERROR(d,
+                   "config.json: linux.seccomp.defaultAction: unknown action "
+                   "'SCMP_ACT_NOTIFY'");
   free(d);
-  d = doc_with("", ", \"seccomp\": {\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": "
-                   "[{\"names\": [\"socket\"], \"action\": \"SCMP_ACT_ERRNO\", \"args\": "
-                   "[{\"index\": 6, \"value\": 1, \"op\": \"SCMP_CMP_EQ\"}]}]}",
+  d = doc_with("",
+               ", \"seccomp\": {\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": "
+               "[{\"names\": [\"socket\"], \"action\": \"SCMP_ACT_ERRNO\", \"args\": "
+               "[{\"index\": 6, \"value\": 1, \"op\": \"SCMP_CMP_EQ\"}]}]}",
                "");
-  CHECK_LOAD_ERROR(d, "config.json: linux.seccomp.syscalls[0].args[0].index: 6 is out of range "
-                      "(0 to 5)");
+  CHECK_LOAD_ERROR(d,
+                   "config.json: linux.seccomp.syscalls[0].args[0].index: 6 is out of range "
+                   "(0 to 5)");
   free(d);
-  d = doc_with("", ", \"seccomp\": {\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": "
-                   "[{\"names\": [\"socket\"], \"action\": \"SCMP_ACT_ERRNO\", \"args\": "
-                   "[{\"index\": 0, \"value\": 1, \"op\": \"SCMP_CMP_ABOUT\"}]}]}",
+  d = doc_with("",
+               ", \"seccomp\": {\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": "
+               "[{\"names\": [\"socket\"], \"action\": \"SCMP_ACT_ERRNO\", \"args\": "
+               "[{\"index\": 0, \"value\": 1, \"op\": \"SCMP_CMP_ABOUT\"}]}]}",
                "");
-  CHECK_LOAD_ERROR(d, "config.json: linux.seccomp.syscalls[0].args[0].op: unknown operator "
-                      "'SCMP_CMP_ABOUT'");
+  CHECK_LOAD_ERROR(d,
+                   "config.json: linux.seccomp.syscalls[0].args[0].op: unknown operator "
+                   "'SCMP_CMP_ABOUT'");
   free(d);
-  d = doc_with("", ", \"seccomp\": {\"defaultAction\": \"SCMP_ACT_ALLOW\", \"architectures\": "
-                   "[\"SCMP_ARCH_Z80\"]}",
+  d = doc_with("",
+               ", \"seccomp\": {\"defaultAction\": \"SCMP_ACT_ALLOW\", \"architectures\": "
+               "[\"SCMP_ARCH_Z80\"]}",
                "");
-  CHECK_LOAD_ERROR(d, "config.json: linux.seccomp.architectures: unknown architecture "
-                      "'SCMP_ARCH_Z80'");
+  CHECK_LOAD_ERROR(d,
+                   "config.json: linux.seccomp.architectures: unknown architecture "
+                   "'SCMP_ARCH_Z80'");
   free(d);
-  d = doc_with("", ", \"seccomp\": {\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": "
-                   "[{\"names\": [], \"action\": \"SCMP_ACT_ERRNO\"}]}",
+  d = doc_with("",
+               ", \"seccomp\": {\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": "
+               "[{\"names\": [], \"action\": \"SCMP_ACT_ERRNO\"}]}",
                "");
   CHECK_LOAD_ERROR(d, "config.json: linux.seccomp.syscalls[0].names: no syscall names");
   free(d);
@@ -599,82 +630,100 @@ TEST(errors_enums) {
   /* "namespaces" twice in one object is caught by the parser first. */
   CHECK_LOAD_ERROR_CONTAINS(d, "duplicate object key");
   free(d);
-  CHECK_LOAD_ERROR("{\"ociVersion\": \"1.0.2\", \"process\": {\"user\": {\"uid\": 0, "
-                   "\"gid\": 0}, \"cwd\": \"/\"}, \"root\": {\"path\": \"r\"}, \"linux\": "
-                   "{\"namespaces\": [{\"type\": \"time\"}]}}",
-                   "config.json: linux.namespaces[0].type: unknown namespace 'time'");
-  CHECK_LOAD_ERROR("{\"ociVersion\": \"1.0.2\", \"process\": {\"user\": {\"uid\": 0, "
-                   "\"gid\": 0}, \"cwd\": \"/\"}, \"root\": {\"path\": \"r\"}, \"linux\": "
-                   "{\"namespaces\": [{\"type\": \"net\", \"path\": \"/proc/1/ns/net\"}]}}",
-                   "config.json: linux.namespaces[0].type: unknown namespace 'net'");
-  CHECK_LOAD_ERROR("{\"ociVersion\": \"1.0.2\", \"process\": {\"user\": {\"uid\": 0, "
-                   "\"gid\": 0}, \"cwd\": \"/\"}, \"root\": {\"path\": \"r\"}, \"linux\": "
-                   "{\"namespaces\": [{\"type\": \"network\", \"path\": \"/proc/1/ns/net\"}]}}",
-                   "config.json: linux.namespaces[0]: joining an existing namespace (path) is "
-                   "not supported");
+  CHECK_LOAD_ERROR(
+      "{\"ociVersion\": \"1.0.2\", \"process\": {\"user\": {\"uid\": 0, "
+      "\"gid\": 0}, \"cwd\": \"/\"}, \"root\": {\"path\": \"r\"}, \"linux\": "
+      "{\"namespaces\": [{\"type\": \"time\"}]}}",
+      "config.json: linux.namespaces[0].type: unknown namespace 'time'");
+  CHECK_LOAD_ERROR(
+      "{\"ociVersion\": \"1.0.2\", \"process\": {\"user\": {\"uid\": 0, "
+      "\"gid\": 0}, \"cwd\": \"/\"}, \"root\": {\"path\": \"r\"}, \"linux\": "
+      "{\"namespaces\": [{\"type\": \"net\", \"path\": \"/proc/1/ns/net\"}]}}",
+      "config.json: linux.namespaces[0].type: unknown namespace 'net'");
+  CHECK_LOAD_ERROR(
+      "{\"ociVersion\": \"1.0.2\", \"process\": {\"user\": {\"uid\": 0, "
+      "\"gid\": 0}, \"cwd\": \"/\"}, \"root\": {\"path\": \"r\"}, \"linux\": "
+      "{\"namespaces\": [{\"type\": \"network\", \"path\": \"/proc/1/ns/net\"}]}}",
+      "config.json: linux.namespaces[0]: joining an existing namespace (path) is "
+      "not supported");
 }
 
 TEST(errors_annotations) {
   char *d;
   d = doc_with("", "", ", \"annotations\": {\"org.sandbox.network\": \"wifi\"}");
-  CHECK_LOAD_ERROR(d, "config.json: annotations[\"org.sandbox.network\"]: unknown value 'wifi' "
-                      "(expected 'none', 'loopback', 'host')");
+  CHECK_LOAD_ERROR(d,
+                   "config.json: annotations[\"org.sandbox.network\"]: unknown value 'wifi' "
+                   "(expected 'none', 'loopback', 'host')");
   free(d);
   d = doc_with("", "", ", \"annotations\": {\"org.sandbox.limits.wall-time-us\": \"1.5s\"}");
-  CHECK_LOAD_ERROR(d, "config.json: annotations[\"org.sandbox.limits.wall-time-us\"]: '1.5s' is "
-                      "not a decimal integer below 2^64-1");
+  CHECK_LOAD_ERROR(d,
+                   "config.json: annotations[\"org.sandbox.limits.wall-time-us\"]: '1.5s' is "
+                   "not a decimal integer below 2^64-1");
   free(d);
   d = doc_with("", "", ", \"annotations\": {\"org.sandbox.wall-time\": \"1\"}");
-  CHECK_LOAD_ERROR(d, "config.json: annotations[\"org.sandbox.wall-time\"]: unknown sandbox "
-                      "annotation (known: root, limits.wall-time-us, limits.cpu-time-us, "
-                      "limits.output-bytes, limits.swap-bytes, network, stdin, stdin.path, "
-                      "cgroup, cgroup.parent, mounts.optional)");
+  CHECK_LOAD_ERROR(d,
+                   "config.json: annotations[\"org.sandbox.wall-time\"]: unknown sandbox "
+                   "annotation (known: root, limits.wall-time-us, limits.cpu-time-us, "
+                   "limits.output-bytes, limits.swap-bytes, network, stdin, stdin.path, "
+                   "cgroup, cgroup.parent, mounts.optional)");
   free(d);
   d = doc_with("", "", ", \"annotations\": {\"x\": 1}");
   CHECK_LOAD_ERROR(d, "config.json: annotations[\"x\"]: expected a string, not an integer");
   free(d);
   d = doc_with("", "", ", \"annotations\": {\"org.sandbox.mounts.optional\": \"[\\\"/x\\\"]\"}");
-  CHECK_LOAD_ERROR(d, "config.json: annotations[\"org.sandbox.mounts.optional\"]: '/x' is not a "
-                      "bind mount's destination");
+  CHECK_LOAD_ERROR(d,
+                   "config.json: annotations[\"org.sandbox.mounts.optional\"]: '/x' is not a "
+                   "bind mount's destination");
   free(d);
   d = doc_with("", "", ", \"annotations\": {\"org.sandbox.mounts.optional\": \"/x\"}");
-  CHECK_LOAD_ERROR(d, "config.json: annotations[\"org.sandbox.mounts.optional\"]: expected a "
-                      "JSON array of mount destinations in a string");
+  CHECK_LOAD_ERROR(d,
+                   "config.json: annotations[\"org.sandbox.mounts.optional\"]: expected a "
+                   "JSON array of mount destinations in a string");
   free(d);
   d = doc_with("", "", ", \"annotations\": {\"org.sandbox.stdin.path\": \"/in\"}");
-  CHECK_LOAD_ERROR(d, "config.json: annotations[\"org.sandbox.stdin.path\"]: only used with "
-                      "stdin 'file'");
+  CHECK_LOAD_ERROR(d,
+                   "config.json: annotations[\"org.sandbox.stdin.path\"]: only used with "
+                   "stdin 'file'");
   free(d);
   d = doc_with("", ", \"resources\": {\"memory\": {\"limit\": 1000000}}",
                ", \"annotations\": {\"org.sandbox.limits.swap-bytes\": \"5\"}");
-  CHECK_LOAD_ERROR(d, "config.json: annotations[\"org.sandbox.limits.swap-bytes\"]: only used "
-                      "without a memory limit (else linux.resources.memory.swap)");
+  CHECK_LOAD_ERROR(d,
+                   "config.json: annotations[\"org.sandbox.limits.swap-bytes\"]: only used "
+                   "without a memory limit (else linux.resources.memory.swap)");
   free(d);
 }
 
 TEST(errors_mounts) {
   char *d;
-  d = doc_with("", "", ", \"mounts\": [{\"destination\": \"/sys/fs/cgroup\", \"type\": "
-                       "\"cgroup\", \"source\": \"cgroup\"}]");
-  CHECK_LOAD_ERROR(d, "config.json: mounts[0].type: unsupported mount type 'cgroup' (supported: "
-                      "bind, tmpfs, proc, devpts, mqueue, sysfs)");
+  d = doc_with("", "",
+               ", \"mounts\": [{\"destination\": \"/sys/fs/cgroup\", \"type\": "
+               "\"cgroup\", \"source\": \"cgroup\"}]");
+  CHECK_LOAD_ERROR(d,
+                   "config.json: mounts[0].type: unsupported mount type 'cgroup' (supported: "
+                   "bind, tmpfs, proc, devpts, mqueue, sysfs)");
   free(d);
-  d = doc_with("", "", ", \"mounts\": [{\"destination\": \"/tmp\", \"type\": \"tmpfs\", "
-                       "\"options\": [\"size=10%\"]}]");
-  CHECK_LOAD_ERROR(d, "config.json: mounts[0].options[0]: bad size '10%' (bytes, with an "
-                      "optional k, m or g)");
+  d = doc_with("", "",
+               ", \"mounts\": [{\"destination\": \"/tmp\", \"type\": \"tmpfs\", "
+               "\"options\": [\"size=10%\"]}]");
+  CHECK_LOAD_ERROR(d,
+                   "config.json: mounts[0].options[0]: bad size '10%' (bytes, with an "
+                   "optional k, m or g)");
   free(d);
-  d = doc_with("", "", ", \"mounts\": [{\"destination\": \"/tmp\", \"type\": \"tmpfs\", "
-                       "\"options\": [\"mode=999\"]}]");
+  d = doc_with("", "",
+               ", \"mounts\": [{\"destination\": \"/tmp\", \"type\": \"tmpfs\", "
+               "\"options\": [\"mode=999\"]}]");
   CHECK_LOAD_ERROR(d, "config.json: mounts[0].options[0]: bad mode '999'");
   free(d);
-  d = doc_with("", "", ", \"mounts\": [{\"destination\": \"/tmp\", \"type\": \"tmpfs\", "
-                       "\"options\": [\"nr_inodes=5\"]}]");
-  CHECK_LOAD_ERROR(d, "config.json: mounts[0].options[0]: unsupported option 'nr_inodes=5' for "
-                      "a tmpfs mount");
+  d = doc_with("", "",
+               ", \"mounts\": [{\"destination\": \"/tmp\", \"type\": \"tmpfs\", "
+               "\"options\": [\"nr_inodes=5\"]}]");
+  CHECK_LOAD_ERROR(d,
+                   "config.json: mounts[0].options[0]: unsupported option 'nr_inodes=5' for "
+                   "a tmpfs mount");
   free(d);
-  d = doc_with("", "", ", \"mounts\": [{\"destination\": \"/x\", \"type\": \"bind\", "
-                       "\"options\": [\"rbind\"]}]");
+  d = doc_with("", "",
+               ", \"mounts\": [{\"destination\": \"/x\", \"type\": \"bind\", "
+               "\"options\": [\"rbind\"]}]");
   CHECK_LOAD_ERROR(d, "config.json: mounts[0]: a bind mount needs a source");
   free(d);
   d = doc_with("", "", ", \"mounts\": [{\"destination\": \"/x\"}]");
@@ -683,8 +732,9 @@ TEST(errors_mounts) {
   d = doc_with("", "", ", \"mounts\": [{\"type\": \"proc\"}]");
   CHECK_LOAD_ERROR(d, "config.json: mounts[0].destination: missing");
   free(d);
-  d = doc_with("", "", ", \"mounts\": [{\"destination\": \"/proc\", \"type\": \"proc\", "
-                       "\"options\": [\"rbind\"]}]");
+  d = doc_with("", "",
+               ", \"mounts\": [{\"destination\": \"/proc\", \"type\": \"proc\", "
+               "\"options\": [\"rbind\"]}]");
   CHECK_LOAD_ERROR(d, "config.json: mounts[0].options[0]: 'rbind' on a proc mount");
   free(d);
   d = doc_with("", "", ", \"mounts\": {}");
@@ -831,15 +881,14 @@ TEST(foreign_runc_spec) {
   memcpy(t, "\"terminal\":false", 16);
   sbx_spec *s = NULL;
   sbx_error *err = NULL;
-  if (sbx_spec_load_json_string(text, strlen(text), &s, &err) < 0)
-    TEST_FAIL("%s", err->message);
+  if (sbx_spec_load_json_string(text, strlen(text), &s, &err) < 0) TEST_FAIL("%s", err->message);
   free(text);
   CHECK_EQ_STR(s->process.args[0], "sh");
   CHECK_EQ_INT(s->process.n_env, 2);
   /* Kept: in bounding, effective and permitted at once. */
-  CHECK_EQ_INT(s->process.capabilities,
-               (1ull << cap_from_name("CAP_AUDIT_WRITE")) | (1ull << cap_from_name("CAP_KILL")) |
-                   (1ull << cap_from_name("CAP_NET_BIND_SERVICE")));
+  CHECK_EQ_INT(s->process.capabilities, (1ull << cap_from_name("CAP_AUDIT_WRITE")) |
+                                            (1ull << cap_from_name("CAP_KILL")) |
+                                            (1ull << cap_from_name("CAP_NET_BIND_SERVICE")));
   CHECK_EQ_INT(s->limits.open_files, 1024);
   CHECK(s->limits.core == SBX_UNSET);
   CHECK(s->limits.cpu_time_us == SBX_UNSET);
@@ -884,8 +933,8 @@ TEST(dev_mounts_fold_back) {
 }
 
 TEST(cpu_rlimit_without_annotation) {
-  char *d = doc_with(", \"rlimits\": [{\"type\": \"RLIMIT_CPU\", \"hard\": 7, \"soft\": 5}]", "",
-                     "");
+  char *d =
+      doc_with(", \"rlimits\": [{\"type\": \"RLIMIT_CPU\", \"hard\": 7, \"soft\": 5}]", "", "");
   sbx_spec *s = NULL;
   CHECK(sbx_spec_load_json_string(d, strlen(d), &s, NULL) == 0);
   CHECK_EQ_INT(s->limits.cpu_time_us, 7000000);
@@ -908,8 +957,9 @@ TEST(writer_errors) {
   const char *argv[] = {"/bin/echo", "bad \xff byte"};
   CHECK(sbx_spec_set_args(s, argv, 2, NULL) == 0);
   CHECK(sbx_spec_to_json(s, &err) == NULL);
-  CHECK_EQ_STR(err->message, "config.json: process.args[1]: 'bad \xff byte' is not valid UTF-8, "
-                             "which JSON cannot hold");
+  CHECK_EQ_STR(err->message,
+               "config.json: process.args[1]: 'bad \xff byte' is not valid UTF-8, "
+               "which JSON cannot hold");
   sbx_error_free(err);
   err = NULL;
   sbx_spec_free(s);
@@ -917,8 +967,9 @@ TEST(writer_errors) {
   s = spec_new();
   spec_add_mount(s, SBX_MOUNT_TMPFS, NULL, "/dev", 0);
   CHECK(sbx_spec_to_json(s, &err) == NULL);
-  CHECK_EQ_STR(err->message, "config.json: mounts[0]: a tmpfs on /dev reads back as the minimal "
-                             "/dev; use a dev mount");
+  CHECK_EQ_STR(err->message,
+               "config.json: mounts[0]: a tmpfs on /dev reads back as the minimal "
+               "/dev; use a dev mount");
   sbx_error_free(err);
   err = NULL;
   sbx_spec_free(s);
@@ -926,8 +977,9 @@ TEST(writer_errors) {
   s = spec_new();
   spec_add_annotation(s, "org.sandbox.network", "host");
   CHECK(sbx_spec_to_json(s, &err) == NULL);
-  CHECK_EQ_STR(err->message, "config.json: annotations[0]: 'org.sandbox.network' is under the "
-                             "prefix reserved for the sandbox's own settings");
+  CHECK_EQ_STR(err->message,
+               "config.json: annotations[0]: 'org.sandbox.network' is under the "
+               "prefix reserved for the sandbox's own settings");
   sbx_error_free(err);
   err = NULL;
   sbx_spec_free(s);
@@ -936,8 +988,9 @@ TEST(writer_errors) {
   spec_add_mount(s, SBX_MOUNT_BIND, "/a", "/x", SBX_MNT_OPTIONAL);
   spec_add_mount(s, SBX_MOUNT_BIND, "/b", "/x", 0);
   CHECK(sbx_spec_to_json(s, &err) == NULL);
-  CHECK_EQ_STR(err->message, "config.json: mounts[0]: an optional bind and a required bind on "
-                             "the same target '/x' cannot be told apart in config.json");
+  CHECK_EQ_STR(err->message,
+               "config.json: mounts[0]: an optional bind and a required bind on "
+               "the same target '/x' cannot be told apart in config.json");
   sbx_error_free(err);
   err = NULL;
   sbx_spec_free(s);
@@ -945,8 +998,9 @@ TEST(writer_errors) {
   s = spec_new();
   s->limits.memory = UINT64_MAX - 1;
   CHECK(sbx_spec_to_json(s, &err) == NULL);
-  CHECK_EQ_STR(err->message, "config.json: limits.memory: 18446744073709551614 is too large for "
-                             "a JSON integer");
+  CHECK_EQ_STR(err->message,
+               "config.json: limits.memory: 18446744073709551614 is too large for "
+               "a JSON integer");
   sbx_error_free(err);
   sbx_spec_free(s);
 }

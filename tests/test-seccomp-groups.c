@@ -16,32 +16,77 @@ static const struct {
   bool x86_64, aarch64;
 } arch_specific[] = {
     /* x86_64 only: the legacy calls aarch64 never had (it has only the *at forms) */
-    {"open", true, false},        {"creat", true, false},        {"dup2", true, false},
-    {"stat", true, false},        {"lstat", true, false},        {"access", true, false},
-    {"getdents", true, false},    {"rename", true, false},       {"mkdir", true, false},
-    {"rmdir", true, false},       {"link", true, false},         {"unlink", true, false},
-    {"symlink", true, false},     {"readlink", true, false},     {"chmod", true, false},
-    {"chown", true, false},       {"lchown", true, false},       {"utime", true, false},
-    {"utimes", true, false},      {"futimesat", true, false},    {"mknod", true, false},
-    {"pipe", true, false},        {"inotify_init", true, false}, {"fork", true, false},
-    {"vfork", true, false},       {"getpgrp", true, false},      {"arch_prctl", true, false},
-    {"signalfd", true, false},    {"pause", true, false},        {"alarm", true, false},
-    {"time", true, false},        {"poll", true, false},         {"select", true, false},
-    {"epoll_create", true, false}, {"epoll_wait", true, false},  {"eventfd", true, false},
-    {"iopl", true, false},        {"ioperm", true, false},       {"_sysctl", true, false},
-    {"afs_syscall", true, false}, {"create_module", true, false},
-    {"get_kernel_syms", true, false}, {"getpmsg", true, false},  {"putpmsg", true, false},
-    {"query_module", true, false}, {"security", true, false},    {"sysfs", true, false},
-    {"tuxcall", true, false},     {"uselib", true, false},       {"ustat", true, false},
+    {"open", true, false},
+    {"creat", true, false},
+    {"dup2", true, false},
+    {"stat", true, false},
+    {"lstat", true, false},
+    {"access", true, false},
+    {"getdents", true, false},
+    {"rename", true, false},
+    {"mkdir", true, false},
+    {"rmdir", true, false},
+    {"link", true, false},
+    {"unlink", true, false},
+    {"symlink", true, false},
+    {"readlink", true, false},
+    {"chmod", true, false},
+    {"chown", true, false},
+    {"lchown", true, false},
+    {"utime", true, false},
+    {"utimes", true, false},
+    {"futimesat", true, false},
+    {"mknod", true, false},
+    {"pipe", true, false},
+    {"inotify_init", true, false},
+    {"fork", true, false},
+    {"vfork", true, false},
+    {"getpgrp", true, false},
+    {"arch_prctl", true, false},
+    {"signalfd", true, false},
+    {"pause", true, false},
+    {"alarm", true, false},
+    {"time", true, false},
+    {"poll", true, false},
+    {"select", true, false},
+    {"epoll_create", true, false},
+    {"epoll_wait", true, false},
+    {"eventfd", true, false},
+    {"iopl", true, false},
+    {"ioperm", true, false},
+    {"_sysctl", true, false},
+    {"afs_syscall", true, false},
+    {"create_module", true, false},
+    {"get_kernel_syms", true, false},
+    {"getpmsg", true, false},
+    {"putpmsg", true, false},
+    {"query_module", true, false},
+    {"security", true, false},
+    {"sysfs", true, false},
+    {"tuxcall", true, false},
+    {"uselib", true, false},
+    {"ustat", true, false},
     {"vserver", true, false},
     /* neither: i386 or 32-bit arm (or older) only */
-    {"stime", false, false},      {"pciconfig_read", false, false},
-    {"pciconfig_write", false, false}, {"pciconfig_iobase", false, false},
-    {"bdflush", false, false},    {"break", false, false},       {"ftime", false, false},
-    {"gtty", false, false},       {"idle", false, false},        {"lock", false, false},
-    {"mpx", false, false},        {"prof", false, false},        {"profil", false, false},
-    {"sgetmask", false, false},   {"ssetmask", false, false},    {"stty", false, false},
-    {"ulimit", false, false},     {"vm86", false, false},        {"vm86old", false, false},
+    {"stime", false, false},
+    {"pciconfig_read", false, false},
+    {"pciconfig_write", false, false},
+    {"pciconfig_iobase", false, false},
+    {"bdflush", false, false},
+    {"break", false, false},
+    {"ftime", false, false},
+    {"gtty", false, false},
+    {"idle", false, false},
+    {"lock", false, false},
+    {"mpx", false, false},
+    {"prof", false, false},
+    {"profil", false, false},
+    {"sgetmask", false, false},
+    {"ssetmask", false, false},
+    {"stty", false, false},
+    {"ulimit", false, false},
+    {"vm86", false, false},
+    {"vm86old", false, false},
 };
 
 static int mark_of(const char *name) {
@@ -63,10 +108,10 @@ static size_t count(const char *const *list) {
 }
 
 static const char *const required_groups[] = {
-    "@baseline", "@privileged", "@mount",      "@module",    "@kexec",       "@bpf",
-    "@perf",     "@keyring",    "@debug",      "@clock",     "@swap",        "@reboot",
-    "@raw-io",   "@obsolete",   "@namespaces", "@io-uring",  "@userfaultfd", "@file-handles",
-    "@admin",    NULL};
+    "@baseline", "@privileged",  "@mount",        "@module",   "@kexec",
+    "@bpf",      "@perf",        "@keyring",      "@debug",    "@clock",
+    "@swap",     "@reboot",      "@raw-io",       "@obsolete", "@namespaces",
+    "@io-uring", "@userfaultfd", "@file-handles", "@admin",    NULL};
 
 TEST(every_group_is_listed_and_found) {
   const char *const *names = seccomp_group_names();
@@ -104,8 +149,7 @@ static void check_arch(uint32_t arch, const char *arch_name, bool x86) {
       bool expected = m < 0 || (x86 ? arch_specific[m].x86_64 : arch_specific[m].aarch64);
       if (expected && nr < 0) TEST_FAIL("%s: '%s' does not resolve on %s", *g, *s, arch_name);
       if (!expected && nr >= 0)
-        TEST_FAIL("%s: '%s' resolves on %s (%d) but is marked absent there", *g, *s, arch_name,
-                  nr);
+        TEST_FAIL("%s: '%s' resolves on %s (%d) but is marked absent there", *g, *s, arch_name, nr);
     }
 }
 
@@ -151,10 +195,10 @@ TEST(names_resolve_natively_and_build_a_filter) {
 
 /* @privileged is exactly the union of the groups it is documented to hold. */
 TEST(privileged_is_the_union) {
-  static const char *const parts[] = {"@mount",      "@module",      "@kexec",        "@bpf",
-                                      "@perf",       "@keyring",     "@debug",        "@clock",
-                                      "@swap",       "@reboot",      "@raw-io",       "@namespaces",
-                                      "@userfaultfd", "@file-handles", "@admin",       NULL};
+  static const char *const parts[] = {"@mount",       "@module",       "@kexec",  "@bpf",
+                                      "@perf",        "@keyring",      "@debug",  "@clock",
+                                      "@swap",        "@reboot",       "@raw-io", "@namespaces",
+                                      "@userfaultfd", "@file-handles", "@admin",  NULL};
   const char *const *priv = seccomp_group_syscalls("@privileged");
   size_t total = 0;
   for (const char *const *p = parts; *p; p++) {
@@ -179,15 +223,52 @@ TEST(baseline_is_disjoint_from_dangerous_groups) {
 
 /* What a real build needs is in the baseline. */
 TEST(baseline_has_what_tools_need) {
-  static const char *const needed[] = {
-      "read",        "write",    "openat",       "close",       "mmap",        "mprotect",
-      "brk",         "execve",   "clone",        "wait4",       "exit_group",  "rt_sigaction",
-      "futex",       "pipe2",    "dup3",         "newfstatat",  "statx",       "getdents64",
-      "socket",      "connect",  "epoll_wait",   "epoll_pwait", "ppoll",       "getrandom",
-      "clock_gettime", "prlimit64", "set_robust_list", "rseq",  "sched_getaffinity",
-      "fcntl",       "ioctl",    "renameat2",    "unlinkat",    "readlinkat",  "faccessat2",
-      "kill",        "getpid",   "uname",        "sysinfo",     "madvise",     "memfd_create",
-      "vfork",       "setpgid",  "umask",        "utimensat",   NULL};
+  static const char *const needed[] = {"read",
+                                       "write",
+                                       "openat",
+                                       "close",
+                                       "mmap",
+                                       "mprotect",
+                                       "brk",
+                                       "execve",
+                                       "clone",
+                                       "wait4",
+                                       "exit_group",
+                                       "rt_sigaction",
+                                       "futex",
+                                       "pipe2",
+                                       "dup3",
+                                       "newfstatat",
+                                       "statx",
+                                       "getdents64",
+                                       "socket",
+                                       "connect",
+                                       "epoll_wait",
+                                       "epoll_pwait",
+                                       "ppoll",
+                                       "getrandom",
+                                       "clock_gettime",
+                                       "prlimit64",
+                                       "set_robust_list",
+                                       "rseq",
+                                       "sched_getaffinity",
+                                       "fcntl",
+                                       "ioctl",
+                                       "renameat2",
+                                       "unlinkat",
+                                       "readlinkat",
+                                       "faccessat2",
+                                       "kill",
+                                       "getpid",
+                                       "uname",
+                                       "sysinfo",
+                                       "madvise",
+                                       "memfd_create",
+                                       "vfork",
+                                       "setpgid",
+                                       "umask",
+                                       "utimensat",
+                                       NULL};
   const char *const *base = seccomp_group_syscalls("@baseline");
   for (const char *const *n = needed; *n; n++)
     if (!in_list(base, *n)) TEST_FAIL("@baseline lacks %s", *n);
@@ -195,14 +276,39 @@ TEST(baseline_has_what_tools_need) {
 
 /* Issue 5: every stock profile denies at least these; each must be in a group. */
 TEST(issue_5_denials_are_grouped) {
-  static const char *const must[] = {
-      "mount",      "umount2",       "pivot_root",     "chroot",        "unshare",
-      "setns",      "kexec_load",    "kexec_file_load", "init_module",  "finit_module",
-      "delete_module", "bpf",        "perf_event_open", "userfaultfd",  "keyctl",
-      "add_key",    "request_key",   "ptrace",         "process_vm_readv", "process_vm_writev",
-      "reboot",     "swapon",        "swapoff",        "syslog",        "acct",
-      "settimeofday", "clock_settime", "iopl",         "ioperm",        "open_by_handle_at",
-      "quotactl",   "lookup_dcookie", NULL};
+  static const char *const must[] = {"mount",
+                                     "umount2",
+                                     "pivot_root",
+                                     "chroot",
+                                     "unshare",
+                                     "setns",
+                                     "kexec_load",
+                                     "kexec_file_load",
+                                     "init_module",
+                                     "finit_module",
+                                     "delete_module",
+                                     "bpf",
+                                     "perf_event_open",
+                                     "userfaultfd",
+                                     "keyctl",
+                                     "add_key",
+                                     "request_key",
+                                     "ptrace",
+                                     "process_vm_readv",
+                                     "process_vm_writev",
+                                     "reboot",
+                                     "swapon",
+                                     "swapoff",
+                                     "syslog",
+                                     "acct",
+                                     "settimeofday",
+                                     "clock_settime",
+                                     "iopl",
+                                     "ioperm",
+                                     "open_by_handle_at",
+                                     "quotactl",
+                                     "lookup_dcookie",
+                                     NULL};
   const char *const *priv = seccomp_group_syscalls("@privileged");
   for (const char *const *n = must; *n; n++)
     if (!in_list(priv, *n)) TEST_FAIL("%s is not in @privileged", *n);
