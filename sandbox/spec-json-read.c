@@ -605,7 +605,9 @@ static int r_resources(rctx *r, const json_t *j, sbx_spec *s, bool swap_annotate
     uint64_t total = SBX_UNSET;
     if ((x = member(o, path, "limit", &sub)) && r_limit(r, sub, x, false, &l->memory) < 0)
       return -1;
-    if ((x = member(o, path, "swap", &sub)) && r_limit(r, sub, x, true, &total) < 0) return -1;
+    if ((x = member(o, path, "swap", &sub)) && r_limit(r, sub, x, false, &total) < 0) return -1;
+    /* runc reads a swap of 0 as "not set"; it can only mean a total of 0 with a limit of 0. */
+    if (x && total == 0 && l->memory != 0) total = SBX_UNSET;
     if (l->memory != SBX_UNSET) {
       if (swap_annotated)
         return r_fail(r, "annotations[\"" ANN_SWAP "\"]",

@@ -108,9 +108,22 @@ static json_t *w_process(wctx *w, const sbx_spec *s) {
   set(user, "gid", json_integer(p->gid));
   set(user, "umask", json_integer(p->umask));
   set(o, "user", user);
+  /* What the reader would refuse is refused here, so that what we write always reads back. */
+  if (p->umask > 0777) w_fail(w, EINVAL, "process.umask: %o is not a umask", p->umask);
   set(o, "args", w_strv(w, "process.args", p->args));
+  for (size_t i = 0; p->env && p->env[i]; i++) {
+    const char *eq = strchr(p->env[i], '=');
+    if (!eq || eq == p->env[i])
+      w_fail(w, EINVAL, "process.env[%zu]: '%s' is not NAME=value", i, p->env[i]);
+  }
   set(o, "env", w_strv(w, "process.env", p->env));
+  if (!p->cwd) w_fail(w, EINVAL, "process.cwd: missing");
   set(o, "cwd", w_str(w, "process.cwd", p->cwd));
+  if (p->capabilities >> (cap_last() + 1))
+    w_fail(w, EINVAL, "process.capabilities: unknown capability numbers in 0x%llx",
+           (unsigned long long)p->capabilities);
+  if (p->stdin_path && p->stdin_mode != SBX_STDIN_FILE)
+    w_fail(w, EINVAL, "process.stdin_path: set, but stdin is not a file");
   json_t *caps = new_object();
   set(caps, "bounding", w_caps(p->capabilities));
   set(caps, "effective", w_caps(p->capabilities));
@@ -167,6 +180,11 @@ static json_t *w_mount(wctx *w, const sbx_mount *m, const char *path) {
     w_fail(w, EINVAL, "%s: a tmpfs on /dev reads back as the minimal /dev; use a dev mount", path);
   if (m->type == SBX_MOUNT_DEV && (!m->target || strcmp(m->target, "/dev") != 0))
     w_fail(w, EINVAL, "%s: the minimal /dev can only be mounted on /dev", path);
+  if (!m->target) w_fail(w, EINVAL, "%s: no target", path);
+  if (m->type == SBX_MOUNT_BIND && !m->source)
+    w_fail(w, EINVAL, "%s: a bind without a source", path);
+  if (m->type != SBX_MOUNT_BIND && m->source)
+    w_fail(w, EINVAL, "%s: only binds have a source (it would read back as NULL)", path);
   json_t *o = new_object();
   _cleanup_free_ char *dpath = xasprintf("%s.destination", path);
   set(o, "destination", w_str(w, dpath, m->target));
@@ -291,6 +309,7 @@ static json_t *w_seccomp(wctx *w, const sbx_seccomp *sc) {
     const sbx_seccomp_rule *r = &sc->rules[i];
     _cleanup_free_ char *path = xasprintf("seccomp.syscalls[%zu]", i);
     json_t *ro = new_object();
+    if (r->n_names == 0) w_fail(w, EINVAL, "%s: no syscall names", path);
     _cleanup_free_ char *npath = xasprintf("%s.names", path);
     set(ro, "names", w_strv(w, npath, r->names));
     const char *a = seccomp_action_to_oci(r->action);
@@ -310,6 +329,7 @@ static json_t *w_seccomp(wctx *w, const sbx_seccomp *sc) {
           w_fail(w, EINVAL, "%s: unknown operator %d", apath, (int)x->op);
           op = "";
         }
+        if (x->index > 5) w_fail(w, EINVAL, "%s: argument index %u is over 5", apath, x->index);
         json_t *ao = new_object();
         set(ao, "index", json_integer(x->index));
         set(ao, "value", w_uint(w, apath, x->value));

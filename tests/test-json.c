@@ -265,6 +265,136 @@ TEST(roundtrip_variants) {
   }
 }
 
+/* A small deterministic generator (xorshift64*), so a failure can be replayed. */
+static uint64_t rng_state = 0x9E3779B97F4A7C15ull;
+static uint64_t rnd(void) {
+  rng_state ^= rng_state >> 12;
+  rng_state ^= rng_state << 25;
+  rng_state ^= rng_state >> 27;
+  return rng_state * 0x2545F4914F6CDD1Dull;
+}
+static uint64_t pick(uint64_t n) { return rnd() % n; }
+/* A limit: unset, zero, small or huge (but within a JSON integer). */
+static uint64_t rnd_limit(void) {
+  switch (pick(4)) {
+  case 0: return SBX_UNSET;
+  case 1: return 0;
+  case 2: return pick(1 << 20);
+  default: return rnd() >> 2;
+  }
+}
+static const char *rnd_str(void) {
+  static const char *const s[] = {"", "/", "/usr", "a b", "x=y", "\"q\"", "tab\t", "é", "/dev"};
+  return s[pick(sizeof s / sizeof s[0])];
+}
+
+/* A random spec the writer accepts. */
+static sbx_spec *random_spec(void) {
+  sbx_spec *s = spec_new();
+  size_t n = pick(4);
+  for (size_t i = 0; i < n; i++) strv_push(&s->process.args, &s->process.n_args, rnd_str());
+  n = pick(4);
+  for (size_t i = 0; i < n; i++) {
+    char name[16];
+    snprintf(name, sizeof name, "V%zu", i);
+    spec_env_set(s, name, rnd_str());
+  }
+  s->process.uid = (uint32_t)rnd();
+  s->process.gid = (uint32_t)rnd();
+  s->process.umask = (uint32_t)pick(01000);
+  s->process.stdin_mode = (sbx_stdin_mode)pick(3);
+  if (s->process.stdin_mode == SBX_STDIN_FILE && pick(2)) s->process.stdin_path = xstrdup("/in");
+  s->process.no_new_privileges = pick(2);
+  s->process.capabilities = rnd() & ((UINT64_C(1) << (cap_last() + 1)) - 1);
+  if (pick(2)) s->root.path = xstrdup(pick(2) ? "rootfs" : "/srv/root");
+  s->root.readonly = pick(2);
+  n = pick(6);
+  for (size_t i = 0; i < n; i++) {
+    sbx_mount_type type = (sbx_mount_type)pick(7);
+    unsigned flags = (unsigned)pick(16);
+    static const char *const targets[] = {"/m0", "/m1", "/dev/pts", "/dev/shm", "/tmp"};
+    char target[32];
+    snprintf(target, sizeof target, "%s", targets[pick(5)]);
+    if (type == SBX_MOUNT_BIND) flags |= (unsigned)pick(4) << 4;
+    if (type == SBX_MOUNT_DEV) snprintf(target, sizeof target, "/dev");
+    sbx_mount *m = spec_add_mount(s, type, type == SBX_MOUNT_BIND ? "/src" : NULL, target, flags);
+    if (type == SBX_MOUNT_TMPFS || type == SBX_MOUNT_DEV) {
+      m->mode = (uint32_t)pick(010000);
+      m->size = pick(2) ? SBX_UNSET : pick(UINT64_C(1) << 40);
+    }
+  }
+  /* Optional and required binds on one target cannot be told apart: make them agree. */
+  for (size_t i = 0; i < s->n_mounts; i++)
+    for (size_t j = 0; j < s->n_mounts; j++)
+      if (s->mounts[i].type == SBX_MOUNT_BIND && s->mounts[j].type == SBX_MOUNT_BIND &&
+          strcmp(s->mounts[i].target, s->mounts[j].target) == 0)
+        s->mounts[j].flags = (s->mounts[j].flags & ~(unsigned)SBX_MNT_OPTIONAL) |
+                             (s->mounts[i].flags & SBX_MNT_OPTIONAL);
+  n = pick(3);
+  for (size_t i = 0; i < n; i++) strv_push(&s->masked_paths, &s->n_masked_paths, rnd_str());
+  n = pick(3);
+  for (size_t i = 0; i < n; i++) strv_push(&s->readonly_paths, &s->n_readonly_paths, rnd_str());
+  if (pick(2)) s->hostname = xstrdup(rnd_str());
+  sbx_limits *l = &s->limits;
+  l->wall_time_us = rnd_limit();
+  l->cpu_time_us = rnd_limit();
+  l->memory = rnd_limit();
+  l->swap = rnd_limit();
+  if (l->memory != SBX_UNSET && l->swap != SBX_UNSET) l->swap %= (UINT64_C(1) << 60);
+  if (l->memory != SBX_UNSET) l->memory %= (UINT64_C(1) << 60);
+  l->pids = rnd_limit();
+  if (l->pids == 0) l->pids = 1; /* 0 means "none" to OCI */
+  l->cpu_quota_us = rnd_limit();
+  if (l->cpu_quota_us == 0) l->cpu_quota_us = SBX_UNSET;
+  l->cpu_period_us = rnd_limit();
+  if (l->cpu_period_us == 0) l->cpu_period_us = SBX_UNSET;
+  l->open_files = rnd_limit();
+  l->file_size = rnd_limit();
+  l->stack = rnd_limit();
+  l->core = rnd_limit();
+  l->output = rnd_limit();
+  s->namespaces = (unsigned)pick(SBX_NS_ALL + 1);
+  n = pick(3);
+  if (n) {
+    s->uid_mappings = xcalloc(n, sizeof *s->uid_mappings);
+    s->gid_mappings = xcalloc(n, sizeof *s->gid_mappings);
+    for (size_t i = 0; i < n; i++) {
+      s->uid_mappings[i] = (sbx_id_mapping){(uint32_t)rnd(), (uint32_t)rnd(), (uint32_t)rnd()};
+      s->gid_mappings[i] = (sbx_id_mapping){(uint32_t)rnd(), (uint32_t)rnd(), (uint32_t)rnd()};
+    }
+    s->n_uid_mappings = n;
+    s->n_gid_mappings = pick(n + 1);
+  }
+  s->network = (sbx_network)pick(3);
+  s->cgroup_mode = (sbx_cgroup_mode)pick(4);
+  if (pick(2)) s->cgroup_parent = xstrdup("a/b");
+  sbx_seccomp *sc = &s->seccomp;
+  sc->enabled = pick(2);
+  sc->default_action = (sbx_seccomp_action)pick(6);
+  sc->default_errno = (uint32_t)pick(200);
+  if (pick(2)) strv_push(&sc->architectures, &sc->n_architectures, "SCMP_ARCH_AARCH64");
+  n = pick(4);
+  for (size_t i = 0; i < n; i++) {
+    sbx_seccomp_rule *r = spec_add_seccomp_rule(s, (sbx_seccomp_action)pick(6), (uint32_t)rnd());
+    spec_rule_add_name(r, "read");
+    size_t na = pick(3);
+    for (size_t k = 0; k < na; k++)
+      spec_rule_add_arg(r, (unsigned)pick(6), (sbx_seccomp_op)pick(7), rnd() >> 1, rnd() >> 1);
+  }
+  if (pick(2)) spec_add_annotation(s, "com.example.a", rnd_str());
+  return s;
+}
+
+TEST(roundtrip_random) {
+  for (int i = 0; i < 2000; i++) {
+    sbx_spec *s = random_spec();
+    char where[32];
+    snprintf(where, sizeof where, "random spec %d", i);
+    free(roundtrip(s, where));
+    sbx_spec_free(s);
+  }
+}
+
 static const char small_golden[] =
     "{\n"
     "  \"ociVersion\": \"1.0.2\",\n"
@@ -991,6 +1121,55 @@ TEST(writer_errors) {
   CHECK_EQ_STR(err->message,
                "config.json: mounts[0]: an optional bind and a required bind on "
                "the same target '/x' cannot be told apart in config.json");
+  sbx_error_free(err);
+  err = NULL;
+  sbx_spec_free(s);
+
+  s = spec_new();
+  spec_add_mount(s, SBX_MOUNT_TMPFS, "tmpfs", "/tmp", 0);
+  CHECK(sbx_spec_to_json(s, &err) == NULL);
+  CHECK_EQ_STR(err->message,
+               "config.json: mounts[0]: only binds have a source (it would read "
+               "back as NULL)");
+  sbx_error_free(err);
+  err = NULL;
+  sbx_spec_free(s);
+
+  s = spec_new();
+  strv_push(&s->process.env, &s->process.n_env, "NOEQUALS");
+  s->process.umask = 01000;
+  CHECK(sbx_spec_to_json(s, &err) == NULL);
+  CHECK_EQ_STR(err->message, "config.json: process.umask: 1000 is not a umask");
+  sbx_error_free(err);
+  err = NULL;
+  s->process.umask = 022;
+  CHECK(sbx_spec_to_json(s, &err) == NULL);
+  CHECK_EQ_STR(err->message, "config.json: process.env[0]: 'NOEQUALS' is not NAME=value");
+  sbx_error_free(err);
+  err = NULL;
+  sbx_spec_free(s);
+
+  s = spec_new();
+  s->seccomp.enabled = true;
+  sbx_seccomp_rule *r = spec_add_seccomp_rule(s, SBX_SECCOMP_ERRNO, EPERM);
+  CHECK(sbx_spec_to_json(s, &err) == NULL);
+  CHECK_EQ_STR(err->message, "config.json: seccomp.syscalls[0]: no syscall names");
+  sbx_error_free(err);
+  err = NULL;
+  spec_rule_add_name(r, "socket");
+  spec_rule_add_arg(r, 6, SBX_OP_EQ, 1, 0);
+  CHECK(sbx_spec_to_json(s, &err) == NULL);
+  CHECK_EQ_STR(err->message,
+               "config.json: seccomp.syscalls[0].args[0]: argument index 6 is "
+               "over 5");
+  sbx_error_free(err);
+  err = NULL;
+  sbx_spec_free(s);
+
+  s = spec_new();
+  s->process.stdin_path = xstrdup("/in");
+  CHECK(sbx_spec_to_json(s, &err) == NULL);
+  CHECK_EQ_STR(err->message, "config.json: process.stdin_path: set, but stdin is not a file");
   sbx_error_free(err);
   err = NULL;
   sbx_spec_free(s);
