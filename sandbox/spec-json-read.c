@@ -109,10 +109,11 @@ static int r_strv(rctx *r, const char *path, const json_t *j, char ***v, size_t 
   size_t i;
   const json_t *e;
   json_array_foreach(j, i, e) {
-    _cleanup_free_ char *p = xasprintf("%s[%zu]", path, i);
-    const char *s;
-    if (r_string(r, p, e, &s) < 0) return -1;
-    strv_push(v, n, s);
+    if (!json_is_string(e)) {
+      _cleanup_free_ char *p = xasprintf("%s[%zu]", path, i);
+      return r_fail(r, p, "expected a string, not %s", type_name(e));
+    }
+    strv_push(v, n, json_string_value(e));
   }
   return 0;
 }
@@ -126,7 +127,7 @@ static json_t *member(const json_t *o, const char *parent, const char *key, char
 
 /* Reads a decimal unsigned annotation value. */
 static int parse_u64(const char *s, uint64_t *out) {
-  if (!*s || *s == '-' || *s == '+' || *s == ' ') return -1;
+  if (*s < '0' || *s > '9') return -1; /* strtoull would take spaces and signs */
   char *end;
   errno = 0;
   unsigned long long v = strtoull(s, &end, 10);

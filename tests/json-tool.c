@@ -7,6 +7,9 @@
  *       resource limits, rlimits and a seccomp filter with an argument rule.
  *   json-tool reformat FILE
  *       reads an OCI config.json and prints it as sbx_spec_to_json writes it.
+ *   json-tool root-owner FILE
+ *       prints "UID:GID", the host ids that root inside the user namespace of FILE maps to
+ *       ("0:0" without a user namespace or a mapping of id 0), for chown'ing a bundle's rootfs.
  *
  * Exit status: 0, or 1 with the error on stderr. */
 #include "spec.h"
@@ -18,7 +21,8 @@
 static int usage(void) {
   fprintf(stderr,
           "usage: json-tool demo [--userns HOSTID] [--] CMD ARGS...\n"
-          "       json-tool reformat FILE\n");
+          "       json-tool reformat FILE\n"
+          "       json-tool root-owner FILE\n");
   return 2;
 }
 
@@ -105,6 +109,21 @@ int main(int argc, char **argv) {
     if (i >= argc) return usage();
     s = demo_spec(argv + i, argc - i, userns);
     if (!s) return usage();
+  } else if (strcmp(argv[1], "root-owner") == 0 && argc == 3) {
+    if (sbx_spec_load_json(argv[2], &s, &err) < 0) {
+      fprintf(stderr, "json-tool: %s\n", err->message);
+      sbx_error_free(err);
+      return 1;
+    }
+    uint32_t ids[2] = {0, 0};
+    const sbx_id_mapping *maps[2] = {s->uid_mappings, s->gid_mappings};
+    size_t counts[2] = {s->n_uid_mappings, s->n_gid_mappings};
+    for (int k = 0; k < 2 && (s->namespaces & SBX_NS_USER); k++)
+      for (size_t i = 0; i < counts[k]; i++)
+        if (maps[k][i].container_id == 0 && maps[k][i].size > 0) ids[k] = maps[k][i].host_id;
+    sbx_spec_free(s);
+    printf("%u:%u\n", ids[0], ids[1]);
+    return fflush(stdout) == 0 ? 0 : 1;
   } else if (strcmp(argv[1], "reformat") == 0 && argc == 3) {
     if (sbx_spec_load_json(argv[2], &s, &err) < 0) {
       fprintf(stderr, "json-tool: %s\n", err->message);

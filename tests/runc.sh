@@ -85,17 +85,28 @@ make_bundle inside -- /bin/sh -c '
 # The same under a user namespace: root inside maps to an unused range outside.
 # runc creates the mount points in rootfs as that root, so rootfs belongs to it.
 if make_bundle userns --userns 1000000 -- /bin/true; then
-  chown 1000000:1000000 "$T/userns/rootfs" && run_bundle userns 0
+  owner=$("$TOOL" root-owner "$T/userns/config.json") && check_eq userns-owner "$owner" 1000000:1000000 &&
+    chown "$owner" "$T/userns/rootfs" && run_bundle userns 0
 fi
 
-# The lead's CLI, when it exists: a stock profile's spec runs under runc as well.
-if [ -x "$SBX" ] && [ -f "$SBX_SRCDIR/profiles/compile.yaml" ]; then
-  mkdir -p "$T/cli/rootfs"
-  if (cd "$T" && "$SBX" spec compile -- /bin/true) >"$T/cli/config.json" 2>"$T/cli.err"; then
-    run_bundle cli 0
-  else
-    fail cli "sandbox spec compile failed: $(head -c 400 "$T/cli.err")"
-  fi
+# The CLI, when it is built: every stock profile's spec runs /bin/true under runc.
+if [ -x "$SBX" ] && ls "$SBX_SRCDIR"/profiles/*.yaml >/dev/null 2>&1; then
+  for p in "$SBX_SRCDIR"/profiles/*.yaml; do
+    name=profile-$(basename "$p" .yaml)
+    mkdir -p "$T/$name/rootfs"
+    if ! (cd "$T" && "$SBX" spec "$(basename "$p" .yaml)" -- /bin/true) >"$T/$name/config.json" \
+      2>"$T/$name.err"; then
+      fail "$name" "sandbox spec failed: $(head -c 400 "$T/$name.err")"
+      continue
+    fi
+    # runc creates the mount points in rootfs as root of the container's user namespace.
+    if owner=$("$TOOL" root-owner "$T/$name/config.json" 2>"$T/$name.err") &&
+      chown "$owner" "$T/$name/rootfs" 2>>"$T/$name.err"; then
+      run_bundle "$name" 0
+    else
+      fail "$name" "cannot prepare the bundle: $(head -c 400 "$T/$name.err")"
+    fi
+  done
 else
-  skip cli "no sandbox CLI or compile profile in this build"
+  skip profiles "no sandbox CLI or stock profiles in this build"
 fi
