@@ -1,10 +1,11 @@
 /* json-tool: a helper for tests/runc.sh (and for people) around spec-json.c.
  *
- *   json-tool demo [--userns HOSTID] [--] CMD ARGS...
+ *   json-tool demo [--userns HOSTID] [--baseline] [--] CMD ARGS...
  *       prints the config.json of a small sandbox spec running CMD: a fresh read-only root with
  *       read-only binds of /usr, /bin, /lib and /lib64 (those that exist), /proc, the minimal
  *       /dev, a /tmp tmpfs, every namespace but user (or with it, root mapped to HOSTID),
- *       resource limits, rlimits and a seccomp filter with an argument rule.
+ *       resource limits, rlimits and a seccomp filter with an argument rule. With --baseline the
+ *       filter is an allow-list: @baseline allowed, everything else failing with ENOSYS.
  *   json-tool reformat FILE
  *       reads an OCI config.json and prints it as sbx_spec_to_json writes it.
  *   json-tool root-owner FILE
@@ -12,21 +13,24 @@
  *       ("0:0" without a user namespace or a mapping of id 0), for chown'ing a bundle's rootfs.
  *
  * Exit status: 0, or 1 with the error on stderr. */
+#include "seccomp-groups.h"
 #include "spec.h"
 #include "util.h"
+
+#include <seccomp.h>
 
 #include <sched.h>
 #include <sys/stat.h>
 
 static int usage(void) {
   fprintf(stderr,
-          "usage: json-tool demo [--userns HOSTID] [--] CMD ARGS...\n"
+          "usage: json-tool demo [--userns HOSTID] [--baseline] [--] CMD ARGS...\n"
           "       json-tool reformat FILE\n"
           "       json-tool root-owner FILE\n");
   return 2;
 }
 
-static sbx_spec *demo_spec(char **argv, int argc, long userns_host) {
+static sbx_spec *demo_spec(char **argv, int argc, long userns_host, bool baseline) {
   sbx_spec *s = spec_new();
   if (sbx_spec_set_args(s, (const char *const *)argv, (size_t)argc, NULL) < 0) return NULL;
   spec_env_set(s, "PATH", "/usr/bin:/bin");
@@ -80,6 +84,14 @@ static sbx_spec *demo_spec(char **argv, int argc, long userns_host) {
   strv_push(&sc->architectures, &sc->n_architectures, "SCMP_ARCH_AARCH64");
   strv_push(&sc->architectures, &sc->n_architectures, "SCMP_ARCH_ARM");
 #endif
+  if (baseline) {
+    sc->default_action = SBX_SECCOMP_ERRNO;
+    sc->default_errno = ENOSYS;
+    sbx_seccomp_rule *allow = spec_add_seccomp_rule(s, SBX_SECCOMP_ALLOW, 0);
+    /* Names that do not exist on this architecture are left out, as a profile's are. */
+    for (const char *const *n = seccomp_group_syscalls("@baseline"); *n; n++)
+      if (seccomp_syscall_resolve_name(*n) >= 0) spec_rule_add_name(allow, *n);
+  }
   sbx_seccomp_rule *r = spec_add_seccomp_rule(s, SBX_SECCOMP_ERRNO, EPERM);
   spec_rule_add_name(r, "mount");
   spec_rule_add_name(r, "umount2");
@@ -105,9 +117,14 @@ int main(int argc, char **argv) {
       if (*end || userns < 0 || userns > UINT32_MAX - 65536) return usage();
       i += 2;
     }
+    bool baseline = false;
+    if (i < argc && strcmp(argv[i], "--baseline") == 0) {
+      baseline = true;
+      i++;
+    }
     if (i < argc && strcmp(argv[i], "--") == 0) i++;
     if (i >= argc) return usage();
-    s = demo_spec(argv + i, argc - i, userns);
+    s = demo_spec(argv + i, argc - i, userns, baseline);
     if (!s) return usage();
   } else if (strcmp(argv[1], "root-owner") == 0 && argc == 3) {
     if (sbx_spec_load_json(argv[2], &s, &err) < 0) {
