@@ -22,24 +22,6 @@ void sbx_run_options_init(sbx_run_options *opts) {
   opts->stdin_fd = opts->stdout_fd = opts->stderr_fd = -1;
 }
 
-const char *sbx_status_name(sbx_status status) {
-  static const char *const names[] = {
-      [SBX_STATUS_OK] = "ok",
-      [SBX_STATUS_EXIT_NONZERO] = "exit_nonzero",
-      [SBX_STATUS_SIGNALED] = "signaled",
-      [SBX_STATUS_WALL_TIME_LIMIT] = "wall_time_limit",
-      [SBX_STATUS_CPU_TIME_LIMIT] = "cpu_time_limit",
-      [SBX_STATUS_MEMORY_LIMIT] = "memory_limit",
-      [SBX_STATUS_PIDS_LIMIT] = "pids_limit",
-      [SBX_STATUS_OUTPUT_LIMIT] = "output_limit",
-      [SBX_STATUS_FILE_SIZE_LIMIT] = "file_size_limit",
-      [SBX_STATUS_FORBIDDEN_SYSCALL] = "forbidden_syscall",
-      [SBX_STATUS_SETUP_ERROR] = "setup_error",
-  };
-  if ((unsigned)status >= ARRAY_SIZE(names) || !names[status]) return "unknown";
-  return names[status];
-}
-
 void sbx_result_clear(sbx_result *result) {
   if (!result) return;
   strv_free(result->degraded);
