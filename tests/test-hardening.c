@@ -226,8 +226,13 @@ TEST(seccomp_arg_ioctl_tiocsti) {
 
 /* ---- seccomp: unknown syscalls and foreign ABIs ------------------------------------------- */
 
-static const char *const allow_basics[] = {"exit_group", "exit", "write", "getpid",
-                                           "rt_sigreturn", "brk", "mmap", "munmap", NULL};
+/* What a child needs after the filter, including under ASan (which may call sigaltstack,
+ * futex, gettid, ...). */
+static const char *const allow_basics[] = {
+    "exit_group", "exit",  "write",         "writev",       "getpid",  "rt_sigreturn",
+    "brk",        "mmap",  "munmap",        "mprotect",     "madvise", "sigaltstack",
+    "gettid",     "futex", "rt_sigprocmask", "rt_sigaction", "tgkill",  "sched_yield",
+    NULL};
 
 static sbx_spec *allow_list(sbx_seccomp_action def) {
   sbx_spec *s = policy(def, EPERM);
