@@ -14,6 +14,12 @@
  *    thread of a job leaves the rest running without it, which helps no one.
  *  - `errno` with errno 0 means EPERM (the OCI default for a missing errnoRet): a filter never
  *    fakes success.
+ *  - 32-bit arguments: the kernel reads some arguments as int (socket's family, ioctl's
+ *    request, ...) and ignores their upper 32 bits, which a job can set freely, while seccomp
+ *    compares all 64. An `==` or masked `==` on such an argument is therefore compared on the
+ *    lower 32 bits only (the kernel's view), so `socket(AF_VSOCK | 1 << 32)` cannot slip past
+ *    a rule for AF_VSOCK. The table below lists those arguments; `!=`, `<`, `>` on them are
+ *    compared as given (a policy should not build on them).
  *  - A rule whose action is the default action is dropped (libseccomp refuses it; it changes
  *    nothing).
  *  - A syscall name libseccomp does not know is skipped where skipping is safe (allow rules, or
@@ -195,6 +201,36 @@ static uint32_t arch_from_name(const char *name) {
   return seccomp_arch_resolve_name(lower);
 }
 
+/* Syscalls whose listed arguments the kernel reads as 32-bit values (bit n = argument n). */
+static const struct {
+  const char *name;
+  unsigned args;
+} int_args[] = {
+    {"socket", 07},      {"socketpair", 07},  {"ioctl", 02},   {"fcntl", 02},
+    {"setsockopt", 06},  {"getsockopt", 06},  {"prctl", 01},   {"personality", 01},
+    {"kill", 02},        {"tkill", 02},       {"tgkill", 04},  {"setns", 02},
+    {"keyctl", 01},      {"bpf", 01},
+};
+
+static unsigned int_args_of(const char *name) {
+  for (size_t i = 0; i < ARRAY_SIZE(int_args); i++)
+    if (strcmp(int_args[i].name, name) == 0) return int_args[i].args;
+  return 0;
+}
+
+/* The comparison as the kernel sees the argument (see "32-bit arguments" above). */
+static struct scmp_arg_cmp narrow_cmp(struct scmp_arg_cmp c, unsigned int_mask) {
+  if (!(int_mask & (1u << c.arg))) return c;
+  if (c.op == SCMP_CMP_EQ) {
+    c.op = SCMP_CMP_MASKED_EQ;
+    c.datum_b = c.datum_a & 0xffffffffu;
+    c.datum_a = 0xffffffffu;
+  } else if (c.op == SCMP_CMP_MASKED_EQ) {
+    c.datum_a &= 0xffffffffu;
+  }
+  return c;
+}
+
 static int add_rule(scmp_filter_ctx ctx, const sbx_seccomp *sc, size_t i, sbx_error **err) {
   const sbx_seccomp_rule *r = &sc->rules[i];
   char what[64];
@@ -226,7 +262,10 @@ static int add_rule(scmp_filter_ctx ctx, const sbx_seccomp *sc, size_t i, sbx_er
       }
       continue; /* unknown to libseccomp: the ENOSYS prefix or the default action covers it */
     }
-    int rc = seccomp_rule_add_array(ctx, action, nr, (unsigned)r->n_args, cmp);
+    struct scmp_arg_cmp narrowed[6];
+    unsigned int_mask = int_args_of(name);
+    for (size_t j = 0; j < r->n_args; j++) narrowed[j] = narrow_cmp(cmp[j], int_mask);
+    int rc = seccomp_rule_add_array(ctx, action, nr, (unsigned)r->n_args, narrowed);
     if (rc < 0) {
       if (rc == -EINVAL && r->n_args)
         return sbx_set_error(err, EINVAL,

@@ -214,6 +214,24 @@ static int child_tiocsti(void *p) {
   return 0;
 }
 
+/* A plain == on socket's family (an int to the kernel) is compared on the lower 32 bits. */
+TEST(seccomp_arg_int_compared_as_int) {
+  sbx_spec *s = policy(SBX_SECCOMP_ALLOW, 0);
+  sbx_seccomp_rule *r = rule(s, SBX_SECCOMP_ERRNO, EACCES, "socket");
+  spec_rule_add_arg(r, 0, SBX_OP_EQ, AF_PACKET, 0);
+  seccomp_filter *f = build_ok(s);
+  CHECK_EXITED_OK(in_child(child_socket, f));
+  seccomp_filter_free(f);
+  sbx_spec_free(s);
+  s = policy(SBX_SECCOMP_ALLOW, 0);
+  r = rule(s, SBX_SECCOMP_ERRNO, EPERM, "ioctl");
+  spec_rule_add_arg(r, 1, SBX_OP_EQ, TIOCSTI, 0);
+  f = build_ok(s);
+  CHECK_EXITED_OK(in_child(child_tiocsti, f));
+  seccomp_filter_free(f);
+  sbx_spec_free(s);
+}
+
 TEST(seccomp_arg_ioctl_tiocsti) {
   sbx_spec *s = policy(SBX_SECCOMP_ALLOW, 0);
   sbx_seccomp_rule *r = rule(s, SBX_SECCOMP_ERRNO, EPERM, "ioctl");
