@@ -83,4 +83,24 @@ char *seccomp_syscall_name(uint32_t arch, int nr);
 /* The same, from a siginfo_t of a SIGSYS with si_code SYS_SECCOMP; NULL for any other signal. */
 char *seccomp_siginfo_syscall_name(const siginfo_t *si);
 
+
+/* Forbidden-syscall reporting under a pid namespace (docs/security.md, "Forbidden syscalls").
+ *  main:  v = seccomp_filter_notify_variant(f, HANDOFF_FD) — a copy of f in which every kill
+ *         action is SECCOMP_RET_USER_NOTIF and the native sendmsg(HANDOFF_FD, ...) is allowed.
+ *  job:   seccomp_filter_install_listener(v, &l) as the last step; then
+ *         seccomp_listener_send(HANDOFF_FD, l) (the job's end of a socketpair to init, dup'ed
+ *         to HANDOFF_FD, close-on-exec); then execve. No allocation on the success path.
+ *  init:  seccomp_listener_recv(sock, &l); poll l with the other fds; when it is readable,
+ *         seccomp_notify_next(l, &arch, &nr, &pid): the forbidden call is blocked, never
+ *         runs; kill(-1, SIGKILL) ends every process of the pid namespace; (arch, nr) go to
+ *         main with the wait status, and main names it with seccomp_syscall_name().
+ * If the listener is lost (init died), a notifying syscall fails with ENOSYS: still denied. */
+seccomp_filter *seccomp_filter_notify_variant(const seccomp_filter *f, int handoff_fd);
+int seccomp_filter_install_listener(const seccomp_filter *f, int *listener, sbx_error **err);
+int seccomp_listener_send(int sock, int listener, sbx_error **err);
+int seccomp_listener_recv(int sock, int *listener, sbx_error **err);
+/* Blocks until a notification comes; fills the syscall's audit arch, number and the pid (in
+ * the caller's pid namespace) of the process that made it. */
+int seccomp_notify_next(int listener, uint32_t *arch, int *nr, int *pid, sbx_error **err);
+
 #endif

@@ -55,6 +55,8 @@
 #include <stddef.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 
@@ -744,4 +746,129 @@ char *seccomp_siginfo_syscall_name(const siginfo_t *si) {
 #endif
   if (si->si_signo != SIGSYS || si->si_code != SYS_SECCOMP) return NULL;
   return seccomp_syscall_name(si->si_arch, si->si_syscall);
+}
+
+/* ---- forbidden-syscall reporting through user notification ---------------------------------
+ *
+ * A job killed by SECCOMP_RET_KILL_PROCESS dies of SIGSYS, and the syscall's number is in the
+ * siginfo of a signal that no one can see: a parent's waitid() only learns "SIGSYS". So the
+ * filter that the job gets turns every kill into SECCOMP_RET_USER_NOTIF: the forbidden call
+ * blocks (it never runs) and the supervisor, holding the listener, reads (arch, nr), kills
+ * the sandbox and reports the name. docs/security.md describes the whole protocol. */
+
+seccomp_filter *seccomp_filter_notify_variant(const seccomp_filter *f, int handoff_fd) {
+  enum { PREFIX = 7 };
+  seccomp_filter *n = xmalloc(sizeof *n + (f->len + PREFIX) * sizeof *f->insns);
+  n->len = f->len + PREFIX;
+  uint32_t arg0_low = offsetof(struct seccomp_data, args[0]);
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+  arg0_low += 4;
+#endif
+  /* sendmsg(handoff_fd, ...) of the native ABI is allowed, so that the job can hand the
+   * listener over even when the policy denies sendmsg. */
+  struct sock_filter prefix[PREFIX] = {
+      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, seccomp_arch_native(), 0, 5),
+      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_sendmsg, 0, 3),
+      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, arg0_low),
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)handoff_fd, 0, 1),
+      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+  };
+  memcpy(n->insns, prefix, sizeof prefix);
+  for (size_t i = 0; i < f->len; i++) {
+    struct sock_filter in = f->insns[i];
+    if (in.code == (BPF_RET | BPF_K) && ((in.k & SECCOMP_RET_ACTION_FULL) == SECCOMP_RET_KILL_PROCESS ||
+                                         (in.k & SECCOMP_RET_ACTION_FULL) == SECCOMP_RET_KILL_THREAD))
+      in.k = SECCOMP_RET_USER_NOTIF;
+    n->insns[PREFIX + i] = in;
+  }
+  if (n->len > BPF_MAXINSNS) { /* cannot happen for a filter that compile() accepted */
+    free(n);
+    return NULL;
+  }
+  return n;
+}
+
+int seccomp_filter_install_listener(const seccomp_filter *f, int *listener, sbx_error **err) {
+  struct sock_fprog prog = {.len = (unsigned short)f->len, .filter = (struct sock_filter *)f->insns};
+  int fd = (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER,
+                        &prog);
+  if (fd < 0) {
+    if (errno == EACCES)
+      return sbx_set_errno(err, "installing the seccomp filter (no_new_privs must be set first)");
+    if (errno == EINVAL)
+      return sbx_set_errno(err, "installing the seccomp filter with a listener (user "
+                                "notification needs Linux 5.0)");
+    if (errno == EBUSY)
+      return sbx_set_errno(err, "installing the seccomp filter with a listener (the process "
+                                "already has a filter with a listener)");
+    return sbx_set_errno(err, "installing the seccomp filter with a listener");
+  }
+  *listener = fd; /* close-on-exec, as the kernel creates it */
+  return 0;
+}
+
+int seccomp_listener_send(int sock, int listener, sbx_error **err) {
+  char byte = 'L';
+  struct iovec iov = {.iov_base = &byte, .iov_len = 1};
+  union {
+    char buf[CMSG_SPACE(sizeof(int))];
+    struct cmsghdr align;
+  } u;
+  memset(&u, 0, sizeof u);
+  struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
+                       .msg_controllen = sizeof u.buf};
+  struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+  c->cmsg_level = SOL_SOCKET;
+  c->cmsg_type = SCM_RIGHTS;
+  c->cmsg_len = CMSG_LEN(sizeof(int));
+  memcpy(CMSG_DATA(c), &listener, sizeof(int));
+  /* syscall(), not sendmsg(): the filter's exemption is for the native sendmsg only. */
+  long rc;
+  do rc = syscall(SYS_sendmsg, sock, &msg, MSG_NOSIGNAL);
+  while (rc < 0 && errno == EINTR);
+  if (rc < 0) return sbx_set_errno(err, "handing the seccomp listener to the supervisor");
+  return 0;
+}
+
+int seccomp_listener_recv(int sock, int *listener, sbx_error **err) {
+  char byte;
+  struct iovec iov = {.iov_base = &byte, .iov_len = 1};
+  union {
+    char buf[CMSG_SPACE(sizeof(int))];
+    struct cmsghdr align;
+  } u;
+  struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
+                       .msg_controllen = sizeof u.buf};
+  ssize_t n;
+  do n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
+  while (n < 0 && errno == EINTR);
+  if (n < 0) return sbx_set_errno(err, "receiving the seccomp listener");
+  if (n == 0) return sbx_set_error(err, EPIPE, "receiving the seccomp listener: the job closed "
+                                               "the channel first");
+  struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+  if (!c || c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS ||
+      c->cmsg_len != CMSG_LEN(sizeof(int)) || (msg.msg_flags & MSG_CTRUNC))
+    return sbx_set_error(err, EPROTO, "receiving the seccomp listener: no descriptor came");
+  memcpy(listener, CMSG_DATA(c), sizeof(int));
+  return 0;
+}
+
+int seccomp_notify_next(int listener, uint32_t *arch, int *nr, int *pid, sbx_error **err) {
+  struct seccomp_notif *req = NULL;
+  struct seccomp_notif_resp *resp = NULL;
+  int rc = seccomp_notify_alloc(&req, &resp);
+  if (rc < 0) return sbx_set_error(err, -rc, "allocating a seccomp notification");
+  do rc = seccomp_notify_receive(listener, req);
+  while (rc == -EINTR);
+  if (rc < 0) {
+    seccomp_notify_free(req, resp);
+    return sbx_set_error(err, -rc == ECANCELED ? EIO : -rc, "reading a seccomp notification");
+  }
+  *arch = req->data.arch;
+  *nr = req->data.nr;
+  *pid = (int)req->pid;
+  seccomp_notify_free(req, resp);
+  return 0;
 }

@@ -531,6 +531,119 @@ TEST(seccomp_cache_disk) {
   CHECK_EQ_INT(rm_rf(base), 0);
 }
 
+static int enter_userns(int extra);
+
+/* ---- forbidden-syscall reporting (user notification, under a pid namespace) ---------------- */
+
+#define HANDOFF_FD 100
+
+typedef struct notify_case {
+  seccomp_filter *variant;
+  int attack; /* 0 getppid, 1 x32 getpid, 2 int 0x80 getpid */
+  const char *want;
+} notify_case;
+
+static int job_attack(notify_case *nc, int sock) {
+  if (dup2(sock, HANDOFF_FD) < 0) return C_SETUP;
+  sbx_error *err = NULL;
+  int l = -1;
+  if (set_no_new_privs(&err) < 0 || seccomp_filter_install_listener(nc->variant, &l, &err) < 0 ||
+      seccomp_listener_send(HANDOFF_FD, l, &err) < 0) {
+    fprintf(stderr, "job: %s\n", err->message);
+    return C_SETUP;
+  }
+  if (nc->attack == 0) syscall(SYS_getppid);
+#ifdef __x86_64__
+  if (nc->attack == 1) syscall(0x40000000 | 39);
+  if (nc->attack == 2) {
+    long ret;
+    __asm__ volatile("int $0x80" : "=a"(ret) : "a"(20L) : "memory", "r8", "r9", "r10", "r11");
+  }
+#endif
+  return 3; /* the forbidden call returned: it should have blocked until killed */
+}
+
+/* pid 1 of a new pid namespace, as the engine's init. */
+static int notify_init(notify_case *nc) {
+  int sv[2];
+  if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) return C_SETUP;
+  pid_t job = fork();
+  if (job < 0) return C_SETUP;
+  if (job == 0) _exit(job_attack(nc, sv[1]));
+  close(sv[1]);
+  sbx_error *err = NULL;
+  int l;
+  uint32_t arch;
+  int nr, pid;
+  if (seccomp_listener_recv(sv[0], &l, &err) < 0 || seccomp_notify_next(l, &arch, &nr, &pid, &err) < 0) {
+    fprintf(stderr, "init: %s\n", err->message);
+    return 4;
+  }
+  if (pid != job) return 5;
+  kill(-1, SIGKILL); /* every process of the namespace but init */
+  int st;
+  if (waitpid(job, &st, 0) != job || !WIFSIGNALED(st) || WTERMSIG(st) != SIGKILL) return 6;
+  char *name = seccomp_syscall_name(arch, nr);
+  int ok = strcmp(name, nc->want) == 0;
+  if (!ok) fprintf(stderr, "init: got '%s', expected '%s'\n", name, nc->want);
+  free(name);
+  return ok ? 0 : 7;
+}
+
+static int child_notify(void *p) {
+  int r = enter_userns(CLONE_NEWPID);
+  if (r) return r;
+  pid_t init = fork();
+  if (init < 0) return C_SETUP;
+  if (init == 0) _exit(notify_init(p));
+  int st;
+  if (waitpid(init, &st, 0) != init) return C_SETUP;
+  return WIFEXITED(st) ? WEXITSTATUS(st) : 100 + WTERMSIG(st);
+}
+
+TEST(seccomp_forbidden_syscall_named_under_pidns) {
+  sbx_spec *s = policy(SBX_SECCOMP_ALLOW, 0);
+  rule(s, SBX_SECCOMP_KILL_PROCESS, 0, "getppid");
+  rule(s, SBX_SECCOMP_KILL_PROCESS, 0, "sendmsg"); /* the hand-off still works */
+  seccomp_filter *f = build_ok(s);
+  seccomp_filter *v = seccomp_filter_notify_variant(f, HANDOFF_FD);
+  CHECK(v != NULL);
+  notify_case cases[] = {{v, 0, "getppid"}, {v, 1, "getpid (x32)"}, {v, 2, "getpid (x86)"}};
+  size_t n = 1;
+#ifdef __x86_64__
+  n = 3;
+#endif
+  for (size_t i = 0; i < n; i++) {
+    int st = in_child(child_notify, &cases[i]);
+    if (WIFEXITED(st) && WEXITSTATUS(st) != 0 && WEXITSTATUS(st) != C_SKIP)
+      TEST_FAIL("case '%s': status %d", cases[i].want, WEXITSTATUS(st));
+    CHECK_EXITED_OK(st);
+  }
+  seccomp_filter_free(v);
+  seccomp_filter_free(f);
+  sbx_spec_free(s);
+}
+
+static int child_listener_lost(void *p) {
+  sbx_error *err = NULL;
+  int l = -1;
+  if (set_no_new_privs(&err) < 0 || seccomp_filter_install_listener(p, &l, &err) < 0)
+    return C_SETUP;
+  close(l); /* the supervisor is gone */
+  return expect_errno(syscall(SYS_getppid), ENOSYS);
+}
+
+TEST(seccomp_notify_without_supervisor_still_denies) {
+  sbx_spec *s = policy(SBX_SECCOMP_ALLOW, 0);
+  rule(s, SBX_SECCOMP_KILL_PROCESS, 0, "getppid");
+  seccomp_filter *f = build_ok(s);
+  seccomp_filter *v = seccomp_filter_notify_variant(f, HANDOFF_FD);
+  CHECK_EXITED_OK(in_child(child_listener_lost, v));
+  seccomp_filter_free(v);
+  seccomp_filter_free(f);
+  sbx_spec_free(s);
+}
+
 /* ---- capabilities and no_new_privs -------------------------------------------------------- */
 
 /* Reads "Name:\t<hex>" from /proc/self/status; -1 when absent. */
