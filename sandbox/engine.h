@@ -54,6 +54,7 @@ typedef struct engine_ctx {
   /* The job's stdio on the host side: opened or chosen by main, inherited through fork. */
   int stdin_fd, stdout_fd, stderr_fd;
   sigset_t forward; /* the signals init forwards to the job */
+  const struct seccomp_filter *seccomp; /* compiled by main; NULL: none */
 } engine_ctx;
 
 /* The intermediate process: never returns. */

@@ -5,17 +5,17 @@
  * rusage to main and exits: the kernel then kills whatever is left in the pid namespace. */
 #include "engine.h"
 
+#include "hardening.h"
+
 #include "util.h"
 
 #include <fcntl.h>
 #include <grp.h>
 #include <poll.h>
-#include <linux/capability.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 
 #define DEFAULT_PATH "/usr/local/bin:/usr/bin:/bin"
@@ -64,44 +64,12 @@ static int job_set_rlimits(const sbx_limits *l, sbx_error **err) {
   return 0;
 }
 
-/* The simplest correct hardening until hardening.h lands (caps_drop, set_no_new_privs and
- * seccomp_filter_install from the `hardening` branch replace these two functions). */
-static int job_drop_bounding_set(uint64_t keep, sbx_error **err) {
-  /* Needs CAP_SETPCAP, which init has as root of its user namespace: done before the switch to
-   * the job's ids. */
-  for (int c = 0; c <= cap_last(); c++) {
-    if (keep & (1ull << c)) continue;
-    if (prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0 && errno != EINVAL)
-      return sbx_set_errno(err, "drop capability %d from the bounding set", c);
-  }
-  return 0;
-}
-
-static int job_drop_caps_and_privs(uint64_t keep, sbx_error **err) {
-  struct __user_cap_header_struct h = {.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0};
-  struct __user_cap_data_struct d[2];
-  memset(d, 0, sizeof d);
-  for (int c = 0; c <= cap_last() && c < 64; c++) {
-    if (!(keep & (1ull << c))) continue;
-    d[c / 32].effective |= 1u << (c % 32);
-    d[c / 32].permitted |= 1u << (c % 32);
-    d[c / 32].inheritable |= 1u << (c % 32);
-  }
-  if (syscall(SYS_capset, &h, d) < 0) return sbx_set_errno(err, "set the job's capabilities");
-  if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0)
-    return sbx_set_errno(err, "clear the ambient capabilities");
-  /* A kept capability survives execve of a program without file capabilities only as an
-   * ambient one. */
-  for (int c = 0; c <= cap_last(); c++)
-    if ((keep & (1ull << c)) && prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, c, 0, 0) < 0)
-      return sbx_set_errno(err, "raise ambient capability %d", c);
-  if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) return sbx_set_errno(err, "set no_new_privs");
-  return 0;
-}
-
 static int job_set_ids(const engine_ctx *ctx, sbx_error **err) {
   const sbx_process *p = &ctx->spec->process;
-  if (p->capabilities && prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
+  /* Permitted capabilities survive a switch to a non-zero uid, so that caps_drop() can still
+   * lower the bounding set (CAP_SETPCAP) and keep what the spec keeps; it then drops the rest.
+   * execve clears keepcaps. */
+  if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
     return sbx_set_errno(err, "keep capabilities across the uid switch");
   /* With setgroups denied (unprivileged maps) the namespace has no supplementary groups to
    * drop; otherwise clear them. */
@@ -132,27 +100,53 @@ static int job_set_stdio(const engine_ctx *ctx, sbx_error **err) {
   return 0;
 }
 
-/* Candidate paths for args[0]: itself when it has a '/', else each directory of the spec's
- * PATH (the host's PATH plays no part). */
-static char **exec_candidates(const sbx_spec *spec) {
+/* The program to run: args[0] itself when it has a '/', else the first executable file in a
+ * directory of the spec's PATH (the host's PATH plays no part). Resolved before the hardening
+ * so that "not found" and "not executable" are reported whatever the seccomp policy allows.
+ * Returns NULL with *why set to ENOENT or EACCES (as execvp: EACCES when some candidate exists
+ * but cannot be executed). */
+static char *exec_resolve(const sbx_spec *spec, int *why) {
   const char *cmd = spec->process.args[0];
-  char **v = xcalloc(1, sizeof *v);
-  size_t n = 0;
   if (strchr(cmd, '/')) {
-    strv_push(&v, &n, cmd);
-    return v;
+    struct stat st;
+    if (stat(cmd, &st) < 0) {
+      *why = errno;
+      return NULL;
+    }
+    if (S_ISDIR(st.st_mode) || access(cmd, X_OK) < 0) {
+      *why = EACCES;
+      return NULL;
+    }
+    return xstrdup(cmd);
+  }
+  if (!*cmd) {
+    *why = ENOENT;
+    return NULL;
   }
   const char *path = spec_env_get(spec, "PATH");
   if (!path) path = DEFAULT_PATH;
+  bool seen_eacces = false;
   for (const char *p = path;; p++) {
     const char *end = strchrnul(p, ':');
     char *c = end == p ? xasprintf("./%s", cmd) : xasprintf("%.*s/%s", (int)(end - p), p, cmd);
-    strv_push(&v, &n, c);
+    struct stat st;
+    if (stat(c, &st) == 0) {
+      if (!S_ISDIR(st.st_mode) && access(c, X_OK) == 0) return c;
+      seen_eacces = true;
+    }
     free(c);
     if (!*end) break;
     p = end;
   }
-  return v;
+  *why = seen_eacces ? EACCES : ENOENT;
+  return NULL;
+}
+
+__attribute__((noreturn)) static void job_exec_failed(int fd, const char *cmd, int e) {
+  char msg[CHANNEL_TEXT_MAX];
+  snprintf(msg, sizeof msg, "cannot run '%s': %s", cmd, strerror(e));
+  channel_send_text(fd, MSG_EXEC_FAILED, e, msg);
+  _exit(e == ENOENT ? 127 : 126);
 }
 
 static void reset_signals(void) {
@@ -164,8 +158,7 @@ __attribute__((noreturn)) static void job_main(engine_ctx *ctx) {
   const sbx_spec *spec = ctx->spec;
   sbx_error *err = NULL;
   int fd = ctx->up.wr;
-  if (job_set_rlimits(&spec->limits, &err) < 0 ||
-      job_drop_bounding_set(spec->process.capabilities, &err) < 0 || job_set_ids(ctx, &err) < 0)
+  if (job_set_rlimits(&spec->limits, &err) < 0 || job_set_ids(ctx, &err) < 0)
     engine_child_fail(fd, err, 125);
   if (chdir(spec->process.cwd) < 0) {
     sbx_set_errno(&err, "cannot change to the working directory '%s'", spec->process.cwd);
@@ -179,29 +172,20 @@ __attribute__((noreturn)) static void job_main(engine_ctx *ctx) {
     sbx_set_errno(&err, "mark fds close-on-exec (close_range)");
     engine_child_fail(fd, err, 125);
   }
-  _cleanup_strv_ char **cands = exec_candidates(spec);
-  if (job_drop_caps_and_privs(spec->process.capabilities, &err) < 0)
-    engine_child_fail(fd, err, 125);
+  int why = 0;
+  _cleanup_free_ char *prog = exec_resolve(spec, &why);
+  if (!prog) job_exec_failed(fd, spec->process.args[0], why);
 
+  /* The last steps (hardening.h): capabilities, no_new_privs, then the seccomp filter main
+   * compiled before the fork; nothing allocates after it. */
+  if (caps_drop(spec->process.capabilities, &err) < 0 || set_no_new_privs(&err) < 0)
+    engine_child_fail(fd, err, 125);
   sigset_t none;
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &none, NULL);
-  int saved = ENOENT;
-  bool eacces = false;
-  for (char **c = cands; *c; c++) {
-    execve(*c, spec->process.args, spec->process.env);
-    saved = errno;
-    if (saved == EACCES) {
-      eacces = true;
-      continue;
-    }
-    if (saved != ENOENT && saved != ENOTDIR && saved != ESTALE && saved != ENODEV) break;
-  }
-  if (eacces && (saved == ENOENT || saved == ENOTDIR)) saved = EACCES;
-  char msg[CHANNEL_TEXT_MAX];
-  snprintf(msg, sizeof msg, "cannot run '%s': %s", spec->process.args[0], strerror(saved));
-  channel_send_text(fd, MSG_EXEC_FAILED, saved, msg);
-  _exit(saved == ENOENT ? 127 : 126);
+  if (seccomp_filter_install(ctx->seccomp, &err) < 0) engine_child_fail(fd, err, 125);
+  execve(prog, spec->process.args, spec->process.env);
+  job_exec_failed(fd, spec->process.args[0], errno);
 }
 
 /* ---- init ---------------------------------------------------------------------------------- */
@@ -227,8 +211,11 @@ static int init_setup(engine_ctx *ctx, sbx_error **err) {
   if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) return sbx_set_errno(err, "set init non-dumpable");
   if (spec->hostname && sethostname(spec->hostname, strlen(spec->hostname)) < 0)
     return sbx_set_errno(err, "set the hostname to '%s'", spec->hostname);
-  /* network: loopback: lo comes up through netlink_loopback_up() from hardening.h (branch
-   * `hardening`); until it is merged lo stays down in every mode. */
+  /* In the new net namespace (owned by our user namespace, so init may configure it): lo is
+   * brought up for `loopback` and stays down for `none`. */
+  if (spec->network == SBX_NET_LOOPBACK && (spec->namespaces & SBX_NS_NET) &&
+      netlink_loopback_up(err) < 0)
+    return sbx_error_prefix(err, "network");
   if (spec->namespaces & SBX_NS_MOUNT) {
     if (mounts_setup_root(ctx, err) < 0) return -1;
   } else if (spec->n_mounts || ctx->root_path) {

@@ -6,6 +6,8 @@
  * is close-on-exec and closed on every path, so a program can call sbx_run() many times. */
 #include "engine.h"
 
+#include "hardening.h"
+
 #include "util.h"
 
 #include <fcntl.h>
@@ -35,8 +37,10 @@ void sbx_result_clear(sbx_result *result) {
 typedef struct run_state {
   engine_ctx ctx;
   const sbx_run_options *opts;
+  seccomp_filter *filter;
   int opened_stdin; /* an fd we opened for the job's stdin, or -1 */
   pid_t intermediate, init;
+  int intermediate_status;
   int intermediate_pidfd, init_pidfd;
   int sigfd;
   bool mask_changed;
@@ -79,15 +83,14 @@ static void reap(pid_t *pid, int *status) {
   *pid = -1;
 }
 
+static void finish_intermediate(run_state *st);
+
 static void run_state_cleanup(run_state *st) {
   /* Whatever is still running is ours to end: init's death takes the pid namespace with it. */
+  finish_intermediate(st);
   if (st->init > 0) {
     kill(st->init, SIGKILL);
     reap(&st->init, NULL);
-  }
-  if (st->intermediate > 0) {
-    kill(st->intermediate, SIGKILL);
-    reap(&st->intermediate, NULL);
   }
   channel_close(&st->ctx.up);
   channel_close(&st->ctx.down);
@@ -100,6 +103,8 @@ static void run_state_cleanup(run_state *st) {
   if (st->mask_changed) pthread_sigmask(SIG_SETMASK, &st->old_mask, NULL);
   st->mask_changed = false;
   idmap_plan_free(&st->ctx.idmap);
+  seccomp_filter_free(st->filter);
+  st->filter = NULL;
   if (st->ctx.sources) {
     for (size_t i = 0; i < st->ctx.spec->n_mounts; i++) free(st->ctx.sources[i]);
     free(st->ctx.sources);
@@ -135,6 +140,9 @@ static int prepare(run_state *st, sbx_error **err) {
   const sbx_spec *spec = st->ctx.spec;
   const sbx_run_options *o = st->opts;
   if (idmap_plan_make(spec, geteuid(), getegid(), &st->ctx.idmap, err) < 0) return -1;
+  /* Compiled (or taken from the cache) here, before any fork: the job only loads it. */
+  if (seccomp_filter_build(&spec->seccomp, &st->filter, err) < 0) return -1;
+  st->ctx.seccomp = st->filter;
 
   st->ctx.sources = xcalloc(spec->n_mounts + 1, sizeof *st->ctx.sources);
   for (size_t i = 0; i < spec->n_mounts; i++)
@@ -214,6 +222,28 @@ static void note_child_error(run_state *st, const channel_msg *msg) {
   }
 }
 
+/* Records a message that may come at any moment (init and the job run while the intermediate
+ * is still reporting): init's pid, the job's end, an error. False for any other type. */
+static bool note_message(run_state *st, const channel_msg *msg) {
+  switch (msg->type) {
+  case MSG_INIT_PID:
+    if (msg->pid <= 0 || st->init > 0) return false;
+    st->init = msg->pid;
+    return true;
+  case MSG_JOB_EXIT:
+    st->job_ended = true;
+    st->wstatus = msg->wstatus;
+    st->ru = msg->ru;
+    return true;
+  case MSG_ERROR:
+  case MSG_EXEC_FAILED:
+    note_child_error(st, msg);
+    return true;
+  default:
+    return false;
+  }
+}
+
 static char *describe_status(int status) {
   if (WIFEXITED(status)) return xasprintf("exit status %d", WEXITSTATUS(status));
   if (WIFSIGNALED(status))
@@ -221,19 +251,21 @@ static char *describe_status(int status) {
   return xasprintf("wait status 0x%x", status);
 }
 
-/* Receives the next message from the intermediate while watching it through its pidfd: 1 with
- * a message, -1 with *err set (the stage's own error when it sent one, or that it died). */
-static int recv_from_intermediate(run_state *st, channel_msg *msg, sbx_error **err) {
+/* Listens to the channel while the intermediate runs, watching it through its pidfd. Returns
+ * 1 when it asks for its id maps (only if `want_map_request`), 0 once it has exited and every
+ * message it sent is taken (then it is reaped), -1 with *err on a channel error or a message
+ * out of place. */
+static int wait_intermediate(run_state *st, bool want_map_request, sbx_error **err) {
   bool exited = false;
   for (;;) {
+    channel_msg msg;
     sbx_error *e = NULL;
-    int r = channel_recv(st->ctx.up.rd, msg, "sandbox setup", &e);
+    int r = channel_recv(st->ctx.up.rd, &msg, "sandbox setup", &e);
     if (r == 1) {
-      if (msg->type != MSG_ERROR && msg->type != MSG_EXEC_FAILED) return 1;
-      /* An error from the intermediate, or already from init, which may speak before the
-       * intermediate reports init's pid: keep listening, init must be known to be reaped. */
-      note_child_error(st, msg);
-      continue;
+      if (msg.type == MSG_MAP_REQUEST && want_map_request) return 1;
+      if (note_message(st, &msg)) continue;
+      return sbx_set_error(err, EPROTO, "unexpected %s message during the sandbox's setup",
+                           channel_msg_name(msg.type));
     }
     if (r < 0 && errno != EAGAIN) {
       if (err && !*err) *err = e;
@@ -242,23 +274,42 @@ static int recv_from_intermediate(run_state *st, channel_msg *msg, sbx_error **e
     }
     sbx_error_free(e);
     if (r == 0 || exited) {
-      /* Every message it sent before exiting is queued by now. */
-      int status = 0;
-      reap(&st->intermediate, &status);
-      if (st->child_err) {
-        if (err && !*err) *err = steal_pointer(&st->child_err);
-        return -1;
-      }
-      _cleanup_free_ char *how = describe_status(status);
-      return sbx_set_error(err, EPIPE,
-                           "the sandbox's intermediate process ended (%s) before starting the "
-                           "job",
-                           how);
+      /* It has exited (or every writer is gone): what it sent is taken. */
+      reap(&st->intermediate, &st->intermediate_status);
+      close_fd(&st->intermediate_pidfd);
+      return 0;
     }
     struct pollfd p[2] = {{.fd = st->ctx.up.rd, .events = POLLIN},
                           {.fd = st->intermediate_pidfd, .events = POLLIN}};
     if (poll(p, 2, -1) < 0 && errno != EINTR) return sbx_set_errno(err, "poll the channel");
     if (p[1].revents) exited = true; /* one more look at the channel first */
+  }
+}
+
+/* The intermediate ended without doing its part: its own error, or how it ended. */
+static int intermediate_failed(run_state *st, const char *what, sbx_error **err) {
+  if (st->child_err) {
+    if (err && !*err) *err = steal_pointer(&st->child_err);
+    return -1;
+  }
+  _cleanup_free_ char *how = describe_status(st->intermediate_status);
+  return sbx_set_error(err, EPIPE, "the sandbox's intermediate process ended (%s) %s", how, what);
+}
+
+/* On an error path: lets the intermediate finish (EOF on the down channel ends its wait for
+ * the maps), so that init, if it was started, is known and can be killed and reaped. */
+static void finish_intermediate(run_state *st) {
+  if (st->intermediate <= 0) return;
+  channel_close_end(&st->ctx.down.wr);
+  for (int i = 0; i < 4 && st->intermediate > 0; i++) {
+    sbx_error *e = NULL;
+    int r = wait_intermediate(st, true, &e);
+    sbx_error_free(e);
+    if (r < 0) break;
+  }
+  if (st->intermediate > 0) {
+    kill(st->intermediate, SIGKILL);
+    reap(&st->intermediate, NULL);
   }
 }
 
@@ -271,6 +322,7 @@ static int start(run_state *st, sbx_error **err) {
   int e = pthread_sigmask(SIG_SETMASK, &all, &saved);
   if (e) return sbx_set_error(err, e, "block signals around fork");
   clock_gettime(CLOCK_MONOTONIC, &st->start);
+  /* The cgroup is created before this fork (branch `cgroup`). */
   pid_t pid = fork();
   if (pid == 0) intermediate_main(&st->ctx);
   int fork_errno = errno;
@@ -283,23 +335,19 @@ static int start(run_state *st, sbx_error **err) {
   if (st->intermediate_pidfd < 0) return sbx_set_errno(err, "pidfd_open the intermediate");
   logf_(st, "started the intermediate process %d", (int)pid);
 
-  channel_msg msg;
-  if (recv_from_intermediate(st, &msg, err) < 0) return -1;
-  if (msg.type == MSG_MAP_REQUEST) {
+  if (st->ctx.idmap.userns) {
+    int r = wait_intermediate(st, true, err);
+    if (r < 0) return -1;
+    if (r == 0) return intermediate_failed(st, "before creating the user namespace", err);
     if (idmap_write(pid, &st->ctx.idmap, err) < 0) return -1;
     logf_(st, "wrote the id maps of process %d", (int)pid);
     if (channel_send_simple(st->ctx.down.wr, MSG_MAP_DONE, 0, err) < 0) return -1;
-    if (recv_from_intermediate(st, &msg, err) < 0) return -1;
   }
-  if (msg.type != MSG_INIT_PID || msg.pid <= 0)
-    return sbx_set_error(err, EPROTO, "unexpected %s message from the intermediate process",
-                         channel_msg_name(msg.type));
-  st->init = msg.pid;
+  if (wait_intermediate(st, false, err) < 0) return -1;
+  if (st->init <= 0) return intermediate_failed(st, "before starting init", err);
   st->init_pidfd = pidfd_open(st->init, 0);
   if (st->init_pidfd < 0) return sbx_set_errno(err, "pidfd_open the init process %d", st->init);
   logf_(st, "init is process %d", (int)st->init);
-  reap(&st->intermediate, NULL);
-  close_fd(&st->intermediate_pidfd);
   return 0;
 }
 
@@ -326,20 +374,9 @@ static int drain(run_state *st, bool *closed, sbx_error **err) {
       else sbx_error_free(e);
       return -1;
     }
-    switch (msg.type) {
-    case MSG_JOB_EXIT:
-      st->job_ended = true;
-      st->wstatus = msg.wstatus;
-      st->ru = msg.ru;
-      break;
-    case MSG_ERROR:
-    case MSG_EXEC_FAILED:
-      note_child_error(st, &msg);
-      break;
-    default:
+    if (msg.type == MSG_INIT_PID || !note_message(st, &msg))
       return sbx_set_error(err, EPROTO, "unexpected %s message from the sandbox",
                            channel_msg_name(msg.type));
-    }
   }
 }
 

@@ -468,6 +468,45 @@ TEST(wall_time_limit) {
   sbx_spec_free(s);
 }
 
+TEST(capabilities_no_new_privs_seccomp) {
+  NEED_USERNS();
+  sbx_spec *s = sh_spec("grep -E '^(Cap(Inh|Prm|Eff|Bnd|Amb)|NoNewPrivs|Seccomp):' /proc/self/status "
+                        "| tr -s '\\t' ' '; mkdir /tmp/d 2>&1 | sed 's/.*: //'");
+  char *out = NULL;
+  RUN_OK(s, &out);
+  CHECK_EQ_STR(out, "CapInh: 0000000000000000\nCapPrm: 0000000000000000\n"
+                    "CapEff: 0000000000000000\nCapBnd: 0000000000000000\n"
+                    "CapAmb: 0000000000000000\nNoNewPrivs: 1\nSeccomp: 0\n");
+  free(out);
+  /* A policy that denies mkdir with EPERM. */
+  s->seccomp.enabled = true;
+  s->seccomp.default_action = SBX_SECCOMP_ALLOW;
+  sbx_seccomp_rule *r = spec_add_seccomp_rule(s, SBX_SECCOMP_ERRNO, EPERM);
+  spec_rule_add_name(r, "mkdir");
+  spec_rule_add_name(r, "mkdirat");
+  RUN_OK(s, &out);
+  CHECK_CONTAINS(out, "Seccomp: 2\n");
+  CHECK_CONTAINS(out, "Operation not permitted\n");
+  free(out);
+  sbx_spec_free(s);
+}
+
+TEST(network_none_and_loopback) {
+  NEED_USERNS();
+  sbx_spec *s = sh_spec("grep -c '127.0.0.1' /proc/net/fib_trie; cat /proc/net/dev | "
+                        "tail -n +3 | cut -d: -f1 | tr -d ' '");
+  char *out = NULL;
+  RUN_OK(s, &out); /* none: lo is down, without addresses; only lo exists */
+  CHECK_EQ_STR(out, "0\nlo\n");
+  free(out);
+  s->network = SBX_NET_LOOPBACK;
+  RUN_OK(s, &out);
+  CHECK(atoi(out) > 0);
+  CHECK_CONTAINS(out, "\nlo\n");
+  free(out);
+  sbx_spec_free(s);
+}
+
 /* ---- errors ----------------------------------------------------------------------------------- */
 
 static void check_setup_error(sbx_spec *s, const char *message, int exec_errno) {
