@@ -9,10 +9,12 @@
 #include "util.h"
 
 #include <dirent.h>
+#include <seccomp.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -713,6 +715,132 @@ TEST(no_leaks_over_many_runs) {
   free(after);
   sbx_spec_free(s);
   sbx_spec_free(bad);
+}
+
+static int wait_for_procs(const char *needle, int want, int ms) {
+  int n = -1;
+  for (int i = 0; i < ms / 10; i++) {
+    n = count_procs_with(needle);
+    if (n == want) return n;
+    usleep(10000);
+  }
+  return n;
+}
+
+TEST(supervisor_death_kills_the_job) {
+  NEED_USERNS();
+  /* A supervisor (a child of this test) runs a job that sleeps; SIGKILL to the supervisor must
+   * take every process of the job with it. */
+  sbx_spec *s = sh_spec("t=1234.7; sleep $t & sleep $t; wait");
+  pid_t sup = fork();
+  CHECK(sup >= 0);
+  if (sup == 0) {
+    sbx_result res;
+    sbx_run(s, NULL, &res, NULL);
+    _exit(0);
+  }
+  int seen = wait_for_procs("sleep 1234.7", 2, 5000);
+  kill(sup, SIGKILL);
+  waitpid(sup, NULL, 0);
+  CHECK_EQ_INT(seen, 2);
+  CHECK_EQ_INT(wait_for_procs("sleep 1234.7", 0, 3000), 0);
+  sbx_spec_free(s);
+}
+
+TEST(error_userns_not_permitted) {
+  NEED_USERNS();
+  /* A seccomp filter in a child makes unshare() fail with EPERM, as AppArmor or the sysctl
+   * would; the message says what to check. */
+  int pfd[2];
+  CHECK(pipe2(pfd, O_CLOEXEC) == 0);
+  pid_t c = fork();
+  CHECK(c >= 0);
+  if (c == 0) {
+    close(pfd[0]);
+    scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+    if (!ctx || seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(unshare), 0) < 0 ||
+        prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 || seccomp_load(ctx) < 0)
+      _exit(2);
+    sbx_spec *s = sh_spec("true");
+    sbx_result res;
+    sbx_error *err = NULL;
+    int r = sbx_run(s, NULL, &res, &err);
+    const char *m = r < 0 && err ? err->message : "(ran)";
+    if (write(pfd[1], m, strlen(m)) < 0) _exit(3);
+    _exit(0);
+  }
+  close(pfd[1]);
+  char buf[512] = "";
+  ssize_t n = read(pfd[0], buf, sizeof buf - 1);
+  close(pfd[0]);
+  int st;
+  waitpid(c, &st, 0);
+  CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+  CHECK(n > 0);
+  buf[n] = '\0';
+  CHECK_EQ_STR(buf, "user namespaces are not permitted here (check user.max_user_namespaces / "
+                    "AppArmor): Operation not permitted");
+}
+
+TEST(root_directory) {
+  NEED_USERNS();
+  setup_tmpdir();
+  /* An OCI-style root directory with its mount points, given relative to the bundle. */
+  char *bundle = xasprintf("%s/bundle", tmpdir);
+  char *root = xasprintf("%s/rootfs", bundle);
+  CHECK(mkdir(bundle, 0755) == 0 && mkdir(root, 0755) == 0);
+  const char *dirs[] = {"usr", "proc", "dev", "tmp"};
+  for (size_t i = 0; i < ARRAY_SIZE(dirs); i++) {
+    char *d = xasprintf("%s/%s", root, dirs[i]);
+    CHECK(mkdir(d, 0755) == 0);
+    free(d);
+  }
+  const char *links[][2] = {{"bin", "usr/bin"}, {"lib", "usr/lib"}, {"lib64", "usr/lib64"}};
+  for (size_t i = 0; i < ARRAY_SIZE(links); i++) {
+    char *l = xasprintf("%s/%s", root, links[i][0]);
+    CHECK(symlink(links[i][1], l) == 0);
+    free(l);
+  }
+  char *marker = xasprintf("%s/marker", root);
+  FILE *fp = fopen(marker, "w");
+  CHECK(fp);
+  fputs("from the root directory\n", fp);
+  fclose(fp);
+  chmod(marker, 0644);
+
+  sbx_spec *s = spec_new();
+  spec_add_mount(s, SBX_MOUNT_BIND, "/usr", "/usr", SBX_MNT_RO | SBX_MNT_RECURSIVE);
+  spec_add_mount(s, SBX_MOUNT_PROC, NULL, "/proc", 0);
+  spec_add_mount(s, SBX_MOUNT_DEV, NULL, "/dev", 0);
+  spec_add_mount(s, SBX_MOUNT_TMPFS, NULL, "/tmp", 0)->mode = 01777;
+  spec_env_set(s, "PATH", "/usr/bin");
+  const char *argv[] = {"sh", "-c", "cat /marker; touch /new 2>/dev/null && echo root-writable; "
+                                    "ls / | tr '\\n' ' '"};
+  CHECK(sbx_spec_set_args(s, argv, 3, NULL) == 0);
+  CHECK(sbx_spec_set_rootfs(s, "rootfs", true, NULL) == 0);
+  sbx_run_options o;
+  sbx_run_options_init(&o);
+  o.bundle_dir = bundle;
+  sbx_result res;
+  sbx_error *err = NULL;
+  char *out = NULL;
+  int r = run_out(s, &o, &res, &err, &out);
+  if (r != 0) TEST_FAIL("sbx_run: %s", err ? err->message : "?");
+  CHECK_EQ_INT(res.status, SBX_STATUS_OK);
+  CHECK_EQ_STR(out, "from the root directory\nbin dev lib lib64 marker proc tmp usr ");
+  free(out);
+  sbx_result_clear(&res);
+  /* A missing root directory is a setup error naming it. */
+  char *missing = xasprintf("%s/missing", bundle);
+  CHECK(sbx_spec_set_rootfs(s, missing, true, NULL) == 0);
+  free(missing);
+  char *want = xasprintf("the root directory %s/missing: No such file or directory", bundle);
+  check_setup_error(s, want, 0);
+  free(want);
+  sbx_spec_free(s);
+  free(marker);
+  free(root);
+  free(bundle);
 }
 
 /* ---- the user namespace plumbing ------------------------------------------------------------ */
