@@ -493,6 +493,38 @@ TEST(capabilities_no_new_privs_seccomp) {
   sbx_spec_free(s);
 }
 
+TEST(forbidden_syscall_is_named) {
+  NEED_USERNS();
+  /* The shell's child is killed at mkdir; the report names it, and nothing of the job runs on. */
+  sbx_spec *s = sh_spec("echo before; mkdir /tmp/d; echo after");
+  s->seccomp.enabled = true;
+  s->seccomp.default_action = SBX_SECCOMP_ALLOW;
+  sbx_seccomp_rule *r = spec_add_seccomp_rule(s, SBX_SECCOMP_KILL_PROCESS, 0);
+  spec_rule_add_name(r, "mkdir");
+  spec_rule_add_name(r, "mkdirat");
+  sbx_result res;
+  sbx_error *err = NULL;
+  char *out = NULL;
+  int rc = run_out(s, NULL, &res, &err, &out);
+  if (rc != 0) TEST_FAIL("sbx_run: %s", err ? err->message : "?");
+  CHECK_EQ_INT(res.status, SBX_STATUS_FORBIDDEN_SYSCALL);
+  CHECK(res.syscall && (strcmp(res.syscall, "mkdir") == 0 || strcmp(res.syscall, "mkdirat") == 0));
+  CHECK_EQ_INT(res.signal, SIGSYS);
+  CHECK_EQ_STR(out, "before\n");
+  free(out);
+  sbx_result_clear(&res);
+  /* Allowed syscalls still work under the same filter. */
+  sbx_spec *ok = sh_spec("echo fine");
+  ok->seccomp = s->seccomp; /* borrowed for this run */
+  RUN_OK(ok, &out);
+  CHECK_EQ_STR(out, "fine\n");
+  free(out);
+  memset(&ok->seccomp, 0, sizeof ok->seccomp);
+  ok->seccomp.architectures = xcalloc(1, sizeof(char *));
+  sbx_spec_free(ok);
+  sbx_spec_free(s);
+}
+
 TEST(network_none_and_loopback) {
   NEED_USERNS();
   sbx_spec *s = sh_spec("grep -c '127.0.0.1' /proc/net/fib_trie; cat /proc/net/dev | "
