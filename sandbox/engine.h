@@ -7,8 +7,8 @@
 #include "channel.h"
 #include "spec.h"
 
-#include <stdbool.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <sys/types.h>
 
 /* ---- id mapping (idmap.c) ------------------------------------------------------------------ */

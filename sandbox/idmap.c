@@ -165,10 +165,11 @@ static int run_helper(const char *helper, pid_t pid, const sbx_id_mapping *m, si
     if (errno != EINTR) return sbx_set_errno(err, "wait for %s", helper);
   if (WIFEXITED(st) && WEXITSTATUS(st) == 0) return 0;
   if (WIFEXITED(st))
-    return sbx_set_error(err, EPERM, "%s %d failed with exit status %d (check /etc/subuid and "
-                         "/etc/subgid)", helper, (int)pid, WEXITSTATUS(st));
-  return sbx_set_error(err, EPERM, "%s %d was killed by signal %d", helper, (int)pid,
-                       WTERMSIG(st));
+    return sbx_set_error(err, EPERM,
+                         "%s %d failed with exit status %d (check /etc/subuid and "
+                         "/etc/subgid)",
+                         helper, (int)pid, WEXITSTATUS(st));
+  return sbx_set_error(err, EPERM, "%s %d was killed by signal %d", helper, (int)pid, WTERMSIG(st));
 }
 
 int idmap_write(pid_t pid, const idmap_plan *plan, sbx_error **err) {

@@ -326,7 +326,8 @@ void init_main(engine_ctx *ctx) {
       close(ns.sock);
       ns.sock = -1;
     }
-    if (p[2].revents & POLLIN) notify_handle(&ns, &done);
+    if (p[2].revents & POLLIN)
+      notify_handle(&ns, &done);
     else if (p[2].revents) {
       close(ns.listener); /* every process that used the filter is gone */
       ns.listener = -1;

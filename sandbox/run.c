@@ -135,8 +135,7 @@ static char *resolve_source(const char *src) {
   *slash = '\0';
   const char *dir = *copy ? copy : "/";
   char buf[PATH_MAX];
-  if (strcmp(base, ".") == 0 || strcmp(base, "..") == 0 || !realpath(dir, buf))
-    return xstrdup(src);
+  if (strcmp(base, ".") == 0 || strcmp(base, "..") == 0 || !realpath(dir, buf)) return xstrdup(src);
   return xasprintf("%s/%s", strcmp(buf, "/") == 0 ? "" : buf, base);
 }
 
@@ -164,8 +163,9 @@ static int prepare(run_state *st, sbx_error **err) {
   if (st->filter && (spec->namespaces & SBX_NS_PID) && policy_kills(&spec->seccomp)) {
     st->notify_filter = seccomp_filter_notify_variant(st->filter, SECCOMP_HANDOFF_FD);
     if (!st->notify_filter)
-      return sbx_set_error(err, E2BIG, "the seccomp policy is too large for forbidden-syscall "
-                                       "reporting");
+      return sbx_set_error(err, E2BIG,
+                           "the seccomp policy is too large for forbidden-syscall "
+                           "reporting");
     st->ctx.seccomp = st->notify_filter;
     st->ctx.seccomp_notify = true;
   }
@@ -202,9 +202,7 @@ static int prepare(run_state *st, sbx_error **err) {
       return sbx_set_errno(err, "open the job's stdin %s", spec->process.stdin_path);
     st->ctx.stdin_fd = st->opened_stdin;
     break;
-  case SBX_STDIN_INHERIT:
-    st->ctx.stdin_fd = o->stdin_fd >= 0 ? o->stdin_fd : STDIN_FILENO;
-    break;
+  case SBX_STDIN_INHERIT: st->ctx.stdin_fd = o->stdin_fd >= 0 ? o->stdin_fd : STDIN_FILENO; break;
   }
   st->ctx.stdout_fd = o->stdout_fd >= 0 ? o->stdout_fd : STDOUT_FILENO;
   st->ctx.stderr_fd = o->stderr_fd >= 0 ? o->stderr_fd : STDERR_FILENO;
@@ -265,11 +263,8 @@ static bool note_message(run_state *st, const channel_msg *msg) {
     st->sc_nr = msg->sc_nr;
     return true;
   case MSG_ERROR:
-  case MSG_EXEC_FAILED:
-    note_child_error(st, msg);
-    return true;
-  default:
-    return false;
+  case MSG_EXEC_FAILED: note_child_error(st, msg); return true;
+  default: return false;
   }
 }
 
@@ -297,8 +292,10 @@ static int wait_intermediate(run_state *st, bool want_map_request, sbx_error **e
                            channel_msg_name(msg.type));
     }
     if (r < 0 && errno != EAGAIN) {
-      if (err && !*err) *err = e;
-      else sbx_error_free(e);
+      if (err && !*err)
+        *err = e;
+      else
+        sbx_error_free(e);
       return -1;
     }
     sbx_error_free(e);
@@ -399,8 +396,10 @@ static int drain(run_state *st, bool *closed, sbx_error **err) {
     }
     if (r < 0) {
       if (!e && errno == EAGAIN) return 0;
-      if (err && !*err) *err = e;
-      else sbx_error_free(e);
+      if (err && !*err)
+        *err = e;
+      else
+        sbx_error_free(e);
       return -1;
     }
     if (msg.type == MSG_INIT_PID || !note_message(st, &msg))
@@ -533,8 +532,10 @@ int sbx_run(const sbx_spec *spec, const sbx_run_options *opts, sbx_result *resul
     result->status = SBX_STATUS_SETUP_ERROR;
     result->message = xstrdup(e->message);
     if (result == &scratch) sbx_result_clear(result);
-    if (err && !*err) *err = e;
-    else sbx_error_free(e);
+    if (err && !*err)
+      *err = e;
+    else
+      sbx_error_free(e);
     return -1;
   }
   run_state st = {
@@ -557,8 +558,10 @@ int sbx_run(const sbx_spec *spec, const sbx_run_options *opts, sbx_result *resul
     result->status = SBX_STATUS_SETUP_ERROR;
     result->message = xstrdup(e && e->message ? e->message : "setup failed");
     if (result->wall_time_s == 0 && st.start.tv_sec) result->wall_time_s = elapsed_s(&st.start);
-    if (err && !*err) *err = e;
-    else sbx_error_free(e);
+    if (err && !*err)
+      *err = e;
+    else
+      sbx_error_free(e);
   }
   if (result == &scratch) sbx_result_clear(result);
   return r;

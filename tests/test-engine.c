@@ -9,9 +9,9 @@
 #include "util.h"
 
 #include <dirent.h>
-#include <seccomp.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <seccomp.h>
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
@@ -89,18 +89,17 @@ static int run_out(const sbx_spec *s, sbx_run_options *o, sbx_result *res, sbx_e
   return r;
 }
 
-#define RUN_OK(spec, out)                                                                        \
-  do {                                                                                           \
-    sbx_result res_;                                                                             \
-    sbx_error *err_ = NULL;                                                                      \
-    char **op_ = (out);                                                                          \
-    int r_ = run_out(spec, NULL, &res_, &err_, op_);                                             \
-    if (r_ != 0)                                                                                 \
-      TEST_FAIL("sbx_run failed: %s", err_ ? err_->message : "(no error)");                      \
-    if (res_.status != SBX_STATUS_OK)                                                            \
-      TEST_FAIL("status %s exit %d signal %d; output: %s", sbx_status_name(res_.status),        \
-                res_.exit_code, res_.signal, op_ && *op_ ? *op_ : "");                     \
-    sbx_result_clear(&res_);                                                                     \
+#define RUN_OK(spec, out)                                                                \
+  do {                                                                                   \
+    sbx_result res_;                                                                     \
+    sbx_error *err_ = NULL;                                                              \
+    char **op_ = (out);                                                                  \
+    int r_ = run_out(spec, NULL, &res_, &err_, op_);                                     \
+    if (r_ != 0) TEST_FAIL("sbx_run failed: %s", err_ ? err_->message : "(no error)");   \
+    if (res_.status != SBX_STATUS_OK)                                                    \
+      TEST_FAIL("status %s exit %d signal %d; output: %s", sbx_status_name(res_.status), \
+                res_.exit_code, res_.signal, op_ &&*op_ ? *op_ : "");                    \
+    sbx_result_clear(&res_);                                                             \
   } while (0)
 
 static bool userns_available(void) {
@@ -115,9 +114,9 @@ static bool userns_available(void) {
   return ok;
 }
 
-#define NEED_USERNS()                                                                            \
-  do {                                                                                           \
-    if (!userns_available()) SKIP_TEST("user namespaces are not available here");               \
+#define NEED_USERNS()                                                             \
+  do {                                                                            \
+    if (!userns_available()) SKIP_TEST("user namespaces are not available here"); \
   } while (0)
 
 static char *fd_list(void) {
@@ -136,9 +135,7 @@ static char *fd_list(void) {
   return s;
 }
 
-static bool no_children(void) {
-  return waitpid(-1, NULL, WNOHANG) < 0 && errno == ECHILD;
-}
+static bool no_children(void) { return waitpid(-1, NULL, WNOHANG) < 0 && errno == ECHILD; }
 
 /* ---- basic runs ------------------------------------------------------------------------------ */
 
@@ -199,10 +196,11 @@ TEST(ids_and_uid_map) {
   char *out = NULL;
   RUN_OK(s, &out);
   /* The job is root of its namespace, mapped onto nobody as root or onto the caller's ids. */
-  char *want = geteuid() == 0
-                   ? xstrdup("0\n0\n         0      65534          1\n         0      65534          1\n")
-                   : xasprintf("0\n0\n         0 %10u          1\n         0 %10u          1\n",
-                               geteuid(), getegid());
+  char *want =
+      geteuid() == 0
+          ? xstrdup("0\n0\n         0      65534          1\n         0      65534          1\n")
+          : xasprintf("0\n0\n         0 %10u          1\n         0 %10u          1\n", geteuid(),
+                      getegid());
   CHECK_EQ_STR(out, want);
   free(want);
   free(out);
@@ -288,9 +286,10 @@ TEST(only_stdio_fds_reach_the_job) {
 TEST(host_paths_are_invisible) {
   NEED_USERNS();
   setup_tmpdir();
-  char *script = xasprintf("for p in /etc/passwd /root /home %s /oldroot /newroot; do "
-                           "test -e $p && echo visible $p; done; ls /",
-                           tmpdir);
+  char *script = xasprintf(
+      "for p in /etc/passwd /root /home %s /oldroot /newroot; do "
+      "test -e $p && echo visible $p; done; ls /",
+      tmpdir);
   sbx_spec *s = sh_spec(script);
   free(script);
   char *out = NULL;
@@ -302,11 +301,12 @@ TEST(host_paths_are_invisible) {
 
 TEST(mounts_have_their_flags) {
   NEED_USERNS();
-  sbx_spec *s = sh_spec("touch /usr/x 2>/dev/null && echo usr-writable; "
-                        "touch /x 2>/dev/null && echo root-writable; "
-                        "echo hi > /tmp/f && cat /tmp/f; "
-                        "grep -E ' /(usr|tmp|proc|dev|dev/pts|dev/shm) ' /proc/self/mountinfo | "
-                        "cut -d' ' -f5,6,9");
+  sbx_spec *s = sh_spec(
+      "touch /usr/x 2>/dev/null && echo usr-writable; "
+      "touch /x 2>/dev/null && echo root-writable; "
+      "echo hi > /tmp/f && cat /tmp/f; "
+      "grep -E ' /(usr|tmp|proc|dev|dev/pts|dev/shm) ' /proc/self/mountinfo | "
+      "cut -d' ' -f5,6,9");
   char *out = NULL;
   RUN_OK(s, &out);
   CHECK(!strstr(out, "writable"));
@@ -324,21 +324,24 @@ TEST(mounts_have_their_flags) {
 
 TEST(dev_is_minimal_and_works) {
   NEED_USERNS();
-  sbx_spec *s = sh_spec("ls /dev | tr '\\n' ' '; echo; echo x > /dev/null && echo null-ok; "
-                        "head -c 4 /dev/zero | od -An -tx1; head -c 8 /dev/urandom | wc -c; "
-                        "readlink /dev/ptmx /dev/stdout");
+  sbx_spec *s = sh_spec(
+      "ls /dev | tr '\\n' ' '; echo; echo x > /dev/null && echo null-ok; "
+      "head -c 4 /dev/zero | od -An -tx1; head -c 8 /dev/urandom | wc -c; "
+      "readlink /dev/ptmx /dev/stdout");
   char *out = NULL;
   RUN_OK(s, &out);
-  CHECK_EQ_STR(out, "fd full null ptmx pts random shm stderr stdin stdout tty urandom zero \n"
-                    "null-ok\n 00 00 00 00\n8\npts/ptmx\n/proc/self/fd/1\n");
+  CHECK_EQ_STR(out,
+               "fd full null ptmx pts random shm stderr stdin stdout tty urandom zero \n"
+               "null-ok\n 00 00 00 00\n8\npts/ptmx\n/proc/self/fd/1\n");
   free(out);
   sbx_spec_free(s);
 }
 
 TEST(tmpfs_size_is_enforced) {
   NEED_USERNS();
-  sbx_spec *s = sh_spec("head -c 3000000 /dev/zero > /tmp/big 2>/dev/null || echo full; "
-                        "stat -c %s /tmp/big");
+  sbx_spec *s = sh_spec(
+      "head -c 3000000 /dev/zero > /tmp/big 2>/dev/null || echo full; "
+      "stat -c %s /tmp/big");
   s->mounts[s->n_mounts - 1].size = 1 << 20;
   char *out = NULL;
   RUN_OK(s, &out);
@@ -390,9 +393,10 @@ TEST(masked_and_readonly_paths) {
   char *sub = xasprintf("%s/subdir", dir);
   CHECK(mkdir(sub, 0777) == 0 || errno == EEXIST);
   chmod(sub, 0777);
-  sbx_spec *s = sh_spec("cat /data/secret; ls /data/subdir; touch /data/subdir/x 2>/dev/null "
-                        "&& echo masked-writable; cat /proc/version 2>&1 | wc -c; "
-                        "(echo x > /data/new) 2>/dev/null && echo ro-writable; echo done");
+  sbx_spec *s = sh_spec(
+      "cat /data/secret; ls /data/subdir; touch /data/subdir/x 2>/dev/null "
+      "&& echo masked-writable; cat /proc/version 2>&1 | wc -c; "
+      "(echo x > /data/new) 2>/dev/null && echo ro-writable; echo done");
   CHECK(sbx_spec_add_bind(s, dir, "/data", false, NULL) == 0);
   strv_push(&s->masked_paths, &s->n_masked_paths, "/data/secret");
   strv_push(&s->masked_paths, &s->n_masked_paths, "/data/subdir");
@@ -472,13 +476,15 @@ TEST(wall_time_limit) {
 
 TEST(capabilities_no_new_privs_seccomp) {
   NEED_USERNS();
-  sbx_spec *s = sh_spec("grep -E '^(Cap(Inh|Prm|Eff|Bnd|Amb)|NoNewPrivs|Seccomp):' /proc/self/status "
-                        "| tr -s '\\t' ' '; mkdir /tmp/d 2>&1 | sed 's/.*: //'");
+  sbx_spec *s = sh_spec(
+      "grep -E '^(Cap(Inh|Prm|Eff|Bnd|Amb)|NoNewPrivs|Seccomp):' /proc/self/status "
+      "| tr -s '\\t' ' '; mkdir /tmp/d 2>&1 | sed 's/.*: //'");
   char *out = NULL;
   RUN_OK(s, &out);
-  CHECK_EQ_STR(out, "CapInh: 0000000000000000\nCapPrm: 0000000000000000\n"
-                    "CapEff: 0000000000000000\nCapBnd: 0000000000000000\n"
-                    "CapAmb: 0000000000000000\nNoNewPrivs: 1\nSeccomp: 0\n");
+  CHECK_EQ_STR(out,
+               "CapInh: 0000000000000000\nCapPrm: 0000000000000000\n"
+               "CapEff: 0000000000000000\nCapBnd: 0000000000000000\n"
+               "CapAmb: 0000000000000000\nNoNewPrivs: 1\nSeccomp: 0\n");
   free(out);
   /* A policy that denies mkdir with EPERM. */
   s->seccomp.enabled = true;
@@ -515,6 +521,7 @@ TEST(forbidden_syscall_is_named) {
   sbx_result_clear(&res);
   /* Allowed syscalls still work under the same filter. */
   sbx_spec *ok = sh_spec("echo fine");
+  strv_free(ok->seccomp.architectures);
   ok->seccomp = s->seccomp; /* borrowed for this run */
   RUN_OK(ok, &out);
   CHECK_EQ_STR(out, "fine\n");
@@ -527,8 +534,9 @@ TEST(forbidden_syscall_is_named) {
 
 TEST(network_none_and_loopback) {
   NEED_USERNS();
-  sbx_spec *s = sh_spec("grep -c '127.0.0.1' /proc/net/fib_trie; cat /proc/net/dev | "
-                        "tail -n +3 | cut -d: -f1 | tr -d ' '");
+  sbx_spec *s = sh_spec(
+      "grep -c '127.0.0.1' /proc/net/fib_trie; cat /proc/net/dev | "
+      "tail -n +3 | cut -d: -f1 | tr -d ' '");
   char *out = NULL;
   RUN_OK(s, &out); /* none: lo is down, without addresses; only lo exists */
   CHECK_EQ_STR(out, "0\nlo\n");
@@ -541,7 +549,8 @@ TEST(network_none_and_loopback) {
   sbx_spec_free(s);
 }
 
-/* ---- errors ----------------------------------------------------------------------------------- */
+/* ---- errors -----------------------------------------------------------------------------------
+ */
 
 static void check_setup_error(sbx_spec *s, const char *message, int exec_errno) {
   sbx_result res;
@@ -672,8 +681,9 @@ TEST(orphans_do_not_survive) {
 TEST(orphans_are_reaped_while_running) {
   NEED_USERNS();
   /* Orphans that exit become zombies of init unless it reaps them. */
-  sbx_spec *s = sh_spec("for i in 1 2 3 4 5; do (true &) ; done; sleep 0.3; "
-                        "grep -l '^State:.*Z' /proc/[0-9]*/status 2>/dev/null | wc -l");
+  sbx_spec *s = sh_spec(
+      "for i in 1 2 3 4 5; do (true &) ; done; sleep 0.3; "
+      "grep -l '^State:.*Z' /proc/[0-9]*/status 2>/dev/null | wc -l");
   char *out = NULL;
   RUN_OK(s, &out);
   CHECK_EQ_STR(out, "0\n");
@@ -810,8 +820,9 @@ TEST(error_userns_not_permitted) {
   CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
   CHECK(n > 0);
   buf[n] = '\0';
-  CHECK_EQ_STR(buf, "user namespaces are not permitted here (check user.max_user_namespaces / "
-                    "AppArmor): Operation not permitted");
+  CHECK_EQ_STR(buf,
+               "user namespaces are not permitted here (check user.max_user_namespaces / "
+               "AppArmor): Operation not permitted");
 }
 
 TEST(root_directory) {
@@ -846,8 +857,9 @@ TEST(root_directory) {
   spec_add_mount(s, SBX_MOUNT_DEV, NULL, "/dev", 0);
   spec_add_mount(s, SBX_MOUNT_TMPFS, NULL, "/tmp", 0)->mode = 01777;
   spec_env_set(s, "PATH", "/usr/bin");
-  const char *argv[] = {"sh", "-c", "cat /marker; touch /new 2>/dev/null && echo root-writable; "
-                                    "ls / | tr '\\n' ' '"};
+  const char *argv[] = {"sh", "-c",
+                        "cat /marker; touch /new 2>/dev/null && echo root-writable; "
+                        "ls / | tr '\\n' ' '"};
   CHECK(sbx_spec_set_args(s, argv, 3, NULL) == 0);
   CHECK(sbx_spec_set_rootfs(s, "rootfs", true, NULL) == 0);
   sbx_run_options o;
@@ -921,8 +933,9 @@ TEST(newuidmap_helper_is_used) {
   char *log = xasprintf("%s/helper.log", tmpdir);
   FILE *fp = fopen(helper, "w");
   CHECK(fp);
-  fprintf(fp, "#!/bin/sh\necho \"$@\" > %s\npid=$1; shift\nprintf '%%s %%s %%s\\n' \"$@\" > "
-              "/proc/$pid/uid_map\n",
+  fprintf(fp,
+          "#!/bin/sh\necho \"$@\" > %s\npid=$1; shift\nprintf '%%s %%s %%s\\n' \"$@\" > "
+          "/proc/$pid/uid_map\n",
           log);
   fclose(fp);
   chmod(helper, 0755);
