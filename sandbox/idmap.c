@@ -45,7 +45,14 @@ int idmap_plan_make(const sbx_spec *spec, uid_t euid, gid_t egid, idmap_plan *pl
   memset(plan, 0, sizeof *plan);
   plan->userns = (spec->namespaces & SBX_NS_USER) != 0;
   plan->privileged = euid == 0;
-  if (!plan->userns) return 0;
+  if (!plan->userns) {
+    /* Without a user namespace the job's uid is a host uid: never host root. */
+    if (plan->privileged && spec->process.uid == 0)
+      return sbx_set_error(err, EPERM,
+                           "the job would run as host root: turn the user namespace on, or "
+                           "give the job another uid");
+    return 0;
+  }
   uint32_t juid = spec->process.uid, jgid = spec->process.gid;
 
   if (spec->n_uid_mappings) {

@@ -74,7 +74,8 @@ void intermediate_main(engine_ctx *ctx) {
   /* init keeps the down channel's read end: EOF on it tells init that main is gone. */
 
   if ((ctx->spec->namespaces & SBX_NS_PID) && unshare(CLONE_NEWPID) < 0) {
-    sbx_set_errno(&err, "create the pid namespace (unshare CLONE_NEWPID)");
+    sbx_set_errno(&err, "create the pid namespace (unshare CLONE_NEWPID%s)",
+                  ctx->idmap.userns ? "" : "; without a user namespace this needs root");
     engine_child_fail(ctx->up.wr, err, 1);
   }
 
@@ -83,7 +84,8 @@ void intermediate_main(engine_ctx *ctx) {
   long pid = syscall(SYS_clone, (unsigned long)(CLONE_PARENT | clone_flags_for(ctx->spec)), NULL,
                      NULL, NULL, NULL);
   if (pid < 0) {
-    sbx_set_errno(&err, "create the init process in its new namespaces (clone)");
+    sbx_set_errno(&err, "create the init process in its new namespaces (clone%s)",
+                  ctx->idmap.userns ? "" : "; without a user namespace this needs root");
     engine_child_fail(ctx->up.wr, err, 1);
   }
   if (pid == 0) init_main(ctx);

@@ -211,7 +211,13 @@ static int mount_one(const engine_ctx *ctx, size_t i, sbx_error **err) {
   switch (m->type) {
   case SBX_MOUNT_BIND: return mount_bind(ctx, i, err);
   case SBX_MOUNT_TMPFS: return mount_tmpfs(m, err);
-  case SBX_MOUNT_PROC: return mount_special(m, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, err);
+  case SBX_MOUNT_PROC:
+    if (mount_special(m, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, err) < 0) {
+      if (!(ctx->spec->namespaces & SBX_NS_PID) && (*err)->code == EPERM)
+        sbx_error_prefix(err, "a fresh /proc needs the pid namespace");
+      return -1;
+    }
+    return 0;
   case SBX_MOUNT_DEV: return mount_dev(m, err);
   case SBX_MOUNT_DEVPTS:
     return mount_special(m, "devpts", MS_NOSUID | MS_NOEXEC, "newinstance,ptmxmode=0666,mode=0620",

@@ -637,6 +637,47 @@ TEST(optional_bind_is_skipped) {
   sbx_spec_free(s);
 }
 
+TEST(error_namespaces_off) {
+  NEED_USERNS();
+  /* No pid namespace: a fresh /proc cannot be mounted from a user namespace. */
+  sbx_spec *s = sh_spec("true");
+  s->namespaces &= ~SBX_NS_PID;
+  check_setup_error(s,
+                    "a fresh /proc needs the pid namespace: mount proc on /proc: Operation not "
+                    "permitted",
+                    0);
+  sbx_spec_free(s);
+  /* No user namespace: as root, uid 0 would be host root; unprivileged, nothing is allowed. */
+  s = sh_spec("true");
+  s->namespaces &= ~SBX_NS_USER;
+  if (geteuid() == 0)
+    check_setup_error(s,
+                      "the job would run as host root: turn the user namespace on, or give the "
+                      "job another uid: Operation not permitted",
+                      0);
+  else
+    check_setup_error(s,
+                      "create the pid namespace (unshare CLONE_NEWPID; without a user namespace "
+                      "this needs root): Operation not permitted",
+                      0);
+  sbx_spec_free(s);
+}
+
+TEST(namespaces_off_still_run) {
+  NEED_USERNS();
+  /* Only the user and pid namespaces: the host's filesystem, the caller's ids mapped. */
+  sbx_spec *s = spec_new();
+  s->namespaces = SBX_NS_USER | SBX_NS_PID;
+  s->network = SBX_NET_HOST;
+  const char *argv[] = {"/bin/sh", "-c", "echo $$; id -u"};
+  CHECK(sbx_spec_set_args(s, argv, 3, NULL) == 0);
+  char *out = NULL;
+  RUN_OK(s, &out);
+  CHECK_EQ_STR(out, "2\n0\n");
+  free(out);
+  sbx_spec_free(s);
+}
+
 /* ---- processes and signals ------------------------------------------------------------------ */
 
 static int count_procs_with(const char *needle) {
