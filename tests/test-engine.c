@@ -322,6 +322,28 @@ TEST(mounts_have_their_flags) {
   sbx_spec_free(s);
 }
 
+TEST(oci_mount_types) {
+  NEED_USERNS();
+  /* sysfs, mqueue and devpts as foreign specs ask for them; a noexec tmpfs. */
+  sbx_spec *s = sh_spec("cut -d' ' -f5,6,9 /proc/self/mountinfo | grep -E '^/(sys|mq|pts|x) '; "
+                        "cp /bin/true /x/t && /x/t 2>/dev/null || echo noexec");
+  spec_add_mount(s, SBX_MOUNT_SYSFS, NULL, "/sys", SBX_MNT_RO);
+  spec_add_mount(s, SBX_MOUNT_MQUEUE, NULL, "/mq", 0);
+  spec_add_mount(s, SBX_MOUNT_DEVPTS, NULL, "/pts", 0);
+  spec_add_mount(s, SBX_MOUNT_TMPFS, NULL, "/x", SBX_MNT_NOEXEC);
+  char *out = NULL;
+  RUN_OK(s, &out);
+  CHECK_CONTAINS(out, "/sys ro,nosuid,nodev,noexec");
+  CHECK_CONTAINS(out, "sysfs\n");
+  CHECK_CONTAINS(out, "/mq rw,nosuid,nodev,noexec");
+  CHECK_CONTAINS(out, "mqueue\n");
+  CHECK_CONTAINS(out, "/pts rw,nosuid,noexec");
+  CHECK_CONTAINS(out, "/x rw,nosuid,nodev,noexec");
+  CHECK_CONTAINS(out, "noexec\n");
+  free(out);
+  sbx_spec_free(s);
+}
+
 TEST(dev_is_minimal_and_works) {
   NEED_USERNS();
   sbx_spec *s = sh_spec(
