@@ -571,6 +571,34 @@ TEST(network_none_and_loopback) {
   sbx_spec_free(s);
 }
 
+TEST(gcc_compiles_in_the_sandbox) {
+  NEED_USERNS();
+  if (access("/usr/bin/gcc", X_OK) < 0) SKIP_TEST("no gcc here");
+  setup_tmpdir();
+  char *dir = xasprintf("%s/src", tmpdir);
+  CHECK(mkdir(dir, 0777) == 0 || errno == EEXIST);
+  chmod(dir, 0777); /* as root the job is host uid 65534 */
+  char *src = xasprintf("%s/hello.c", dir);
+  FILE *fp = fopen(src, "w");
+  CHECK(fp);
+  fputs("#include <stdio.h>\nint main(void) { puts(\"hello, sandbox\"); return 0; }\n", fp);
+  fclose(fp);
+  chmod(src, 0644);
+  sbx_spec *s = sh_spec("gcc -o hello hello.c && ./hello");
+  CHECK(sbx_spec_add_bind(s, dir, "/src", false, NULL) == 0);
+  CHECK(sbx_spec_set_cwd(s, "/src", NULL) == 0);
+  char *out = NULL;
+  RUN_OK(s, &out);
+  CHECK_EQ_STR(out, "hello, sandbox\n");
+  char *bin = xasprintf("%s/hello", dir);
+  CHECK(access(bin, X_OK) == 0);
+  free(bin);
+  free(out);
+  free(src);
+  free(dir);
+  sbx_spec_free(s);
+}
+
 /* ---- errors -----------------------------------------------------------------------------------
  */
 
