@@ -415,7 +415,7 @@ static int supervise(run_state *st, sbx_error **err) {
   bool closed = false;
   for (;;) {
     int timeout = -1;
-    if (l->wall_time_us != SBX_UNSET && !st->wall_killed) {
+    if (l->wall_time_us != SBX_UNSET && !st->wall_killed && !st->job_ended) {
       double left = (double)l->wall_time_us / 1e6 - elapsed_s(&st->start);
       if (left <= 0) {
         logf_(st, "wall time limit reached: killing the sandbox");
