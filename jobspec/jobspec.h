@@ -39,6 +39,7 @@ struct js_node {
   char *str;       /* JS_SCALAR: the text; map keys: the key without a trailing '+' */
   bool plain;      /* JS_SCALAR: written without quotes */
   bool append;     /* map keys: written `name+:` (append to the inherited list) */
+  bool bad;        /* JS_SCALAR: an error was reported for it already (a bad variable) */
   js_node **items; /* JS_SEQ: the items; JS_MAP: the values */
   js_node **keys;  /* JS_MAP: the keys (scalars), parallel to items */
   size_t n;

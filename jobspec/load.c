@@ -27,6 +27,30 @@ static char *key_path(const char *parent, const char *key) {
   return parent && *parent ? xasprintf("%s.%s", parent, key) : xstrdup(key);
 }
 
+/* A subtree that is added whole (nothing inherited under it): `name+:` keys in it append to
+ * nothing, so they are plain keys, but their value must still be a list. */
+static void normalize(js_node *n, const char *path, js_errors *errs) {
+  if (n->kind == JS_SEQ) {
+    for (size_t i = 0; i < n->n; i++) {
+      _cleanup_free_ char *p = xasprintf("%s[%zu]", path, i);
+      normalize(n->items[i], p, errs);
+    }
+    return;
+  }
+  if (n->kind != JS_MAP) return;
+  for (size_t i = 0; i < n->n; i++) {
+    js_node *key = n->keys[i];
+    _cleanup_free_ char *p = key_path(path, key->str);
+    if (key->append) {
+      key->append = false;
+      if (n->items[i]->kind != JS_SEQ)
+        js_error(errs, key, p, "'%s+' appends a list, but its value is %s", key->str,
+                 js_kind_name(n->items[i]));
+    }
+    normalize(n->items[i], p, errs);
+  }
+}
+
 void js_merge(js_node *parent, js_node *child, const char *path, js_errors *errs) {
   for (size_t i = 0; i < child->n; i++) {
     js_node *key = child->keys[i];
@@ -61,6 +85,7 @@ void js_merge(js_node *parent, js_node *child, const char *path, js_errors *errs
       continue;
     }
     /* Replace (or add): the child's key keeps its location. */
+    normalize(value, p, errs);
     child->keys[i] = NULL;
     child->items[i] = NULL;
     if (at >= 0) {
@@ -202,7 +227,8 @@ static void add_sbx_error(loader *L, sbx_error *e) {
 /* Resolves the `extends` of `tree` (a map) recursively and returns the merged tree, which has
  * no `extends` and no `+` keys. `dir` is where relative paths start; `chain` holds the real
  * paths of the profiles being loaded (for cycles). Consumes tree. */
-static js_node *resolve(loader *L, js_node *tree, const char *dir, char ***chain, size_t *n_chain) {
+static js_node *resolve(loader *L, js_node *tree, const char *dir, char ***chain, size_t *n_chain,
+                        unsigned hops) {
   js_node *base = js_node_new(JS_MAP, tree->file, tree->line, tree->col);
   ssize_t at = js_map_index(tree, "extends");
   if (at >= 0) {
@@ -211,9 +237,8 @@ static js_node *resolve(loader *L, js_node *tree, const char *dir, char ***chain
     if (ext->kind != JS_SCALAR) {
       js_error(&L->errs, ext, "extends", "expected a profile name or path, not %s",
                js_kind_name(ext));
-    } else if (*n_chain > JS_MAX_EXTENDS) {
-      js_error(&L->errs, ext, "extends", "profiles extend each other more than %u deep",
-               JS_MAX_EXTENDS);
+    } else if (hops >= JS_MAX_EXTENDS) {
+      js_error(&L->errs, ext, "extends", "more than %u levels of extends", JS_MAX_EXTENDS);
     } else {
       _cleanup_free_ char *path = NULL;
       _cleanup_free_ char *why = NULL;
@@ -246,7 +271,7 @@ static js_node *resolve(loader *L, js_node *tree, const char *dir, char ***chain
         } else {
           strv_push(chain, n_chain, real);
           _cleanup_free_ char *pdir = dir_of(path);
-          parent = resolve(L, ptree, pdir, chain, n_chain);
+          parent = resolve(L, ptree, pdir, chain, n_chain, hops + 1);
           free((*chain)[--*n_chain]);
           (*chain)[*n_chain] = NULL;
         }
@@ -311,11 +336,24 @@ static void apply_set(loader *L, js_node *root, const char *arg) {
   const char *value = eq + 1;
   js_node *v = js_parse(label, value, strlen(value), &perr);
   if (!v) {
-    add_sbx_error(L, perr);
+    /* "--set 'k=v':1:3: msg" -> "--set 'k=v': msg": the argument is one line. */
+    const char *msg = perr->message;
+    size_t ll = strlen(label);
+    if (strncmp(msg, label, ll) == 0 && msg[ll] == ':') {
+      const char *rest = strchr(msg + ll + 1, ' ');
+      if (rest) msg = rest + 1;
+    }
+    js_error(&L->errs, &where, NULL, "%s", msg);
     sbx_error_free(perr);
     return;
   }
   unlocate(v);
+  if (append && v->kind == JS_SCALAR) {
+    /* "seccomp.deny+=ptrace" appends one item */
+    js_node *seq = js_node_new(JS_SEQ, label, 0, 0);
+    js_seq_push(seq, v);
+    v = seq;
+  }
   if (v->kind == JS_NULL && !*value) {
     /* "key=" is an empty string, not null; "key=~" or "key=null" removes the key. */
     v->kind = JS_SCALAR;
@@ -407,7 +445,7 @@ static int load(const char *name_or_path, const char *text, size_t len,
     js_node_free(root);
     root = NULL;
   } else {
-    root = resolve(&L, root, dir, &chain, &n_chain);
+    root = resolve(&L, root, dir, &chain, &n_chain, 0);
   }
   strv_free(chain);
   sbx_spec *spec = NULL;

@@ -188,11 +188,12 @@ static void tr_list(sc *c, const js_node *list, const char *path, sbx_seccomp_ac
     _cleanup_strv_ char **names = xcalloc(1, sizeof(char *));
     size_t nn = 0;
     if (!resolve_entry(c, list->items[i], p, &names, &nn)) continue;
-    if (same_as_default(c, a, err)) continue;
     sbx_seccomp_rule *r = NULL;
     for (size_t j = 0; j < nn; j++) {
       bool dup;
       if (!claim(c, names[j], a, err, list->items[i], p, &dup) || dup) continue;
+      /* A rule with the default action does nothing (and libseccomp refuses it). */
+      if (same_as_default(c, a, err)) continue;
       if (!r) r = spec_add_seccomp_rule(c->spec, a, a == SBX_SECCOMP_ERRNO ? err : 0);
       spec_rule_add_name(r, names[j]);
     }
@@ -353,13 +354,17 @@ static void tr_rule(sc *c, const js_node *n, const char *path) {
       }
     }
   }
-  if (!ok || nn == 0 || same_as_default(c, (sbx_seccomp_action)action, err)) return;
+  if (!ok || nn == 0) return;
+  bool useless = same_as_default(c, (sbx_seccomp_action)action, err);
   sbx_seccomp_rule *r = NULL;
   for (size_t j = 0; j < nn; j++) {
     if (n_args == 0) {
       bool dup;
-      if (!claim(c, names[j], (sbx_seccomp_action)action, err, n, path, &dup) || dup) continue;
+      if (!claim(c, names[j], (sbx_seccomp_action)action, err, n, path, &dup) || dup ||
+          useless)
+        continue;
     } else {
+      if (useless) continue;
       /* A conditional rule for a name that has an unconditional action would never apply. */
       bool clash = false;
       for (size_t i = 0; i < c->n_names && !clash; i++)

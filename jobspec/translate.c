@@ -41,6 +41,7 @@ bool js_check_keys(js_errors *e, const js_node *map, const char *path, const cha
 }
 
 bool js_get_string(js_errors *e, const js_node *n, const char *path, const char **out) {
+  if (n->bad) return false; /* reported already */
   if (n->kind != JS_SCALAR) {
     js_error(e, n, path, "expected a string, not %s", js_kind_name(n));
     return false;
@@ -50,6 +51,7 @@ bool js_get_string(js_errors *e, const js_node *n, const char *path, const char 
 }
 
 bool js_get_bool(js_errors *e, const js_node *n, const char *path, bool *out) {
+  if (n->bad) return false;
   if (n->kind == JS_SCALAR) {
     static const char *const yes[] = {"true", "yes", "on"}, *const no[] = {"false", "no", "off"};
     for (size_t i = 0; i < ARRAY_SIZE(yes); i++) {
@@ -125,6 +127,10 @@ bool js_get_strv(js_errors *e, const js_node *n, const char *path, bool single, 
   char **v = xcalloc(1, sizeof *v);
   size_t nv = 0;
   if (single && n->kind == JS_SCALAR) {
+    if (n->bad) {
+      free(v);
+      return false;
+    }
     strv_push(&v, &nv, n->str);
     *out = v;
     return true;
@@ -325,6 +331,7 @@ static void tr_process(tr *t, const js_node *proc) {
 
 /* "SRC[:DST[:ro|rw]]" */
 static void bind_from_string(tr *t, const js_node *n, const char *path) {
+  if (n->bad) return;
   const char *s = n->str;
   _cleanup_strv_ char **parts = NULL;
   size_t np = 0;
@@ -510,7 +517,7 @@ static void tr_filesystem(tr *t, const js_node *fs, bool mount_ns) {
   const js_node *n;
   if ((n = js_map_get(fs, "root"))) {
     if (n->kind == JS_SCALAR) {
-      if (strcmp(n->str, "tmpfs") != 0) {
+      if (!n->bad && strcmp(n->str, "tmpfs") != 0) {
         s->root.path = xstrdup(n->str);
         s->root.readonly = true;
       }
@@ -801,6 +808,7 @@ static bool get_host_id(tr *t, const js_node *map, const char *key, bool *is_aut
   *is_auto = true;
   if (!n) return true;
   _cleanup_free_ char *p = js_path("id_mapping", key);
+  if (n->bad) return false;
   if (n->kind == JS_SCALAR && strcmp(n->str, "auto") == 0) return true;
   if (n->kind == JS_SCALAR && !isdigit((unsigned char)n->str[0]) && n->str[0] != '-') {
     js_error(t->e, n, p, "expected auto or a number, not '%s'", n->str);

@@ -91,6 +91,8 @@ static void walk(js_node *n, const char *path, const js_vars *v, js_errors *errs
     if (e) {
       free(n->str);
       n->str = e;
+    } else {
+      n->bad = true;
     }
     break;
   }

@@ -54,6 +54,7 @@ js_node *js_node_copy(const js_node *n) {
   c->str = n->str ? xstrdup(n->str) : NULL;
   c->plain = n->plain;
   c->append = n->append;
+  c->bad = n->bad;
   for (size_t i = 0; i < n->n; i++) {
     if (n->kind == JS_MAP)
       js_map_push(c, js_node_copy(n->keys[i]), js_node_copy(n->items[i]));
@@ -196,6 +197,7 @@ static js_node *copy_counted(parser *p, const js_node *n, unsigned depth, unsign
   c->str = n->str ? xstrdup(n->str) : NULL;
   c->plain = n->plain;
   c->append = n->append;
+  c->bad = n->bad;
   for (size_t i = 0; i < n->n; i++) {
     js_node *item = copy_counted(p, n->items[i], depth + 1, line, col);
     if (!item) return NULL;
