@@ -998,8 +998,9 @@ TEST(extends_errors) {
   CHECK_EQ_STR(m, "job.yaml:1:10: extends: no profile 'nosuch' in /nonexistent-dir");
   o = opts_base();
   _cleanup_free_ char *m2 = errors_opts("extends: judg\n", &o);
-  CHECK_EQ_STR(m2, xasprintf("job.yaml:1:10: extends: no profile 'judg' in %s (there are: "
-                             "compile, default, judge, test)", profiles_dir));
+  _cleanup_free_ char *want2 = xasprintf("job.yaml:1:10: extends: no profile 'judg' in %s (there "
+                                         "are: compile, default, judge, test)", profiles_dir);
+  CHECK_EQ_STR(m2, want2);
   CHECK_ERRORS("extends: [a, b]\n", "job.yaml:1:10: extends: expected a profile name or path, not a list");
   CHECK_ERRORS("extends: /nonexistent/x.yaml\n",
                "job.yaml:1:10: extends: cannot open '/nonexistent/x.yaml': No such file or "
