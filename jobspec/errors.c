@@ -20,8 +20,8 @@ int js_error(js_errors *e, const js_node *at, const char *path, const char *fmt,
   else
     where = xstrdup("");
   bool has_path = path && *path;
-  sbx_error_append(&e->head, EINVAL, "%s%s%s%s", where, has_path ? path : "",
-                   has_path ? ": " : "", msg);
+  sbx_error_append(&e->head, EINVAL, "%s%s%s%s", where, has_path ? path : "", has_path ? ": " : "",
+                   msg);
   e->n++;
   return -1;
 }

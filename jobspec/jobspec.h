@@ -19,9 +19,9 @@
 #include <stdint.h>
 
 #define JS_MAX_FILE_BYTES (1u << 20) /* a profile file is at most 1 MiB */
-#define JS_MAX_DEPTH 64              /* nesting of maps and sequences */
-#define JS_MAX_NODES 100000          /* nodes of one file, aliases expanded */
-#define JS_MAX_EXTENDS 8             /* length of an `extends` chain */
+#define JS_MAX_DEPTH      64         /* nesting of maps and sequences */
+#define JS_MAX_NODES      100000     /* nodes of one file, aliases expanded */
+#define JS_MAX_EXTENDS    8          /* length of an `extends` chain */
 
 typedef enum js_kind {
   JS_NULL = 0, /* an empty value, ~ or null */
@@ -127,6 +127,10 @@ typedef struct js_context {
 /* Fills `spec` from the merged, expanded tree. Errors go to `errs`. */
 void js_translate(const js_node *root, const js_context *ctx, sbx_spec *spec, js_errors *errs);
 
+/* A list of keys and its length, for js_check_keys: JS_KEYS("a", "b"). */
+#define JS_KEYS(...) \
+  ((const char *const[]){__VA_ARGS__}), ARRAY_SIZE(((const char *const[]){__VA_ARGS__}))
+
 /* Typed reads of a node; each reports a located error and returns false on a bad value. */
 bool js_check_keys(js_errors *e, const js_node *map, const char *path, const char *const *keys,
                    size_t n_keys);
@@ -138,6 +142,13 @@ bool js_get_enum(js_errors *e, const js_node *n, const char *path, const char *c
 /* A list of strings; `single` also takes one string as a list of one. */
 bool js_get_strv(js_errors *e, const js_node *n, const char *path, bool single, char ***out);
 char *js_path(const char *parent, const char *key); /* "parent.key" */
+
+/* Decimal digits only into *out; returns 0, -1 for junk, -2 for overflow. */
+int js_parse_decimal(const char *s, uint64_t *out);
+
+/* The id_mapping section (translate-ids.c); idm may be NULL (all defaults). */
+void js_translate_id_mapping(js_errors *e, const js_node *idm, const js_context *ctx,
+                             sbx_spec *spec);
 
 /* The seccomp section (translate-seccomp.c). */
 void js_translate_seccomp(js_errors *e, const js_node *sec, sbx_spec *spec);

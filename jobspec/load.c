@@ -71,8 +71,8 @@ void js_merge(js_node *parent, js_node *child, const char *path, js_errors *errs
         continue;
       }
       if (old && old->kind != JS_NULL) {
-        js_error(errs, key, p, "'%s+' appends to a list, but the inherited value is %s",
-                 key->str, js_kind_name(old));
+        js_error(errs, key, p, "'%s+' appends to a list, but the inherited value is %s", key->str,
+                 js_kind_name(old));
         continue;
       }
     } else if (value->kind == JS_NULL) {
@@ -188,8 +188,8 @@ static char *find_profile(const loader *L, const char *name, char **why) {
   }
   _cleanup_free_ char *known = known_profiles(L);
   if (known)
-    *why = xasprintf("no profile '%s' in %s (there are: %s)", name, dirs ? dirs : "(nowhere)",
-                     known);
+    *why =
+        xasprintf("no profile '%s' in %s (there are: %s)", name, dirs ? dirs : "(nowhere)", known);
   else
     *why = xasprintf("no profile '%s' in %s", name, dirs ? dirs : "(nowhere)");
   return NULL;
@@ -332,6 +332,10 @@ static void apply_set(loader *L, js_node *root, const char *arg) {
     }
   }
   _cleanup_strv_ char **parts_owned = parts;
+  if (strcmp(parts[0], "extends") == 0) {
+    js_error(&L->errs, &where, NULL, "extends cannot be overridden: it is resolved before --set");
+    return;
+  }
   sbx_error *perr = NULL;
   const char *value = eq + 1;
   js_node *v = js_parse(label, value, strlen(value), &perr);
@@ -378,8 +382,8 @@ static void apply_set(loader *L, js_node *root, const char *arg) {
         free(sub);
         sub = s2;
       }
-      js_error(&L->errs, &where, sub, "is %s, so it has no key '%s'",
-               js_kind_name(cur->items[at]), parts[i + 1]);
+      js_error(&L->errs, &where, sub, "is %s, so it has no key '%s'", js_kind_name(cur->items[at]),
+               parts[i + 1]);
       js_node_free(v);
       return;
     }

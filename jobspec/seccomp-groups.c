@@ -11,8 +11,8 @@ static const struct {
   const char *const *syscalls;
 } groups[] = {
     {"@bpf", G("bpf")},
-    {"@clock", G("adjtimex", "clock_adjtime", "clock_adjtime64", "clock_settime",
-                 "clock_settime64", "settimeofday", "stime")},
+    {"@clock", G("adjtimex", "clock_adjtime", "clock_adjtime64", "clock_settime", "clock_settime64",
+                 "settimeofday", "stime")},
     {"@debug", G("lookup_dcookie", "perf_event_open", "pidfd_getfd", "process_vm_readv",
                  "process_vm_writev", "ptrace")},
     {"@keyring", G("add_key", "keyctl", "request_key")},
@@ -21,9 +21,9 @@ static const struct {
     {"@mount", G("chroot", "fsconfig", "fsmount", "fsopen", "fspick", "mount", "mount_setattr",
                  "move_mount", "open_tree", "pivot_root", "umount", "umount2")},
     {"@obsolete", G("_sysctl", "afs_syscall", "bdflush", "break", "create_module", "ftime",
-                    "get_kernel_syms", "getpmsg", "gtty", "idle", "lock", "mpx", "prof",
-                    "profil", "putpmsg", "query_module", "security", "sgetmask", "ssetmask",
-                    "stty", "sysfs", "tuxcall", "ulimit", "uselib", "ustat", "vserver")},
+                    "get_kernel_syms", "getpmsg", "gtty", "idle", "lock", "mpx", "prof", "profil",
+                    "putpmsg", "query_module", "security", "sgetmask", "ssetmask", "stty", "sysfs",
+                    "tuxcall", "ulimit", "uselib", "ustat", "vserver")},
     {"@perf", G("perf_event_open")},
     {"@raw-io", G("ioperm", "iopl", "pciconfig_iobase", "pciconfig_read", "pciconfig_write",
                   "s390_pci_mmio_read", "s390_pci_mmio_write")},
@@ -32,8 +32,8 @@ static const struct {
 };
 
 static const char *const group_names[] = {
-    "@bpf", "@clock", "@debug", "@keyring", "@kexec", "@module", "@mount", "@obsolete",
-    "@perf", "@raw-io", "@reboot", "@swap", NULL,
+    "@bpf",      "@clock", "@debug",  "@keyring", "@kexec", "@module", "@mount",
+    "@obsolete", "@perf",  "@raw-io", "@reboot",  "@swap",  NULL,
 };
 
 const char *const *seccomp_group_syscalls(const char *name) {

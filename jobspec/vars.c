@@ -14,12 +14,12 @@ static char *expand(const char *s, const js_node *at, const char *path, const js
   if (!strchr(s, '$')) return xstrdup(s);
   size_t cap = strlen(s) + 64, n = 0;
   _cleanup_free_ char *out = xmalloc(cap);
-#define PUT(str, len)                                 \
-  do {                                                \
-    size_t l_ = (len);                                \
-    xgrow(&out, &cap, n + l_ + 1, 1);                 \
-    memcpy(out + n, (str), l_);                       \
-    n += l_;                                          \
+#define PUT(str, len)                 \
+  do {                                \
+    size_t l_ = (len);                \
+    xgrow(&out, &cap, n + l_ + 1, 1); \
+    memcpy(out + n, (str), l_);       \
+    n += l_;                          \
   } while (0)
   for (const char *p = s; *p;) {
     if (*p != '$') {
@@ -33,7 +33,8 @@ static char *expand(const char *s, const js_node *at, const char *path, const js
       continue;
     }
     if (p[1] != '{') {
-      js_error(errs, at, path, "a '$' must start a variable such as ${HOME}; write $$ for a "
+      js_error(errs, at, path,
+               "a '$' must start a variable such as ${HOME}; write $$ for a "
                "literal '$'");
       return NULL;
     }
@@ -66,13 +67,15 @@ static char *expand(const char *s, const js_node *at, const char *path, const js
       }
       val = getenv(name + 4);
       if (!val) {
-        js_error(errs, at, path, "${%s} is undefined: the environment variable %s is not set",
-                 name, name + 4);
+        js_error(errs, at, path, "${%s} is undefined: the environment variable %s is not set", name,
+                 name + 4);
         return NULL;
       }
     } else {
-      js_error(errs, at, path, "unknown variable ${%s} (known: ${PWD}, ${HOME}, ${UID}, "
-               "${GID}, ${env:NAME})", name);
+      js_error(errs, at, path,
+               "unknown variable ${%s} (known: ${PWD}, ${HOME}, ${UID}, "
+               "${GID}, ${env:NAME})",
+               name);
       return NULL;
     }
     PUT(val, strlen(val));
@@ -108,8 +111,7 @@ static void walk(js_node *n, const char *path, const js_vars *v, js_errors *errs
       walk(n->items[i], p, v, errs);
     }
     break;
-  case JS_NULL:
-    break;
+  case JS_NULL: break;
   }
 }
 

@@ -173,8 +173,10 @@ static int next_event(parser *p, yaml_event_t *ev) {
 
 static int count_node(parser *p, unsigned line, unsigned col) {
   if (++p->nodes > JS_MAX_NODES)
-    return perr(p, line, col, "the profile has more than %u values (aliases expanded); is it an "
-                "alias bomb?", JS_MAX_NODES);
+    return perr(p, line, col,
+                "the profile has more than %u values (aliases expanded); is it an "
+                "alias bomb?",
+                JS_MAX_NODES);
   return 0;
 }
 
@@ -321,9 +323,7 @@ static js_node *parse_node(parser *p, yaml_event_t *ev, unsigned depth) {
     add_anchor(p, (const yaml_char_t *)name, n);
     return steal_pointer(&n);
   }
-  default:
-    perr(p, line, col, "unexpected YAML event");
-    return NULL;
+  default: perr(p, line, col, "unexpected YAML event"); return NULL;
   }
 }
 

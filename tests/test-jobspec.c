@@ -13,8 +13,8 @@
 #include "util.h"
 
 #include <fcntl.h>
-#include <seccomp.h>
 #include <sched.h>
+#include <seccomp.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -88,10 +88,10 @@ static char *errors(const char *yaml) {
   return errors_opts(yaml, &o);
 }
 
-#define CHECK_ERRORS(yaml, expected)             \
-  do {                                           \
-    _cleanup_free_ char *m_ = errors(yaml);      \
-    CHECK_EQ_STR(m_, expected);                  \
+#define CHECK_ERRORS(yaml, expected)        \
+  do {                                      \
+    _cleanup_free_ char *m_ = errors(yaml); \
+    CHECK_EQ_STR(m_, expected);             \
   } while (0)
 
 static char *fixture(const char *name) { return xasprintf("%s/tests/jobspec/%s", srcdir(), name); }
@@ -153,14 +153,15 @@ TEST(defaults_of_a_minimal_profile) {
 TEST(process_keys) {
   setenv("JOBSPEC_TEST_INHERIT", "inherited", 1);
   unsetenv("JOBSPEC_TEST_UNSET");
-  sbx_spec *s = load("process:\n"
-                     "  command: [cc, -c, 'a b.c']\n"
-                     "  cwd: /work/sub\n"
-                     "  umask: \"027\"\n"
-                     "  env: {PATH: /usr/bin, EMPTY: '', NUM: 42, JOBSPEC_TEST_INHERIT: default}\n"
-                     "  env_inherit: [JOBSPEC_TEST_INHERIT, JOBSPEC_TEST_UNSET]\n"
-                     "  user: {uid: 0, gid: 5}\n"
-                     "  stdin: inherit\n");
+  sbx_spec *s = load(
+      "process:\n"
+      "  command: [cc, -c, 'a b.c']\n"
+      "  cwd: /work/sub\n"
+      "  umask: \"027\"\n"
+      "  env: {PATH: /usr/bin, EMPTY: '', NUM: 42, JOBSPEC_TEST_INHERIT: default}\n"
+      "  env_inherit: [JOBSPEC_TEST_INHERIT, JOBSPEC_TEST_UNSET]\n"
+      "  user: {uid: 0, gid: 5}\n"
+      "  stdin: inherit\n");
   CHECK_EQ_INT(s->process.n_args, 3);
   CHECK_EQ_STR(s->process.args[0], "cc");
   CHECK_EQ_STR(s->process.args[2], "a b.c");
@@ -226,7 +227,8 @@ TEST(process_errors) {
                "map");
   CHECK_ERRORS("process:\n  command: [a, [b]]\n",
                "job.yaml:2:16: process.command[1]: expected a string, not a list");
-  CHECK_ERRORS("process:\n  cwd: work\n", "job.yaml:2:8: process.cwd: 'work' is not an absolute path");
+  CHECK_ERRORS("process:\n  cwd: work\n",
+               "job.yaml:2:8: process.cwd: 'work' is not an absolute path");
   CHECK_ERRORS("process:\n  env: [A=1]\n",
                "job.yaml:2:8: process.env: expected a map of NAME: value, not a list");
   CHECK_ERRORS("process:\n  env: {'A=B': 1}\n",
@@ -246,14 +248,15 @@ TEST(process_errors) {
 /* ---- filesystem --------------------------------------------------------------------------- */
 
 TEST(filesystem_binds) {
-  sbx_spec *s = load("filesystem:\n"
-                     "  binds:\n"
-                     "    - /usr\n"
-                     "    - /data:/in\n"
-                     "    - /out:/out:rw\n"
-                     "    - {source: /opt, target: /x/opt, mode: rw, optional: true, noexec: true,\n"
-                     "       nosuid: false, nodev: false}\n"
-                     "    - {source: /srv}\n");
+  sbx_spec *s = load(
+      "filesystem:\n"
+      "  binds:\n"
+      "    - /usr\n"
+      "    - /data:/in\n"
+      "    - /out:/out:rw\n"
+      "    - {source: /opt, target: /x/opt, mode: rw, optional: true, noexec: true,\n"
+      "       nosuid: false, nodev: false}\n"
+      "    - {source: /srv}\n");
   const unsigned base = SBX_MNT_RECURSIVE | SBX_MNT_NOSUID | SBX_MNT_NODEV;
   const sbx_mount *m = find_mount(s, "/usr");
   CHECK(m && m->type == SBX_MOUNT_BIND);
@@ -292,13 +295,14 @@ TEST(filesystem_bind_errors) {
   CHECK_ERRORS("filesystem:\n  binds:\n    - /a:/b:ro:x\n",
                "job.yaml:3:7: filesystem.binds[0]: bad bind '/a:/b:ro:x': expected "
                "SOURCE[:TARGET[:ro|rw]]");
-  CHECK_ERRORS("filesystem:\n  binds:\n    - {target: /b}\n    - {source: /a, mode: rox}\n"
-               "    - {source: /a, optional: maybe}\n",
-               "job.yaml:3:7: filesystem.binds[0]: a bind needs a source\n"
-               "job.yaml:4:26: filesystem.binds[1].mode: 'rox' is not ro or rw (did you mean "
-               "'ro'?)\n"
-               "job.yaml:5:30: filesystem.binds[2].optional: expected true or false, not "
-               "'maybe'");
+  CHECK_ERRORS(
+      "filesystem:\n  binds:\n    - {target: /b}\n    - {source: /a, mode: rox}\n"
+      "    - {source: /a, optional: maybe}\n",
+      "job.yaml:3:7: filesystem.binds[0]: a bind needs a source\n"
+      "job.yaml:4:26: filesystem.binds[1].mode: 'rox' is not ro or rw (did you mean "
+      "'ro'?)\n"
+      "job.yaml:5:30: filesystem.binds[2].optional: expected true or false, not "
+      "'maybe'");
   CHECK_ERRORS("filesystem:\n  binds: /usr\n",
                "job.yaml:2:10: filesystem.binds: expected a list of binds, not a string");
   CHECK_ERRORS("filesystem:\n  binds:\n    - {source: /a, sorce: /b}\n",
@@ -307,13 +311,14 @@ TEST(filesystem_bind_errors) {
 }
 
 TEST(filesystem_tmpfs_proc_dev) {
-  sbx_spec *s = load("filesystem:\n"
-                     "  tmpfs:\n"
-                     "    - {target: /tmp, size: 64M}\n"
-                     "    - {target: /scratch, size: 1.5G, mode: '0700', noexec: true}\n"
-                     "    - /run\n"
-                     "  proc: false\n"
-                     "  dev: false\n");
+  sbx_spec *s = load(
+      "filesystem:\n"
+      "  tmpfs:\n"
+      "    - {target: /tmp, size: 64M}\n"
+      "    - {target: /scratch, size: 1.5G, mode: '0700', noexec: true}\n"
+      "    - /run\n"
+      "  proc: false\n"
+      "  dev: false\n");
   CHECK_EQ_INT(s->n_mounts, 3);
   const sbx_mount *m = find_mount(s, "/tmp");
   CHECK(m && m->type == SBX_MOUNT_TMPFS);
@@ -354,10 +359,11 @@ TEST(filesystem_root) {
 }
 
 TEST(filesystem_masked_readonly_workdir) {
-  sbx_spec *s = load("filesystem:\n"
-                     "  masked: [/proc/kcore, /sys/firmware, /proc/kcore]\n"
-                     "  readonly: [/proc/sys]\n"
-                     "  workdir: {}\n");
+  sbx_spec *s = load(
+      "filesystem:\n"
+      "  masked: [/proc/kcore, /sys/firmware, /proc/kcore]\n"
+      "  readonly: [/proc/sys]\n"
+      "  workdir: {}\n");
   CHECK_EQ_INT(s->n_masked_paths, 2);
   CHECK_EQ_STR(s->masked_paths[0], "/proc/kcore");
   CHECK_EQ_STR(s->masked_paths[1], "/sys/firmware");
@@ -369,8 +375,9 @@ TEST(filesystem_masked_readonly_workdir) {
   CHECK_EQ_INT(m->flags, SBX_MNT_RECURSIVE | SBX_MNT_NOSUID | SBX_MNT_NODEV);
   CHECK_EQ_STR(s->process.cwd, "/work");
   sbx_spec_free(s);
-  s = load("process: {cwd: /}\n"
-           "filesystem:\n  workdir: {source: /data, target: /job, mode: ro}\n");
+  s = load(
+      "process: {cwd: /}\n"
+      "filesystem:\n  workdir: {source: /data, target: /job, mode: ro}\n");
   m = find_mount(s, "/job");
   CHECK(m != NULL);
   CHECK_EQ_STR(m->source, "/data");
@@ -386,18 +393,19 @@ TEST(filesystem_masked_readonly_workdir) {
 /* ---- limits and units --------------------------------------------------------------------- */
 
 TEST(limits_keys) {
-  sbx_spec *s = load("limits:\n"
-                     "  wall_time: 1.5s\n"
-                     "  cpu_time: 500ms\n"
-                     "  memory: 256M\n"
-                     "  swap: 1G\n"
-                     "  pids: 64\n"
-                     "  cpus: 1.5\n"
-                     "  open_files: 128\n"
-                     "  file_size: 512K\n"
-                     "  stack: unlimited\n"
-                     "  core: 1M\n"
-                     "  output: 64MiB\n");
+  sbx_spec *s = load(
+      "limits:\n"
+      "  wall_time: 1.5s\n"
+      "  cpu_time: 500ms\n"
+      "  memory: 256M\n"
+      "  swap: 1G\n"
+      "  pids: 64\n"
+      "  cpus: 1.5\n"
+      "  open_files: 128\n"
+      "  file_size: 512K\n"
+      "  stack: unlimited\n"
+      "  core: 1M\n"
+      "  output: 64MiB\n");
   const sbx_limits *l = &s->limits;
   CHECK_EQ_INT(l->wall_time_us, 1500000);
   CHECK_EQ_INT(l->cpu_time_us, 500000);
@@ -430,7 +438,8 @@ TEST(limits_errors) {
                "negative");
   CHECK_ERRORS("limits:\n  pids: 0\n",
                "job.yaml:2:9: limits.pids: 0 allows no process at all: the least is 1");
-  CHECK_ERRORS("limits:\n  pids: many\n", "job.yaml:2:9: limits.pids: expected a whole number, not 'many'");
+  CHECK_ERRORS("limits:\n  pids: many\n",
+               "job.yaml:2:9: limits.pids: expected a whole number, not 'many'");
   CHECK_ERRORS("limits:\n  cpus: 1\n  cpu_quota: 1s\n",
                "job.yaml:2:9: limits.cpus: give either cpus or cpu_quota and cpu_period, not "
                "both");
@@ -497,12 +506,14 @@ TEST(units_sizes) {
   CHECK_EQ_STR(w = size_error("12Q", false),
                "bad size '12Q': expected a number with a unit such as 256M");
   free(w);
-  CHECK_EQ_STR(w = size_error("", false), "bad size '': expected a number with a unit such as 256M");
+  CHECK_EQ_STR(w = size_error("", false),
+               "bad size '': expected a number with a unit such as 256M");
   free(w);
   CHECK_EQ_STR(w = size_error("1.5", false),
                "bad size '1.5': expected a number with a unit such as 256M");
   free(w);
-  CHECK_EQ_STR(w = size_error("M", false), "bad size 'M': expected a number with a unit such as 256M");
+  CHECK_EQ_STR(w = size_error("M", false),
+               "bad size 'M': expected a number with a unit such as 256M");
   free(w);
   CHECK_EQ_STR(w = size_error("-5M", false), "bad size '-5M': a size cannot be negative");
   free(w);
@@ -547,8 +558,9 @@ TEST(units_durations) {
 /* ---- network, hostname, namespaces, contradictions ---------------------------------------- */
 
 TEST(network_hostname_namespaces) {
-  sbx_spec *s = load("network: loopback\nhostname: box-1.local\n"
-                     "namespaces: {ipc: false, cgroup: false}\n");
+  sbx_spec *s = load(
+      "network: loopback\nhostname: box-1.local\n"
+      "namespaces: {ipc: false, cgroup: false}\n");
   CHECK_EQ_INT(s->network, SBX_NET_LOOPBACK);
   CHECK_EQ_STR(s->hostname, "box-1.local");
   CHECK_EQ_INT(s->namespaces, SBX_NS_ALL & ~(unsigned)(SBX_NS_IPC | SBX_NS_CGROUP));
@@ -630,13 +642,15 @@ TEST(id_mapping_as_root) {
   CHECK_EQ_INT(s->gid_mappings[0].host_id, 300000);
   sbx_spec_free(s);
   _cleanup_free_ char *m = errors_opts("id_mapping: {host_uid: 0}\n", &o);
-  CHECK_EQ_STR(m, "job.yaml:1:24: id_mapping.host_uid: the job never runs as the host's root: "
-                  "choose another uid, or auto");
+  CHECK_EQ_STR(m,
+               "job.yaml:1:24: id_mapping.host_uid: the job never runs as the host's root: "
+               "choose another uid, or auto");
   _cleanup_free_ char *m2 = errors_opts("id_mapping: {count: 100}\n", &o);
-  CHECK_EQ_STR(m2, "job.yaml:1:21: id_mapping.count: maps uid 0 to 99, which leaves out the "
-                   "job's uid 1000 (process.user)\n"
-                   "job.yaml:1:21: id_mapping.count: maps gid 0 to 99, which leaves out the "
-                   "job's gid 1000 (process.user)");
+  CHECK_EQ_STR(m2,
+               "job.yaml:1:21: id_mapping.count: maps uid 0 to 99, which leaves out the "
+               "job's uid 1000 (process.user)\n"
+               "job.yaml:1:21: id_mapping.count: maps gid 0 to 99, which leaves out the "
+               "job's gid 1000 (process.user)");
 }
 
 TEST(id_mapping_unprivileged) {
@@ -692,8 +706,9 @@ TEST(id_mapping_unprivileged) {
 /* ---- cgroup, capabilities ----------------------------------------------------------------- */
 
 TEST(cgroup_and_capabilities) {
-  sbx_spec *s = load("cgroup: required\ncgroup_parent: ci/jobs\n"
-                     "capabilities: [CAP_CHOWN, net_bind_service, Kill]\n");
+  sbx_spec *s = load(
+      "cgroup: required\ncgroup_parent: ci/jobs\n"
+      "capabilities: [CAP_CHOWN, net_bind_service, Kill]\n");
   CHECK_EQ_INT(s->cgroup_mode, SBX_CGROUP_REQUIRED);
   CHECK_EQ_STR(s->cgroup_parent, "ci/jobs");
   CHECK_EQ_INT(s->process.capabilities, (1ull << 0) | (1ull << 10) | (1ull << 5));
@@ -752,8 +767,9 @@ TEST(seccomp_allow_list) {
 }
 
 TEST(seccomp_deny_list_and_groups) {
-  sbx_spec *s = load("seccomp:\n  deny: ['@mount', mount, '@reboot', unshare]\n"
-                     "  deny_action: errno\n  deny_errno: EACCES\n");
+  sbx_spec *s = load(
+      "seccomp:\n  deny: ['@mount', mount, '@reboot', unshare]\n"
+      "  deny_action: errno\n  deny_errno: EACCES\n");
   const sbx_seccomp *sc = &s->seccomp;
   CHECK_EQ_INT(sc->default_action, SBX_SECCOMP_ALLOW);
   /* `mount` adds nothing: it is in @mount already */
@@ -858,33 +874,36 @@ TEST(seccomp_errors) {
   CHECK_ERRORS("seccomp:\n  allow: [ptrace]\n  deny: [ptrace]\n",
                "job.yaml:3:10: seccomp.deny[0]: 'ptrace' already has the action allow from an "
                "earlier entry");
-  CHECK_ERRORS("seccomp:\n  deny: [ptrace]\n  rules:\n"
-               "    - {syscall: ptrace, action: kill, args: [{index: 0, value: 1}]}\n",
-               "job.yaml:4:7: seccomp.rules[0]: 'ptrace' already has the action errno for every "
-               "call, so a rule with argument conditions never applies");
-  CHECK_ERRORS("seccomp:\n  rules:\n    - {action: kill}\n    - {syscall: read}\n"
-               "    - {syscall: read, action: kill, errno: EPERM}\n",
-               "job.yaml:3:7: seccomp.rules[0]: a rule needs a syscall (a name, a @group or a "
-               "list of them)\n"
-               "job.yaml:4:7: seccomp.rules[1]: a rule needs an action (allow, errno, kill, "
-               "kill_process, trap or log)\n"
-               "job.yaml:5:44: seccomp.rules[2].errno: errno is only for action: errno");
-  CHECK_ERRORS("seccomp:\n  rules:\n    - syscall: socket\n      action: errno\n      args:\n"
-               "        - {index: 6, value: AF_PAKET}\n"
-               "        - {value: 1, op: gte}\n"
-               "        - {index: 0, op: masked_eq, value: 1}\n"
-               "        - {index: 0, value: 1, value_two: 2}\n",
-               "job.yaml:6:19: seccomp.rules[0].args[0].index: 6 is out of range: the most is 5\n"
-               "job.yaml:6:29: seccomp.rules[0].args[0].value: unknown constant 'AF_PAKET' (did "
-               "you mean 'AF_PACKET'?)\n"
-               "job.yaml:7:11: seccomp.rules[0].args[1]: an argument condition needs an index (0 "
-               "to 5)\n"
-               "job.yaml:7:26: seccomp.rules[0].args[1].op: 'gte' is not eq, ne, lt, le, gt, ge "
-               "or masked_eq (did you mean 'gt'?)\n"
-               "job.yaml:8:11: seccomp.rules[0].args[2]: masked_eq needs value (the mask) and "
-               "value_two (the result)\n"
-               "job.yaml:9:43: seccomp.rules[0].args[3].value_two: value_two is only for op: "
-               "masked_eq");
+  CHECK_ERRORS(
+      "seccomp:\n  deny: [ptrace]\n  rules:\n"
+      "    - {syscall: ptrace, action: kill, args: [{index: 0, value: 1}]}\n",
+      "job.yaml:4:7: seccomp.rules[0]: 'ptrace' already has the action errno for every "
+      "call, so a rule with argument conditions never applies");
+  CHECK_ERRORS(
+      "seccomp:\n  rules:\n    - {action: kill}\n    - {syscall: read}\n"
+      "    - {syscall: read, action: kill, errno: EPERM}\n",
+      "job.yaml:3:7: seccomp.rules[0]: a rule needs a syscall (a name, a @group or a "
+      "list of them)\n"
+      "job.yaml:4:7: seccomp.rules[1]: a rule needs an action (allow, errno, kill, "
+      "kill_process, trap or log)\n"
+      "job.yaml:5:44: seccomp.rules[2].errno: errno is only for action: errno");
+  CHECK_ERRORS(
+      "seccomp:\n  rules:\n    - syscall: socket\n      action: errno\n      args:\n"
+      "        - {index: 6, value: AF_PAKET}\n"
+      "        - {value: 1, op: gte}\n"
+      "        - {index: 0, op: masked_eq, value: 1}\n"
+      "        - {index: 0, value: 1, value_two: 2}\n",
+      "job.yaml:6:19: seccomp.rules[0].args[0].index: 6 is out of range: the most is 5\n"
+      "job.yaml:6:29: seccomp.rules[0].args[0].value: unknown constant 'AF_PAKET' (did "
+      "you mean 'AF_PACKET'?)\n"
+      "job.yaml:7:11: seccomp.rules[0].args[1]: an argument condition needs an index (0 "
+      "to 5)\n"
+      "job.yaml:7:26: seccomp.rules[0].args[1].op: 'gte' is not eq, ne, lt, le, gt, ge "
+      "or masked_eq (did you mean 'gt'?)\n"
+      "job.yaml:8:11: seccomp.rules[0].args[2]: masked_eq needs value (the mask) and "
+      "value_two (the result)\n"
+      "job.yaml:9:43: seccomp.rules[0].args[3].value_two: value_two is only for op: "
+      "masked_eq");
   CHECK_ERRORS("seccomp:\n  alow: [read]\n",
                "job.yaml:2:3: seccomp.alow: unknown key 'alow' (did you mean 'allow'?)");
 }
@@ -896,10 +915,11 @@ TEST(variables) {
   sbx_load_options o = opts_base();
   o.uid = 1234;
   o.gid = 5678;
-  sbx_spec *s = load_opts("process:\n  env:\n    A: ${PWD}/x\n    B: ${HOME}\n"
-                          "    C: ${UID}:${GID}\n    D: ${env:JOBSPEC_TEST_VAR}/bin\n"
-                          "    E: cost $$5 and $${HOME}\n",
-                          &o);
+  sbx_spec *s = load_opts(
+      "process:\n  env:\n    A: ${PWD}/x\n    B: ${HOME}\n"
+      "    C: ${UID}:${GID}\n    D: ${env:JOBSPEC_TEST_VAR}/bin\n"
+      "    E: cost $$5 and $${HOME}\n",
+      &o);
   CHECK_EQ_STR(spec_env_get(s, "A"), "/home/user/src/x");
   CHECK_EQ_STR(spec_env_get(s, "B"), "/home/user");
   CHECK_EQ_STR(spec_env_get(s, "C"), "1234:5678");
@@ -907,17 +927,18 @@ TEST(variables) {
   CHECK_EQ_STR(spec_env_get(s, "E"), "cost $5 and ${HOME}");
   sbx_spec_free(s);
   unsetenv("JOBSPEC_TEST_UNSET");
-  CHECK_ERRORS("process:\n  env:\n    A: ${env:JOBSPEC_TEST_UNSET}\n    B: ${USER}\n"
-               "    C: $HOME\n    D: ${PWD\n    E: ${env:}\n",
-               "job.yaml:3:8: process.env.A: ${env:JOBSPEC_TEST_UNSET} is undefined: the "
-               "environment variable JOBSPEC_TEST_UNSET is not set\n"
-               "job.yaml:4:8: process.env.B: unknown variable ${USER} (known: ${PWD}, ${HOME}, "
-               "${UID}, ${GID}, ${env:NAME})\n"
-               "job.yaml:5:8: process.env.C: a '$' must start a variable such as ${HOME}; write "
-               "$$ for a literal '$'\n"
-               "job.yaml:6:8: process.env.D: unterminated variable '${PWD': expected a closing "
-               "'}'\n"
-               "job.yaml:7:8: process.env.E: ${env:} needs a variable name, as in ${env:CC}");
+  CHECK_ERRORS(
+      "process:\n  env:\n    A: ${env:JOBSPEC_TEST_UNSET}\n    B: ${USER}\n"
+      "    C: $HOME\n    D: ${PWD\n    E: ${env:}\n",
+      "job.yaml:3:8: process.env.A: ${env:JOBSPEC_TEST_UNSET} is undefined: the "
+      "environment variable JOBSPEC_TEST_UNSET is not set\n"
+      "job.yaml:4:8: process.env.B: unknown variable ${USER} (known: ${PWD}, ${HOME}, "
+      "${UID}, ${GID}, ${env:NAME})\n"
+      "job.yaml:5:8: process.env.C: a '$' must start a variable such as ${HOME}; write "
+      "$$ for a literal '$'\n"
+      "job.yaml:6:8: process.env.D: unterminated variable '${PWD': expected a closing "
+      "'}'\n"
+      "job.yaml:7:8: process.env.E: ${env:} needs a variable name, as in ${env:CC}");
   /* HOME undefined */
   _cleanup_free_ char *saved = getenv("HOME") ? xstrdup(getenv("HOME")) : NULL;
   unsetenv("HOME");
@@ -983,7 +1004,8 @@ TEST(extends_by_name) {
   /* SANDBOX_PROFILE_PATH is used when the options give no search path */
   o.search_path = NULL;
   o.n_search_path = 0;
-  _cleanup_free_ char *saved = getenv("SANDBOX_PROFILE_PATH") ? xstrdup(getenv("SANDBOX_PROFILE_PATH")) : NULL;
+  _cleanup_free_ char *saved =
+      getenv("SANDBOX_PROFILE_PATH") ? xstrdup(getenv("SANDBOX_PROFILE_PATH")) : NULL;
   _cleanup_free_ char *env = xasprintf("/nonexistent:%s", profiles_dir);
   setenv("SANDBOX_PROFILE_PATH", env, 1);
   s = load_opts("extends: test\n", &o);
@@ -1003,10 +1025,13 @@ TEST(extends_errors) {
   CHECK_EQ_STR(m, "job.yaml:1:10: extends: no profile 'nosuch' in /nonexistent-dir");
   o = opts_base();
   _cleanup_free_ char *m2 = errors_opts("extends: judg\n", &o);
-  _cleanup_free_ char *want2 = xasprintf("job.yaml:1:10: extends: no profile 'judg' in %s (there "
-                                         "are: compile, default, judge, test)", profiles_dir);
+  _cleanup_free_ char *want2 = xasprintf(
+      "job.yaml:1:10: extends: no profile 'judg' in %s (there "
+      "are: compile, default, judge, test)",
+      profiles_dir);
   CHECK_EQ_STR(m2, want2);
-  CHECK_ERRORS("extends: [a, b]\n", "job.yaml:1:10: extends: expected a profile name or path, not a list");
+  CHECK_ERRORS("extends: [a, b]\n",
+               "job.yaml:1:10: extends: expected a profile name or path, not a list");
   CHECK_ERRORS("extends: /nonexistent/x.yaml\n",
                "job.yaml:1:10: extends: cannot open '/nonexistent/x.yaml': No such file or "
                "directory");
@@ -1015,8 +1040,10 @@ TEST(extends_errors) {
   char ra[4096], rb[4096];
   _cleanup_free_ char *b = fixture("cycle-b.yaml");
   CHECK(realpath(a, ra) && realpath(b, rb));
-  _cleanup_free_ char *want = xasprintf("%s:2:10: extends: profiles extend each other in a "
-                                        "cycle: %s -> %s -> %s", b, ra, rb, ra);
+  _cleanup_free_ char *want = xasprintf(
+      "%s:2:10: extends: profiles extend each other in a "
+      "cycle: %s -> %s -> %s",
+      b, ra, rb, ra);
   CHECK_EQ_STR(m3, want);
   /* 8 levels of extends are fine, 9 are not */
   _cleanup_free_ char *c3 = fixture("chain3.yaml");
@@ -1050,8 +1077,12 @@ TEST(extends_errors) {
 TEST(set_overrides) {
   sbx_load_options o = opts_base();
   const char *sets[] = {
-      "limits.memory=512M",       "process.command=[make, -j4]", "filesystem.masked+=[/x, /y]",
-      "process.env.CC=clang",     "network=loopback",            "seccomp.deny+=ptrace",
+      "limits.memory=512M",
+      "process.command=[make, -j4]",
+      "filesystem.masked+=[/x, /y]",
+      "process.env.CC=clang",
+      "network=loopback",
+      "seccomp.deny+=ptrace",
       "limits.wall_time=~",
   };
   o.sets = sets;
@@ -1078,8 +1109,9 @@ TEST(set_overrides) {
 
 TEST(set_errors) {
   sbx_load_options o = opts_base();
-  const char *sets[] = {"limits.memory=12Q", "novalue", "limits..x=1", "network.mode=host",
-                        "limits.memroy=1G", "process.command=[a"};
+  const char *sets[] = {"limits.memory=12Q", "novalue",          "limits..x=1",
+                        "network.mode=host", "limits.memroy=1G", "process.command=[a",
+                        "extends=judge"};
   o.sets = sets;
   o.n_sets = ARRAY_SIZE(sets);
   _cleanup_free_ char *m = errors_opts("network: none\n", &o);
@@ -1089,6 +1121,7 @@ TEST(set_errors) {
                "--set 'network.mode=host': network: is a string, so it has no key 'mode'\n"
                "--set 'process.command=[a': not valid YAML: did not find expected ',' or ']' "
                "while parsing a flow sequence (line 1)\n"
+               "--set 'extends=judge': extends cannot be overridden: it is resolved before --set\n"
                "--set 'limits.memroy=1G': limits.memroy: unknown key 'memroy' (did you mean "
                "'memory'?)\n"
                "--set 'limits.memory=12Q': limits.memory: bad size '12Q': expected a number with "
@@ -1148,23 +1181,26 @@ TEST(guard_depth_bomb) {
 }
 
 TEST(guard_alias_bomb) {
-  const char *bomb = "a: &a [x, x, x, x, x, x, x, x, x, x]\n"
-                     "b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
-                     "c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\n"
-                     "d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\n"
-                     "e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]\n"
-                     "f: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e, *e]\n"
-                     "g: &g [*f, *f, *f, *f, *f, *f, *f, *f, *f, *f]\n"
-                     "h: &h [*g, *g, *g, *g, *g, *g, *g, *g, *g, *g]\n"
-                     "i: &i [*h, *h, *h, *h, *h, *h, *h, *h, *h, *h]\n";
+  const char *bomb =
+      "a: &a [x, x, x, x, x, x, x, x, x, x]\n"
+      "b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
+      "c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\n"
+      "d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\n"
+      "e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]\n"
+      "f: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e, *e]\n"
+      "g: &g [*f, *f, *f, *f, *f, *f, *f, *f, *f, *f]\n"
+      "h: &h [*g, *g, *g, *g, *g, *g, *g, *g, *g, *g]\n"
+      "i: &i [*h, *h, *h, *h, *h, *h, *h, *h, *h, *h]\n";
   _cleanup_free_ char *m = errors(bomb);
-  CHECK_EQ_STR(m, "job.yaml:5:36: the profile has more than 100000 values (aliases expanded); is "
-                  "it an alias bomb?");
+  CHECK_EQ_STR(m,
+               "job.yaml:5:36: the profile has more than 100000 values (aliases expanded); is "
+               "it an alias bomb?");
 }
 
 TEST(guard_aliases_are_expanded) {
-  sbx_spec *s = load("process:\n  env: &env {A: '1'}\n"
-                     "filesystem:\n  masked: &m [/a, /b]\n  readonly: *m\n");
+  sbx_spec *s = load(
+      "process:\n  env: &env {A: '1'}\n"
+      "filesystem:\n  masked: &m [/a, /b]\n  readonly: *m\n");
   CHECK_EQ_STR(spec_env_get(s, "A"), "1");
   CHECK_EQ_INT(s->n_readonly_paths, 2);
   CHECK_EQ_STR(s->readonly_paths[1], "/b");
@@ -1178,8 +1214,10 @@ TEST(guard_broken_files) {
   sbx_load_options o = opts_base();
   _cleanup_free_ char *empty = fixture("empty.yaml");
   _cleanup_free_ char *m = file_errors(empty, &o);
-  _cleanup_free_ char *want = xasprintf("%s:1:1: the profile is empty: expected a map of settings "
-                                        "such as 'process:' or 'limits:'", empty);
+  _cleanup_free_ char *want = xasprintf(
+      "%s:1:1: the profile is empty: expected a map of settings "
+      "such as 'process:' or 'limits:'",
+      empty);
   CHECK_EQ_STR(m, want);
   _cleanup_free_ char *dir = fixture("");
   _cleanup_free_ char *m2 = file_errors(dir, &o);
@@ -1187,13 +1225,17 @@ TEST(guard_broken_files) {
   CHECK_EQ_STR(m2, want2);
   _cleanup_free_ char *bad = fixture("not-yaml.yaml");
   _cleanup_free_ char *m3 = file_errors(bad, &o);
-  _cleanup_free_ char *want3 = xasprintf("%s:2:7: not valid YAML: did not find expected ',' or "
-                                         "']' while parsing a flow sequence (line 1)", bad);
+  _cleanup_free_ char *want3 = xasprintf(
+      "%s:2:7: not valid YAML: did not find expected ',' or "
+      "']' while parsing a flow sequence (line 1)",
+      bad);
   CHECK_EQ_STR(m3, want3);
   _cleanup_free_ char *list = fixture("list-top.yaml");
   _cleanup_free_ char *m4 = file_errors(list, &o);
-  _cleanup_free_ char *want4 = xasprintf("%s:1:1: the top level of a profile must be a map of "
-                                         "settings such as 'process:', not a list", list);
+  _cleanup_free_ char *want4 = xasprintf(
+      "%s:1:1: the top level of a profile must be a map of "
+      "settings such as 'process:', not a list",
+      list);
   CHECK_EQ_STR(m4, want4);
   _cleanup_free_ char *m5 = file_errors("/nonexistent/job.yaml", &o);
   CHECK_EQ_STR(m5, "/nonexistent/job.yaml: cannot open the profile: No such file or directory");
@@ -1208,7 +1250,8 @@ TEST(guard_broken_files) {
   CHECK_ERRORS("network: none\n---\nnetwork: host\n",
                "job.yaml:2:1: a profile is one YAML document, but a second one starts here");
   CHECK_ERRORS("network: none\nnetwork: host\n", "job.yaml:2:1: duplicate key 'network'");
-  CHECK_ERRORS("? [a]\n: b\n", "job.yaml:1:3: a key must be a plain string, not a list, a map or an alias");
+  CHECK_ERRORS("? [a]\n: b\n",
+               "job.yaml:1:3: a key must be a plain string, not a list, a map or an alias");
   CHECK_ERRORS("a: \"\\x00\"\n", "job.yaml:1:4: a string contains a NUL character");
   static const char binary[] = "net\x01work: \xff\xfe\n";
   _cleanup_free_ char *m7 = errors(binary);
@@ -1410,8 +1453,10 @@ TEST(stock_profiles_as_root) {
 TEST(stock_name_not_found) {
   sbx_load_options o = opts_base();
   _cleanup_free_ char *m = file_errors("nosuch", &o);
-  _cleanup_free_ char *want = xasprintf("no profile 'nosuch' in %s (there are: compile, default, "
-                                        "judge, test)", profiles_dir);
+  _cleanup_free_ char *want = xasprintf(
+      "no profile 'nosuch' in %s (there are: compile, default, "
+      "judge, test)",
+      profiles_dir);
   CHECK_EQ_STR(m, want);
 }
 
