@@ -90,10 +90,22 @@ int js_error(js_errors *e, const js_node *at, const char *path, const char *fmt,
     SBX_PRINTF(4, 5);
 bool js_errors_full(const js_errors *e);
 
+/* A key path being built ("filesystem.binds[2].source") while walking a tree: push a part,
+ * walk, pop back to the length push returned. s is NULL until the first push. */
+typedef struct js_pathbuf {
+  char *s;
+  size_t len, cap;
+} js_pathbuf;
+
+size_t js_path_push_key(js_pathbuf *p, const char *key);
+size_t js_path_push_index(js_pathbuf *p, size_t index);
+void js_path_pop(js_pathbuf *p, size_t len);
+static inline const char *js_path_str(const js_pathbuf *p) { return p->s ? p->s : ""; }
+
 /* Merges `child` over the map `parent` in place (child is consumed): maps merge key by key,
  * other values replace, a key written `name+` appends its list to the inherited list, and a key
  * whose value is empty (null) removes the inherited key. `path` is the key path of parent. */
-void js_merge(js_node *parent, js_node *child, const char *path, js_errors *errs);
+void js_merge(js_node *parent, js_node *child, js_pathbuf *path, js_errors *errs);
 
 /* ---- units (units.c) ------------------------------------------------------------------------ */
 

@@ -23,79 +23,42 @@ typedef struct loader {
 
 /* ---- merging ------------------------------------------------------------------------------ */
 
-static char *key_path(const char *parent, const char *key) {
-  return parent && *parent ? xasprintf("%s.%s", parent, key) : xstrdup(key);
-}
-
 /* A subtree that is added whole (nothing inherited under it): `name+:` keys in it append to
  * nothing, so they are plain keys, but their value must still be a list. */
-static void normalize(js_node *n, const char *path, js_errors *errs) {
+static void normalize(js_node *n, js_pathbuf *path, js_errors *errs) {
   if (n->kind == JS_SEQ) {
     for (size_t i = 0; i < n->n; i++) {
-      _cleanup_free_ char *p = xasprintf("%s[%zu]", path, i);
-      normalize(n->items[i], p, errs);
+      size_t old = js_path_push_index(path, i);
+      normalize(n->items[i], path, errs);
+      js_path_pop(path, old);
     }
     return;
   }
   if (n->kind != JS_MAP) return;
   for (size_t i = 0; i < n->n; i++) {
     js_node *key = n->keys[i];
-    _cleanup_free_ char *p = key_path(path, key->str);
+    size_t old = js_path_push_key(path, key->str);
     if (key->append) {
       key->append = false;
       if (n->items[i]->kind != JS_SEQ)
-        js_error(errs, key, p, "'%s+' appends a list, but its value is %s", key->str,
-                 js_kind_name(n->items[i]));
+        js_error(errs, key, js_path_str(path), "'%s+' appends a list, but its value is %s",
+                 key->str, js_kind_name(n->items[i]));
     }
-    normalize(n->items[i], p, errs);
+    normalize(n->items[i], path, errs);
+    js_path_pop(path, old);
   }
 }
 
-void js_merge(js_node *parent, js_node *child, const char *path, js_errors *errs) {
+static void merge_one(js_node *parent, js_node *child, size_t i, js_node *key, js_node *value,
+                      js_pathbuf *path, js_errors *errs);
+
+void js_merge(js_node *parent, js_node *child, js_pathbuf *path, js_errors *errs) {
   for (size_t i = 0; i < child->n; i++) {
     js_node *key = child->keys[i];
     js_node *value = child->items[i];
-    _cleanup_free_ char *p = key_path(path, key->str);
-    ssize_t at = js_map_index(parent, key->str);
-    js_node *old = at >= 0 ? parent->items[at] : NULL;
-    if (key->append) {
-      key->append = false;
-      if (value->kind != JS_SEQ) {
-        js_error(errs, key, p, "'%s+' appends a list, but its value is %s", key->str,
-                 js_kind_name(value));
-        continue;
-      }
-      if (old && old->kind == JS_SEQ) {
-        for (size_t j = 0; j < value->n; j++) js_seq_push(old, value->items[j]);
-        value->n = 0;
-        continue;
-      }
-      if (old && old->kind != JS_NULL) {
-        js_error(errs, key, p, "'%s+' appends to a list, but the inherited value is %s", key->str,
-                 js_kind_name(old));
-        continue;
-      }
-    } else if (value->kind == JS_NULL) {
-      /* An empty value removes the inherited key: the setting is back to its default. */
-      if (at >= 0) js_map_remove(parent, (size_t)at);
-      continue;
-    } else if (old && old->kind == JS_MAP && value->kind == JS_MAP) {
-      child->items[i] = NULL;
-      js_merge(old, value, p, errs);
-      continue;
-    }
-    /* Replace (or add): the child's key keeps its location. */
-    normalize(value, p, errs);
-    child->keys[i] = NULL;
-    child->items[i] = NULL;
-    if (at >= 0) {
-      js_node_free(parent->keys[at]);
-      js_node_free(parent->items[at]);
-      parent->keys[at] = key;
-      parent->items[at] = value;
-    } else {
-      js_map_push(parent, key, value);
-    }
+    size_t old_len = js_path_push_key(path, key->str);
+    merge_one(parent, child, i, key, value, path, errs);
+    js_path_pop(path, old_len);
   }
   /* Free what was not moved. */
   for (size_t i = 0; i < child->n; i++) {
@@ -104,6 +67,52 @@ void js_merge(js_node *parent, js_node *child, const char *path, js_errors *errs
   }
   child->n = 0;
   js_node_free(child);
+}
+
+/* One key of js_merge; moves what it keeps out of child (setting its slots to NULL). */
+static void merge_one(js_node *parent, js_node *child, size_t i, js_node *key, js_node *value,
+                      js_pathbuf *path, js_errors *errs) {
+  const char *p = js_path_str(path);
+  ssize_t at = js_map_index(parent, key->str);
+  js_node *old = at >= 0 ? parent->items[at] : NULL;
+  if (key->append) {
+    key->append = false;
+    if (value->kind != JS_SEQ) {
+      js_error(errs, key, p, "'%s+' appends a list, but its value is %s", key->str,
+               js_kind_name(value));
+      return;
+    }
+    if (old && old->kind == JS_SEQ) {
+      for (size_t j = 0; j < value->n; j++) js_seq_push(old, value->items[j]);
+      value->n = 0;
+      return;
+    }
+    if (old && old->kind != JS_NULL) {
+      js_error(errs, key, p, "'%s+' appends to a list, but the inherited value is %s", key->str,
+               js_kind_name(old));
+      return;
+    }
+  } else if (value->kind == JS_NULL) {
+    /* An empty value removes the inherited key: the setting is back to its default. */
+    if (at >= 0) js_map_remove(parent, (size_t)at);
+    return;
+  } else if (old && old->kind == JS_MAP && value->kind == JS_MAP) {
+    child->items[i] = NULL;
+    js_merge(old, value, path, errs);
+    return;
+  }
+  /* Replace (or add): the child's key keeps its location. */
+  normalize(value, path, errs);
+  child->keys[i] = NULL;
+  child->items[i] = NULL;
+  if (at >= 0) {
+    js_node_free(parent->keys[at]);
+    js_node_free(parent->items[at]);
+    parent->keys[at] = key;
+    parent->items[at] = value;
+  } else {
+    js_map_push(parent, key, value);
+  }
 }
 
 /* ---- finding profiles --------------------------------------------------------------------- */
@@ -283,7 +292,9 @@ static js_node *resolve(loader *L, js_node *tree, const char *dir, char ***chain
       base = parent;
     }
   }
-  js_merge(base, tree, "", &L->errs);
+  js_pathbuf path = {0};
+  js_merge(base, tree, &path, &L->errs);
+  free(path.s);
   return base;
 }
 
@@ -394,9 +405,10 @@ static void apply_set(loader *L, js_node *root, const char *arg) {
   k->str = xstrdup(parts[n_parts - 1]);
   k->append = append;
   js_map_push(one, k, v);
-  _cleanup_free_ char *parent_path =
-      n_parts > 1 ? xstrndup(path, (size_t)(strrchr(path, '.') - path)) : xstrdup("");
-  js_merge(cur, one, parent_path, &L->errs);
+  js_pathbuf parent_path = {0};
+  for (size_t i = 0; i + 1 < n_parts; i++) js_path_push_key(&parent_path, parts[i]);
+  js_merge(cur, one, &parent_path, &L->errs);
+  free(parent_path.s);
 }
 
 /* ---- the public loaders ------------------------------------------------------------------- */

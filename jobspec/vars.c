@@ -4,10 +4,6 @@
 
 #include "util.h"
 
-static char *child_path(const char *parent, const char *key) {
-  return *parent ? xasprintf("%s.%s", parent, key) : xstrdup(key);
-}
-
 /* Expands one string; returns NULL after reporting an error. */
 static char *expand(const char *s, const js_node *at, const char *path, const js_vars *v,
                     js_errors *errs) {
@@ -86,11 +82,12 @@ static char *expand(const char *s, const js_node *at, const char *path, const js
   return steal_pointer(&out);
 }
 
-static void walk(js_node *n, const char *path, const js_vars *v, js_errors *errs) {
+static void walk(js_node *n, js_pathbuf *path, const js_vars *v, js_errors *errs) {
   if (js_errors_full(errs)) return;
   switch (n->kind) {
   case JS_SCALAR: {
-    char *e = expand(n->str, n, path, v, errs);
+    if (!strchr(n->str, '$')) break;
+    char *e = expand(n->str, n, js_path_str(path), v, errs);
     if (e) {
       free(n->str);
       n->str = e;
@@ -101,14 +98,16 @@ static void walk(js_node *n, const char *path, const js_vars *v, js_errors *errs
   }
   case JS_SEQ:
     for (size_t i = 0; i < n->n; i++) {
-      _cleanup_free_ char *p = xasprintf("%s[%zu]", path, i);
-      walk(n->items[i], p, v, errs);
+      size_t old = js_path_push_index(path, i);
+      walk(n->items[i], path, v, errs);
+      js_path_pop(path, old);
     }
     break;
   case JS_MAP:
     for (size_t i = 0; i < n->n; i++) {
-      _cleanup_free_ char *p = child_path(path, n->keys[i]->str);
-      walk(n->items[i], p, v, errs);
+      size_t old = js_path_push_key(path, n->keys[i]->str);
+      walk(n->items[i], path, v, errs);
+      js_path_pop(path, old);
     }
     break;
   case JS_NULL: break;
@@ -116,5 +115,7 @@ static void walk(js_node *n, const char *path, const js_vars *v, js_errors *errs
 }
 
 void js_expand_vars(js_node *root, const js_vars *vars, js_errors *errs) {
-  walk(root, "", vars, errs);
+  js_pathbuf path = {0};
+  walk(root, &path, vars, errs);
+  free(path.s);
 }
