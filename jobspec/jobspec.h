@@ -1,0 +1,178 @@
+/* jobspec.h: internal interface of the YAML job-profile loader (jobspec/).
+ *
+ * The loader works in four steps:
+ *   1. yaml.c parses a file into a tree of nodes (maps, sequences, scalars); every node keeps
+ *      its file, line and column. Size, depth and alias expansion are bounded.
+ *   2. load.c resolves `extends` (merging the child over its parent) and applies --set.
+ *   3. vars.c expands ${...} variables in every string scalar.
+ *   4. translate.c checks the tree against the schema and fills a struct sbx_spec, collecting
+ *      located errors ("file:line:column: key.path: message").
+ * units.c parses sizes and durations. */
+#ifndef SANDBOX_JOBSPEC_H
+#define SANDBOX_JOBSPEC_H
+
+#include "spec.h"
+#include "util.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define JS_MAX_FILE_BYTES (1u << 20) /* a profile file is at most 1 MiB */
+#define JS_MAX_DEPTH      64         /* nesting of maps and sequences */
+#define JS_MAX_NODES      100000     /* nodes of one file, aliases expanded */
+#define JS_MAX_EXTENDS    8          /* length of an `extends` chain */
+
+typedef enum js_kind {
+  JS_NULL = 0, /* an empty value, ~ or null */
+  JS_SCALAR,
+  JS_SEQ,
+  JS_MAP,
+} js_kind;
+
+typedef struct js_node js_node;
+struct js_node {
+  js_kind kind;
+  const char *file; /* owned by the js_files list of the load */
+  unsigned line;    /* 1-based; 0: no position (a --set argument) */
+  unsigned col;
+  char *str;       /* JS_SCALAR: the text; map keys: the key without a trailing '+' */
+  bool plain;      /* JS_SCALAR: written without quotes */
+  bool append;     /* map keys: written `name+:` (append to the inherited list) */
+  bool bad;        /* JS_SCALAR: an error was reported for it already (a bad variable) */
+  js_node **items; /* JS_SEQ: the items; JS_MAP: the values */
+  js_node **keys;  /* JS_MAP: the keys (scalars), parallel to items */
+  size_t n;
+};
+
+/* The file names nodes point to; freed together at the end of a load. */
+typedef struct js_files {
+  char **names;
+  size_t n;
+} js_files;
+
+const char *js_files_add(js_files *files, const char *name);
+void js_files_clear(js_files *files);
+
+js_node *js_node_new(js_kind kind, const char *file, unsigned line, unsigned col);
+void js_node_free(js_node *n);
+static inline void js_node_freep(js_node **n) { js_node_free(*n); }
+#define _cleanup_node_ __attribute__((cleanup(js_node_freep)))
+js_node *js_node_copy(const js_node *n);
+/* Appends to a sequence, or a key/value pair to a map (takes ownership). */
+void js_seq_push(js_node *seq, js_node *item);
+void js_map_push(js_node *map, js_node *key, js_node *value);
+/* The value of `key` in a map, or NULL. */
+js_node *js_map_get(const js_node *map, const char *key);
+ssize_t js_map_index(const js_node *map, const char *key);
+void js_map_remove(js_node *map, size_t i);
+const char *js_kind_name(const js_node *n); /* "a string", "a list", "a map", "empty" */
+
+/* Parses YAML text into a tree whose top level is anything (the caller checks the kind).
+ * `file` names the text in errors and must live as long as the tree (see js_files_add).
+ * Returns NULL with one located error in *err. An empty text gives a JS_NULL node. */
+js_node *js_parse(const char *file, const char *text, size_t len, sbx_error **err);
+
+/* Reads and parses a profile file (at most JS_MAX_FILE_BYTES). */
+js_node *js_parse_file(js_files *files, const char *path, sbx_error **err);
+
+/* ---- errors ------------------------------------------------------------------------------- */
+
+/* The collected errors of a load, up to `max`. */
+typedef struct js_errors {
+  sbx_error *head;
+  size_t n;
+  size_t max;
+} js_errors;
+
+/* Adds "file:line:column: path: message" (path may be NULL or empty). Returns -1. */
+int js_error(js_errors *e, const js_node *at, const char *path, const char *fmt, ...)
+    SBX_PRINTF(4, 5);
+bool js_errors_full(const js_errors *e);
+
+/* A key path being built ("filesystem.binds[2].source") while walking a tree: push a part,
+ * walk, pop back to the length push returned. s is NULL until the first push. */
+typedef struct js_pathbuf {
+  char *s;
+  size_t len, cap;
+} js_pathbuf;
+
+size_t js_path_push_key(js_pathbuf *p, const char *key);
+size_t js_path_push_index(js_pathbuf *p, size_t index);
+void js_path_pop(js_pathbuf *p, size_t len);
+static inline const char *js_path_str(const js_pathbuf *p) { return p->s ? p->s : ""; }
+
+/* Merges `child` over the map `parent` in place (child is consumed): maps merge key by key,
+ * other values replace, a key written `name+` appends its list to the inherited list, and a key
+ * whose value is empty (null) removes the inherited key. `path` is the key path of parent. */
+void js_merge(js_node *parent, js_node *child, js_pathbuf *path, js_errors *errs);
+
+/* ---- units (units.c) ------------------------------------------------------------------------ */
+
+/* "256M", "1.5G", "512KiB", "100B", "4096"; "unlimited" gives SBX_UNSET when allowed.
+ * Returns 0, or -1 with a message (malloc'd) in *why. */
+int js_parse_size(const char *s, bool allow_unlimited, uint64_t *out, char **why);
+/* "1.5s", "500ms", "100us", "2m", "1h", "10" (seconds) -> microseconds. */
+int js_parse_duration(const char *s, bool allow_unlimited, uint64_t *out, char **why);
+
+/* ---- variables (vars.c) ------------------------------------------------------------------- */
+
+typedef struct js_vars {
+  const char *pwd;
+  const char *home; /* NULL: undefined */
+  uint32_t uid, gid;
+} js_vars;
+
+/* Expands ${PWD} ${HOME} ${UID} ${GID} ${env:NAME} and $$ in every scalar value of the tree. */
+void js_expand_vars(js_node *root, const js_vars *vars, js_errors *errs);
+
+/* ---- translation (translate.c) ------------------------------------------------------------ */
+
+typedef struct js_context {
+  const char *pwd;
+  uint32_t caller_uid, caller_gid;
+  /* Where the id mapping looks for subordinate ids and the helpers (tests change them). */
+  const char *subuid_path, *subgid_path;
+  const char *newuidmap_path, *newgidmap_path;
+} js_context;
+
+/* Fills `spec` from the merged, expanded tree. Errors go to `errs`. */
+void js_translate(const js_node *root, const js_context *ctx, sbx_spec *spec, js_errors *errs);
+
+/* A list of keys and its length, for js_check_keys: JS_KEYS("a", "b"). */
+#define JS_KEYS(...) \
+  ((const char *const[]){__VA_ARGS__}), ARRAY_SIZE(((const char *const[]){__VA_ARGS__}))
+
+/* Typed reads of a node; each reports a located error and returns false on a bad value. */
+bool js_check_keys(js_errors *e, const js_node *map, const char *path, const char *const *keys,
+                   size_t n_keys);
+bool js_get_string(js_errors *e, const js_node *n, const char *path, const char **out);
+bool js_get_bool(js_errors *e, const js_node *n, const char *path, bool *out);
+bool js_get_uint(js_errors *e, const js_node *n, const char *path, uint64_t max, uint64_t *out);
+bool js_get_enum(js_errors *e, const js_node *n, const char *path, const char *const *names,
+                 size_t n_names, int *out);
+/* A list of strings; `single` also takes one string as a list of one. */
+bool js_get_strv(js_errors *e, const js_node *n, const char *path, bool single, char ***out);
+char *js_path(const char *parent, const char *key); /* "parent.key" */
+
+/* Decimal digits only into *out; returns 0, -1 for junk, -2 for overflow. */
+int js_parse_decimal(const char *s, uint64_t *out);
+
+/* The id_mapping section (translate-ids.c); idm may be NULL (all defaults). */
+void js_translate_id_mapping(js_errors *e, const js_node *idm, const js_context *ctx,
+                             sbx_spec *spec);
+
+/* The seccomp section (translate-seccomp.c). */
+void js_translate_seccomp(js_errors *e, const js_node *sec, sbx_spec *spec);
+
+/* Test hooks: when set, used instead of /etc/subuid, /etc/subgid, /usr/bin/newuidmap and
+ * /usr/bin/newgidmap. */
+extern const char *jobspec_subuid_path, *jobspec_subgid_path;
+extern const char *jobspec_newuidmap_path, *jobspec_newgidmap_path;
+
+/* Edit distance between two strings (for suggestions). */
+size_t js_edit_distance(const char *a, const char *b);
+/* The best suggestion for `word` among `candidates` (within distance 2, or a prefix), or NULL. */
+const char *js_suggest(const char *word, const char *const *candidates, size_t n);
+
+#endif

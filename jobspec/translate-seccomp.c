@@ -1,0 +1,487 @@
+/* translate-seccomp.c: the `seccomp` section of a profile: a default action, allow and deny lists
+ * of system calls and @groups, and rules with argument conditions.
+ *
+ * The filter is for the native architecture only. libseccomp's bad-architecture action kills a
+ * process that calls through another ABI (int 0x80 i386 calls and x32 calls on x86_64), so such
+ * calls cannot bypass the rules. */
+#include "jobspec.h"
+
+#include "seccomp-groups.h"
+#include "util.h"
+
+#include <ctype.h>
+#include <sched.h>
+#include <seccomp.h>
+#include <strings.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+
+static const char *const action_names[] = {
+    [SBX_SECCOMP_ALLOW] = "allow", [SBX_SECCOMP_ERRNO] = "errno",
+    [SBX_SECCOMP_KILL] = "kill",   [SBX_SECCOMP_KILL_PROCESS] = "kill_process",
+    [SBX_SECCOMP_TRAP] = "trap",   [SBX_SECCOMP_LOG] = "log",
+};
+
+static const char *const op_names[] = {
+    [SBX_OP_EQ] = "eq",
+    [SBX_OP_NE] = "ne",
+    [SBX_OP_LT] = "lt",
+    [SBX_OP_LE] = "le",
+    [SBX_OP_GT] = "gt",
+    [SBX_OP_GE] = "ge",
+    [SBX_OP_MASKED_EQ] = "masked_eq",
+};
+
+/* Symbolic argument values. */
+#define C(x) \
+  { #x, (uint64_t)(x) }
+static const struct {
+  const char *name;
+  uint64_t value;
+} constants[] = {
+    C(AF_UNSPEC),     C(AF_UNIX),         C(AF_LOCAL),     C(AF_INET),        C(AF_AX25),
+    C(AF_IPX),        C(AF_APPLETALK),    C(AF_NETROM),    C(AF_BRIDGE),      C(AF_ATMPVC),
+    C(AF_X25),        C(AF_INET6),        C(AF_ROSE),      C(AF_DECnet),      C(AF_NETBEUI),
+    C(AF_SECURITY),   C(AF_KEY),          C(AF_NETLINK),   C(AF_ROUTE),       C(AF_PACKET),
+    C(AF_ASH),        C(AF_ECONET),       C(AF_ATMSVC),    C(AF_RDS),         C(AF_SNA),
+    C(AF_IRDA),       C(AF_PPPOX),        C(AF_WANPIPE),   C(AF_LLC),         C(AF_IB),
+    C(AF_MPLS),       C(AF_CAN),          C(AF_TIPC),      C(AF_BLUETOOTH),   C(AF_IUCV),
+    C(AF_RXRPC),      C(AF_ISDN),         C(AF_PHONET),    C(AF_IEEE802154),  C(AF_CAIF),
+    C(AF_ALG),        C(AF_NFC),          C(AF_VSOCK),     C(AF_KCM),         C(AF_QIPCRTR),
+    C(AF_SMC),        C(AF_XDP),
+#ifdef AF_MCTP
+    C(AF_MCTP),
+#endif
+    C(SOCK_STREAM),   C(SOCK_DGRAM),      C(SOCK_RAW),     C(SOCK_SEQPACKET), C(SOCK_PACKET),
+    C(CLONE_NEWNS),   C(CLONE_NEWUTS),    C(CLONE_NEWIPC), C(CLONE_NEWUSER),  C(CLONE_NEWPID),
+    C(CLONE_NEWNET),  C(CLONE_NEWCGROUP),
+#ifdef CLONE_NEWTIME
+    C(CLONE_NEWTIME),
+#endif
+    C(TIOCSTI),       C(TIOCLINUX),
+};
+#undef C
+
+typedef struct sc {
+  js_errors *e;
+  sbx_spec *spec;
+  sbx_seccomp_action def;
+  uint32_t def_errno;
+  /* Unconditional rules so far: a name has one action. */
+  char **names;
+  size_t n_names;
+  sbx_seccomp_action *actions;
+  uint32_t *errnos;
+} sc;
+
+/* 1: a system call of this architecture; 0: known, but not here; -1: unknown. */
+static int syscall_kind(const char *name) {
+  int nr = seccomp_syscall_resolve_name(name);
+  if (nr == __NR_SCMP_ERROR) return -1;
+  return nr >= 0 ? 1 : 0;
+}
+
+static void unknown_syscall(sc *c, const js_node *at, const char *path, const char *name) {
+  char **all = NULL;
+  size_t n = 0;
+  for (int nr = 0; nr < 1024; nr++) {
+    char *s = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, nr);
+    if (s) {
+      strv_push(&all, &n, s);
+      free(s);
+    }
+  }
+  const char *sug = js_suggest(name, (const char *const *)all, n);
+  if (sug)
+    js_error(c->e, at, path, "unknown system call '%s' (did you mean '%s'?)", name, sug);
+  else
+    js_error(c->e, at, path, "unknown system call '%s'", name);
+  strv_free(all);
+}
+
+static bool get_errno(sc *c, const js_node *n, const char *path, uint32_t *out) {
+  const char *s;
+  if (!js_get_string(c->e, n, path, &s)) return false;
+  int v = errno_from_name(s);
+  if (v > 0) {
+    *out = (uint32_t)v;
+    return true;
+  }
+  if (isdigit((unsigned char)s[0])) {
+    uint64_t u;
+    if (!js_get_uint(c->e, n, path, 4095, &u)) return false;
+    if (u == 0) {
+      js_error(c->e, n, path, "errno 0 would make a denied call succeed: use allow");
+      return false;
+    }
+    *out = (uint32_t)u;
+    return true;
+  }
+  js_error(c->e, n, path, "unknown errno '%s': expected a name such as EPERM or a number", s);
+  return false;
+}
+
+/* Adds a name to an unconditional rule, unless an earlier rule gave it the same action; an
+ * earlier rule with another action is an error. Returns false on error. */
+static bool claim(sc *c, const char *name, sbx_seccomp_action a, uint32_t err, const js_node *at,
+                  const char *path, bool *dup) {
+  *dup = false;
+  for (size_t i = 0; i < c->n_names; i++) {
+    if (strcmp(c->names[i], name) != 0) continue;
+    if (c->actions[i] == a && (a != SBX_SECCOMP_ERRNO || c->errnos[i] == err)) {
+      *dup = true;
+      return true;
+    }
+    js_error(c->e, at, path, "'%s' already has the action %s from an earlier entry", name,
+             action_names[c->actions[i]]);
+    return false;
+  }
+  size_t n = c->n_names;
+  strv_push(&c->names, &c->n_names, name);
+  c->actions = xrealloc(c->actions, (n + 1) * sizeof *c->actions);
+  c->errnos = xrealloc(c->errnos, (n + 1) * sizeof *c->errnos);
+  c->actions[n] = a;
+  c->errnos[n] = err;
+  return true;
+}
+
+static bool same_as_default(const sc *c, sbx_seccomp_action a, uint32_t err) {
+  return a == c->def && (a != SBX_SECCOMP_ERRNO || err == c->def_errno);
+}
+
+/* Resolves one entry (a name or @group) into `names`; false on error. */
+static bool resolve_entry(sc *c, const js_node *n, const char *path, char ***names, size_t *nn) {
+  const char *s;
+  if (!js_get_string(c->e, n, path, &s)) return false;
+  if (s[0] == '@') {
+    const char *const *g = seccomp_group_syscalls(s);
+    if (!g) {
+      const char *const *all = seccomp_group_names();
+      size_t na = 0;
+      while (all[na]) na++;
+      const char *sug = js_suggest(s, all, na);
+      if (sug)
+        js_error(c->e, n, path, "unknown system call group '%s' (did you mean '%s'?)", s, sug);
+      else
+        js_error(c->e, n, path, "unknown system call group '%s'", s);
+      return false;
+    }
+    /* Members that do not exist on this architecture are left out. */
+    for (; *g; g++)
+      if (syscall_kind(*g) == 1 && !strv_contains(*names, *g)) strv_push(names, nn, *g);
+    return true;
+  }
+  int k = syscall_kind(s);
+  if (k < 0) {
+    unknown_syscall(c, n, path, s);
+    return false;
+  }
+  if (k == 1 && !strv_contains(*names, s)) strv_push(names, nn, s);
+  return true;
+}
+
+/* allow: and deny: lists: one rule per entry. */
+static void tr_list(sc *c, const js_node *list, const char *path, sbx_seccomp_action a,
+                    uint32_t err) {
+  if (list->kind != JS_SEQ) {
+    js_error(c->e, list, path, "expected a list of system calls and @groups, not %s",
+             js_kind_name(list));
+    return;
+  }
+  for (size_t i = 0; i < list->n; i++) {
+    _cleanup_free_ char *p = xasprintf("%s[%zu]", path, i);
+    _cleanup_strv_ char **names = xcalloc(1, sizeof(char *));
+    size_t nn = 0;
+    if (!resolve_entry(c, list->items[i], p, &names, &nn)) continue;
+    sbx_seccomp_rule *r = NULL;
+    for (size_t j = 0; j < nn; j++) {
+      bool dup;
+      if (!claim(c, names[j], a, err, list->items[i], p, &dup) || dup) continue;
+      /* A rule with the default action does nothing (and libseccomp refuses it). */
+      if (same_as_default(c, a, err)) continue;
+      if (!r) r = spec_add_seccomp_rule(c->spec, a, a == SBX_SECCOMP_ERRNO ? err : 0);
+      spec_rule_add_name(r, names[j]);
+    }
+  }
+}
+
+static bool parse_value(sc *c, const js_node *n, const char *path, uint64_t *out) {
+  const char *s;
+  if (!js_get_string(c->e, n, path, &s)) return false;
+  uint64_t v = 0;
+  _cleanup_free_ char *copy = xstrdup(s);
+  char *save = NULL;
+  bool any = false;
+  for (char *part = strtok_r(copy, "|", &save); part; part = strtok_r(NULL, "|", &save)) {
+    while (*part == ' ') part++;
+    char *end = part + strlen(part);
+    while (end > part && end[-1] == ' ') *--end = '\0';
+    any = true;
+    if (isdigit((unsigned char)part[0])) {
+      char *e;
+      errno = 0;
+      unsigned long long x = strtoull(part, &e, 0);
+      if (*e || errno) {
+        js_error(c->e, n, path,
+                 "bad value '%s': expected a number or a constant such as "
+                 "AF_PACKET",
+                 part);
+        return false;
+      }
+      v |= x;
+      continue;
+    }
+    bool found = false;
+    for (size_t i = 0; i < ARRAY_SIZE(constants) && !found; i++)
+      if (strcmp(constants[i].name, part) == 0) {
+        v |= constants[i].value;
+        found = true;
+      }
+    if (!found) {
+      const char *names[ARRAY_SIZE(constants)];
+      for (size_t i = 0; i < ARRAY_SIZE(constants); i++) names[i] = constants[i].name;
+      const char *sug = js_suggest(part, names, ARRAY_SIZE(constants));
+      if (sug)
+        js_error(c->e, n, path, "unknown constant '%s' (did you mean '%s'?)", part, sug);
+      else
+        js_error(c->e, n, path,
+                 "unknown constant '%s': expected a number, or an AF_*, SOCK_*, "
+                 "CLONE_NEW* constant, TIOCSTI or TIOCLINUX",
+                 part);
+      return false;
+    }
+  }
+  if (!any) {
+    js_error(c->e, n, path, "expected a number or a constant");
+    return false;
+  }
+  *out = v;
+  return true;
+}
+
+static bool tr_arg(sc *c, const js_node *n, const char *path, sbx_seccomp_arg *out) {
+  if (!js_check_keys(c->e, n, path, JS_KEYS("index", "op", "value", "value_two"))) return false;
+  bool ok = true;
+  const js_node *v;
+  uint64_t index = 0;
+  int op = SBX_OP_EQ;
+  _cleanup_free_ char *ip = js_path(path, "index");
+  _cleanup_free_ char *opp = js_path(path, "op");
+  _cleanup_free_ char *vp = js_path(path, "value");
+  _cleanup_free_ char *v2p = js_path(path, "value_two");
+  if (!(v = js_map_get(n, "index"))) {
+    js_error(c->e, n, path, "an argument condition needs an index (0 to 5)");
+    ok = false;
+  } else if (!js_get_uint(c->e, v, ip, 5, &index)) {
+    ok = false;
+  }
+  if ((v = js_map_get(n, "op")) && !js_get_enum(c->e, v, opp, op_names, ARRAY_SIZE(op_names), &op))
+    ok = false;
+  out->value = out->value_two = 0;
+  if (!(v = js_map_get(n, "value"))) {
+    js_error(c->e, n, path, "an argument condition needs a value");
+    ok = false;
+  } else if (!parse_value(c, v, vp, &out->value)) {
+    ok = false;
+  }
+  v = js_map_get(n, "value_two");
+  if (op == SBX_OP_MASKED_EQ) {
+    if (!v) {
+      js_error(c->e, n, path, "masked_eq needs value (the mask) and value_two (the result)");
+      ok = false;
+    } else if (!parse_value(c, v, v2p, &out->value_two)) {
+      ok = false;
+    }
+  } else if (v) {
+    js_error(c->e, v, v2p, "value_two is only for op: masked_eq");
+    ok = false;
+  }
+  out->index = (unsigned)index;
+  out->op = (sbx_seccomp_op)op;
+  return ok;
+}
+
+static void tr_rule(sc *c, const js_node *n, const char *path) {
+  if (!js_check_keys(c->e, n, path, JS_KEYS("syscall", "action", "errno", "args"))) return;
+  bool ok = true;
+  const js_node *v;
+  _cleanup_free_ char *sp = js_path(path, "syscall");
+  _cleanup_free_ char *ap = js_path(path, "action");
+  _cleanup_free_ char *ep = js_path(path, "errno");
+  _cleanup_free_ char *argp = js_path(path, "args");
+  _cleanup_strv_ char **names = xcalloc(1, sizeof(char *));
+  size_t nn = 0;
+  if (!(v = js_map_get(n, "syscall"))) {
+    js_error(c->e, n, path, "a rule needs a syscall (a name, a @group or a list of them)");
+    ok = false;
+  } else if (v->kind == JS_SEQ) {
+    for (size_t i = 0; i < v->n; i++) {
+      _cleanup_free_ char *p = xasprintf("%s[%zu]", sp, i);
+      if (!resolve_entry(c, v->items[i], p, &names, &nn)) ok = false;
+    }
+  } else if (!resolve_entry(c, v, sp, &names, &nn)) {
+    ok = false;
+  }
+  int action = SBX_SECCOMP_ERRNO;
+  if (!(v = js_map_get(n, "action"))) {
+    js_error(c->e, n, path,
+             "a rule needs an action (allow, errno, kill, kill_process, trap or "
+             "log)");
+    ok = false;
+  } else if (!js_get_enum(c->e, v, ap, action_names, ARRAY_SIZE(action_names), &action)) {
+    ok = false;
+  }
+  uint32_t err = EPERM;
+  if ((v = js_map_get(n, "errno"))) {
+    if (action != SBX_SECCOMP_ERRNO) {
+      js_error(c->e, v, ep, "errno is only for action: errno");
+      ok = false;
+    } else if (!get_errno(c, v, ep, &err)) {
+      ok = false;
+    }
+  }
+  sbx_seccomp_arg args[6];
+  size_t n_args = 0;
+  if ((v = js_map_get(n, "args"))) {
+    if (v->kind != JS_SEQ) {
+      js_error(c->e, v, argp, "expected a list of argument conditions, not %s", js_kind_name(v));
+      ok = false;
+    } else if (v->n > 6) {
+      js_error(c->e, v, argp, "%zu conditions: a system call has at most 6 arguments", v->n);
+      ok = false;
+    } else {
+      for (size_t i = 0; i < v->n; i++) {
+        _cleanup_free_ char *p = xasprintf("%s[%zu]", argp, i);
+        if (tr_arg(c, v->items[i], p, &args[n_args]))
+          n_args++;
+        else
+          ok = false;
+      }
+    }
+  }
+  if (!ok || nn == 0) return;
+  bool useless = same_as_default(c, (sbx_seccomp_action)action, err);
+  sbx_seccomp_rule *r = NULL;
+  for (size_t j = 0; j < nn; j++) {
+    if (n_args == 0) {
+      bool dup;
+      if (!claim(c, names[j], (sbx_seccomp_action)action, err, n, path, &dup) || dup || useless)
+        continue;
+    } else {
+      if (useless) continue;
+      /* A conditional rule for a name that has an unconditional action would never apply. */
+      bool clash = false;
+      for (size_t i = 0; i < c->n_names && !clash; i++)
+        if (strcmp(c->names[i], names[j]) == 0) {
+          js_error(c->e, n, path,
+                   "'%s' already has the action %s for every call, so a rule with "
+                   "argument conditions never applies",
+                   names[j], action_names[c->actions[i]]);
+          clash = true;
+        }
+      if (clash) continue;
+    }
+    if (!r)
+      r = spec_add_seccomp_rule(c->spec, (sbx_seccomp_action)action,
+                                action == SBX_SECCOMP_ERRNO ? err : 0);
+    spec_rule_add_name(r, names[j]);
+  }
+  if (r)
+    for (size_t i = 0; i < n_args; i++)
+      spec_rule_add_arg(r, args[i].index, args[i].op, args[i].value, args[i].value_two);
+}
+
+static const char *native_arch(void) {
+#if defined(__x86_64__)
+  return "SCMP_ARCH_X86_64";
+#elif defined(__aarch64__)
+  return "SCMP_ARCH_AARCH64";
+#elif defined(__i386__)
+  return "SCMP_ARCH_X86";
+#elif defined(__riscv) && __riscv_xlen == 64
+  return "SCMP_ARCH_RISCV64";
+#elif defined(__powerpc64__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+  return "SCMP_ARCH_PPC64LE";
+#elif defined(__s390x__)
+  return "SCMP_ARCH_S390X";
+#elif defined(__arm__)
+  return "SCMP_ARCH_ARM";
+#else
+  return NULL;
+#endif
+}
+
+void js_translate_seccomp(js_errors *e, const js_node *sec, sbx_spec *spec) {
+  if (!js_check_keys(e, sec, "seccomp",
+                     JS_KEYS("enabled", "default", "errno", "allow", "deny", "deny_action",
+                             "deny_errno", "rules")))
+    return;
+  const js_node *n;
+  bool enabled = true;
+  if ((n = js_map_get(sec, "enabled")) && !js_get_bool(e, n, "seccomp.enabled", &enabled)) return;
+  if (!enabled) {
+    spec->seccomp.enabled = false;
+    return;
+  }
+  const char *arch = native_arch();
+  if (!arch) {
+    js_error(e, sec, "seccomp", "seccomp filters are not supported on this architecture");
+    return;
+  }
+  sc c = {.e = e, .spec = spec, .def_errno = EPERM};
+  const js_node *allow = js_map_get(sec, "allow"), *deny = js_map_get(sec, "deny");
+  int def = allow ? SBX_SECCOMP_ERRNO : SBX_SECCOMP_ALLOW;
+  const js_node *def_n = js_map_get(sec, "default");
+  if (def_n &&
+      !js_get_enum(e, def_n, "seccomp.default", action_names, ARRAY_SIZE(action_names), &def))
+    def = allow ? SBX_SECCOMP_ERRNO : SBX_SECCOMP_ALLOW;
+  c.def = (sbx_seccomp_action)def;
+  if ((n = js_map_get(sec, "errno"))) {
+    if (c.def != SBX_SECCOMP_ERRNO)
+      js_error(e, n, "seccomp.errno", "is only for default: errno");
+    else
+      get_errno(&c, n, "seccomp.errno", &c.def_errno);
+  }
+  if (allow && def_n && c.def == SBX_SECCOMP_ALLOW)
+    js_error(e, allow, "seccomp.allow",
+             "allowing system calls does nothing when the default "
+             "action is allow; use deny, or another default");
+  int deny_action = SBX_SECCOMP_ERRNO;
+  uint32_t deny_errno = EPERM;
+  if ((n = js_map_get(sec, "deny_action")) &&
+      js_get_enum(e, n, "seccomp.deny_action", action_names, ARRAY_SIZE(action_names),
+                  &deny_action) &&
+      deny_action == SBX_SECCOMP_ALLOW) {
+    js_error(e, n, "seccomp.deny_action", "cannot be allow");
+    deny_action = SBX_SECCOMP_ERRNO;
+  }
+  if ((n = js_map_get(sec, "deny_errno"))) {
+    if (deny_action != SBX_SECCOMP_ERRNO)
+      js_error(e, n, "seccomp.deny_errno", "is only for deny_action: errno");
+    else
+      get_errno(&c, n, "seccomp.deny_errno", &deny_errno);
+  }
+  spec->seccomp.enabled = true;
+  spec->seccomp.default_action = c.def;
+  spec->seccomp.default_errno = c.def == SBX_SECCOMP_ERRNO ? c.def_errno : 0;
+  strv_free(spec->seccomp.architectures);
+  spec->seccomp.architectures = xcalloc(1, sizeof(char *));
+  spec->seccomp.n_architectures = 0;
+  strv_push(&spec->seccomp.architectures, &spec->seccomp.n_architectures, arch);
+  if (allow && !(def_n && c.def == SBX_SECCOMP_ALLOW))
+    tr_list(&c, allow, "seccomp.allow", SBX_SECCOMP_ALLOW, 0);
+  if (deny) tr_list(&c, deny, "seccomp.deny", (sbx_seccomp_action)deny_action, deny_errno);
+  if ((n = js_map_get(sec, "rules"))) {
+    if (n->kind != JS_SEQ) {
+      js_error(e, n, "seccomp.rules", "expected a list of rules, not %s", js_kind_name(n));
+    } else {
+      for (size_t i = 0; i < n->n; i++) {
+        _cleanup_free_ char *p = xasprintf("seccomp.rules[%zu]", i);
+        tr_rule(&c, n->items[i], p);
+      }
+    }
+  }
+  strv_free(c.names);
+  free(c.actions);
+  free(c.errnos);
+}
