@@ -20,8 +20,8 @@ int js_error(js_errors *e, const js_node *at, const char *path, const char *fmt,
   else
     where = xstrdup("");
   bool has_path = path && *path;
-  sbx_error_append(&e->head, EINVAL, "%s%s%s%s", where, has_path ? path : "",
-                   has_path ? ": " : "", msg);
+  sbx_error_append(&e->head, EINVAL, "%s%s%s%s", where, has_path ? path : "", has_path ? ": " : "",
+                   msg);
   e->n++;
   return -1;
 }
@@ -74,4 +74,31 @@ const char *js_suggest(const char *word, const char *const *candidates, size_t n
     for (size_t i = 0; i < n; i++)
       if (strncmp(candidates[i], word, wl) == 0) return candidates[i];
   return NULL;
+}
+
+static size_t path_append(js_pathbuf *p, const char *part, size_t n) {
+  size_t old = p->len;
+  xgrow(&p->s, &p->cap, p->len + n + 1, 1);
+  memcpy(p->s + p->len, part, n);
+  p->len += n;
+  p->s[p->len] = '\0';
+  return old;
+}
+
+size_t js_path_push_key(js_pathbuf *p, const char *key) {
+  size_t old = p->len;
+  if (p->len) path_append(p, ".", 1);
+  path_append(p, key, strlen(key));
+  return old;
+}
+
+size_t js_path_push_index(js_pathbuf *p, size_t index) {
+  char buf[32];
+  int n = snprintf(buf, sizeof buf, "[%zu]", index);
+  return path_append(p, buf, (size_t)n);
+}
+
+void js_path_pop(js_pathbuf *p, size_t len) {
+  p->len = len;
+  if (p->s) p->s[len] = '\0';
 }

@@ -19,9 +19,9 @@
 #include <stdint.h>
 
 #define JS_MAX_FILE_BYTES (1u << 20) /* a profile file is at most 1 MiB */
-#define JS_MAX_DEPTH 64              /* nesting of maps and sequences */
-#define JS_MAX_NODES 100000          /* nodes of one file, aliases expanded */
-#define JS_MAX_EXTENDS 8             /* length of an `extends` chain */
+#define JS_MAX_DEPTH      64         /* nesting of maps and sequences */
+#define JS_MAX_NODES      100000     /* nodes of one file, aliases expanded */
+#define JS_MAX_EXTENDS    8          /* length of an `extends` chain */
 
 typedef enum js_kind {
   JS_NULL = 0, /* an empty value, ~ or null */
@@ -39,6 +39,7 @@ struct js_node {
   char *str;       /* JS_SCALAR: the text; map keys: the key without a trailing '+' */
   bool plain;      /* JS_SCALAR: written without quotes */
   bool append;     /* map keys: written `name+:` (append to the inherited list) */
+  bool bad;        /* JS_SCALAR: an error was reported for it already (a bad variable) */
   js_node **items; /* JS_SEQ: the items; JS_MAP: the values */
   js_node **keys;  /* JS_MAP: the keys (scalars), parallel to items */
   size_t n;
@@ -89,10 +90,22 @@ int js_error(js_errors *e, const js_node *at, const char *path, const char *fmt,
     SBX_PRINTF(4, 5);
 bool js_errors_full(const js_errors *e);
 
+/* A key path being built ("filesystem.binds[2].source") while walking a tree: push a part,
+ * walk, pop back to the length push returned. s is NULL until the first push. */
+typedef struct js_pathbuf {
+  char *s;
+  size_t len, cap;
+} js_pathbuf;
+
+size_t js_path_push_key(js_pathbuf *p, const char *key);
+size_t js_path_push_index(js_pathbuf *p, size_t index);
+void js_path_pop(js_pathbuf *p, size_t len);
+static inline const char *js_path_str(const js_pathbuf *p) { return p->s ? p->s : ""; }
+
 /* Merges `child` over the map `parent` in place (child is consumed): maps merge key by key,
  * other values replace, a key written `name+` appends its list to the inherited list, and a key
  * whose value is empty (null) removes the inherited key. `path` is the key path of parent. */
-void js_merge(js_node *parent, js_node *child, const char *path, js_errors *errs);
+void js_merge(js_node *parent, js_node *child, js_pathbuf *path, js_errors *errs);
 
 /* ---- units (units.c) ------------------------------------------------------------------------ */
 
@@ -126,6 +139,10 @@ typedef struct js_context {
 /* Fills `spec` from the merged, expanded tree. Errors go to `errs`. */
 void js_translate(const js_node *root, const js_context *ctx, sbx_spec *spec, js_errors *errs);
 
+/* A list of keys and its length, for js_check_keys: JS_KEYS("a", "b"). */
+#define JS_KEYS(...) \
+  ((const char *const[]){__VA_ARGS__}), ARRAY_SIZE(((const char *const[]){__VA_ARGS__}))
+
 /* Typed reads of a node; each reports a located error and returns false on a bad value. */
 bool js_check_keys(js_errors *e, const js_node *map, const char *path, const char *const *keys,
                    size_t n_keys);
@@ -137,6 +154,13 @@ bool js_get_enum(js_errors *e, const js_node *n, const char *path, const char *c
 /* A list of strings; `single` also takes one string as a list of one. */
 bool js_get_strv(js_errors *e, const js_node *n, const char *path, bool single, char ***out);
 char *js_path(const char *parent, const char *key); /* "parent.key" */
+
+/* Decimal digits only into *out; returns 0, -1 for junk, -2 for overflow. */
+int js_parse_decimal(const char *s, uint64_t *out);
+
+/* The id_mapping section (translate-ids.c); idm may be NULL (all defaults). */
+void js_translate_id_mapping(js_errors *e, const js_node *idm, const js_context *ctx,
+                             sbx_spec *spec);
 
 /* The seccomp section (translate-seccomp.c). */
 void js_translate_seccomp(js_errors *e, const js_node *sec, sbx_spec *spec);

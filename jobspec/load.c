@@ -23,54 +23,42 @@ typedef struct loader {
 
 /* ---- merging ------------------------------------------------------------------------------ */
 
-static char *key_path(const char *parent, const char *key) {
-  return parent && *parent ? xasprintf("%s.%s", parent, key) : xstrdup(key);
+/* A subtree that is added whole (nothing inherited under it): `name+:` keys in it append to
+ * nothing, so they are plain keys, but their value must still be a list. */
+static void normalize(js_node *n, js_pathbuf *path, js_errors *errs) {
+  if (n->kind == JS_SEQ) {
+    for (size_t i = 0; i < n->n; i++) {
+      size_t old = js_path_push_index(path, i);
+      normalize(n->items[i], path, errs);
+      js_path_pop(path, old);
+    }
+    return;
+  }
+  if (n->kind != JS_MAP) return;
+  for (size_t i = 0; i < n->n; i++) {
+    js_node *key = n->keys[i];
+    size_t old = js_path_push_key(path, key->str);
+    if (key->append) {
+      key->append = false;
+      if (n->items[i]->kind != JS_SEQ)
+        js_error(errs, key, js_path_str(path), "'%s+' appends a list, but its value is %s",
+                 key->str, js_kind_name(n->items[i]));
+    }
+    normalize(n->items[i], path, errs);
+    js_path_pop(path, old);
+  }
 }
 
-void js_merge(js_node *parent, js_node *child, const char *path, js_errors *errs) {
+static void merge_one(js_node *parent, js_node *child, size_t i, js_node *key, js_node *value,
+                      js_pathbuf *path, js_errors *errs);
+
+void js_merge(js_node *parent, js_node *child, js_pathbuf *path, js_errors *errs) {
   for (size_t i = 0; i < child->n; i++) {
     js_node *key = child->keys[i];
     js_node *value = child->items[i];
-    _cleanup_free_ char *p = key_path(path, key->str);
-    ssize_t at = js_map_index(parent, key->str);
-    js_node *old = at >= 0 ? parent->items[at] : NULL;
-    if (key->append) {
-      key->append = false;
-      if (value->kind != JS_SEQ) {
-        js_error(errs, key, p, "'%s+' appends a list, but its value is %s", key->str,
-                 js_kind_name(value));
-        continue;
-      }
-      if (old && old->kind == JS_SEQ) {
-        for (size_t j = 0; j < value->n; j++) js_seq_push(old, value->items[j]);
-        value->n = 0;
-        continue;
-      }
-      if (old && old->kind != JS_NULL) {
-        js_error(errs, key, p, "'%s+' appends to a list, but the inherited value is %s",
-                 key->str, js_kind_name(old));
-        continue;
-      }
-    } else if (value->kind == JS_NULL) {
-      /* An empty value removes the inherited key: the setting is back to its default. */
-      if (at >= 0) js_map_remove(parent, (size_t)at);
-      continue;
-    } else if (old && old->kind == JS_MAP && value->kind == JS_MAP) {
-      child->items[i] = NULL;
-      js_merge(old, value, p, errs);
-      continue;
-    }
-    /* Replace (or add): the child's key keeps its location. */
-    child->keys[i] = NULL;
-    child->items[i] = NULL;
-    if (at >= 0) {
-      js_node_free(parent->keys[at]);
-      js_node_free(parent->items[at]);
-      parent->keys[at] = key;
-      parent->items[at] = value;
-    } else {
-      js_map_push(parent, key, value);
-    }
+    size_t old_len = js_path_push_key(path, key->str);
+    merge_one(parent, child, i, key, value, path, errs);
+    js_path_pop(path, old_len);
   }
   /* Free what was not moved. */
   for (size_t i = 0; i < child->n; i++) {
@@ -79,6 +67,52 @@ void js_merge(js_node *parent, js_node *child, const char *path, js_errors *errs
   }
   child->n = 0;
   js_node_free(child);
+}
+
+/* One key of js_merge; moves what it keeps out of child (setting its slots to NULL). */
+static void merge_one(js_node *parent, js_node *child, size_t i, js_node *key, js_node *value,
+                      js_pathbuf *path, js_errors *errs) {
+  const char *p = js_path_str(path);
+  ssize_t at = js_map_index(parent, key->str);
+  js_node *old = at >= 0 ? parent->items[at] : NULL;
+  if (key->append) {
+    key->append = false;
+    if (value->kind != JS_SEQ) {
+      js_error(errs, key, p, "'%s+' appends a list, but its value is %s", key->str,
+               js_kind_name(value));
+      return;
+    }
+    if (old && old->kind == JS_SEQ) {
+      for (size_t j = 0; j < value->n; j++) js_seq_push(old, value->items[j]);
+      value->n = 0;
+      return;
+    }
+    if (old && old->kind != JS_NULL) {
+      js_error(errs, key, p, "'%s+' appends to a list, but the inherited value is %s", key->str,
+               js_kind_name(old));
+      return;
+    }
+  } else if (value->kind == JS_NULL) {
+    /* An empty value removes the inherited key: the setting is back to its default. */
+    if (at >= 0) js_map_remove(parent, (size_t)at);
+    return;
+  } else if (old && old->kind == JS_MAP && value->kind == JS_MAP) {
+    child->items[i] = NULL;
+    js_merge(old, value, path, errs);
+    return;
+  }
+  /* Replace (or add): the child's key keeps its location. */
+  normalize(value, path, errs);
+  child->keys[i] = NULL;
+  child->items[i] = NULL;
+  if (at >= 0) {
+    js_node_free(parent->keys[at]);
+    js_node_free(parent->items[at]);
+    parent->keys[at] = key;
+    parent->items[at] = value;
+  } else {
+    js_map_push(parent, key, value);
+  }
 }
 
 /* ---- finding profiles --------------------------------------------------------------------- */
@@ -163,8 +197,8 @@ static char *find_profile(const loader *L, const char *name, char **why) {
   }
   _cleanup_free_ char *known = known_profiles(L);
   if (known)
-    *why = xasprintf("no profile '%s' in %s (there are: %s)", name, dirs ? dirs : "(nowhere)",
-                     known);
+    *why =
+        xasprintf("no profile '%s' in %s (there are: %s)", name, dirs ? dirs : "(nowhere)", known);
   else
     *why = xasprintf("no profile '%s' in %s", name, dirs ? dirs : "(nowhere)");
   return NULL;
@@ -202,7 +236,8 @@ static void add_sbx_error(loader *L, sbx_error *e) {
 /* Resolves the `extends` of `tree` (a map) recursively and returns the merged tree, which has
  * no `extends` and no `+` keys. `dir` is where relative paths start; `chain` holds the real
  * paths of the profiles being loaded (for cycles). Consumes tree. */
-static js_node *resolve(loader *L, js_node *tree, const char *dir, char ***chain, size_t *n_chain) {
+static js_node *resolve(loader *L, js_node *tree, const char *dir, char ***chain, size_t *n_chain,
+                        unsigned hops) {
   js_node *base = js_node_new(JS_MAP, tree->file, tree->line, tree->col);
   ssize_t at = js_map_index(tree, "extends");
   if (at >= 0) {
@@ -211,9 +246,8 @@ static js_node *resolve(loader *L, js_node *tree, const char *dir, char ***chain
     if (ext->kind != JS_SCALAR) {
       js_error(&L->errs, ext, "extends", "expected a profile name or path, not %s",
                js_kind_name(ext));
-    } else if (*n_chain > JS_MAX_EXTENDS) {
-      js_error(&L->errs, ext, "extends", "profiles extend each other more than %u deep",
-               JS_MAX_EXTENDS);
+    } else if (hops >= JS_MAX_EXTENDS) {
+      js_error(&L->errs, ext, "extends", "more than %u levels of extends", JS_MAX_EXTENDS);
     } else {
       _cleanup_free_ char *path = NULL;
       _cleanup_free_ char *why = NULL;
@@ -246,7 +280,7 @@ static js_node *resolve(loader *L, js_node *tree, const char *dir, char ***chain
         } else {
           strv_push(chain, n_chain, real);
           _cleanup_free_ char *pdir = dir_of(path);
-          parent = resolve(L, ptree, pdir, chain, n_chain);
+          parent = resolve(L, ptree, pdir, chain, n_chain, hops + 1);
           free((*chain)[--*n_chain]);
           (*chain)[*n_chain] = NULL;
         }
@@ -258,7 +292,9 @@ static js_node *resolve(loader *L, js_node *tree, const char *dir, char ***chain
       base = parent;
     }
   }
-  js_merge(base, tree, "", &L->errs);
+  js_pathbuf path = {0};
+  js_merge(base, tree, &path, &L->errs);
+  free(path.s);
   return base;
 }
 
@@ -307,15 +343,32 @@ static void apply_set(loader *L, js_node *root, const char *arg) {
     }
   }
   _cleanup_strv_ char **parts_owned = parts;
+  if (strcmp(parts[0], "extends") == 0) {
+    js_error(&L->errs, &where, NULL, "extends cannot be overridden: it is resolved before --set");
+    return;
+  }
   sbx_error *perr = NULL;
   const char *value = eq + 1;
   js_node *v = js_parse(label, value, strlen(value), &perr);
   if (!v) {
-    add_sbx_error(L, perr);
+    /* "--set 'k=v':1:3: msg" -> "--set 'k=v': msg": the argument is one line. */
+    const char *msg = perr->message;
+    size_t ll = strlen(label);
+    if (strncmp(msg, label, ll) == 0 && msg[ll] == ':') {
+      const char *rest = strchr(msg + ll + 1, ' ');
+      if (rest) msg = rest + 1;
+    }
+    js_error(&L->errs, &where, NULL, "%s", msg);
     sbx_error_free(perr);
     return;
   }
   unlocate(v);
+  if (append && v->kind == JS_SCALAR) {
+    /* "seccomp.deny+=ptrace" appends one item */
+    js_node *seq = js_node_new(JS_SEQ, label, 0, 0);
+    js_seq_push(seq, v);
+    v = seq;
+  }
   if (v->kind == JS_NULL && !*value) {
     /* "key=" is an empty string, not null; "key=~" or "key=null" removes the key. */
     v->kind = JS_SCALAR;
@@ -340,8 +393,8 @@ static void apply_set(loader *L, js_node *root, const char *arg) {
         free(sub);
         sub = s2;
       }
-      js_error(&L->errs, &where, sub, "is %s, so it has no key '%s'",
-               js_kind_name(cur->items[at]), parts[i + 1]);
+      js_error(&L->errs, &where, sub, "is %s, so it has no key '%s'", js_kind_name(cur->items[at]),
+               parts[i + 1]);
       js_node_free(v);
       return;
     }
@@ -352,9 +405,10 @@ static void apply_set(loader *L, js_node *root, const char *arg) {
   k->str = xstrdup(parts[n_parts - 1]);
   k->append = append;
   js_map_push(one, k, v);
-  _cleanup_free_ char *parent_path =
-      n_parts > 1 ? xstrndup(path, (size_t)(strrchr(path, '.') - path)) : xstrdup("");
-  js_merge(cur, one, parent_path, &L->errs);
+  js_pathbuf parent_path = {0};
+  for (size_t i = 0; i + 1 < n_parts; i++) js_path_push_key(&parent_path, parts[i]);
+  js_merge(cur, one, &parent_path, &L->errs);
+  free(parent_path.s);
 }
 
 /* ---- the public loaders ------------------------------------------------------------------- */
@@ -407,7 +461,7 @@ static int load(const char *name_or_path, const char *text, size_t len,
     js_node_free(root);
     root = NULL;
   } else {
-    root = resolve(&L, root, dir, &chain, &n_chain);
+    root = resolve(&L, root, dir, &chain, &n_chain, 0);
   }
   strv_free(chain);
   sbx_spec *spec = NULL;

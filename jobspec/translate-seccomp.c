@@ -17,43 +17,48 @@
 #include <sys/socket.h>
 
 static const char *const action_names[] = {
-    [SBX_SECCOMP_ALLOW] = "allow",       [SBX_SECCOMP_ERRNO] = "errno",
-    [SBX_SECCOMP_KILL] = "kill",         [SBX_SECCOMP_KILL_PROCESS] = "kill_process",
-    [SBX_SECCOMP_TRAP] = "trap",         [SBX_SECCOMP_LOG] = "log",
+    [SBX_SECCOMP_ALLOW] = "allow", [SBX_SECCOMP_ERRNO] = "errno",
+    [SBX_SECCOMP_KILL] = "kill",   [SBX_SECCOMP_KILL_PROCESS] = "kill_process",
+    [SBX_SECCOMP_TRAP] = "trap",   [SBX_SECCOMP_LOG] = "log",
 };
 
 static const char *const op_names[] = {
-    [SBX_OP_EQ] = "eq", [SBX_OP_NE] = "ne", [SBX_OP_LT] = "lt",
-    [SBX_OP_LE] = "le", [SBX_OP_GT] = "gt", [SBX_OP_GE] = "ge",
+    [SBX_OP_EQ] = "eq",
+    [SBX_OP_NE] = "ne",
+    [SBX_OP_LT] = "lt",
+    [SBX_OP_LE] = "le",
+    [SBX_OP_GT] = "gt",
+    [SBX_OP_GE] = "ge",
     [SBX_OP_MASKED_EQ] = "masked_eq",
 };
 
 /* Symbolic argument values. */
-#define C(x) {#x, (uint64_t)(x)}
+#define C(x) \
+  { #x, (uint64_t)(x) }
 static const struct {
   const char *name;
   uint64_t value;
 } constants[] = {
-    C(AF_UNSPEC),    C(AF_UNIX),       C(AF_LOCAL),     C(AF_INET),      C(AF_AX25),
-    C(AF_IPX),       C(AF_APPLETALK),  C(AF_NETROM),    C(AF_BRIDGE),    C(AF_ATMPVC),
-    C(AF_X25),       C(AF_INET6),      C(AF_ROSE),      C(AF_DECnet),    C(AF_NETBEUI),
-    C(AF_SECURITY),  C(AF_KEY),        C(AF_NETLINK),   C(AF_ROUTE),     C(AF_PACKET),
-    C(AF_ASH),       C(AF_ECONET),     C(AF_ATMSVC),    C(AF_RDS),       C(AF_SNA),
-    C(AF_IRDA),      C(AF_PPPOX),      C(AF_WANPIPE),   C(AF_LLC),       C(AF_IB),
-    C(AF_MPLS),      C(AF_CAN),        C(AF_TIPC),      C(AF_BLUETOOTH), C(AF_IUCV),
-    C(AF_RXRPC),     C(AF_ISDN),       C(AF_PHONET),    C(AF_IEEE802154), C(AF_CAIF),
-    C(AF_ALG),       C(AF_NFC),        C(AF_VSOCK),     C(AF_KCM),       C(AF_QIPCRTR),
-    C(AF_SMC),       C(AF_XDP),
+    C(AF_UNSPEC),     C(AF_UNIX),         C(AF_LOCAL),     C(AF_INET),        C(AF_AX25),
+    C(AF_IPX),        C(AF_APPLETALK),    C(AF_NETROM),    C(AF_BRIDGE),      C(AF_ATMPVC),
+    C(AF_X25),        C(AF_INET6),        C(AF_ROSE),      C(AF_DECnet),      C(AF_NETBEUI),
+    C(AF_SECURITY),   C(AF_KEY),          C(AF_NETLINK),   C(AF_ROUTE),       C(AF_PACKET),
+    C(AF_ASH),        C(AF_ECONET),       C(AF_ATMSVC),    C(AF_RDS),         C(AF_SNA),
+    C(AF_IRDA),       C(AF_PPPOX),        C(AF_WANPIPE),   C(AF_LLC),         C(AF_IB),
+    C(AF_MPLS),       C(AF_CAN),          C(AF_TIPC),      C(AF_BLUETOOTH),   C(AF_IUCV),
+    C(AF_RXRPC),      C(AF_ISDN),         C(AF_PHONET),    C(AF_IEEE802154),  C(AF_CAIF),
+    C(AF_ALG),        C(AF_NFC),          C(AF_VSOCK),     C(AF_KCM),         C(AF_QIPCRTR),
+    C(AF_SMC),        C(AF_XDP),
 #ifdef AF_MCTP
     C(AF_MCTP),
 #endif
-    C(SOCK_STREAM),  C(SOCK_DGRAM),    C(SOCK_RAW),     C(SOCK_SEQPACKET), C(SOCK_PACKET),
-    C(CLONE_NEWNS),  C(CLONE_NEWUTS),  C(CLONE_NEWIPC), C(CLONE_NEWUSER), C(CLONE_NEWPID),
-    C(CLONE_NEWNET), C(CLONE_NEWCGROUP),
+    C(SOCK_STREAM),   C(SOCK_DGRAM),      C(SOCK_RAW),     C(SOCK_SEQPACKET), C(SOCK_PACKET),
+    C(CLONE_NEWNS),   C(CLONE_NEWUTS),    C(CLONE_NEWIPC), C(CLONE_NEWUSER),  C(CLONE_NEWPID),
+    C(CLONE_NEWNET),  C(CLONE_NEWCGROUP),
 #ifdef CLONE_NEWTIME
     C(CLONE_NEWTIME),
 #endif
-    C(TIOCSTI),      C(TIOCLINUX),
+    C(TIOCSTI),       C(TIOCLINUX),
 };
 #undef C
 
@@ -188,11 +193,12 @@ static void tr_list(sc *c, const js_node *list, const char *path, sbx_seccomp_ac
     _cleanup_strv_ char **names = xcalloc(1, sizeof(char *));
     size_t nn = 0;
     if (!resolve_entry(c, list->items[i], p, &names, &nn)) continue;
-    if (same_as_default(c, a, err)) continue;
     sbx_seccomp_rule *r = NULL;
     for (size_t j = 0; j < nn; j++) {
       bool dup;
       if (!claim(c, names[j], a, err, list->items[i], p, &dup) || dup) continue;
+      /* A rule with the default action does nothing (and libseccomp refuses it). */
+      if (same_as_default(c, a, err)) continue;
       if (!r) r = spec_add_seccomp_rule(c->spec, a, a == SBX_SECCOMP_ERRNO ? err : 0);
       spec_rule_add_name(r, names[j]);
     }
@@ -216,8 +222,10 @@ static bool parse_value(sc *c, const js_node *n, const char *path, uint64_t *out
       errno = 0;
       unsigned long long x = strtoull(part, &e, 0);
       if (*e || errno) {
-        js_error(c->e, n, path, "bad value '%s': expected a number or a constant such as "
-                 "AF_PACKET", part);
+        js_error(c->e, n, path,
+                 "bad value '%s': expected a number or a constant such as "
+                 "AF_PACKET",
+                 part);
         return false;
       }
       v |= x;
@@ -236,8 +244,10 @@ static bool parse_value(sc *c, const js_node *n, const char *path, uint64_t *out
       if (sug)
         js_error(c->e, n, path, "unknown constant '%s' (did you mean '%s'?)", part, sug);
       else
-        js_error(c->e, n, path, "unknown constant '%s': expected a number, or an AF_*, SOCK_*, "
-                 "CLONE_NEW* constant, TIOCSTI or TIOCLINUX", part);
+        js_error(c->e, n, path,
+                 "unknown constant '%s': expected a number, or an AF_*, SOCK_*, "
+                 "CLONE_NEW* constant, TIOCSTI or TIOCLINUX",
+                 part);
       return false;
     }
   }
@@ -250,9 +260,7 @@ static bool parse_value(sc *c, const js_node *n, const char *path, uint64_t *out
 }
 
 static bool tr_arg(sc *c, const js_node *n, const char *path, sbx_seccomp_arg *out) {
-  if (!js_check_keys(c->e, n, path, (const char *const[]){"index", "op", "value", "value_two"},
-                     4))
-    return false;
+  if (!js_check_keys(c->e, n, path, JS_KEYS("index", "op", "value", "value_two"))) return false;
   bool ok = true;
   const js_node *v;
   uint64_t index = 0;
@@ -267,8 +275,7 @@ static bool tr_arg(sc *c, const js_node *n, const char *path, sbx_seccomp_arg *o
   } else if (!js_get_uint(c->e, v, ip, 5, &index)) {
     ok = false;
   }
-  if ((v = js_map_get(n, "op")) &&
-      !js_get_enum(c->e, v, opp, op_names, ARRAY_SIZE(op_names), &op))
+  if ((v = js_map_get(n, "op")) && !js_get_enum(c->e, v, opp, op_names, ARRAY_SIZE(op_names), &op))
     ok = false;
   out->value = out->value_two = 0;
   if (!(v = js_map_get(n, "value"))) {
@@ -295,9 +302,7 @@ static bool tr_arg(sc *c, const js_node *n, const char *path, sbx_seccomp_arg *o
 }
 
 static void tr_rule(sc *c, const js_node *n, const char *path) {
-  if (!js_check_keys(c->e, n, path,
-                     (const char *const[]){"syscall", "action", "errno", "args"}, 4))
-    return;
+  if (!js_check_keys(c->e, n, path, JS_KEYS("syscall", "action", "errno", "args"))) return;
   bool ok = true;
   const js_node *v;
   _cleanup_free_ char *sp = js_path(path, "syscall");
@@ -319,7 +324,8 @@ static void tr_rule(sc *c, const js_node *n, const char *path) {
   }
   int action = SBX_SECCOMP_ERRNO;
   if (!(v = js_map_get(n, "action"))) {
-    js_error(c->e, n, path, "a rule needs an action (allow, errno, kill, kill_process, trap or "
+    js_error(c->e, n, path,
+             "a rule needs an action (allow, errno, kill, kill_process, trap or "
              "log)");
     ok = false;
   } else if (!js_get_enum(c->e, v, ap, action_names, ARRAY_SIZE(action_names), &action)) {
@@ -353,25 +359,31 @@ static void tr_rule(sc *c, const js_node *n, const char *path) {
       }
     }
   }
-  if (!ok || nn == 0 || same_as_default(c, (sbx_seccomp_action)action, err)) return;
+  if (!ok || nn == 0) return;
+  bool useless = same_as_default(c, (sbx_seccomp_action)action, err);
   sbx_seccomp_rule *r = NULL;
   for (size_t j = 0; j < nn; j++) {
     if (n_args == 0) {
       bool dup;
-      if (!claim(c, names[j], (sbx_seccomp_action)action, err, n, path, &dup) || dup) continue;
+      if (!claim(c, names[j], (sbx_seccomp_action)action, err, n, path, &dup) || dup || useless)
+        continue;
     } else {
+      if (useless) continue;
       /* A conditional rule for a name that has an unconditional action would never apply. */
       bool clash = false;
       for (size_t i = 0; i < c->n_names && !clash; i++)
         if (strcmp(c->names[i], names[j]) == 0) {
-          js_error(c->e, n, path, "'%s' already has the action %s for every call, so a rule with "
-                   "argument conditions never applies", names[j], action_names[c->actions[i]]);
+          js_error(c->e, n, path,
+                   "'%s' already has the action %s for every call, so a rule with "
+                   "argument conditions never applies",
+                   names[j], action_names[c->actions[i]]);
           clash = true;
         }
       if (clash) continue;
     }
-    if (!r) r = spec_add_seccomp_rule(c->spec, (sbx_seccomp_action)action,
-                                      action == SBX_SECCOMP_ERRNO ? err : 0);
+    if (!r)
+      r = spec_add_seccomp_rule(c->spec, (sbx_seccomp_action)action,
+                                action == SBX_SECCOMP_ERRNO ? err : 0);
     spec_rule_add_name(r, names[j]);
   }
   if (r)
@@ -401,9 +413,8 @@ static const char *native_arch(void) {
 
 void js_translate_seccomp(js_errors *e, const js_node *sec, sbx_spec *spec) {
   if (!js_check_keys(e, sec, "seccomp",
-                     (const char *const[]){"enabled", "default", "errno", "allow", "deny",
-                                           "deny_action", "deny_errno", "rules"},
-                     8))
+                     JS_KEYS("enabled", "default", "errno", "allow", "deny", "deny_action",
+                             "deny_errno", "rules")))
     return;
   const js_node *n;
   bool enabled = true;
@@ -432,7 +443,8 @@ void js_translate_seccomp(js_errors *e, const js_node *sec, sbx_spec *spec) {
       get_errno(&c, n, "seccomp.errno", &c.def_errno);
   }
   if (allow && def_n && c.def == SBX_SECCOMP_ALLOW)
-    js_error(e, allow, "seccomp.allow", "allowing system calls does nothing when the default "
+    js_error(e, allow, "seccomp.allow",
+             "allowing system calls does nothing when the default "
              "action is allow; use deny, or another default");
   int deny_action = SBX_SECCOMP_ERRNO;
   uint32_t deny_errno = EPERM;

@@ -7,11 +7,7 @@
 
 #include <ctype.h>
 #include <math.h>
-#include <pwd.h>
 #include <strings.h>
-
-const char *jobspec_subuid_path, *jobspec_subgid_path;
-const char *jobspec_newuidmap_path, *jobspec_newgidmap_path;
 
 /* ---- typed reads -------------------------------------------------------------------------- */
 
@@ -41,6 +37,7 @@ bool js_check_keys(js_errors *e, const js_node *map, const char *path, const cha
 }
 
 bool js_get_string(js_errors *e, const js_node *n, const char *path, const char **out) {
+  if (n->bad) return false; /* reported already */
   if (n->kind != JS_SCALAR) {
     js_error(e, n, path, "expected a string, not %s", js_kind_name(n));
     return false;
@@ -50,6 +47,7 @@ bool js_get_string(js_errors *e, const js_node *n, const char *path, const char 
 }
 
 bool js_get_bool(js_errors *e, const js_node *n, const char *path, bool *out) {
+  if (n->bad) return false;
   if (n->kind == JS_SCALAR) {
     static const char *const yes[] = {"true", "yes", "on"}, *const no[] = {"false", "no", "off"};
     for (size_t i = 0; i < ARRAY_SIZE(yes); i++) {
@@ -64,7 +62,7 @@ bool js_get_bool(js_errors *e, const js_node *n, const char *path, bool *out) {
 }
 
 /* Decimal digits only; returns -1 for junk, -2 for overflow. */
-static int parse_decimal(const char *s, uint64_t *out) {
+int js_parse_decimal(const char *s, uint64_t *out) {
   if (!*s) return -1;
   uint64_t v = 0;
   for (const char *p = s; *p; p++) {
@@ -80,7 +78,7 @@ bool js_get_uint(js_errors *e, const js_node *n, const char *path, uint64_t max,
   const char *s;
   if (!js_get_string(e, n, path, &s)) return false;
   uint64_t v = 0;
-  int r = parse_decimal(s, &v);
+  int r = js_parse_decimal(s, &v);
   if (r == -1) {
     if (s[0] == '-')
       js_error(e, n, path, "%s is negative: expected a whole number from 0 to %llu", s,
@@ -125,6 +123,10 @@ bool js_get_strv(js_errors *e, const js_node *n, const char *path, bool single, 
   char **v = xcalloc(1, sizeof *v);
   size_t nv = 0;
   if (single && n->kind == JS_SCALAR) {
+    if (n->bad) {
+      free(v);
+      return false;
+    }
     strv_push(&v, &nv, n->str);
     *out = v;
     return true;
@@ -195,8 +197,10 @@ static bool get_mode(js_errors *e, const js_node *n, const char *path, uint32_t 
   uint64_t v = 0;
   bool ok = *p != '\0';
   for (; *p && ok; p++) {
-    if (*p < '0' || *p > '7') ok = false;
-    else v = v * 8 + (uint64_t)(*p - '0');
+    if (*p < '0' || *p > '7')
+      ok = false;
+    else
+      v = v * 8 + (uint64_t)(*p - '0');
     if (v > max) ok = false;
   }
   if (!ok) {
@@ -220,8 +224,6 @@ typedef struct tr {
   const js_node *ns_nodes[7]; /* explicit namespaces.X values */
 } tr;
 
-#define KEYS(...) ((const char *const[]){__VA_ARGS__}), ARRAY_SIZE(((const char *const[]){__VA_ARGS__}))
-
 static const char *const ns_keys[] = {"user", "pid", "mount", "net", "ipc", "uts", "cgroup"};
 static const unsigned ns_bits[] = {SBX_NS_USER, SBX_NS_PID, SBX_NS_MOUNT, SBX_NS_NET,
                                    SBX_NS_IPC,  SBX_NS_UTS, SBX_NS_CGROUP};
@@ -237,14 +239,15 @@ static void tr_process(tr *t, const js_node *proc) {
   js_errors *e = t->e;
   sbx_process *p = &t->spec->process;
   if (!js_check_keys(e, proc, "process",
-                     KEYS("command", "cwd", "umask", "env", "env_inherit", "user", "stdin")))
+                     JS_KEYS("command", "cwd", "umask", "env", "env_inherit", "user", "stdin")))
     return;
   const js_node *n;
   if ((n = js_map_get(proc, "command"))) {
     char **argv = NULL;
     if (js_get_strv(e, n, "process.command", true, &argv)) {
       if (!argv[0]) {
-        js_error(e, n, "process.command", "the command is empty: leave the key out to give the "
+        js_error(e, n, "process.command",
+                 "the command is empty: leave the key out to give the "
                  "command on the command line");
         strv_free(argv);
       } else {
@@ -285,8 +288,7 @@ static void tr_process(tr *t, const js_node *proc) {
       for (size_t i = 0; names[i]; i++) {
         if (!env_name_ok(names[i])) {
           _cleanup_free_ char *path = xasprintf("process.env_inherit[%zu]", i);
-          js_error(e, n->items[i], path, "'%s' is not a valid environment variable name",
-                   names[i]);
+          js_error(e, n->items[i], path, "'%s' is not a valid environment variable name", names[i]);
           continue;
         }
         const char *v = getenv(names[i]);
@@ -295,7 +297,7 @@ static void tr_process(tr *t, const js_node *proc) {
     }
   }
   if ((n = js_map_get(proc, "user"))) {
-    if (js_check_keys(e, n, "process.user", KEYS("uid", "gid"))) {
+    if (js_check_keys(e, n, "process.user", JS_KEYS("uid", "gid"))) {
       const js_node *v;
       uint64_t id;
       if ((v = js_map_get(n, "uid")) && js_get_uint(e, v, "process.user.uid", UINT32_MAX - 1, &id))
@@ -325,6 +327,7 @@ static void tr_process(tr *t, const js_node *proc) {
 
 /* "SRC[:DST[:ro|rw]]" */
 static void bind_from_string(tr *t, const js_node *n, const char *path) {
+  if (n->bad) return;
   const char *s = n->str;
   _cleanup_strv_ char **parts = NULL;
   size_t np = 0;
@@ -394,7 +397,7 @@ static void tr_bind(tr *t, const js_node *n, const char *path) {
     return;
   }
   if (!js_check_keys(t->e, n, path,
-                     KEYS("source", "target", "mode", "optional", "noexec", "nosuid", "nodev")))
+                     JS_KEYS("source", "target", "mode", "optional", "noexec", "nosuid", "nodev")))
     return;
   const js_node *src_n = js_map_get(n, "source"), *dst_n = js_map_get(n, "target");
   const char *src = NULL, *dst = NULL;
@@ -421,12 +424,12 @@ static void tr_tmpfs(tr *t, const js_node *n, const char *path) {
   const char *target;
   if (n->kind == JS_SCALAR) {
     if (!get_abs_path(t->e, n, path, &target)) return;
-    sbx_mount *m = spec_add_mount(t->spec, SBX_MOUNT_TMPFS, NULL, target,
-                                  SBX_MNT_NOSUID | SBX_MNT_NODEV);
+    sbx_mount *m =
+        spec_add_mount(t->spec, SBX_MOUNT_TMPFS, NULL, target, SBX_MNT_NOSUID | SBX_MNT_NODEV);
     m->mode = strcmp(target, "/tmp") == 0 ? 01777 : 0755;
     return;
   }
-  if (!js_check_keys(t->e, n, path, KEYS("target", "size", "mode", "noexec"))) return;
+  if (!js_check_keys(t->e, n, path, JS_KEYS("target", "size", "mode", "noexec"))) return;
   const js_node *v = js_map_get(n, "target");
   _cleanup_free_ char *tp = js_path(path, "target");
   _cleanup_free_ char *sp = js_path(path, "size");
@@ -490,19 +493,20 @@ static void sort_mounts(sbx_spec *s) {
 static void tr_filesystem(tr *t, const js_node *fs, bool mount_ns) {
   js_errors *e = t->e;
   sbx_spec *s = t->spec;
-  if (!js_check_keys(e, fs, "filesystem",
-                     KEYS("root", "binds", "tmpfs", "proc", "dev", "masked", "readonly",
-                          "workdir")))
+  if (!js_check_keys(
+          e, fs, "filesystem",
+          JS_KEYS("root", "binds", "tmpfs", "proc", "dev", "masked", "readonly", "workdir")))
     return;
   /* Without a mount namespace nothing can be mounted: every explicit setting is an error. */
   if (!mount_ns) {
     for (size_t i = 0; i < fs->n; i++) {
       const char *k = fs->keys[i]->str;
-      bool off = false;
-      if ((strcmp(k, "proc") == 0 || strcmp(k, "dev") == 0) &&
-          js_get_bool(e, fs->items[i], "", &off) && !off)
-        continue;
       _cleanup_free_ char *p = js_path("filesystem", k);
+      bool on = true;
+      if (strcmp(k, "proc") == 0 || strcmp(k, "dev") == 0) {
+        if (!js_get_bool(e, fs->items[i], p, &on)) continue;
+        if (!on) continue;
+      }
       js_error(e, fs->keys[i], p, "needs the mount namespace, which namespaces.mount turns off");
     }
     return;
@@ -510,11 +514,11 @@ static void tr_filesystem(tr *t, const js_node *fs, bool mount_ns) {
   const js_node *n;
   if ((n = js_map_get(fs, "root"))) {
     if (n->kind == JS_SCALAR) {
-      if (strcmp(n->str, "tmpfs") != 0) {
+      if (!n->bad && strcmp(n->str, "tmpfs") != 0) {
         s->root.path = xstrdup(n->str);
         s->root.readonly = true;
       }
-    } else if (js_check_keys(e, n, "filesystem.root", KEYS("path", "readonly"))) {
+    } else if (js_check_keys(e, n, "filesystem.root", JS_KEYS("path", "readonly"))) {
       const js_node *v = js_map_get(n, "path");
       const char *path;
       bool ro = true;
@@ -541,8 +545,9 @@ static void tr_filesystem(tr *t, const js_node *fs, bool mount_ns) {
   bool proc = true, dev = true;
   if ((n = js_map_get(fs, "proc"))) js_get_bool(e, n, "filesystem.proc", &proc);
   if ((n = js_map_get(fs, "dev"))) js_get_bool(e, n, "filesystem.dev", &dev);
-  if (proc) spec_add_mount(s, SBX_MOUNT_PROC, NULL, "/proc", SBX_MNT_NOSUID | SBX_MNT_NODEV |
-                                                               SBX_MNT_NOEXEC);
+  if (proc)
+    spec_add_mount(s, SBX_MOUNT_PROC, NULL, "/proc",
+                   SBX_MNT_NOSUID | SBX_MNT_NODEV | SBX_MNT_NOEXEC);
   if (dev) spec_add_mount(s, SBX_MOUNT_DEV, NULL, "/dev", SBX_MNT_NOSUID | SBX_MNT_NOEXEC);
   if ((n = js_map_get(fs, "tmpfs"))) {
     if (n->kind != JS_SEQ) {
@@ -556,7 +561,7 @@ static void tr_filesystem(tr *t, const js_node *fs, bool mount_ns) {
     }
   }
   if ((n = js_map_get(fs, "workdir"))) {
-    if (js_check_keys(e, n, "filesystem.workdir", KEYS("source", "target", "mode"))) {
+    if (js_check_keys(e, n, "filesystem.workdir", JS_KEYS("source", "target", "mode"))) {
       const js_node *v;
       const char *src = t->ctx->pwd, *dst = "/work";
       bool ok = true;
@@ -595,12 +600,14 @@ static void tr_limits(tr *t, const js_node *lim) {
   js_errors *e = t->e;
   sbx_limits *l = &t->spec->limits;
   if (!js_check_keys(e, lim, "limits",
-                     KEYS("wall_time", "cpu_time", "memory", "swap", "pids", "cpus", "cpu_quota",
-                          "cpu_period", "open_files", "file_size", "stack", "core", "output")))
+                     JS_KEYS("wall_time", "cpu_time", "memory", "swap", "pids", "cpus", "cpu_quota",
+                             "cpu_period", "open_files", "file_size", "stack", "core", "output")))
     return;
   const js_node *n;
-  if ((n = js_map_get(lim, "wall_time"))) get_duration(e, n, "limits.wall_time", true, &l->wall_time_us);
-  if ((n = js_map_get(lim, "cpu_time"))) get_duration(e, n, "limits.cpu_time", true, &l->cpu_time_us);
+  if ((n = js_map_get(lim, "wall_time")))
+    get_duration(e, n, "limits.wall_time", true, &l->wall_time_us);
+  if ((n = js_map_get(lim, "cpu_time")))
+    get_duration(e, n, "limits.cpu_time", true, &l->cpu_time_us);
   if ((n = js_map_get(lim, "memory")) && get_size(e, n, "limits.memory", true, &l->memory) &&
       l->memory < 4096) {
     js_error(e, n, "limits.memory", "%s is too small: the least is 4K", n->str);
@@ -619,8 +626,10 @@ static void tr_limits(tr *t, const js_node *lim) {
     if (n->kind == JS_SCALAR && strcmp(n->str, "unlimited") == 0)
       l->open_files = SBX_UNSET;
     else if (js_get_uint(e, n, "limits.open_files", 1u << 30, &l->open_files) && l->open_files < 3)
-      js_error(e, n, "limits.open_files", "%s is too small: a process needs at least 3 (stdin, "
-               "stdout, stderr)", n->str);
+      js_error(e, n, "limits.open_files",
+               "%s is too small: a process needs at least 3 (stdin, "
+               "stdout, stderr)",
+               n->str);
   }
   if ((n = js_map_get(lim, "file_size"))) get_size(e, n, "limits.file_size", true, &l->file_size);
   if ((n = js_map_get(lim, "stack"))) get_size(e, n, "limits.stack", true, &l->stack);
@@ -638,8 +647,10 @@ static void tr_limits(tr *t, const js_node *lim) {
       double d = strtod(s, &end);
       if (end == s || *end || errno || !isfinite(d) || d < 0.01 || d > 1024 || s[0] == '-' ||
           !isdigit((unsigned char)s[0])) {
-        js_error(e, cpus, "limits.cpus", "bad number of CPUs '%s': expected a number from 0.01 "
-                 "to 1024, such as 1.5", s);
+        js_error(e, cpus, "limits.cpus",
+                 "bad number of CPUs '%s': expected a number from 0.01 "
+                 "to 1024, such as 1.5",
+                 s);
       } else {
         l->cpu_period_us = 100000;
         l->cpu_quota_us = (uint64_t)(d * 100000.0 + 0.5);
@@ -703,145 +714,6 @@ static bool hostname_ok(const char *s) {
   return true;
 }
 
-/* ---- id mapping --------------------------------------------------------------------------- */
-
-/* The first range of subordinate ids of the caller with at least `need` ids; false if none. */
-static bool find_subid(const char *file, uint32_t id, uint64_t need, uint32_t *start) {
-  _cleanup_fclose_ FILE *f = fopen(file, "re");
-  if (!f) return false;
-  char name[256] = "";
-  struct passwd pw, *res = NULL;
-  char buf[4096];
-  if (getpwuid_r(id, &pw, buf, sizeof buf, &res) == 0 && res)
-    snprintf(name, sizeof name, "%s", res->pw_name);
-  char idstr[16];
-  snprintf(idstr, sizeof idstr, "%u", id);
-  char line[512];
-  while (fgets(line, sizeof line, f)) {
-    char *save = NULL;
-    char *who = strtok_r(line, ":\n", &save), *s = strtok_r(NULL, ":\n", &save),
-         *c = strtok_r(NULL, ":\n", &save);
-    if (!who || !s || !c) continue;
-    if (strcmp(who, idstr) != 0 && (!*name || strcmp(who, name) != 0)) continue;
-    uint64_t sv, cv;
-    if (parse_decimal(s, &sv) < 0 || parse_decimal(c, &cv) < 0) continue;
-    if (cv < need || sv > UINT32_MAX || sv + cv > (uint64_t)UINT32_MAX + 1) continue;
-    *start = (uint32_t)sv;
-    return true;
-  }
-  return false;
-}
-
-typedef struct idmap_in {
-  const char *what;      /* "uid" */
-  const js_node *host_n; /* id_mapping.host_uid, or NULL */
-  bool host_auto;
-  uint64_t host;
-  uint64_t count;
-  const js_node *count_n;
-  uint32_t inside; /* process.user.uid */
-  uint32_t caller;
-  const char *subid_file, *helper;
-} idmap_in;
-
-static void make_mapping(tr *t, const idmap_in *in, sbx_id_mapping **out, size_t *n_out) {
-  sbx_id_mapping *m = xcalloc(2, sizeof *m);
-  size_t n = 0;
-  _cleanup_free_ char *hp = xasprintf("id_mapping.host_%s", in->what);
-  if (in->count > 1 && in->inside >= in->count) {
-    js_error(t->e, in->count_n, "id_mapping.count",
-             "maps %s 0 to %llu, which leaves out the job's %s %u (process.user)", in->what,
-             (unsigned long long)in->count - 1, in->what, in->inside);
-    free(m);
-    return;
-  }
-  if (in->caller == 0) {
-    uint64_t host = in->host_auto ? (in->count > 1 ? 100000 : 65534) : in->host;
-    if (!in->host_auto && host == 0) {
-      js_error(t->e, in->host_n, hp, "the job never runs as the host's root: choose another "
-               "%s, or auto", in->what);
-      free(m);
-      return;
-    }
-    if (host + in->count > (uint64_t)UINT32_MAX + 1) {
-      js_error(t->e, in->host_n ? in->host_n : in->count_n, hp,
-               "the range %llu + %llu goes past the largest id", (unsigned long long)host,
-               (unsigned long long)in->count);
-      free(m);
-      return;
-    }
-    if (in->count == 1)
-      m[n++] = (sbx_id_mapping){in->inside, (uint32_t)host, 1};
-    else
-      m[n++] = (sbx_id_mapping){0, (uint32_t)host, (uint32_t)in->count};
-  } else {
-    if (!in->host_auto && in->host != in->caller) {
-      js_error(t->e, in->host_n, hp, "an unprivileged caller (%s %u) can map only its own %s; "
-               "%llu needs root (or leave it auto)", in->what, in->caller, in->what,
-               (unsigned long long)in->host);
-      free(m);
-      return;
-    }
-    uint32_t start;
-    if (in->count > 1 && access(in->helper, X_OK) == 0 &&
-        find_subid(in->subid_file, in->caller, in->count - 1, &start)) {
-      m[n++] = (sbx_id_mapping){0, in->caller, 1};
-      m[n++] = (sbx_id_mapping){1, start, (uint32_t)(in->count - 1)};
-    } else {
-      m[n++] = (sbx_id_mapping){in->inside, in->caller, 1};
-    }
-  }
-  *out = m;
-  *n_out = n;
-}
-
-static bool get_host_id(tr *t, const js_node *map, const char *key, bool *is_auto,
-                        uint64_t *out) {
-  const js_node *n = js_map_get(map, key);
-  *is_auto = true;
-  if (!n) return true;
-  _cleanup_free_ char *p = js_path("id_mapping", key);
-  if (n->kind == JS_SCALAR && strcmp(n->str, "auto") == 0) return true;
-  if (n->kind == JS_SCALAR && !isdigit((unsigned char)n->str[0]) && n->str[0] != '-') {
-    js_error(t->e, n, p, "expected auto or a number, not '%s'", n->str);
-    return false;
-  }
-  if (!js_get_uint(t->e, n, p, UINT32_MAX - 1, out)) return false;
-  *is_auto = false;
-  return true;
-}
-
-static void tr_id_mapping(tr *t, const js_node *idm) {
-  sbx_spec *s = t->spec;
-  bool uid_auto = true, gid_auto = true;
-  uint64_t host_uid = 0, host_gid = 0, count = 1;
-  const js_node *count_n = NULL;
-  if (idm) {
-    if (!js_check_keys(t->e, idm, "id_mapping", KEYS("host_uid", "host_gid", "count"))) return;
-    bool ok = get_host_id(t, idm, "host_uid", &uid_auto, &host_uid);
-    ok = get_host_id(t, idm, "host_gid", &gid_auto, &host_gid) && ok;
-    if ((count_n = js_map_get(idm, "count"))) {
-      if (!js_get_uint(t->e, count_n, "id_mapping.count", UINT32_MAX, &count)) {
-        ok = false;
-      } else if (count == 0) {
-        js_error(t->e, count_n, "id_mapping.count", "0 maps no id: the least is 1");
-        ok = false;
-      }
-    }
-    if (!ok) return;
-  }
-  idmap_in u = {"uid", idm ? js_map_get(idm, "host_uid") : NULL, uid_auto, host_uid, count,
-                count_n, s->process.uid, t->ctx->caller_uid,
-                jobspec_subuid_path ? jobspec_subuid_path : "/etc/subuid",
-                jobspec_newuidmap_path ? jobspec_newuidmap_path : "/usr/bin/newuidmap"};
-  idmap_in g = {"gid", idm ? js_map_get(idm, "host_gid") : NULL, gid_auto, host_gid, count,
-                count_n, s->process.gid, t->ctx->caller_gid,
-                jobspec_subgid_path ? jobspec_subgid_path : "/etc/subgid",
-                jobspec_newgidmap_path ? jobspec_newgidmap_path : "/usr/bin/newgidmap"};
-  make_mapping(t, &u, &s->uid_mappings, &s->n_uid_mappings);
-  make_mapping(t, &g, &s->gid_mappings, &s->n_gid_mappings);
-}
-
 /* ---- capabilities ------------------------------------------------------------------------- */
 
 static void tr_capabilities(tr *t, const js_node *n) {
@@ -855,8 +727,8 @@ static void tr_capabilities(tr *t, const js_node *n) {
     }
     _cleanup_free_ char *p = xasprintf("capabilities[%zu]", i);
     /* Suggest in the user's spelling: compare "CAP_X" forms, print the known name. */
-    _cleanup_free_ char *up = strncasecmp(names[i], "cap_", 4) == 0 ? xstrdup(names[i])
-                                                                      : xasprintf("CAP_%s", names[i]);
+    _cleanup_free_ char *up =
+        strncasecmp(names[i], "cap_", 4) == 0 ? xstrdup(names[i]) : xasprintf("CAP_%s", names[i]);
     for (char *c = up; *c; c++) *c = (char)toupper((unsigned char)*c);
     const char *all[64];
     size_t na = 0;
@@ -875,9 +747,9 @@ static void tr_capabilities(tr *t, const js_node *n) {
 void js_translate(const js_node *root, const js_context *ctx, sbx_spec *spec, js_errors *e) {
   tr t = {.e = e, .ctx = ctx, .spec = spec};
   static const char *const top[] = {
-      "extends",   "description", "process", "filesystem", "limits",       "network",
-      "hostname",  "namespaces",  "id_mapping", "cgroup",  "cgroup_parent", "capabilities",
-      "seccomp",
+      "extends",       "description",  "process",    "filesystem", "limits",
+      "network",       "hostname",     "namespaces", "id_mapping", "cgroup",
+      "cgroup_parent", "capabilities", "seccomp",
   };
   if (!js_check_keys(e, root, "", top, ARRAY_SIZE(top))) return;
   spec->process.uid = 1000;
@@ -900,29 +772,34 @@ void js_translate(const js_node *root, const js_context *ctx, sbx_spec *spec, js
   const js_node *net_n = js_map_get(root, "network");
   const js_node *ns_net = ns_node(&t, SBX_NS_NET);
   int net = SBX_NET_NONE;
-  if (net_n && !js_get_enum(e, net_n, "network", (const char *const[]){"none", "loopback", "host"},
-                            3, &net))
+  if (net_n &&
+      !js_get_enum(e, net_n, "network", (const char *const[]){"none", "loopback", "host"}, 3, &net))
     net = SBX_NET_NONE;
   spec->network = (sbx_network)net;
   if (net == SBX_NET_HOST) {
     if (ns_net && (spec->namespaces & SBX_NS_NET))
-      js_error(e, ns_net, "namespaces.net", "network: host shares the host's network, which "
+      js_error(e, ns_net, "namespaces.net",
+               "network: host shares the host's network, which "
                "contradicts a net namespace of its own");
     spec->namespaces &= ~(unsigned)SBX_NS_NET;
   } else if (!(spec->namespaces & SBX_NS_NET)) {
-    js_error(e, ns_net, "namespaces.net", "network: %s%s needs the net namespace; use "
-             "network: host to share the host's network", net == SBX_NET_NONE ? "none" :
-             "loopback", net_n ? "" : " (the default)");
+    js_error(e, ns_net, "namespaces.net",
+             "network: %s%s needs the net namespace; use "
+             "network: host to share the host's network",
+             net == SBX_NET_NONE ? "none" : "loopback", net_n ? "" : " (the default)");
   }
 
   if ((n = js_map_get(root, "hostname"))) {
     const char *s;
     if (js_get_string(e, n, "hostname", &s)) {
       if (!hostname_ok(s))
-        js_error(e, n, "hostname", "'%s' is not a host name (letters, digits, '-' and '.', at "
-                 "most 64)", s);
+        js_error(e, n, "hostname",
+                 "'%s' is not a host name (letters, digits, '-' and '.', at "
+                 "most 64)",
+                 s);
       else if (!(spec->namespaces & SBX_NS_UTS))
-        js_error(e, n, "hostname", "setting the host name needs the uts namespace, which "
+        js_error(e, n, "hostname",
+                 "setting the host name needs the uts namespace, which "
                  "namespaces.uts turns off");
       else
         spec->hostname = xstrdup(s);
@@ -931,24 +808,24 @@ void js_translate(const js_node *root, const js_context *ctx, sbx_spec *spec, js
 
   const js_node *idm = js_map_get(root, "id_mapping");
   if (spec->namespaces & SBX_NS_USER)
-    tr_id_mapping(&t, idm);
+    js_translate_id_mapping(e, idm, ctx, spec);
   else if (idm)
-    js_error(e, js_map_get(root, "id_mapping") , "id_mapping", "needs the user namespace, which "
+    js_error(e, js_map_get(root, "id_mapping"), "id_mapping",
+             "needs the user namespace, which "
              "namespaces.user turns off");
 
   if ((n = js_map_get(root, "cgroup"))) {
     int mode;
-    if (js_get_enum(e, n, "cgroup", (const char *const[]){"auto", "required", "optional", "off"},
-                    4, &mode)) {
+    if (js_get_enum(e, n, "cgroup", (const char *const[]){"auto", "required", "optional", "off"}, 4,
+                    &mode)) {
       spec->cgroup_mode = (sbx_cgroup_mode)mode;
       const sbx_limits *l = &spec->limits;
       if (mode == SBX_CGROUP_OFF) {
-        const char *need = l->memory != SBX_UNSET       ? "limits.memory"
-                           : l->pids != SBX_UNSET       ? "limits.pids"
+        const char *need = l->memory != SBX_UNSET         ? "limits.memory"
+                           : l->pids != SBX_UNSET         ? "limits.pids"
                            : l->cpu_quota_us != SBX_UNSET ? "limits.cpus"
                                                           : NULL;
-        if (need)
-          js_error(e, n, "cgroup", "off, but %s needs a cgroup to be enforced", need);
+        if (need) js_error(e, n, "cgroup", "off, but %s needs a cgroup to be enforced", need);
       }
     }
   }

@@ -35,8 +35,8 @@ static const unit size_units[] = {
 };
 
 static const unit duration_units[] = {
-    {"", 1000000ull},     {"us", 1ull},          {"ms", 1000ull},    {"s", 1000000ull},
-    {"m", 60000000ull},   {"min", 60000000ull},  {"h", 3600000000ull}, {"d", 86400000000ull},
+    {"", 1000000ull},   {"us", 1ull},         {"ms", 1000ull},      {"s", 1000000ull},
+    {"m", 60000000ull}, {"min", 60000000ull}, {"h", 3600000000ull}, {"d", 86400000000ull},
 };
 
 /* Parses "DIGITS[.DIGITS]UNIT". Returns 0, -1 for junk, -2 for overflow, -3 for negative. */
@@ -50,8 +50,10 @@ static int parse_number_unit(const char *s, const unit *units, size_t n_units, b
   uint64_t whole = 0;
   bool overflow = false;
   for (; *p >= '0' && *p <= '9'; p++) {
-    if (whole > (UINT64_MAX - (uint64_t)(*p - '0')) / 10) overflow = true;
-    else whole = whole * 10 + (uint64_t)(*p - '0');
+    if (whole > (UINT64_MAX - (uint64_t)(*p - '0')) / 10)
+      overflow = true;
+    else
+      whole = whole * 10 + (uint64_t)(*p - '0');
   }
   uint64_t frac = 0, frac_scale = 1;
   bool has_frac = false;
@@ -124,7 +126,9 @@ int js_parse_duration(const char *s, bool allow_unlimited, uint64_t *out, char *
   else if (r == -3)
     *why = xasprintf("bad duration '%s': a duration cannot be negative", s);
   else
-    *why = xasprintf("bad duration '%s': expected a number with a unit such as 1.5s, 500ms, "
-                     "100us, 2m or 1h%s", s, allow_unlimited ? ", or unlimited" : "");
+    *why = xasprintf(
+        "bad duration '%s': expected a number with a unit such as 1.5s, 500ms, "
+        "100us, 2m or 1h%s",
+        s, allow_unlimited ? ", or unlimited" : "");
   return -1;
 }

@@ -4,22 +4,18 @@
 
 #include "util.h"
 
-static char *child_path(const char *parent, const char *key) {
-  return *parent ? xasprintf("%s.%s", parent, key) : xstrdup(key);
-}
-
 /* Expands one string; returns NULL after reporting an error. */
 static char *expand(const char *s, const js_node *at, const char *path, const js_vars *v,
                     js_errors *errs) {
   if (!strchr(s, '$')) return xstrdup(s);
   size_t cap = strlen(s) + 64, n = 0;
   _cleanup_free_ char *out = xmalloc(cap);
-#define PUT(str, len)                                 \
-  do {                                                \
-    size_t l_ = (len);                                \
-    xgrow(&out, &cap, n + l_ + 1, 1);                 \
-    memcpy(out + n, (str), l_);                       \
-    n += l_;                                          \
+#define PUT(str, len)                 \
+  do {                                \
+    size_t l_ = (len);                \
+    xgrow(&out, &cap, n + l_ + 1, 1); \
+    memcpy(out + n, (str), l_);       \
+    n += l_;                          \
   } while (0)
   for (const char *p = s; *p;) {
     if (*p != '$') {
@@ -33,7 +29,8 @@ static char *expand(const char *s, const js_node *at, const char *path, const js
       continue;
     }
     if (p[1] != '{') {
-      js_error(errs, at, path, "a '$' must start a variable such as ${HOME}; write $$ for a "
+      js_error(errs, at, path,
+               "a '$' must start a variable such as ${HOME}; write $$ for a "
                "literal '$'");
       return NULL;
     }
@@ -66,13 +63,15 @@ static char *expand(const char *s, const js_node *at, const char *path, const js
       }
       val = getenv(name + 4);
       if (!val) {
-        js_error(errs, at, path, "${%s} is undefined: the environment variable %s is not set",
-                 name, name + 4);
+        js_error(errs, at, path, "${%s} is undefined: the environment variable %s is not set", name,
+                 name + 4);
         return NULL;
       }
     } else {
-      js_error(errs, at, path, "unknown variable ${%s} (known: ${PWD}, ${HOME}, ${UID}, "
-               "${GID}, ${env:NAME})", name);
+      js_error(errs, at, path,
+               "unknown variable ${%s} (known: ${PWD}, ${HOME}, ${UID}, "
+               "${GID}, ${env:NAME})",
+               name);
       return NULL;
     }
     PUT(val, strlen(val));
@@ -83,34 +82,40 @@ static char *expand(const char *s, const js_node *at, const char *path, const js
   return steal_pointer(&out);
 }
 
-static void walk(js_node *n, const char *path, const js_vars *v, js_errors *errs) {
+static void walk(js_node *n, js_pathbuf *path, const js_vars *v, js_errors *errs) {
   if (js_errors_full(errs)) return;
   switch (n->kind) {
   case JS_SCALAR: {
-    char *e = expand(n->str, n, path, v, errs);
+    if (!strchr(n->str, '$')) break;
+    char *e = expand(n->str, n, js_path_str(path), v, errs);
     if (e) {
       free(n->str);
       n->str = e;
+    } else {
+      n->bad = true;
     }
     break;
   }
   case JS_SEQ:
     for (size_t i = 0; i < n->n; i++) {
-      _cleanup_free_ char *p = xasprintf("%s[%zu]", path, i);
-      walk(n->items[i], p, v, errs);
+      size_t old = js_path_push_index(path, i);
+      walk(n->items[i], path, v, errs);
+      js_path_pop(path, old);
     }
     break;
   case JS_MAP:
     for (size_t i = 0; i < n->n; i++) {
-      _cleanup_free_ char *p = child_path(path, n->keys[i]->str);
-      walk(n->items[i], p, v, errs);
+      size_t old = js_path_push_key(path, n->keys[i]->str);
+      walk(n->items[i], path, v, errs);
+      js_path_pop(path, old);
     }
     break;
-  case JS_NULL:
-    break;
+  case JS_NULL: break;
   }
 }
 
 void js_expand_vars(js_node *root, const js_vars *vars, js_errors *errs) {
-  walk(root, "", vars, errs);
+  js_pathbuf path = {0};
+  walk(root, &path, vars, errs);
+  free(path.s);
 }

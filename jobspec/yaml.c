@@ -54,6 +54,7 @@ js_node *js_node_copy(const js_node *n) {
   c->str = n->str ? xstrdup(n->str) : NULL;
   c->plain = n->plain;
   c->append = n->append;
+  c->bad = n->bad;
   for (size_t i = 0; i < n->n; i++) {
     if (n->kind == JS_MAP)
       js_map_push(c, js_node_copy(n->keys[i]), js_node_copy(n->items[i]));
@@ -172,8 +173,10 @@ static int next_event(parser *p, yaml_event_t *ev) {
 
 static int count_node(parser *p, unsigned line, unsigned col) {
   if (++p->nodes > JS_MAX_NODES)
-    return perr(p, line, col, "the profile has more than %u values (aliases expanded); is it an "
-                "alias bomb?", JS_MAX_NODES);
+    return perr(p, line, col,
+                "the profile has more than %u values (aliases expanded); is it an "
+                "alias bomb?",
+                JS_MAX_NODES);
   return 0;
 }
 
@@ -196,6 +199,7 @@ static js_node *copy_counted(parser *p, const js_node *n, unsigned depth, unsign
   c->str = n->str ? xstrdup(n->str) : NULL;
   c->plain = n->plain;
   c->append = n->append;
+  c->bad = n->bad;
   for (size_t i = 0; i < n->n; i++) {
     js_node *item = copy_counted(p, n->items[i], depth + 1, line, col);
     if (!item) return NULL;
@@ -319,9 +323,7 @@ static js_node *parse_node(parser *p, yaml_event_t *ev, unsigned depth) {
     add_anchor(p, (const yaml_char_t *)name, n);
     return steal_pointer(&n);
   }
-  default:
-    perr(p, line, col, "unexpected YAML event");
-    return NULL;
+  default: perr(p, line, col, "unexpected YAML event"); return NULL;
   }
 }
 
