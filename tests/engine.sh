@@ -175,6 +175,14 @@ cli=$!
 if wait_for "$W/ready"; then
   job_pids=$(marked_pids "$marker-kill" | grep -vx "$cli" | tr '\n' ' ')
   if [ -n "$job_pids" ]; then pass kill-job-seen; else fail kill-job-seen "no job process found"; fi
+  # Seen from the host, every process of the job (init and the probe) runs as the mapped id,
+  # never as host root.
+  uids=
+  for p in $job_pids; do uids="$uids $(awk '/^Uid:/ { print $2 "," $3 "," $4 "," $5 }' "/proc/$p/status" 2>/dev/null)"; done
+  bad_uids=$(echo "$uids" | tr ' ' '\n' | grep -v "^$job_uid,$job_uid,$job_uid,$job_uid\$" | grep -v '^$')
+  if [ -n "$uids" ] && [ -z "$bad_uids" ]; then pass kill-job-host-uid; else
+    fail kill-job-host-uid "host uids of the job's processes:$uids (expected $job_uid)"
+  fi
   kill -KILL $cli
   wait $cli 2>/dev/null
   # shellcheck disable=SC2086

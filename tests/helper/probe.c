@@ -20,7 +20,6 @@
  *                              reap them, prints "zombies=K" (K still unreaped), exits 0
  *   probe write PATH           tries to create PATH and write to it: "write=PATH ok" or
  *                              "write=PATH error <strerror>"; exits 0 either way
- *   probe pidfile PATH         writes its pid (as it sees it) to PATH, then prints the report
  *
  * Output lines: key=value. Every argument after the subcommand's own can be a marker that
  * tests look for in /proc/PID/cmdline on the host; the probe ignores extra arguments. */
@@ -270,8 +269,7 @@ static int parse_signal(const char *s) {
 static int usage(void) {
   fprintf(stderr,
           "usage: probe [report] [PATH...] | fds | exit N | kill SIG | sleep S [READY] |"
-          " spin S | trap SIG MARKER READY S | orphan S | zombies N | write PATH |"
-          " pidfile PATH\n");
+          " spin S | trap SIG MARKER READY S | orphan S | zombies N | write PATH\n");
   return 2;
 }
 
@@ -437,13 +435,6 @@ int main(int argc, char **argv) {
       printf("write=%s ok\n", argv[2]);
     }
     if (fd >= 0) close(fd);
-    return 0;
-  }
-  if (strcmp(cmd, "pidfile") == 0 && argc > 2) {
-    char buf[32];
-    snprintf(buf, sizeof buf, "%d\n", (int)getpid());
-    touch(argv[2], buf);
-    report(0, NULL);
     return 0;
   }
   return usage();
