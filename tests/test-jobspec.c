@@ -303,6 +303,14 @@ TEST(filesystem_bind_errors) {
       "'ro'?)\n"
       "job.yaml:5:30: filesystem.binds[2].optional: expected true or false, not "
       "'maybe'");
+  CHECK_ERRORS("filesystem:\n  binds:\n    - /a:/b/../../etc\n    - {source: /a, target: /x/..}\n",
+               "job.yaml:3:7: filesystem.binds[0]: bad bind '/a:/b/../../etc': a path inside the "
+               "sandbox cannot contain '..'\n"
+               "job.yaml:4:28: filesystem.binds[1].target: '/x/..': a path inside the sandbox "
+               "cannot contain '..'");
+  sbx_spec *s = load("filesystem:\n  binds: ['/a..b:/c..d/e..']\n");
+  CHECK(find_mount(s, "/c..d/e..") != NULL);
+  sbx_spec_free(s);
   CHECK_ERRORS("filesystem:\n  binds: /usr\n",
                "job.yaml:2:10: filesystem.binds: expected a list of binds, not a string");
   CHECK_ERRORS("filesystem:\n  binds:\n    - {source: /a, sorce: /b}\n",
