@@ -1,11 +1,18 @@
-/* seccomp-groups.h: named groups of system calls ("@mount") for seccomp allow and deny lists. */
-#ifndef SANDBOX_SECCOMP_GROUPS_H
-#define SANDBOX_SECCOMP_GROUPS_H
+/* seccomp-groups.h: the named syscall groups profiles use in their seccomp section ("@mount",
+ * "@baseline"). What each group holds, and why, is documented in docs/security.md ("Syscall
+ * groups").
+ *
+ * Names are libseccomp's. A few exist only on some architectures (iopl and ioperm on x86, for
+ * example): libseccomp resolves such a name to a negative pseudo-number where the syscall does
+ * not exist, and a filter builder skips it there (seccomp_syscall_resolve_name() < 0). */
+#ifndef JOBSPEC_SECCOMP_GROUPS_H
+#define JOBSPEC_SECCOMP_GROUPS_H
 
-/* The system calls of a group, such as "@mount", NULL-terminated; NULL if the group is
- * unknown. Names may include calls that do not exist on every architecture. */
+/* The syscall names of group `name` (with its '@'), NULL-terminated; NULL if there is no such
+ * group. The arrays are static: do not free them. */
 const char *const *seccomp_group_syscalls(const char *name);
-/* Every group name ("@mount" ...), NULL-terminated. */
+
+/* Every group name ("@baseline", ...), NULL-terminated, in a fixed order. */
 const char *const *seccomp_group_names(void);
 
 #endif
