@@ -28,6 +28,7 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <termios.h>
+#include <grp.h>
 #include <time.h>
 
 /* Exit codes of the children. */
@@ -866,6 +867,154 @@ static int child_loopback_no_caps(void *p) {
 
 TEST(loopback_error_without_cap_net_admin) {
   CHECK_EXITED_OK(in_child(child_loopback_no_caps, NULL));
+}
+
+/* ---- the attack helper under the hardening (without the engine) -------------------------- */
+
+static char *attack_path(void) {
+  const char *b = getenv("SBX_BUILDDIR");
+  char *p = xasprintf("%s/tests/helper/attack", b ? b : "build");
+  if (access(p, X_OK) < 0) {
+    free(p);
+    return NULL;
+  }
+  return p;
+}
+
+/* A deny-list shaped like the stock profiles' (docs/security.md). */
+static sbx_spec *stock_like_policy(void) {
+  static const char *const deny[] = {
+      "mount", "umount2", "pivot_root", "chroot", "unshare", "setns", "kexec_load",
+      "kexec_file_load", "init_module", "finit_module", "delete_module", "bpf",
+      "perf_event_open", "userfaultfd", "keyctl", "add_key", "request_key", "ptrace",
+      "process_vm_readv", "process_vm_writev", "reboot", "swapon", "swapoff", "syslog", "acct",
+      "settimeofday", "clock_settime", "iopl", "ioperm", "open_by_handle_at", "quotactl",
+      "lookup_dcookie", "io_uring_setup", "io_uring_enter", "io_uring_register", NULL};
+  sbx_spec *s = policy(SBX_SECCOMP_ALLOW, 0);
+  sbx_seccomp_rule *r = spec_add_seccomp_rule(s, SBX_SECCOMP_ERRNO, EPERM);
+  for (size_t i = 0; deny[i]; i++) spec_rule_add_name(r, deny[i]);
+  rule(s, SBX_SECCOMP_ERRNO, ENOSYS, "clone3");
+  r = rule(s, SBX_SECCOMP_ERRNO, EPERM, "clone");
+  spec_rule_add_arg(r, 0, SBX_OP_MASKED_EQ, CLONE_NEWUSER, CLONE_NEWUSER);
+  static const int fam[] = {AF_PACKET, AF_VSOCK, AF_ALG, AF_KEY};
+  for (size_t i = 0; i < ARRAY_SIZE(fam); i++)
+    spec_rule_add_arg(rule(s, SBX_SECCOMP_ERRNO, EAFNOSUPPORT, "socket"), 0, SBX_OP_EQ,
+                      (uint64_t)fam[i], 0);
+  spec_rule_add_arg(rule(s, SBX_SECCOMP_ERRNO, EPERM, "ioctl"), 1, SBX_OP_EQ, TIOCSTI, 0);
+  spec_rule_add_arg(rule(s, SBX_SECCOMP_ERRNO, EPERM, "ioctl"), 1, SBX_OP_EQ, TIOCLINUX, 0);
+  return s;
+}
+
+typedef struct attack_job {
+  const char *helper;
+  const char *name;
+  seccomp_filter *f;
+  int out; /* the write end of a pipe for the helper's output */
+} attack_job;
+
+static int child_attack(void *p) {
+  attack_job *a = p;
+  int r = enter_userns(CLONE_NEWNET);
+  if (r) return r;
+  /* The pty slave is stdin and the controlling terminal, as a job's terminal would be. */
+  int master = posix_openpt(O_RDWR | O_NOCTTY);
+  if (master < 0 || grantpt(master) < 0 || unlockpt(master) < 0 || setsid() < 0) return C_SETUP;
+  int slave = open(ptsname(master), O_RDWR);
+  if (slave < 0 || ioctl(slave, TIOCSCTTY, 0) < 0 || dup2(slave, 0) < 0 || dup2(a->out, 1) < 0 || dup2(a->out, 2) < 0)
+    return C_SETUP;
+  sbx_error *err = NULL;
+  if (netlink_loopback_up(&err) < 0 || caps_drop(0, &err) < 0 || set_no_new_privs(&err) < 0 ||
+      seccomp_filter_install(a->f, &err) < 0) {
+    fprintf(stderr, "job: %s\n", err->message);
+    return C_SETUP;
+  }
+  execl(a->helper, "attack", a->name, (char *)NULL);
+  return 127;
+}
+
+TEST(attacks_blocked_by_hardening) {
+  char *helper = attack_path();
+  if (!helper) SKIP_TEST("tests/helper/attack is not built");
+  sbx_spec *s = stock_like_policy();
+  seccomp_filter *f = build_ok(s);
+  static const char *const errno_attacks[] = {
+      "tiocsti", "tiocsti-highbits", "tioclinux", "socket-packet", "socket-raw",
+      "socket-vsock", "socket-vsock-highbits", "socket-alg", "socket-key", "clone-newuser",
+      "clone-newns", "clone-newnet", "clone3", "unshare", "setns", "mount", "umount",
+      "pivot_root", "chroot", "open_by_handle_at", "quotactl", "kexec", "init_module",
+      "delete_module", "bpf", "perf_event_open", "userfaultfd", "io_uring", "keyctl", "add_key",
+      "request_key", "ptrace", "process_vm_readv", "reboot", "swapon", "syslog", "acct",
+      "clock_settime", "settimeofday", "iopl", "ioperm", NULL};
+  static const char *const kill_attacks[] = {"int80", "x32", NULL};
+  char failures[4096] = "";
+  for (int k = 0; k < 2; k++) {
+    const char *const *list = k ? kill_attacks : errno_attacks;
+    for (size_t i = 0; list[i]; i++) {
+      int p[2];
+      CHECK(pipe2(p, O_CLOEXEC) == 0);
+      attack_job a = {helper, list[i], f, p[1]};
+      int st = in_child(child_attack, &a);
+      close(p[1]);
+      char out[1024] = "";
+      ssize_t n = read(p[0], out, sizeof out - 1);
+      close(p[0]);
+      if (n > 0) out[n] = 0;
+      if (WIFEXITED(st) && WEXITSTATUS(st) == C_SKIP) SKIP_TEST("the kernel refused a namespace");
+      bool ok = k ? WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS : WIFEXITED(st) && WEXITSTATUS(st) == 0;
+      if (!ok) {
+        size_t len = strlen(failures);
+        for (char *c = out; *c; c++)
+          if (*c == '\n') *c = ' ';
+        snprintf(failures + len, sizeof failures - len, "[%s: status 0x%x: %s] ", list[i], st,
+                 out);
+      }
+    }
+  }
+  seccomp_filter_free(f);
+  sbx_spec_free(s);
+  free(helper);
+  if (failures[0]) TEST_FAIL("%s", failures);
+}
+
+/* A setuid-root binary gains nothing under no_new_privs; without it, it would (the control). */
+static int child_setuid(void *p) {
+  attack_job *a = p;
+  if (dup2(a->out, 1) < 0) return C_SETUP;
+  if (setgroups(0, NULL) < 0 || setresgid(65534, 65534, 65534) < 0 ||
+      setresuid(65534, 65534, 65534) < 0)
+    return C_SETUP;
+  if (a->f && set_no_new_privs(NULL) < 0) return C_SETUP;
+  execl(a->helper, "attack", "setuid", a->name, (char *)NULL);
+  return 127;
+}
+
+TEST(setuid_binary_gains_nothing_under_nnp) {
+  if (geteuid() != 0) SKIP_TEST("making a setuid-root binary needs root");
+  char *helper = attack_path();
+  if (!helper) SKIP_TEST("tests/helper/attack is not built");
+  char tmpl[] = "/tmp/sbx-setuid.XXXXXX";
+  CHECK(mkdtemp(tmpl) != NULL);
+  CHECK(chmod(tmpl, 0755) == 0);
+  char *id = xasprintf("%s/id", tmpl);
+  char *cmd = xasprintf("cp /usr/bin/id '%s' && chown 0:0 '%s' && chmod 4755 '%s'", id, id, id);
+  int rc = system(cmd);
+  free(cmd);
+  CHECK_EQ_INT(rc, 0);
+  int results[2];
+  for (int nnp = 0; nnp < 2; nnp++) {
+    int p[2];
+    CHECK(pipe2(p, O_CLOEXEC) == 0);
+    attack_job a = {helper, id, nnp ? (seccomp_filter *)1 : NULL, p[1]};
+    int st = in_child(child_setuid, &a);
+    close(p[1]);
+    close(p[0]);
+    results[nnp] = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+  }
+  rm_rf(tmpl);
+  free(id);
+  free(helper);
+  if (results[0] != 1) SKIP_TEST("the control did not gain root (is /tmp nosuid?): %d", results[0]);
+  CHECK_EQ_INT(results[1], 0);
 }
 
 RUN_TESTS()
