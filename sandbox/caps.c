@@ -57,8 +57,9 @@ int caps_drop(uint64_t keep, sbx_error **err) {
     if (in == 0) continue;
     if (cap_drop_bound(c) < 0)
       return sbx_set_errno(err,
-                           "dropping %s from the bounding set (this needs CAP_SETPCAP: the "
-                           "job process must be root in its user namespace)",
+                           "dropping %s from the bounding set (this needs CAP_SETPCAP: a job "
+                           "process that switched to a non-zero uid must have set "
+                           "PR_SET_KEEPCAPS before the switch)",
                            capname(c, nb));
   }
 

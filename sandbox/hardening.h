@@ -33,8 +33,9 @@ void seccomp_filter_free(seccomp_filter *f);
  * `keep` from bounding, inheritable, ambient, permitted and effective (libcap). Kept
  * capabilities stay in the bounding, permitted, effective and inheritable sets and are raised
  * in the ambient set, so that they survive execve for a job that does not run as uid 0.
- * A job that switched to a non-zero uid keeps capabilities only if the engine set
- * PR_SET_KEEPCAPS before switching. */
+ * Lowering the bounding set needs CAP_SETPCAP in the permitted set: a job process that
+ * switches to a non-zero uid must set PR_SET_KEEPCAPS before the switch (always, not only when
+ * capabilities are kept; execve clears it), or caps_drop fails with EPERM. */
 int caps_drop(uint64_t keep, sbx_error **err);
 /* In the init process, inside the new net namespace: bring lo up with libnl-route-3,
  * 127.0.0.1/8 and ::1 present (EEXIST is success). ::1 is skipped when the kernel has no IPv6

@@ -23,6 +23,7 @@
 #undef cap_to_name
 #include <sys/ioctl.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -694,6 +695,80 @@ TEST(caps_drop_all_in_userns) {
 TEST(caps_keep_one) {
   uint64_t keep = UINT64_C(1) << CAP_NET_BIND_SERVICE;
   CHECK_EXITED_OK(in_child(child_caps, &keep));
+}
+
+static int write_file(const char *path, const char *text) {
+  int fd = open(path, O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return -1;
+  ssize_t n = write(fd, text, strlen(text));
+  close(fd);
+  return n == (ssize_t)strlen(text) ? 0 : -1;
+}
+
+/* As the engine does for a job with a non-zero uid: PR_SET_KEEPCAPS, the uid switch, then
+ * caps_drop. A kept capability must survive execve through the ambient set. */
+static int caps_uid1000_job(int out, int ready, int go) {
+  if (unshare(CLONE_NEWUSER) < 0) return C_SKIP;
+  char c = 'r';
+  if (write(ready, &c, 1) != 1 || read(go, &c, 1) != 1 || c != 'g') return C_SETUP;
+  if (setresgid(1000, 1000, 1000) < 0 || prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0 ||
+      setresuid(1000, 1000, 1000) < 0)
+    return C_SETUP;
+  sbx_error *err = NULL;
+  if (caps_drop(UINT64_C(1) << CAP_NET_BIND_SERVICE, &err) < 0) {
+    fprintf(stderr, "caps_drop: %s\n", err->message);
+    return 1;
+  }
+  if (dup2(out, 1) < 0) return C_SETUP;
+  execl("/bin/cat", "cat", "/proc/self/status", (char *)NULL);
+  return 127;
+}
+
+/* The parent writes the job's id maps (a range needs CAP_SETUID in the parent namespace). */
+static int child_caps_uid1000(void *p) {
+  int *pipefd = p;
+  int ready[2], go[2];
+  if (pipe(ready) < 0 || pipe(go) < 0) return C_SETUP;
+  pid_t pid = fork();
+  if (pid < 0) return C_SETUP;
+  if (pid == 0) _exit(caps_uid1000_job(pipefd[1], ready[1], go[0]));
+  close(ready[1]);
+  char c = 0;
+  int rc = C_SETUP;
+  if (read(ready[0], &c, 1) == 1) {
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/uid_map", (int)pid);
+    int ok = write_file(path, "0 100000 2000\n") == 0;
+    snprintf(path, sizeof path, "/proc/%d/gid_map", (int)pid);
+    ok = ok && write_file(path, "0 100000 2000\n") == 0;
+    c = ok ? 'g' : 'x';
+    if (write(go[1], &c, 1) != 1) ok = 0;
+    rc = ok ? 0 : C_SETUP;
+  }
+  int st;
+  waitpid(pid, &st, 0);
+  if (WIFEXITED(st) && WEXITSTATUS(st) == C_SKIP) return C_SKIP;
+  if (rc) return rc;
+  return WIFEXITED(st) ? WEXITSTATUS(st) : 100 + WTERMSIG(st);
+}
+
+TEST(caps_keep_after_uid_switch_survives_exec) {
+  if (geteuid() != 0) SKIP_TEST("mapping a range of ids needs root");
+  int pipefd[2];
+  CHECK(pipe2(pipefd, O_CLOEXEC) == 0);
+  int st = in_child(child_caps_uid1000, pipefd);
+  close(pipefd[1]);
+  char out[8192];
+  ssize_t n = read(pipefd[0], out, sizeof out - 1);
+  close(pipefd[0]);
+  CHECK_EXITED_OK(st);
+  CHECK(n > 0);
+  out[n] = 0;
+  CHECK_CONTAINS(out, "Uid:\t1000\t1000\t1000\t1000");
+  CHECK_CONTAINS(out, "CapPrm:\t0000000000000400");
+  CHECK_CONTAINS(out, "CapEff:\t0000000000000400");
+  CHECK_CONTAINS(out, "CapBnd:\t0000000000000400");
+  CHECK_CONTAINS(out, "CapAmb:\t0000000000000400");
 }
 
 static int child_caps_no_setpcap(void *p) {
