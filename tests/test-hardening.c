@@ -4,6 +4,7 @@
 #include "harness.h"
 
 #include "hardening.h"
+#include "stock-policy.h"
 #include "util.h"
 
 #include <arpa/inet.h>
@@ -956,27 +957,9 @@ static char *attack_path(void) {
   return p;
 }
 
-/* A deny-list shaped like the stock profiles' (docs/security.md). */
 static sbx_spec *stock_like_policy(void) {
-  static const char *const deny[] = {
-      "mount", "umount2", "pivot_root", "chroot", "unshare", "setns", "kexec_load",
-      "kexec_file_load", "init_module", "finit_module", "delete_module", "bpf",
-      "perf_event_open", "userfaultfd", "keyctl", "add_key", "request_key", "ptrace",
-      "process_vm_readv", "process_vm_writev", "reboot", "swapon", "swapoff", "syslog", "acct",
-      "settimeofday", "clock_settime", "iopl", "ioperm", "open_by_handle_at", "quotactl",
-      "lookup_dcookie", "io_uring_setup", "io_uring_enter", "io_uring_register", NULL};
-  sbx_spec *s = policy(SBX_SECCOMP_ALLOW, 0);
-  sbx_seccomp_rule *r = spec_add_seccomp_rule(s, SBX_SECCOMP_ERRNO, EPERM);
-  for (size_t i = 0; deny[i]; i++) spec_rule_add_name(r, deny[i]);
-  rule(s, SBX_SECCOMP_ERRNO, ENOSYS, "clone3");
-  r = rule(s, SBX_SECCOMP_ERRNO, EPERM, "clone");
-  spec_rule_add_arg(r, 0, SBX_OP_MASKED_EQ, CLONE_NEWUSER, CLONE_NEWUSER);
-  static const int fam[] = {AF_PACKET, AF_VSOCK, AF_ALG, AF_KEY};
-  for (size_t i = 0; i < ARRAY_SIZE(fam); i++)
-    spec_rule_add_arg(rule(s, SBX_SECCOMP_ERRNO, EAFNOSUPPORT, "socket"), 0, SBX_OP_EQ,
-                      (uint64_t)fam[i], 0);
-  spec_rule_add_arg(rule(s, SBX_SECCOMP_ERRNO, EPERM, "ioctl"), 1, SBX_OP_EQ, TIOCSTI, 0);
-  spec_rule_add_arg(rule(s, SBX_SECCOMP_ERRNO, EPERM, "ioctl"), 1, SBX_OP_EQ, TIOCLINUX, 0);
+  sbx_spec *s = spec_new();
+  stock_policy_apply(s);
   return s;
 }
 
@@ -1012,18 +995,9 @@ TEST(attacks_blocked_by_hardening) {
   if (!helper) SKIP_TEST("tests/helper/attack is not built");
   sbx_spec *s = stock_like_policy();
   seccomp_filter *f = build_ok(s);
-  static const char *const errno_attacks[] = {
-      "tiocsti", "tiocsti-highbits", "tioclinux", "socket-packet", "socket-raw",
-      "socket-vsock", "socket-vsock-highbits", "socket-alg", "socket-key", "clone-newuser",
-      "clone-newns", "clone-newnet", "clone3", "unshare", "setns", "mount", "umount",
-      "pivot_root", "chroot", "open_by_handle_at", "quotactl", "kexec", "init_module",
-      "delete_module", "bpf", "perf_event_open", "userfaultfd", "io_uring", "keyctl", "add_key",
-      "request_key", "ptrace", "process_vm_readv", "reboot", "swapon", "syslog", "acct",
-      "clock_settime", "settimeofday", "iopl", "ioperm", NULL};
-  static const char *const kill_attacks[] = {"int80", "x32", NULL};
   char failures[4096] = "";
   for (int k = 0; k < 2; k++) {
-    const char *const *list = k ? kill_attacks : errno_attacks;
+    const char *const *list = k ? stock_kill_attacks : stock_errno_attacks;
     for (size_t i = 0; list[i]; i++) {
       int p[2];
       CHECK(pipe2(p, O_CLOEXEC) == 0);
