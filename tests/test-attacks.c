@@ -9,7 +9,9 @@
 #include "stock-policy.h"
 #include "util.h"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -265,6 +267,69 @@ TEST(real_tools_work_under_the_stock_policy) {
   sbx_result_clear(&res);
   sbx_spec_free(s);
   free(work);
+}
+
+/* ---- network -------------------------------------------------------------------------------- */
+
+static const char net_script[] =
+    "import socket, sys\n"
+    "def attempt(port):\n"
+    "    c = socket.socket()\n"
+    "    c.settimeout(5)\n"
+    "    try:\n"
+    "        c.connect(('127.0.0.1', port))\n"
+    "        return 'connected'\n"
+    "    except OSError as e:\n"
+    "        return 'errno %d' % e.errno\n"
+    "if sys.argv[1] == 'loopback':\n"
+    "    l = socket.socket()\n"
+    "    l.bind(('127.0.0.1', 0))\n"
+    "    l.listen(1)\n"
+    "    c = socket.create_connection(('127.0.0.1', l.getsockname()[1]))\n"
+    "    s, _ = l.accept()\n"
+    "    c.sendall(b'ping')\n"
+    "    print('own server got', s.recv(4).decode())\n"
+    "else:\n"
+    "    print('own', attempt(9))\n"
+    "print('host', attempt(int(sys.argv[2])))\n"
+    "print('interfaces', ' '.join(sorted(n for i, n in socket.if_nameindex())))\n";
+
+TEST(network_loopback_and_none) {
+  if (!userns_available()) SKIP_TEST("user namespaces are not available here");
+  if (access("/usr/bin/python3", X_OK) < 0) SKIP_TEST("python3 is missing from /usr/bin");
+  /* A server on the host's 127.0.0.1, which no job may reach. */
+  int l = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+  socklen_t len = sizeof a;
+  if (l < 0 || bind(l, (struct sockaddr *)&a, len) < 0 || listen(l, 4) < 0 ||
+      getsockname(l, (struct sockaddr *)&a, &len) < 0)
+    SKIP_TEST("no host loopback to listen on");
+  char port[16];
+  snprintf(port, sizeof port, "%d", ntohs(a.sin_port));
+  sbx_spec *s = job_spec();
+  for (int mode = 0; mode < 2; mode++) {
+    s->network = mode ? SBX_NET_LOOPBACK : SBX_NET_NONE;
+    const char *argv[] = {"/usr/bin/python3", "-c", net_script, mode ? "loopback" : "none", port};
+    CHECK(sbx_spec_set_args(s, argv, 5, NULL) == 0);
+    sbx_result res;
+    char *out = NULL, errbuf[512] = "";
+    int r = run_job(s, -1, &res, &out, errbuf, sizeof errbuf);
+    if (r < 0) TEST_FAIL("setup error: %s", errbuf);
+    if (res.status != SBX_STATUS_OK)
+      TEST_FAIL("status %s exit %d: %s", sbx_status_name(res.status), res.exit_code, out);
+    if (mode) {
+      CHECK_CONTAINS(out, "own server got ping\n");
+      CHECK_CONTAINS(out, "host errno 111\n"); /* ECONNREFUSED: another namespace's loopback */
+    } else {
+      CHECK_CONTAINS(out, "own errno 101\n"); /* ENETUNREACH: lo is down */
+      CHECK_CONTAINS(out, "host errno 101\n");
+    }
+    CHECK_CONTAINS(out, "interfaces lo\n");
+    free(out);
+    sbx_result_clear(&res);
+  }
+  close(l);
+  sbx_spec_free(s);
 }
 
 RUN_TESTS()
