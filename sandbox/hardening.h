@@ -84,7 +84,6 @@ char *seccomp_syscall_name(uint32_t arch, int nr);
 /* The same, from a siginfo_t of a SIGSYS with si_code SYS_SECCOMP; NULL for any other signal. */
 char *seccomp_siginfo_syscall_name(const siginfo_t *si);
 
-
 /* Forbidden-syscall reporting under a pid namespace (docs/security.md, "Forbidden syscalls").
  *  main:  v = seccomp_filter_notify_variant(f, HANDOFF_FD) — a copy of f in which every kill
  *         action is SECCOMP_RET_USER_NOTIF and the native sendmsg(HANDOFF_FD, ...) is allowed.

@@ -56,9 +56,9 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
-#include <sys/uio.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 
 #define X32_SYSCALL_BIT 0x40000000u
 
@@ -153,17 +153,12 @@ static void ctx_releasep(scmp_filter_ctx *c) {
 
 static uint32_t action_to_scmp(sbx_seccomp_action a, uint32_t errno_ret) {
   switch (a) {
-  case SBX_SECCOMP_ALLOW:
-    return SCMP_ACT_ALLOW;
-  case SBX_SECCOMP_ERRNO:
-    return SCMP_ACT_ERRNO(errno_or_eperm(errno_ret));
+  case SBX_SECCOMP_ALLOW: return SCMP_ACT_ALLOW;
+  case SBX_SECCOMP_ERRNO: return SCMP_ACT_ERRNO(errno_or_eperm(errno_ret));
   case SBX_SECCOMP_KILL:
-  case SBX_SECCOMP_KILL_PROCESS:
-    return SCMP_ACT_KILL_PROCESS;
-  case SBX_SECCOMP_TRAP:
-    return SCMP_ACT_TRAP;
-  case SBX_SECCOMP_LOG:
-    return SCMP_ACT_LOG;
+  case SBX_SECCOMP_KILL_PROCESS: return SCMP_ACT_KILL_PROCESS;
+  case SBX_SECCOMP_TRAP: return SCMP_ACT_TRAP;
+  case SBX_SECCOMP_LOG: return SCMP_ACT_LOG;
   }
   return SCMP_ACT_KILL_PROCESS;
 }
@@ -186,9 +181,12 @@ static const struct {
   enum scmp_compare scmp;
   const char *name;
 } ops[] = {
-    [SBX_OP_EQ] = {SCMP_CMP_EQ, "=="},        [SBX_OP_NE] = {SCMP_CMP_NE, "!="},
-    [SBX_OP_LT] = {SCMP_CMP_LT, "<"},         [SBX_OP_LE] = {SCMP_CMP_LE, "<="},
-    [SBX_OP_GT] = {SCMP_CMP_GT, ">"},         [SBX_OP_GE] = {SCMP_CMP_GE, ">="},
+    [SBX_OP_EQ] = {SCMP_CMP_EQ, "=="},
+    [SBX_OP_NE] = {SCMP_CMP_NE, "!="},
+    [SBX_OP_LT] = {SCMP_CMP_LT, "<"},
+    [SBX_OP_LE] = {SCMP_CMP_LE, "<="},
+    [SBX_OP_GT] = {SCMP_CMP_GT, ">"},
+    [SBX_OP_GE] = {SCMP_CMP_GE, ">="},
     [SBX_OP_MASKED_EQ] = {SCMP_CMP_MASKED_EQ, "&"},
 };
 
@@ -208,10 +206,9 @@ static const struct {
   const char *name;
   unsigned args;
 } int_args[] = {
-    {"socket", 07},      {"socketpair", 07},  {"ioctl", 02},   {"fcntl", 02},
-    {"setsockopt", 06},  {"getsockopt", 06},  {"prctl", 01},   {"personality", 01},
-    {"kill", 02},        {"tkill", 02},       {"tgkill", 04},  {"setns", 02},
-    {"keyctl", 01},      {"bpf", 01},
+    {"socket", 07},     {"socketpair", 07}, {"ioctl", 02},       {"fcntl", 02}, {"setsockopt", 06},
+    {"getsockopt", 06}, {"prctl", 01},      {"personality", 01}, {"kill", 02},  {"tkill", 02},
+    {"tgkill", 04},     {"setns", 02},      {"keyctl", 01},      {"bpf", 01},
 };
 
 static unsigned int_args_of(const char *name) {
@@ -240,7 +237,8 @@ static int add_rule(scmp_filter_ctx ctx, const sbx_seccomp *sc, size_t i, sbx_er
   if (action_check(what, r->action, r->errno_ret, err) < 0) return -1;
   uint32_t action = action_to_scmp(r->action, r->errno_ret);
   if (action == action_to_scmp(sc->default_action, sc->default_errno)) return 0;
-  if (r->n_args > 6) return sbx_set_error(err, EINVAL, "%s: %zu argument conditions", what, r->n_args);
+  if (r->n_args > 6)
+    return sbx_set_error(err, EINVAL, "%s: %zu argument conditions", what, r->n_args);
   struct scmp_arg_cmp cmp[6];
   for (size_t j = 0; j < r->n_args; j++) {
     const sbx_seccomp_arg *a = &r->args[j];
@@ -303,10 +301,14 @@ int seccomp_max_known_syscall(uint32_t arch) {
   static const struct {
     uint32_t arch, base, n;
   } ranges[] = {
-      {SCMP_ARCH_MIPS, 4000, 1000},      {SCMP_ARCH_MIPSEL, 4000, 1000},
-      {SCMP_ARCH_MIPS64, 5000, 1000},    {SCMP_ARCH_MIPSEL64, 5000, 1000},
-      {SCMP_ARCH_MIPS64N32, 6000, 1000}, {SCMP_ARCH_MIPSEL64N32, 6000, 1000},
-      {SCMP_ARCH_X32, X32_SYSCALL_BIT, 2048}, {SCMP_ARCH_ARM, 0xf0000, 16},
+      {SCMP_ARCH_MIPS, 4000, 1000},
+      {SCMP_ARCH_MIPSEL, 4000, 1000},
+      {SCMP_ARCH_MIPS64, 5000, 1000},
+      {SCMP_ARCH_MIPSEL64, 5000, 1000},
+      {SCMP_ARCH_MIPS64N32, 6000, 1000},
+      {SCMP_ARCH_MIPSEL64N32, 6000, 1000},
+      {SCMP_ARCH_X32, X32_SYSCALL_BIT, 2048},
+      {SCMP_ARCH_ARM, 0xf0000, 16},
       {0, 0, 2048}, /* every architecture, including ARM's ordinary calls */
   };
   int max = -1;
@@ -360,11 +362,11 @@ static void prefix_build(const uint32_t *arches, size_t n, struct sock_filter *o
     int max64 = arch == SCMP_ARCH_X32 ? -1 : seccomp_max_known_syscall(arch);
     int max32 = has32 ? seccomp_max_known_syscall(SCMP_ARCH_X32) : -1;
     bool x86 = audit == SCMP_ARCH_X86_64;
-    out[k++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
-                                            offsetof(struct seccomp_data, arch));
+    out[k++] =
+        (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch));
     size_t jarch = k++; /* if (A != audit) goto next block: patched below */
-    out[k++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
-                                            offsetof(struct seccomp_data, nr));
+    out[k++] =
+        (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr));
     if (x86) {
       /* Native range [0, X32_BIT): if (A >= X32_BIT) goto x32 part */
       size_t jx32 = k++;
@@ -387,8 +389,8 @@ static void prefix_build(const uint32_t *arches, size_t n, struct sock_filter *o
       }
       exits[n_exits++] = k++;
     }
-    out[jarch] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, audit, 0,
-                                              (uint8_t)(k - jarch - 1));
+    out[jarch] =
+        (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, audit, 0, (uint8_t)(k - jarch - 1));
   }
   for (size_t e = 0; e < n_exits; e++)
     out[exits[e]] = (struct sock_filter)BPF_STMT(BPF_JMP | BPF_JA, (uint32_t)(k - exits[e] - 1));
@@ -405,8 +407,7 @@ static int export_bpf(scmp_filter_ctx ctx, struct sock_filter **insns, size_t *l
   if (fstat(fd, &st) < 0) return sbx_set_errno(err, "seccomp: fstat of the BPF export");
   size_t size = (size_t)st.st_size;
   if (size == 0 || size % sizeof(struct sock_filter) != 0)
-    return sbx_set_error(err, EINVAL, "seccomp: the BPF export has %zu bytes, not a program",
-                         size);
+    return sbx_set_error(err, EINVAL, "seccomp: the BPF export has %zu bytes, not a program", size);
   _cleanup_free_ struct sock_filter *p = xmalloc(size);
   size_t got = 0;
   while (got < size) {
@@ -440,8 +441,7 @@ static int compile(const sbx_seccomp *sc, seccomp_filter **out, sbx_error **err)
   for (size_t i = 0; i < sc->n_architectures; i++) {
     uint32_t a = arch_from_name(sc->architectures[i]);
     if (!a)
-      return sbx_set_error(err, EINVAL, "seccomp: unknown architecture '%s'",
-                           sc->architectures[i]);
+      return sbx_set_error(err, EINVAL, "seccomp: unknown architecture '%s'", sc->architectures[i]);
     bool seen = false;
     for (size_t j = 0; j < n_arches; j++) seen = seen || arches[j] == a;
     if (seen) continue;
@@ -476,7 +476,7 @@ static int compile(const sbx_seccomp *sc, seccomp_filter **out, sbx_error **err)
 /* ---- the caches --------------------------------------------------------------------------- */
 
 #define MEMORY_CACHE_SIZE 32
-#define DISK_MAGIC "SBXBPF01"
+#define DISK_MAGIC        "SBXBPF01"
 
 typedef struct cache_entry {
   char *policy;
@@ -669,8 +669,7 @@ int seccomp_filter_build(const sbx_seccomp *sc, seccomp_filter **out, sbx_error 
   }
   _cleanup_free_ char *dir = cache_dir_get();
   char name[32];
-  snprintf(name, sizeof name, "%016llx.bpf",
-           (unsigned long long)fnv1a64(policy.data, policy.len));
+  snprintf(name, sizeof name, "%016llx.bpf", (unsigned long long)fnv1a64(policy.data, policy.len));
   if (dir && (f = disk_lookup(dir, name, &policy))) {
     last_source = SECCOMP_FROM_DISK;
     memory_store(&policy, f);
@@ -689,15 +688,18 @@ int seccomp_filter_build(const sbx_seccomp *sc, seccomp_filter **out, sbx_error 
 
 int seccomp_filter_install(const seccomp_filter *f, sbx_error **err) {
   if (!f) return 0;
-  struct sock_fprog prog = {.len = (unsigned short)f->len, .filter = (struct sock_filter *)f->insns};
+  struct sock_fprog prog = {.len = (unsigned short)f->len,
+                            .filter = (struct sock_filter *)f->insns};
   if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) == 0) return 0;
   if (errno == ENOSYS && prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0) == 0) return 0;
   if (errno == EACCES)
-    return sbx_set_errno(err, "installing the seccomp filter (no_new_privs must be set first, "
-                              "or CAP_SYS_ADMIN held)");
+    return sbx_set_errno(err,
+                         "installing the seccomp filter (no_new_privs must be set first, "
+                         "or CAP_SYS_ADMIN held)");
   if (errno == EINVAL)
-    return sbx_set_errno(err, "installing the seccomp filter (does the kernel support "
-                              "seccomp filters? CONFIG_SECCOMP_FILTER)");
+    return sbx_set_errno(err,
+                         "installing the seccomp filter (does the kernel support "
+                         "seccomp filters? CONFIG_SECCOMP_FILTER)");
   return sbx_set_errno(err, "installing the seccomp filter");
 }
 
@@ -707,12 +709,11 @@ static const struct {
   uint32_t arch;
   const char *name;
 } arch_names[] = {
-    {SCMP_ARCH_X86, "x86"},         {SCMP_ARCH_X86_64, "x86_64"}, {SCMP_ARCH_X32, "x32"},
-    {SCMP_ARCH_ARM, "arm"},         {SCMP_ARCH_AARCH64, "aarch64"},
-    {SCMP_ARCH_MIPS, "mips"},       {SCMP_ARCH_MIPS64, "mips64"}, {SCMP_ARCH_MIPSEL, "mipsel"},
-    {SCMP_ARCH_MIPSEL64, "mipsel64"}, {SCMP_ARCH_PPC, "ppc"},     {SCMP_ARCH_PPC64, "ppc64"},
-    {SCMP_ARCH_PPC64LE, "ppc64le"}, {SCMP_ARCH_S390, "s390"},     {SCMP_ARCH_S390X, "s390x"},
-    {SCMP_ARCH_RISCV64, "riscv64"},
+    {SCMP_ARCH_X86, "x86"},       {SCMP_ARCH_X86_64, "x86_64"},   {SCMP_ARCH_X32, "x32"},
+    {SCMP_ARCH_ARM, "arm"},       {SCMP_ARCH_AARCH64, "aarch64"}, {SCMP_ARCH_MIPS, "mips"},
+    {SCMP_ARCH_MIPS64, "mips64"}, {SCMP_ARCH_MIPSEL, "mipsel"},   {SCMP_ARCH_MIPSEL64, "mipsel64"},
+    {SCMP_ARCH_PPC, "ppc"},       {SCMP_ARCH_PPC64, "ppc64"},     {SCMP_ARCH_PPC64LE, "ppc64le"},
+    {SCMP_ARCH_S390, "s390"},     {SCMP_ARCH_S390X, "s390x"},     {SCMP_ARCH_RISCV64, "riscv64"},
 };
 
 static const char *arch_name(uint32_t arch) {
@@ -778,8 +779,9 @@ seccomp_filter *seccomp_filter_notify_variant(const seccomp_filter *f, int hando
   memcpy(n->insns, prefix, sizeof prefix);
   for (size_t i = 0; i < f->len; i++) {
     struct sock_filter in = f->insns[i];
-    if (in.code == (BPF_RET | BPF_K) && ((in.k & SECCOMP_RET_ACTION_FULL) == SECCOMP_RET_KILL_PROCESS ||
-                                         (in.k & SECCOMP_RET_ACTION_FULL) == SECCOMP_RET_KILL_THREAD))
+    if (in.code == (BPF_RET | BPF_K) &&
+        ((in.k & SECCOMP_RET_ACTION_FULL) == SECCOMP_RET_KILL_PROCESS ||
+         (in.k & SECCOMP_RET_ACTION_FULL) == SECCOMP_RET_KILL_THREAD))
       in.k = SECCOMP_RET_USER_NOTIF;
     n->insns[PREFIX + i] = in;
   }
@@ -791,18 +793,21 @@ seccomp_filter *seccomp_filter_notify_variant(const seccomp_filter *f, int hando
 }
 
 int seccomp_filter_install_listener(const seccomp_filter *f, int *listener, sbx_error **err) {
-  struct sock_fprog prog = {.len = (unsigned short)f->len, .filter = (struct sock_filter *)f->insns};
-  int fd = (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER,
-                        &prog);
+  struct sock_fprog prog = {.len = (unsigned short)f->len,
+                            .filter = (struct sock_filter *)f->insns};
+  int fd =
+      (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog);
   if (fd < 0) {
     if (errno == EACCES)
       return sbx_set_errno(err, "installing the seccomp filter (no_new_privs must be set first)");
     if (errno == EINVAL)
-      return sbx_set_errno(err, "installing the seccomp filter with a listener (user "
-                                "notification needs Linux 5.0)");
+      return sbx_set_errno(err,
+                           "installing the seccomp filter with a listener (user "
+                           "notification needs Linux 5.0)");
     if (errno == EBUSY)
-      return sbx_set_errno(err, "installing the seccomp filter with a listener (the process "
-                                "already has a filter with a listener)");
+      return sbx_set_errno(err,
+                           "installing the seccomp filter with a listener (the process "
+                           "already has a filter with a listener)");
     return sbx_set_errno(err, "installing the seccomp filter with a listener");
   }
   *listener = fd; /* close-on-exec, as the kernel creates it */
@@ -817,8 +822,8 @@ int seccomp_listener_send(int sock, int listener, sbx_error **err) {
     struct cmsghdr align;
   } u;
   memset(&u, 0, sizeof u);
-  struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
-                       .msg_controllen = sizeof u.buf};
+  struct msghdr msg = {
+      .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof u.buf};
   struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
   c->cmsg_level = SOL_SOCKET;
   c->cmsg_type = SCM_RIGHTS;
@@ -839,14 +844,16 @@ int seccomp_listener_recv(int sock, int *listener, sbx_error **err) {
     char buf[CMSG_SPACE(sizeof(int))];
     struct cmsghdr align;
   } u;
-  struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
-                       .msg_controllen = sizeof u.buf};
+  struct msghdr msg = {
+      .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof u.buf};
   ssize_t n;
   do n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
   while (n < 0 && errno == EINTR);
   if (n < 0) return sbx_set_errno(err, "receiving the seccomp listener");
-  if (n == 0) return sbx_set_error(err, EPIPE, "receiving the seccomp listener: the job closed "
-                                               "the channel first");
+  if (n == 0)
+    return sbx_set_error(err, EPIPE,
+                         "receiving the seccomp listener: the job closed "
+                         "the channel first");
   struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
   if (!c || c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS ||
       c->cmsg_len != CMSG_LEN(sizeof(int)) || (msg.msg_flags & MSG_CTRUNC))

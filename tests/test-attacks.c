@@ -117,7 +117,8 @@ static void set_args(sbx_spec *s, const char *a0, const char *a1, const char *a2
   if (sbx_spec_set_args(s, argv, n, NULL) < 0) abort();
 }
 
-/* ---- attacks ---------------------------------------------------------------------------------- */
+/* ---- attacks ----------------------------------------------------------------------------------
+ */
 
 TEST(attacks_are_blocked_in_the_sandbox) {
   if (!userns_available()) SKIP_TEST("user namespaces are not available here");
@@ -173,9 +174,10 @@ TEST(setuid_binary_in_a_bind_gains_nothing) {
   char *dir = helper_dir();
   if (!dir) SKIP_TEST("tests/helper/attack is not built");
   char *suid = xasprintf("%s/suid", scratch());
-  char *cmd = xasprintf("mkdir -p '%s' && cp /usr/bin/id '%s/id' && chown 0:0 '%s/id' && "
-                        "chmod 4755 '%s/id'",
-                        suid, suid, suid, suid);
+  char *cmd = xasprintf(
+      "mkdir -p '%s' && cp /usr/bin/id '%s/id' && chown 0:0 '%s/id' && "
+      "chmod 4755 '%s/id'",
+      suid, suid, suid, suid);
   CHECK_EQ_INT(system(cmd), 0);
   free(cmd);
   sbx_spec *s = job_spec();
@@ -198,7 +200,8 @@ TEST(setuid_binary_in_a_bind_gains_nothing) {
   free(dir);
 }
 
-/* ---- real tools ------------------------------------------------------------------------------- */
+/* ---- real tools -------------------------------------------------------------------------------
+ */
 
 static void write_text(const char *dir, const char *name, const char *text) {
   char *p = xasprintf("%s/%s", dir, name);
@@ -224,23 +227,24 @@ TEST(real_tools_work_under_the_stock_policy) {
              "prog: main.o util.o\n\tgcc -o $@ main.o util.o\n"
              "%.o: %.c util.h\n\tgcc -O2 -c -o $@ $<\n");
   /* glibc 2.34+ creates threads with clone3 and falls back to clone on ENOSYS. */
-  write_text(work, "threads.c",
-             "#include <errno.h>\n#include <linux/sched.h>\n#include <pthread.h>\n"
-             "#include <signal.h>\n#include <stdio.h>\n#include <string.h>\n"
-             "#include <sys/syscall.h>\n#include <sys/wait.h>\n#include <unistd.h>\n"
-             "static void *run(void *a) { return a; }\n"
-             "int main(void) {\n"
-             "  struct clone_args ca; memset(&ca, 0, sizeof ca); ca.exit_signal = SIGCHLD;\n"
-             "  long r = syscall(SYS_clone3, &ca, sizeof ca);\n"
-             "  if (r == 0) _exit(0);\n"
-             "  printf(\"clone3: %s\\n\", r < 0 && errno == ENOSYS ? \"ENOSYS\" : \"not ENOSYS\");\n"
-             "  pthread_t t; void *v;\n"
-             "  if (pthread_create(&t, NULL, run, (void *)42) != 0) return 1;\n"
-             "  pthread_join(t, &v);\n"
-             "  pid_t p = fork(); if (p == 0) _exit(7);\n"
-             "  int st; waitpid(p, &st, 0);\n"
-             "  printf(\"thread %ld, fork %d\\n\", (long)v, WEXITSTATUS(st));\n"
-             "  return 0;\n}\n");
+  write_text(
+      work, "threads.c",
+      "#include <errno.h>\n#include <linux/sched.h>\n#include <pthread.h>\n"
+      "#include <signal.h>\n#include <stdio.h>\n#include <string.h>\n"
+      "#include <sys/syscall.h>\n#include <sys/wait.h>\n#include <unistd.h>\n"
+      "static void *run(void *a) { return a; }\n"
+      "int main(void) {\n"
+      "  struct clone_args ca; memset(&ca, 0, sizeof ca); ca.exit_signal = SIGCHLD;\n"
+      "  long r = syscall(SYS_clone3, &ca, sizeof ca);\n"
+      "  if (r == 0) _exit(0);\n"
+      "  printf(\"clone3: %s\\n\", r < 0 && errno == ENOSYS ? \"ENOSYS\" : \"not ENOSYS\");\n"
+      "  pthread_t t; void *v;\n"
+      "  if (pthread_create(&t, NULL, run, (void *)42) != 0) return 1;\n"
+      "  pthread_join(t, &v);\n"
+      "  pid_t p = fork(); if (p == 0) _exit(7);\n"
+      "  int st; waitpid(p, &st, 0);\n"
+      "  printf(\"thread %ld, fork %d\\n\", (long)v, WEXITSTATUS(st));\n"
+      "  return 0;\n}\n");
   sbx_spec *s = job_spec();
   spec_add_mount(s, SBX_MOUNT_BIND, work, "/work", 0);
   sbx_spec_set_cwd(s, "/work", NULL);

@@ -18,10 +18,11 @@
 /* spec.h declares its own cap_from_name/cap_to_name (capability names of the spec), which clash
  * with libcap's; libcap's are not used here, so its declarations are renamed away. */
 #define cap_from_name libcap_cap_from_name
-#define cap_to_name libcap_cap_to_name
+#define cap_to_name   libcap_cap_to_name
 #include <sys/capability.h>
 #undef cap_from_name
 #undef cap_to_name
+#include <grp.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
@@ -30,7 +31,6 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <termios.h>
-#include <grp.h>
 #include <time.h>
 
 /* Exit codes of the children. */
@@ -51,13 +51,13 @@ static int in_child(int (*fn)(void *), void *arg) {
   return st;
 }
 
-#define CHECK_EXITED_OK(st)                                                                 \
-  do {                                                                                      \
-    int s_ = (st);                                                                          \
+#define CHECK_EXITED_OK(st)                                                                      \
+  do {                                                                                           \
+    int s_ = (st);                                                                               \
     if (WIFEXITED(s_) && WEXITSTATUS(s_) == C_SKIP) SKIP_TEST("the kernel refused a namespace"); \
-    if (!WIFEXITED(s_) || WEXITSTATUS(s_) != 0)                                             \
-      TEST_FAIL("child: %s %d", WIFEXITED(s_) ? "exit status" : "killed by signal",         \
-                WIFEXITED(s_) ? WEXITSTATUS(s_) : WTERMSIG(s_));                            \
+    if (!WIFEXITED(s_) || WEXITSTATUS(s_) != 0)                                                  \
+      TEST_FAIL("child: %s %d", WIFEXITED(s_) ? "exit status" : "killed by signal",              \
+                WIFEXITED(s_) ? WEXITSTATUS(s_) : WTERMSIG(s_));                                 \
   } while (0)
 
 static sbx_spec *policy(sbx_seccomp_action def, uint32_t def_errno) {
@@ -163,7 +163,8 @@ static int child_trap(void *p) {
   if (child_install(p)) return C_SETUP;
   long rc = syscall(SYS_getppid);
   if (!trapped) return 1;
-  if (rc != -1 && rc != -ENOSYS && rc != 0) { /* TRAP skips the call; the return is ENOSYS */ }
+  if (rc != -1 && rc != -ENOSYS && rc != 0) { /* TRAP skips the call; the return is ENOSYS */
+  }
   return strcmp(trapped_name, "getppid") == 0 ? 0 : 2;
 }
 
@@ -250,10 +251,10 @@ TEST(seccomp_arg_ioctl_tiocsti) {
 /* What a child needs after the filter, including under ASan (which may call sigaltstack,
  * futex, gettid, ...). */
 static const char *const allow_basics[] = {
-    "exit_group", "exit",  "write",         "writev",       "getpid",  "rt_sigreturn",
-    "brk",        "mmap",  "munmap",        "mprotect",     "madvise", "sigaltstack",
-    "gettid",     "futex", "rt_sigprocmask", "rt_sigaction", "tgkill",  "sched_yield",
-    NULL};
+    "exit_group",   "exit",        "write",       "writev", "getpid",
+    "rt_sigreturn", "brk",         "mmap",        "munmap", "mprotect",
+    "madvise",      "sigaltstack", "gettid",      "futex",  "rt_sigprocmask",
+    "rt_sigaction", "tgkill",      "sched_yield", NULL};
 
 static sbx_spec *allow_list(sbx_seccomp_action def) {
   sbx_spec *s = policy(def, EPERM);
@@ -306,7 +307,9 @@ static int child_int80(void *p) {
   if (child_install(p)) return C_SETUP;
 #ifdef __x86_64__
   long ret;
-  __asm__ volatile("int $0x80" : "=a"(ret) : "a"(20L) /* i386 getpid */
+  __asm__ volatile("int $0x80"
+                   : "=a"(ret)
+                   : "a"(20L) /* i386 getpid */
                    : "memory", "r8", "r9", "r10", "r11");
 #endif
   return 0;
@@ -589,7 +592,8 @@ static int notify_init(notify_case *nc) {
   int l;
   uint32_t arch;
   int nr, pid;
-  if (seccomp_listener_recv(sv[0], &l, &err) < 0 || seccomp_notify_next(l, &arch, &nr, &pid, &err) < 0) {
+  if (seccomp_listener_recv(sv[0], &l, &err) < 0 ||
+      seccomp_notify_next(l, &arch, &nr, &pid, &err) < 0) {
     fprintf(stderr, "init: %s\n", err->message);
     return 4;
   }
@@ -669,7 +673,8 @@ static long long status_field(const char *name) {
   size_t n = strlen(name);
   while (fgets(line, sizeof line, f))
     if (strncmp(line, name, n) == 0 && line[n] == ':') {
-      v = strtoll(line + n + 1, NULL, strcmp(name, "NoNewPrivs") == 0 || strcmp(name, "Seccomp") == 0 ? 10 : 16);
+      v = strtoll(line + n + 1, NULL,
+                  strcmp(name, "NoNewPrivs") == 0 || strcmp(name, "Seccomp") == 0 ? 10 : 16);
       break;
     }
   fclose(f);
@@ -989,7 +994,8 @@ static int child_attack(void *p) {
   int master = posix_openpt(O_RDWR | O_NOCTTY);
   if (master < 0 || grantpt(master) < 0 || unlockpt(master) < 0 || setsid() < 0) return C_SETUP;
   int slave = open(ptsname(master), O_RDWR);
-  if (slave < 0 || ioctl(slave, TIOCSCTTY, 0) < 0 || dup2(slave, 0) < 0 || dup2(a->out, 1) < 0 || dup2(a->out, 2) < 0)
+  if (slave < 0 || ioctl(slave, TIOCSCTTY, 0) < 0 || dup2(slave, 0) < 0 || dup2(a->out, 1) < 0 ||
+      dup2(a->out, 2) < 0)
     return C_SETUP;
   sbx_error *err = NULL;
   if (netlink_loopback_up(&err) < 0 || caps_drop(0, &err) < 0 || set_no_new_privs(&err) < 0 ||
@@ -1020,13 +1026,13 @@ TEST(attacks_blocked_by_hardening) {
       close(p[0]);
       if (n > 0) out[n] = 0;
       if (WIFEXITED(st) && WEXITSTATUS(st) == C_SKIP) SKIP_TEST("the kernel refused a namespace");
-      bool ok = k ? WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS : WIFEXITED(st) && WEXITSTATUS(st) == 0;
+      bool ok =
+          k ? WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS : WIFEXITED(st) && WEXITSTATUS(st) == 0;
       if (!ok) {
         size_t len = strlen(failures);
         for (char *c = out; *c; c++)
           if (*c == '\n') *c = ' ';
-        snprintf(failures + len, sizeof failures - len, "[%s: status 0x%x: %s] ", list[i], st,
-                 out);
+        snprintf(failures + len, sizeof failures - len, "[%s: status 0x%x: %s] ", list[i], st, out);
       }
     }
   }

@@ -174,15 +174,30 @@ static int sock(int family, int type, int high, const char *label) {
   if (rc >= 0) close((int)rc);
   return expect_fail(rc, 0);
 }
-static int a_socket_packet(const char *a) { (void)a; return sock(AF_PACKET, SOCK_RAW, 0, "socket(AF_PACKET)"); }
-static int a_socket_raw(const char *a) { (void)a; return sock(AF_INET, SOCK_RAW, 0, "socket(AF_INET, SOCK_RAW)"); }
-static int a_socket_vsock(const char *a) { (void)a; return sock(AF_VSOCK, SOCK_STREAM, 0, "socket(AF_VSOCK)"); }
+static int a_socket_packet(const char *a) {
+  (void)a;
+  return sock(AF_PACKET, SOCK_RAW, 0, "socket(AF_PACKET)");
+}
+static int a_socket_raw(const char *a) {
+  (void)a;
+  return sock(AF_INET, SOCK_RAW, 0, "socket(AF_INET, SOCK_RAW)");
+}
+static int a_socket_vsock(const char *a) {
+  (void)a;
+  return sock(AF_VSOCK, SOCK_STREAM, 0, "socket(AF_VSOCK)");
+}
 static int a_socket_vsock_high(const char *a) {
   (void)a;
   return sock(AF_VSOCK, SOCK_STREAM, 1, "socket(AF_VSOCK | 1 << 32)");
 }
-static int a_socket_alg(const char *a) { (void)a; return sock(AF_ALG, SOCK_SEQPACKET, 0, "socket(AF_ALG)"); }
-static int a_socket_key(const char *a) { (void)a; return sock(AF_KEY, SOCK_RAW, 0, "socket(AF_KEY)"); }
+static int a_socket_alg(const char *a) {
+  (void)a;
+  return sock(AF_ALG, SOCK_SEQPACKET, 0, "socket(AF_ALG)");
+}
+static int a_socket_key(const char *a) {
+  (void)a;
+  return sock(AF_KEY, SOCK_RAW, 0, "socket(AF_KEY)");
+}
 
 /* ---- namespaces --------------------------------------------------------------------------- */
 
@@ -193,9 +208,18 @@ static int clone_ns(unsigned long flags, const char *label) {
   if (rc > 0) waitpid((pid_t)rc, NULL, 0);
   return expect_fail(rc, 0);
 }
-static int a_clone_newuser(const char *a) { (void)a; return clone_ns(CLONE_NEWUSER, "clone(CLONE_NEWUSER)"); }
-static int a_clone_newns(const char *a) { (void)a; return clone_ns(CLONE_NEWNS, "clone(CLONE_NEWNS)"); }
-static int a_clone_newnet(const char *a) { (void)a; return clone_ns(CLONE_NEWNET, "clone(CLONE_NEWNET)"); }
+static int a_clone_newuser(const char *a) {
+  (void)a;
+  return clone_ns(CLONE_NEWUSER, "clone(CLONE_NEWUSER)");
+}
+static int a_clone_newns(const char *a) {
+  (void)a;
+  return clone_ns(CLONE_NEWNS, "clone(CLONE_NEWNS)");
+}
+static int a_clone_newnet(const char *a) {
+  (void)a;
+  return clone_ns(CLONE_NEWNET, "clone(CLONE_NEWNET)");
+}
 
 static int a_clone3(const char *arg) {
   (void)arg;
