@@ -26,17 +26,22 @@
  *    any rule when the default action denies), and is an error where it would silently open a
  *    hole (a deny rule of a deny-list, whose default allows).
  *
- * Unknown syscalls return ENOSYS. libseccomp 2.5 has no action for "a syscall I do not know",
- * so after export we put a short prefix in front of libseccomp's program: for every
- * architecture of the filter, a syscall number above the highest number libseccomp knows for
- * it returns ENOSYS instead of the default action, so that libc falls back to an older call
- * (the same idea as runc's patchbpf). It applies when the default action denies (errno, kill,
- * trap); a deny-list (default allow or log) lets unknown syscalls reach the kernel anyway. On
- * x86_64 the prefix leaves the x32 range (>= 0x40000000) to libseccomp, which kills it unless
- * x32 is in the filter, in which case the x32 range has its own upper bound. A syscall that
- * libseccomp knows but the policy does not list gets the default action: a profile that wants
- * libc's fallback for such a call (clone3, whose flags no filter can see) lists it with
- * `errno: ENOSYS` — the stock profiles do.
+ * Syscalls newer than the policy return ENOSYS, so that libc falls back to an older call
+ * (clone3 -> clone, fchmodat2 -> fchmodat, ...): glibc supports kernels back to 3.2, so every
+ * newer call it makes has an ENOSYS fallback, and no other errno. This applies when the
+ * default action denies (errno, kill, trap); a deny-list (default allow or log) lets new
+ * syscalls reach the kernel, which is what a deny-list means. Two parts:
+ *  - Known to libseccomp, not named by the policy, and from Linux 5.1 on (pidfd_send_signal,
+ *    424, where every architecture's numbers became the same, and the calls a policy older
+ *    than the kernel would not know): one ERRNO(ENOSYS) rule each. A policy that names such a
+ *    call (io_uring_setup in a kill rule) keeps its own action; a call numbered below 424 that
+ *    the policy does not name gets the default action.
+ *  - Unknown to libseccomp: libseccomp 2.5 has no action for "a number I do not know", so
+ *    after export a short prefix goes in front of libseccomp's program: for every architecture
+ *    of the filter, a number above the highest one libseccomp knows returns ENOSYS (the same
+ *    idea as runc's patchbpf). On x86_64 the prefix leaves the x32 range (>= 0x40000000) to
+ *    libseccomp, which kills it unless x32 is in the filter, in which case the x32 range has
+ *    its own upper bound.
  *
  * Cache: a filter is compiled once per distinct policy per process (memory cache, keyed by the
  * canonical serialisation of the policy) and, when a cache directory is set, once per policy
@@ -278,6 +283,35 @@ static int add_rule(scmp_filter_ctx ctx, const sbx_seccomp *sc, size_t i, sbx_er
   return 0;
 }
 
+/* The first syscall of Linux 5.1, numbered alike on every architecture (plus its base). */
+#define FIRST_UNIFIED_SYSCALL "pidfd_send_signal"
+
+/* ENOSYS for the syscalls libseccomp knows, from Linux 5.1 on, that the policy does not name
+ * (see the top of the file). */
+static int add_newer_than_policy(scmp_filter_ctx ctx, const sbx_seccomp *sc, uint32_t def,
+                                 sbx_error **err) {
+  if (!action_denies(sc->default_action) || def == SCMP_ACT_ERRNO(ENOSYS)) return 0;
+  uint32_t native = seccomp_arch_native();
+  int first = seccomp_syscall_resolve_name(FIRST_UNIFIED_SYSCALL);
+  int max = seccomp_max_known_syscall(native);
+  if (first < 0 || max < first) return 0; /* cannot happen with libseccomp >= 2.4 */
+  _cleanup_free_ bool *named = xcalloc((size_t)(max - first + 1), sizeof *named);
+  for (size_t i = 0; i < sc->n_rules; i++)
+    for (size_t k = 0; k < sc->rules[i].n_names; k++) {
+      int nr = seccomp_syscall_resolve_name(sc->rules[i].names[k]);
+      if (nr >= first && nr <= max) named[nr - first] = true;
+    }
+  for (int nr = first; nr <= max; nr++) {
+    if (named[nr - first]) continue;
+    char *name = seccomp_syscall_resolve_num_arch(native, nr);
+    if (!name) continue;
+    free(name);
+    int rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), nr, 0);
+    if (rc < 0) return sbx_set_error(err, -rc, "seccomp: ENOSYS for syscall %d", nr);
+  }
+  return 0;
+}
+
 static pthread_mutex_t max_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct {
   uint32_t arch;
@@ -453,6 +487,7 @@ static int compile(const sbx_seccomp *sc, seccomp_filter **out, sbx_error **err)
   }
   for (size_t i = 0; i < sc->n_rules; i++)
     if (add_rule(ctx, sc, i, err) < 0) return -1;
+  if (add_newer_than_policy(ctx, sc, def, err) < 0) return -1;
 
   _cleanup_free_ struct sock_filter *body = NULL;
   size_t body_len = 0;
