@@ -15,6 +15,7 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -158,6 +159,12 @@ __attribute__((noreturn)) static void job_main(engine_ctx *ctx) {
   const sbx_spec *spec = ctx->spec;
   sbx_error *err = NULL;
   int fd = ctx->up.wr;
+  /* The seccomp listener goes to init through HANDOFF_FD, the one fd the notify variant lets
+   * sendmsg() use; placed before the rlimits, which may forbid an fd that high. */
+  if (ctx->handoff >= 0 && dup3(ctx->handoff, SECCOMP_HANDOFF_FD, O_CLOEXEC) < 0) {
+    sbx_set_errno(&err, "place the seccomp hand-off socket on fd %d", SECCOMP_HANDOFF_FD);
+    engine_child_fail(fd, err, 125);
+  }
   if (job_set_rlimits(&spec->limits, &err) < 0 || job_set_ids(ctx, &err) < 0)
     engine_child_fail(fd, err, 125);
   if (chdir(spec->process.cwd) < 0) {
@@ -183,7 +190,15 @@ __attribute__((noreturn)) static void job_main(engine_ctx *ctx) {
   sigset_t none;
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &none, NULL);
-  if (seccomp_filter_install(ctx->seccomp, &err) < 0) engine_child_fail(fd, err, 125);
+  if (ctx->seccomp_notify) {
+    int listener = -1;
+    if (seccomp_filter_install_listener(ctx->seccomp, &listener, &err) < 0 ||
+        seccomp_listener_send(SECCOMP_HANDOFF_FD, listener, &err) < 0)
+      engine_child_fail(fd, err, 125);
+    close(listener);
+  } else if (seccomp_filter_install(ctx->seccomp, &err) < 0) {
+    engine_child_fail(fd, err, 125);
+  }
   execve(prog, spec->process.args, spec->process.env);
   job_exec_failed(fd, spec->process.args[0], errno);
 }
@@ -224,6 +239,31 @@ static int init_setup(engine_ctx *ctx, sbx_error **err) {
   return 0;
 }
 
+/* init's end of the forbidden-syscall reporting: the listener the job hands over, and what it
+ * saw. */
+typedef struct notify_state {
+  int sock;     /* init's end of the hand-off socketpair, until the listener came */
+  int listener; /* the seccomp user-notification fd */
+} notify_state;
+
+/* A notification is a forbidden syscall: it never runs, and the whole job ends (every process
+ * of the pid namespace but init, which only the notify variant's user allows). */
+static void notify_handle(notify_state *ns, channel_msg *done) {
+  uint32_t arch = 0;
+  int nr = 0, pid = 0;
+  sbx_error *e = NULL;
+  if (seccomp_notify_next(ns->listener, &arch, &nr, &pid, &e) < 0) {
+    sbx_error_free(e); /* the caller died in between (ENOENT): nothing to report */
+    return;
+  }
+  if (!done->forbidden) {
+    done->forbidden = 1;
+    done->sc_arch = arch;
+    done->sc_nr = nr;
+  }
+  kill(-1, SIGKILL);
+}
+
 void init_main(engine_ctx *ctx) {
   sbx_error *err = NULL;
   /* main forked the intermediate with every signal blocked; the caller's handlers must not run
@@ -242,6 +282,16 @@ void init_main(engine_ctx *ctx) {
     sbx_set_errno(&err, "init: become a subreaper");
     engine_child_fail(ctx->up.wr, err, 1);
   }
+  notify_state ns = {.sock = -1, .listener = -1};
+  if (ctx->seccomp_notify) {
+    int sv[2];
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
+      sbx_set_errno(&err, "init: socketpair for the seccomp listener");
+      engine_child_fail(ctx->up.wr, err, 1);
+    }
+    ns.sock = sv[0];
+    ctx->handoff = sv[1];
+  }
 
   pid_t job = fork();
   if (job < 0) {
@@ -250,13 +300,39 @@ void init_main(engine_ctx *ctx) {
   }
   if (job == 0) {
     close(sfd);
+    if (ns.sock >= 0) close(ns.sock);
     job_main(ctx);
   }
+  if (ctx->handoff >= 0) close(ctx->handoff);
 
   channel_msg done;
   memset(&done, 0, sizeof done);
   done.type = MSG_JOB_EXIT;
   for (;;) {
+    struct pollfd p[3] = {{.fd = sfd, .events = POLLIN},
+                          {.fd = ns.sock, .events = POLLIN},
+                          {.fd = ns.listener, .events = POLLIN}};
+    if (poll(p, 3, -1) < 0) {
+      if (errno == EINTR) continue;
+      sbx_set_errno(&err, "init: poll");
+      kill(job, SIGKILL);
+      engine_child_fail(ctx->up.wr, err, 1);
+    }
+    if (p[1].revents) {
+      /* The job hands its listener over right after installing the filter, or closes the
+       * socket (exec, or a failure before). */
+      sbx_error *e = NULL;
+      if (seccomp_listener_recv(ns.sock, &ns.listener, &e) < 0) sbx_error_free(e);
+      close(ns.sock);
+      ns.sock = -1;
+    }
+    if (p[2].revents & POLLIN)
+      notify_handle(&ns, &done);
+    else if (p[2].revents) {
+      close(ns.listener); /* every process that used the filter is gone */
+      ns.listener = -1;
+    }
+    if (!p[0].revents) continue;
     struct signalfd_siginfo si;
     ssize_t n = read(sfd, &si, sizeof si);
     if (n < 0 && errno == EINTR) continue;
@@ -273,16 +349,22 @@ void init_main(engine_ctx *ctx) {
     for (;;) {
       int st;
       struct rusage ru;
-      pid_t p = wait4(-1, &st, WNOHANG, &ru);
-      if (p <= 0) break; /* 0: none ready; ECHILD: none left */
-      if (p == job) {
+      pid_t pid = wait4(-1, &st, WNOHANG, &ru);
+      if (pid <= 0) break; /* 0: none ready; ECHILD: none left */
+      if (pid == job) {
         done.wstatus = st;
         done.ru = ru;
-        done.pid = p;
+        done.pid = pid;
         ended = true;
       }
     }
     if (ended) break;
+  }
+  /* A notification may still be queued by a process that made a forbidden call as the job
+   * ended. */
+  if (ns.listener >= 0) {
+    struct pollfd p = {.fd = ns.listener, .events = POLLIN};
+    if (poll(&p, 1, 0) > 0 && (p.revents & POLLIN)) notify_handle(&ns, &done);
   }
   /* The job's end is the sandbox's end: when init exits, the kernel kills everything left in
    * the pid namespace. */

@@ -37,7 +37,7 @@ void sbx_result_clear(sbx_result *result) {
 typedef struct run_state {
   engine_ctx ctx;
   const sbx_run_options *opts;
-  seccomp_filter *filter;
+  seccomp_filter *filter, *notify_filter;
   int opened_stdin; /* an fd we opened for the job's stdin, or -1 */
   pid_t intermediate, init;
   int intermediate_status;
@@ -54,6 +54,9 @@ typedef struct run_state {
   bool exec_failed;
   int exec_errno;
   bool wall_killed;
+  bool forbidden; /* a forbidden syscall ended the job */
+  uint32_t sc_arch;
+  int sc_nr;
 } run_state;
 
 static void logf_(const run_state *st, const char *fmt, ...) SBX_PRINTF(2, 3);
@@ -104,7 +107,8 @@ static void run_state_cleanup(run_state *st) {
   st->mask_changed = false;
   idmap_plan_free(&st->ctx.idmap);
   seccomp_filter_free(st->filter);
-  st->filter = NULL;
+  seccomp_filter_free(st->notify_filter);
+  st->filter = st->notify_filter = NULL;
   if (st->ctx.sources) {
     for (size_t i = 0; i < st->ctx.spec->n_mounts; i++) free(st->ctx.sources[i]);
     free(st->ctx.sources);
@@ -131,9 +135,19 @@ static char *resolve_source(const char *src) {
   *slash = '\0';
   const char *dir = *copy ? copy : "/";
   char buf[PATH_MAX];
-  if (strcmp(base, ".") == 0 || strcmp(base, "..") == 0 || !realpath(dir, buf))
-    return xstrdup(src);
+  if (strcmp(base, ".") == 0 || strcmp(base, "..") == 0 || !realpath(dir, buf)) return xstrdup(src);
   return xasprintf("%s/%s", strcmp(buf, "/") == 0 ? "" : buf, base);
+}
+
+static bool is_kill(sbx_seccomp_action a) {
+  return a == SBX_SECCOMP_KILL || a == SBX_SECCOMP_KILL_PROCESS;
+}
+
+static bool policy_kills(const sbx_seccomp *sc) {
+  if (is_kill(sc->default_action)) return true;
+  for (size_t i = 0; i < sc->n_rules; i++)
+    if (is_kill(sc->rules[i].action)) return true;
+  return false;
 }
 
 static int prepare(run_state *st, sbx_error **err) {
@@ -143,6 +157,18 @@ static int prepare(run_state *st, sbx_error **err) {
   /* Compiled (or taken from the cache) here, before any fork: the job only loads it. */
   if (seccomp_filter_build(&spec->seccomp, &st->filter, err) < 0) return -1;
   st->ctx.seccomp = st->filter;
+  /* A policy that kills reports the forbidden syscall by name: its kill actions become user
+   * notifications that init answers by ending the job. Only under a pid namespace, where init
+   * may kill every process of the job at once (kill(-1)). */
+  if (st->filter && (spec->namespaces & SBX_NS_PID) && policy_kills(&spec->seccomp)) {
+    st->notify_filter = seccomp_filter_notify_variant(st->filter, SECCOMP_HANDOFF_FD);
+    if (!st->notify_filter)
+      return sbx_set_error(err, E2BIG,
+                           "the seccomp policy is too large for forbidden-syscall "
+                           "reporting");
+    st->ctx.seccomp = st->notify_filter;
+    st->ctx.seccomp_notify = true;
+  }
 
   st->ctx.sources = xcalloc(spec->n_mounts + 1, sizeof *st->ctx.sources);
   for (size_t i = 0; i < spec->n_mounts; i++)
@@ -176,9 +202,7 @@ static int prepare(run_state *st, sbx_error **err) {
       return sbx_set_errno(err, "open the job's stdin %s", spec->process.stdin_path);
     st->ctx.stdin_fd = st->opened_stdin;
     break;
-  case SBX_STDIN_INHERIT:
-    st->ctx.stdin_fd = o->stdin_fd >= 0 ? o->stdin_fd : STDIN_FILENO;
-    break;
+  case SBX_STDIN_INHERIT: st->ctx.stdin_fd = o->stdin_fd >= 0 ? o->stdin_fd : STDIN_FILENO; break;
   }
   st->ctx.stdout_fd = o->stdout_fd >= 0 ? o->stdout_fd : STDOUT_FILENO;
   st->ctx.stderr_fd = o->stderr_fd >= 0 ? o->stderr_fd : STDERR_FILENO;
@@ -234,13 +258,13 @@ static bool note_message(run_state *st, const channel_msg *msg) {
     st->job_ended = true;
     st->wstatus = msg->wstatus;
     st->ru = msg->ru;
+    st->forbidden = msg->forbidden != 0;
+    st->sc_arch = msg->sc_arch;
+    st->sc_nr = msg->sc_nr;
     return true;
   case MSG_ERROR:
-  case MSG_EXEC_FAILED:
-    note_child_error(st, msg);
-    return true;
-  default:
-    return false;
+  case MSG_EXEC_FAILED: note_child_error(st, msg); return true;
+  default: return false;
   }
 }
 
@@ -268,8 +292,10 @@ static int wait_intermediate(run_state *st, bool want_map_request, sbx_error **e
                            channel_msg_name(msg.type));
     }
     if (r < 0 && errno != EAGAIN) {
-      if (err && !*err) *err = e;
-      else sbx_error_free(e);
+      if (err && !*err)
+        *err = e;
+      else
+        sbx_error_free(e);
       return -1;
     }
     sbx_error_free(e);
@@ -370,8 +396,10 @@ static int drain(run_state *st, bool *closed, sbx_error **err) {
     }
     if (r < 0) {
       if (!e && errno == EAGAIN) return 0;
-      if (err && !*err) *err = e;
-      else sbx_error_free(e);
+      if (err && !*err)
+        *err = e;
+      else
+        sbx_error_free(e);
       return -1;
     }
     if (msg.type == MSG_INIT_PID || !note_message(st, &msg))
@@ -387,7 +415,7 @@ static int supervise(run_state *st, sbx_error **err) {
   bool closed = false;
   for (;;) {
     int timeout = -1;
-    if (l->wall_time_us != SBX_UNSET && !st->wall_killed) {
+    if (l->wall_time_us != SBX_UNSET && !st->wall_killed && !st->job_ended) {
       double left = (double)l->wall_time_us / 1e6 - elapsed_s(&st->start);
       if (left <= 0) {
         logf_(st, "wall time limit reached: killing the sandbox");
@@ -447,6 +475,14 @@ static void fill_result(run_state *st, sbx_result *res) {
   res->csw_voluntary = (uint64_t)st->ru.ru_nvcsw;
   res->csw_forced = (uint64_t)st->ru.ru_nivcsw;
   if (st->wall_killed) return;
+  if (st->forbidden) {
+    /* init ended the job at the forbidden call; SIGSYS is what the kernel's own kill action
+     * would have shown. */
+    res->status = SBX_STATUS_FORBIDDEN_SYSCALL;
+    res->signal = SIGSYS;
+    res->syscall = seccomp_syscall_name(st->sc_arch, st->sc_nr);
+    return;
+  }
   int ws = st->wstatus;
   if (WIFEXITED(ws)) {
     res->exit_code = WEXITSTATUS(ws);
@@ -496,8 +532,10 @@ int sbx_run(const sbx_spec *spec, const sbx_run_options *opts, sbx_result *resul
     result->status = SBX_STATUS_SETUP_ERROR;
     result->message = xstrdup(e->message);
     if (result == &scratch) sbx_result_clear(result);
-    if (err && !*err) *err = e;
-    else sbx_error_free(e);
+    if (err && !*err)
+      *err = e;
+    else
+      sbx_error_free(e);
     return -1;
   }
   run_state st = {
@@ -512,6 +550,7 @@ int sbx_run(const sbx_spec *spec, const sbx_run_options *opts, sbx_result *resul
   st.ctx.spec = spec;
   st.ctx.up = st.ctx.down = (channel){-1, -1};
   st.ctx.stdin_fd = st.ctx.stdout_fd = st.ctx.stderr_fd = -1;
+  st.ctx.handoff = -1;
   sbx_error *e = NULL;
   int r = run(&st, result, &e);
   run_state_cleanup(&st);
@@ -519,8 +558,10 @@ int sbx_run(const sbx_spec *spec, const sbx_run_options *opts, sbx_result *resul
     result->status = SBX_STATUS_SETUP_ERROR;
     result->message = xstrdup(e && e->message ? e->message : "setup failed");
     if (result->wall_time_s == 0 && st.start.tv_sec) result->wall_time_s = elapsed_s(&st.start);
-    if (err && !*err) *err = e;
-    else sbx_error_free(e);
+    if (err && !*err)
+      *err = e;
+    else
+      sbx_error_free(e);
   }
   if (result == &scratch) sbx_result_clear(result);
   return r;
