@@ -100,8 +100,8 @@ int seccomp_filter_install_listener(const seccomp_filter *f, int *listener, sbx_
 int seccomp_listener_send(int sock, int listener, sbx_error **err);
 int seccomp_listener_recv(int sock, int *listener, sbx_error **err);
 /* Blocks until a notification comes; fills the syscall's audit arch, number and the pid (in
- * the caller's pid namespace) of the process that made it, and returns 0. Returns 1 when the
- * process that made the call died before it was read (nothing to report). */
+ * the caller's pid namespace) of the process that made it. Fails with code ENOENT when that
+ * process died before the notification was read (nothing to report). */
 int seccomp_notify_next(int listener, uint32_t *arch, int *nr, int *pid, sbx_error **err);
 
 #endif

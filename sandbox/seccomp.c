@@ -904,9 +904,11 @@ int seccomp_notify_next(int listener, uint32_t *arch, int *nr, int *pid, sbx_err
   if (rc < 0) return sbx_set_error(err, -rc, "allocating a seccomp notification");
   do rc = seccomp_notify_receive(listener, req);
   while (rc == -EINTR);
-  if (rc == -ENOENT) { /* the caller died (killed) between poll and read: nothing to report */
+  if (rc == -ENOENT) { /* the caller died (killed) between poll and read */
     seccomp_notify_free(req, resp);
-    return 1;
+    return sbx_set_error(err, ENOENT,
+                         "reading a seccomp notification: its caller died first (nothing to "
+                         "report)");
   }
   if (rc < 0) {
     seccomp_notify_free(req, resp);

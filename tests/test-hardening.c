@@ -621,8 +621,8 @@ static int notify_init(notify_case *nc) {
   uint32_t arch;
   int nr, pid;
   if (seccomp_listener_recv(sv[0], &l, &err) < 0 ||
-      seccomp_notify_next(l, &arch, &nr, &pid, &err) != 0) {
-    fprintf(stderr, "init: %s\n", err ? err->message : "the job died first");
+      seccomp_notify_next(l, &arch, &nr, &pid, &err) < 0) {
+    fprintf(stderr, "init: %s\n", err->message);
     return 4;
   }
   if (pid != job) return 5;
