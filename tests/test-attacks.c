@@ -167,6 +167,52 @@ TEST(attacks_are_blocked_in_the_sandbox) {
   if (failures[0]) TEST_FAIL("%s", failures);
 }
 
+/* With kill as the action, each denied call ends the job, and the report names the call. */
+TEST(attacks_are_reported_by_name_when_killed) {
+  if (!userns_available()) SKIP_TEST("user namespaces are not available here");
+  char *dir = helper_dir();
+  if (!dir) SKIP_TEST("tests/helper/attack is not built");
+  int master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+  CHECK(master >= 0 && grantpt(master) == 0 && unlockpt(master) == 0);
+  int slave = open(ptsname(master), O_RDWR | O_NOCTTY | O_CLOEXEC);
+  CHECK(slave >= 0);
+  sbx_spec *s = job_spec();
+  for (size_t i = 0; i < s->seccomp.n_rules; i++) { /* the errno policy of job_spec(), redone */
+    strv_free(s->seccomp.rules[i].names);
+    free(s->seccomp.rules[i].args);
+  }
+  free(s->seccomp.rules);
+  s->seccomp.rules = NULL;
+  s->seccomp.n_rules = 0;
+  stock_policy_apply_with(s, SBX_SECCOMP_KILL_PROCESS);
+  spec_add_mount(s, SBX_MOUNT_BIND, dir, "/helper", SBX_MNT_RO | SBX_MNT_NODEV);
+  s->process.stdin_mode = SBX_STDIN_INHERIT;
+  char failures[8192] = "";
+  for (size_t i = 0; i < ARRAY_SIZE(stock_attack_syscalls); i++) {
+    set_args(s, "/helper/attack", stock_attack_syscalls[i].attack, NULL);
+    sbx_result res;
+    char *out = NULL, errbuf[512] = "";
+    int r = run_job(s, slave, &res, &out, errbuf, sizeof errbuf);
+    for (char *c = out; *c; c++)
+      if (*c == '\n') *c = ' ';
+    bool ok = r == 0 && res.status == SBX_STATUS_FORBIDDEN_SYSCALL && res.syscall &&
+              strcmp(res.syscall, stock_attack_syscalls[i].syscall) == 0;
+    if (!ok) {
+      size_t len = strlen(failures);
+      snprintf(failures + len, sizeof failures - len, "[%s: %s, syscall %s, signal %d: %s%s] ",
+               stock_attack_syscalls[i].attack, r < 0 ? "setup error" : sbx_status_name(res.status),
+               res.syscall ? res.syscall : "(none)", res.signal, errbuf, out);
+    }
+    free(out);
+    sbx_result_clear(&res);
+  }
+  close(slave);
+  close(master);
+  sbx_spec_free(s);
+  free(dir);
+  if (failures[0]) TEST_FAIL("%s", failures);
+}
+
 /* A setuid-root copy of id in a bind-mounted directory gives the job nothing. */
 TEST(setuid_binary_in_a_bind_gains_nothing) {
   if (!userns_available()) SKIP_TEST("user namespaces are not available here");
