@@ -39,7 +39,7 @@ void seccomp_filter_free(seccomp_filter *f);
 int caps_drop(uint64_t keep, sbx_error **err);
 /* In the init process, inside the new net namespace: bring lo up with libnl-route-3,
  * 127.0.0.1/8 and ::1 present (EEXIST is success). ::1 is skipped when the kernel has no IPv6
- * (booted with ipv6.disable=1). */
+ * (booted with ipv6.disable=1) or IPv6 is disabled on lo (net.ipv6.conf.lo.disable_ipv6). */
 int netlink_loopback_up(sbx_error **err);
 /* Sets PR_SET_NO_NEW_PRIVS. */
 int set_no_new_privs(sbx_error **err);

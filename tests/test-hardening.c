@@ -577,6 +577,7 @@ TEST(seccomp_cache_disk) {
 }
 
 static int enter_userns(int extra);
+static int write_file(const char *path, const char *text);
 
 /* ---- forbidden-syscall reporting (user notification, under a pid namespace) ---------------- */
 
@@ -970,6 +971,23 @@ TEST(loopback_in_new_netns) {
   close(l);
   CHECK_EXITED_OK(st);
 }
+
+/* IPv6 turned off on lo: lo still comes up, with 127.0.0.1. */
+static int child_loopback_no_ipv6(void *p) {
+  (void)p;
+  int r = enter_userns(CLONE_NEWNET);
+  if (r) return r;
+  if (access("/proc/sys/net/ipv6/conf/lo/disable_ipv6", F_OK) < 0) return C_SKIP;
+  if (write_file("/proc/sys/net/ipv6/conf/lo/disable_ipv6", "1\n") < 0) return C_SETUP;
+  sbx_error *err = NULL;
+  if (netlink_loopback_up(&err) < 0) {
+    fprintf(stderr, "netlink_loopback_up: %s\n", err->message);
+    return 1;
+  }
+  return tcp_roundtrip(AF_INET, "127.0.0.1");
+}
+
+TEST(loopback_without_ipv6) { CHECK_EXITED_OK(in_child(child_loopback_no_ipv6, NULL)); }
 
 static int child_loopback_no_caps(void *p) {
   (void)p;
