@@ -53,7 +53,8 @@ const void *seccomp_filter_program(const seccomp_filter *f, size_t *len);
  * policy, the libseccomp version and the native architecture. */
 void seccomp_policy_key(const sbx_seccomp *sc, char out[17]);
 
-/* The on-disk BPF cache. Off (NULL) until set. `dir` is created (mode 0700) when missing and
+/* The on-disk BPF cache. Off (NULL) until set; the CLI would use $XDG_CACHE_HOME/sandbox/seccomp.
+ * `dir` (absolute) is created with its missing parents (mode 0700) and
  * must be a directory owned by the effective uid with no group or other access; each entry is
  * opened with O_NOFOLLOW, must be a regular file owned by the effective uid of the exact size
  * its header says, and holds the full canonical policy, which must match byte for byte (so a

@@ -579,9 +579,22 @@ static void memory_store(const buf *policy, const seccomp_filter *f) {
 }
 
 /* Opens the cache directory, checking that only we can write to it. -1 (errno set) if not. */
+/* mkdir -p with mode 0700 for what it creates. */
+static int mkdir_parents(const char *dir, sbx_error **err) {
+  _cleanup_free_ char *p = xstrdup(dir);
+  for (char *c = p + 1;; c++) {
+    if (*c != '/' && *c != '\0') continue;
+    char saved = *c;
+    *c = '\0';
+    if (mkdir(p, 0700) < 0 && errno != EEXIST)
+      return sbx_set_errno(err, "seccomp cache: creating directory %s", p);
+    *c = saved;
+    if (!saved) return 0;
+  }
+}
+
 static int cache_dir_open(const char *dir, bool create, sbx_error **err) {
-  if (create && mkdir(dir, 0700) < 0 && errno != EEXIST)
-    return sbx_set_errno(err, "seccomp cache: creating directory %s", dir);
+  if (create && mkdir_parents(dir, err) < 0) return -1;
   int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0) return sbx_set_errno(err, "seccomp cache: opening directory %s", dir);
   struct stat st;

@@ -514,7 +514,7 @@ TEST(seccomp_cache_disk) {
   char tmpl[] = "/tmp/sbx-seccomp-cache.XXXXXX";
   char *base = mkdtemp(tmpl);
   CHECK(base != NULL);
-  char *dir = xasprintf("%s/cache", base);
+  char *dir = xasprintf("%s/xdg/sandbox/cache", base); /* parents are created */
   sbx_error *err = NULL;
   CHECK_EQ_INT(seccomp_cache_set_dir(dir, &err), 0);
   struct stat st;
