@@ -10,6 +10,8 @@
 #include <sched.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 /* Turns on the filter of `s` with the stock deny-list (default allow), each denied call
  * answered with `action` (SBX_SECCOMP_ERRNO: EPERM, or EAFNOSUPPORT for socket families).
@@ -137,6 +139,27 @@ static const struct {
     {"x32", "getpid (x32)"},
 #endif
 };
+
+/* Whether this kernel runs i386 syscalls through int 0x80 (IA32 emulation can be compiled out
+ * or turned off with ia32_emulation=0, and then int 0x80 faults before seccomp sees it). */
+static inline bool host_has_int80(void) {
+#ifdef __x86_64__
+  static int has = -1;
+  if (has < 0) {
+    pid_t pid = fork();
+    if (pid == 0) {
+      long ret;
+      __asm__ volatile("int $0x80" : "=a"(ret) : "a"(20L) : "memory", "r8", "r9", "r10", "r11");
+      _exit(ret == (long)getpid() ? 0 : 1);
+    }
+    int st = 0;
+    has = pid > 0 && waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0;
+  }
+  return has;
+#else
+  return false;
+#endif
+}
 
 /* The attacks of tests/helper/attack that the stock policy answers with an error (the helper
  * exits 0), and those it answers by killing the job. */

@@ -136,6 +136,7 @@ TEST(attacks_are_blocked_in_the_sandbox) {
   for (int k = 0; k < 2; k++) {
     const char *const *list = k ? stock_kill_attacks : stock_errno_attacks;
     for (size_t i = 0; list[i]; i++) {
+      if (strcmp(list[i], "int80") == 0 && !host_has_int80()) continue;
       set_args(s, "/helper/attack", list[i], NULL);
       sbx_result res;
       char *out = NULL, errbuf[512] = "";
@@ -189,6 +190,7 @@ TEST(attacks_are_reported_by_name_when_killed) {
   s->process.stdin_mode = SBX_STDIN_INHERIT;
   char failures[8192] = "";
   for (size_t i = 0; i < ARRAY_SIZE(stock_attack_syscalls); i++) {
+    if (strcmp(stock_attack_syscalls[i].attack, "int80") == 0 && !host_has_int80()) continue;
     set_args(s, "/helper/attack", stock_attack_syscalls[i].attack, NULL);
     sbx_result res;
     char *out = NULL, errbuf[512] = "";

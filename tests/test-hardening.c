@@ -353,9 +353,11 @@ TEST(seccomp_foreign_abi_killed) {
   int st = in_child(child_x32, f);
   if (!WIFSIGNALED(st) || WTERMSIG(st) != SIGSYS)
     TEST_FAIL("x32 syscall: child status 0x%x, expected death by SIGSYS", st);
-  st = in_child(child_int80, f);
-  if (!WIFSIGNALED(st) || WTERMSIG(st) != SIGSYS)
-    TEST_FAIL("int 0x80: child status 0x%x, expected death by SIGSYS", st);
+  if (host_has_int80()) { /* else int 0x80 faults before seccomp: nothing to close */
+    st = in_child(child_int80, f);
+    if (!WIFSIGNALED(st) || WTERMSIG(st) != SIGSYS)
+      TEST_FAIL("int 0x80: child status 0x%x, expected death by SIGSYS", st);
+  }
   seccomp_filter_free(f);
   sbx_spec_free(s);
 }
@@ -661,6 +663,7 @@ TEST(seccomp_forbidden_syscall_named_under_pidns) {
   n = 3;
 #endif
   for (size_t i = 0; i < n; i++) {
+    if (cases[i].attack == 2 && !host_has_int80()) continue;
     int st = in_child(child_notify, &cases[i]);
     if (WIFEXITED(st) && WEXITSTATUS(st) != 0 && WEXITSTATUS(st) != C_SKIP)
       TEST_FAIL("case '%s': status %d", cases[i].want, WEXITSTATUS(st));
@@ -1062,6 +1065,7 @@ TEST(attacks_blocked_by_hardening) {
   for (int k = 0; k < 2; k++) {
     const char *const *list = k ? stock_kill_attacks : stock_errno_attacks;
     for (size_t i = 0; list[i]; i++) {
+      if (strcmp(list[i], "int80") == 0 && !host_has_int80()) continue;
       int p[2];
       CHECK(pipe2(p, O_CLOEXEC) == 0);
       attack_job a = {helper, list[i], f, p[1]};
