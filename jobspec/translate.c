@@ -547,11 +547,14 @@ static void tr_filesystem(tr *t, const js_node *fs, bool mount_ns) {
       else if (js_get_string(e, v, "filesystem.root.path", &path) && strcmp(path, "tmpfs") != 0)
         s->root.path = xstrdup(path);
       if ((v = js_map_get(n, "readonly")) && js_get_bool(e, v, "filesystem.root.readonly", &ro))
-        s->root.readonly = s->root.path ? ro : false;
+        s->root.readonly = s->root.path ? ro : true;
       else
-        s->root.readonly = s->root.path != NULL;
+        s->root.readonly = true;
     }
   }
+  /* A fresh root holds only mount points and links, and the engine always makes it read-only;
+   * say so in the spec too, so that runc does the same with the bundle's directory. */
+  if (!s->root.path) s->root.readonly = true;
   if ((n = js_map_get(fs, "binds"))) {
     if (n->kind != JS_SEQ) {
       js_error(e, n, "filesystem.binds", "expected a list of binds, not %s", js_kind_name(n));
@@ -773,8 +776,10 @@ void js_translate(const js_node *root, const js_context *ctx, sbx_spec *spec, js
       "cgroup_parent", "capabilities", "seccomp",
   };
   if (!js_check_keys(e, root, "", top, ARRAY_SIZE(top))) return;
-  spec->process.uid = 1000;
-  spec->process.gid = 1000;
+  /* The job is root of its user namespace by default (mapped to an unprivileged host id): the
+   * one id an unprivileged caller can map, and the one runc insists on finding mapped. */
+  spec->process.uid = 0;
+  spec->process.gid = 0;
   const js_node *n;
   if ((n = js_map_get(root, "description"))) {
     const char *s;

@@ -120,8 +120,8 @@ TEST(defaults_of_a_minimal_profile) {
   sbx_spec *s = load("description: nothing else\n");
   CHECK_EQ_INT(s->process.n_args, 0);
   CHECK_EQ_STR(s->process.cwd, "/");
-  CHECK_EQ_INT(s->process.uid, 1000);
-  CHECK_EQ_INT(s->process.gid, 1000);
+  CHECK_EQ_INT(s->process.uid, 0);
+  CHECK_EQ_INT(s->process.gid, 0);
   CHECK_EQ_INT(s->process.umask, 022);
   CHECK_EQ_INT(s->process.n_env, 0);
   CHECK_EQ_INT(s->process.stdin_mode, SBX_STDIN_NULL);
@@ -141,7 +141,7 @@ TEST(defaults_of_a_minimal_profile) {
   CHECK_EQ_INT(s->limits.core, 0);
   CHECK_EQ_INT(s->limits.swap, 0);
   CHECK_EQ_INT(s->n_uid_mappings, 1);
-  CHECK_EQ_INT(s->uid_mappings[0].container_id, 1000);
+  CHECK_EQ_INT(s->uid_mappings[0].container_id, 0);
   CHECK_EQ_INT(s->uid_mappings[0].host_id, 1000);
   CHECK_EQ_INT(s->uid_mappings[0].size, 1);
   CHECK_EQ_INT(s->n_gid_mappings, 1);
@@ -634,7 +634,7 @@ TEST(id_mapping_as_root) {
   o.uid = o.gid = 0;
   sbx_spec *s = load_opts("description: root caller\n", &o);
   CHECK_EQ_INT(s->n_uid_mappings, 1);
-  CHECK_EQ_INT(s->uid_mappings[0].container_id, 1000);
+  CHECK_EQ_INT(s->uid_mappings[0].container_id, 0);
   CHECK_EQ_INT(s->uid_mappings[0].host_id, 65534);
   CHECK_EQ_INT(s->uid_mappings[0].size, 1);
   CHECK_EQ_INT(s->gid_mappings[0].host_id, 65534);
@@ -653,11 +653,11 @@ TEST(id_mapping_as_root) {
   CHECK_EQ_STR(m,
                "job.yaml:1:24: id_mapping.host_uid: the job never runs as the host's root: "
                "choose another uid, or auto");
-  _cleanup_free_ char *m2 = errors_opts("id_mapping: {count: 100}\n", &o);
+  _cleanup_free_ char *m2 = errors_opts("process: {user: {uid: 1000, gid: 1000}}\nid_mapping: {count: 100}\n", &o);
   CHECK_EQ_STR(m2,
-               "job.yaml:1:21: id_mapping.count: maps uid 0 to 99, which leaves out the "
+               "job.yaml:2:21: id_mapping.count: maps uid 0 to 99, which leaves out the "
                "job's uid 1000 (process.user)\n"
-               "job.yaml:1:21: id_mapping.count: maps gid 0 to 99, which leaves out the "
+               "job.yaml:2:21: id_mapping.count: maps gid 0 to 99, which leaves out the "
                "job's gid 1000 (process.user)");
 }
 
@@ -693,7 +693,7 @@ TEST(id_mapping_unprivileged) {
   jobspec_newuidmap_path = "/nonexistent/newuidmap";
   s = load("id_mapping: {count: 65536}\n");
   CHECK_EQ_INT(s->n_uid_mappings, 1);
-  CHECK_EQ_INT(s->uid_mappings[0].container_id, 1000);
+  CHECK_EQ_INT(s->uid_mappings[0].container_id, 0);
   CHECK_EQ_INT(s->uid_mappings[0].host_id, 1000);
   CHECK_EQ_INT(s->uid_mappings[0].size, 1);
   CHECK_EQ_INT(s->n_gid_mappings, 2);
@@ -1453,7 +1453,7 @@ TEST(stock_profiles_as_root) {
     sbx_error *e = NULL;
     if (sbx_spec_load_profile(names[i], &o, &s, &e) < 0) TEST_FAIL("%s", e->message);
     CHECK_EQ_INT(s->uid_mappings[0].host_id, 65534);
-    CHECK_EQ_INT(s->uid_mappings[0].container_id, 1000);
+    CHECK_EQ_INT(s->uid_mappings[0].container_id, 0);
     sbx_spec_free(s);
   }
 }
