@@ -42,15 +42,55 @@ static void report(const char *policy, const char *what, double *t, int n) {
 }
 
 static sbx_spec *deny_list(void) {
-  static const char *const deny[] = {
-      "mount", "umount2", "pivot_root", "chroot", "unshare", "setns", "kexec_load",
-      "kexec_file_load", "init_module", "finit_module", "delete_module", "bpf",
-      "perf_event_open", "userfaultfd", "keyctl", "add_key", "request_key", "ptrace",
-      "process_vm_readv", "process_vm_writev", "reboot", "swapon", "swapoff", "syslog", "acct",
-      "settimeofday", "clock_settime", "clock_adjtime", "adjtimex", "iopl", "ioperm",
-      "open_by_handle_at", "name_to_handle_at", "quotactl", "lookup_dcookie", "io_uring_setup",
-      "io_uring_enter", "io_uring_register", "fsopen", "fsmount", "fsconfig", "fspick",
-      "move_mount", "open_tree", "mount_setattr", "uselib", "nfsservctl", "vhangup", NULL};
+  static const char *const deny[] = {"mount",
+                                     "umount2",
+                                     "pivot_root",
+                                     "chroot",
+                                     "unshare",
+                                     "setns",
+                                     "kexec_load",
+                                     "kexec_file_load",
+                                     "init_module",
+                                     "finit_module",
+                                     "delete_module",
+                                     "bpf",
+                                     "perf_event_open",
+                                     "userfaultfd",
+                                     "keyctl",
+                                     "add_key",
+                                     "request_key",
+                                     "ptrace",
+                                     "process_vm_readv",
+                                     "process_vm_writev",
+                                     "reboot",
+                                     "swapon",
+                                     "swapoff",
+                                     "syslog",
+                                     "acct",
+                                     "settimeofday",
+                                     "clock_settime",
+                                     "clock_adjtime",
+                                     "adjtimex",
+                                     "iopl",
+                                     "ioperm",
+                                     "open_by_handle_at",
+                                     "name_to_handle_at",
+                                     "quotactl",
+                                     "lookup_dcookie",
+                                     "io_uring_setup",
+                                     "io_uring_enter",
+                                     "io_uring_register",
+                                     "fsopen",
+                                     "fsmount",
+                                     "fsconfig",
+                                     "fspick",
+                                     "move_mount",
+                                     "open_tree",
+                                     "mount_setattr",
+                                     "uselib",
+                                     "nfsservctl",
+                                     "vhangup",
+                                     NULL};
   sbx_spec *s = spec_new();
   s->seccomp.enabled = true;
   s->seccomp.default_action = SBX_SECCOMP_ALLOW;
@@ -180,7 +220,9 @@ static int bench_net(int mode, int iters) {
     double t0 = now_us();
     pid_t pid = fork();
     if (pid == 0) {
-      int flags = mode == NET_USERNS ? CLONE_NEWUSER : mode >= NET_NETNS ? CLONE_NEWUSER | CLONE_NEWNET : 0;
+      int flags = mode == NET_USERNS  ? CLONE_NEWUSER
+                  : mode >= NET_NETNS ? CLONE_NEWUSER | CLONE_NEWNET
+                                      : 0;
       if (flags && unshare(flags) < 0) _exit(2);
       if (mode == NET_LOOPBACK && netlink_loopback_up(NULL) < 0) _exit(3);
       _exit(0);

@@ -164,8 +164,15 @@ static int cmd_spec(int argc, char **argv) {
   };
   const char *profile = NULL, *output = "-";
   struct strlist sets = {0};
+  /* Options may come before or after the profile name; the command comes after "--". */
+  int dashdash = argc;
+  for (int i = 1; i < argc; i++)
+    if (strcmp(argv[i], "--") == 0) {
+      dashdash = i;
+      break;
+    }
   int c;
-  while ((c = getopt_long(argc, argv, "+p:o:h", opts, NULL)) != -1) {
+  while ((c = getopt_long(dashdash, argv, "p:o:h", opts, NULL)) != -1) {
     switch (c) {
     case 'p': profile = optarg; break;
     case OPT_SET: strlist_add(&sets, optarg); break;
@@ -174,8 +181,13 @@ static int cmd_spec(int argc, char **argv) {
     default: usage_spec(stderr); free(sets.v); return 2;
     }
   }
-  if (!profile && optind < argc && strcmp(argv[optind - 1], "--") != 0) profile = argv[optind++];
-  if (optind < argc && strcmp(argv[optind], "--") == 0) optind++;
+  if (!profile && optind < dashdash) profile = argv[optind++];
+  if (optind < dashdash) {
+    complain("spec: unexpected argument '%s' (the command goes after '--')", argv[optind]);
+    free(sets.v);
+    return 2;
+  }
+  optind = dashdash < argc ? dashdash + 1 : argc;
   if (!profile) {
     complain("spec: no profile given (try 'sandbox spec default')");
     free(sets.v);

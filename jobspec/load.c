@@ -363,17 +363,17 @@ static void apply_set(loader *L, js_node *root, const char *arg) {
     return;
   }
   unlocate(v);
-  if (append && v->kind == JS_SCALAR) {
-    /* "seccomp.deny+=ptrace" appends one item */
-    js_node *seq = js_node_new(JS_SEQ, label, 0, 0);
-    js_seq_push(seq, v);
-    v = seq;
-  }
   if (v->kind == JS_NULL && !*value) {
     /* "key=" is an empty string, not null; "key=~" or "key=null" removes the key. */
     v->kind = JS_SCALAR;
     v->str = xstrdup("");
     v->plain = false;
+  }
+  if (append && v->kind == JS_SCALAR) {
+    /* "seccomp.deny+=ptrace" appends one item */
+    js_node *seq = js_node_new(JS_SEQ, label, 0, 0);
+    js_seq_push(seq, v);
+    v = seq;
   }
   js_node *cur = root;
   for (size_t i = 0; i + 1 < n_parts; i++) {

@@ -163,6 +163,22 @@ static bool get_abs_path(js_errors *e, const js_node *n, const char *path, const
   return true;
 }
 
+static bool has_dotdot(const char *p) {
+  for (const char *c = p; (c = strstr(c, "..")); c += 2)
+    if ((c == p || c[-1] == '/') && (c[2] == '\0' || c[2] == '/')) return true;
+  return false;
+}
+
+/* An absolute path inside the sandbox, without '..' components. */
+static bool get_inside_path(js_errors *e, const js_node *n, const char *path, const char **out) {
+  if (!get_abs_path(e, n, path, out)) return false;
+  if (has_dotdot(*out)) {
+    js_error(e, n, path, "'%s': a path inside the sandbox cannot contain '..'", *out);
+    return false;
+  }
+  return true;
+}
+
 static bool get_size(js_errors *e, const js_node *n, const char *path, bool unlimited,
                      uint64_t *out) {
   const char *s;
@@ -259,7 +275,7 @@ static void tr_process(tr *t, const js_node *proc) {
   }
   if ((n = js_map_get(proc, "cwd"))) {
     const char *s;
-    if (get_abs_path(e, n, "process.cwd", &s)) {
+    if (get_inside_path(e, n, "process.cwd", &s)) {
       free(p->cwd);
       p->cwd = xstrdup(s);
       t->cwd_set = true;
@@ -360,6 +376,10 @@ static void bind_from_string(tr *t, const js_node *n, const char *path) {
     js_error(t->e, n, path, "bad bind '%s': the target '%s' is not an absolute path", s, dst);
     return;
   }
+  if (has_dotdot(dst)) {
+    js_error(t->e, n, path, "bad bind '%s': a path inside the sandbox cannot contain '..'", s);
+    return;
+  }
   spec_add_mount(t->spec, SBX_MOUNT_BIND, src, dst, flags);
 }
 
@@ -410,7 +430,7 @@ static void tr_bind(tr *t, const js_node *n, const char *path) {
   } else if (!get_abs_path(t->e, src_n, sp, &src)) {
     ok = false;
   }
-  if (dst_n && !get_abs_path(t->e, dst_n, tp, &dst)) ok = false;
+  if (dst_n && !get_inside_path(t->e, dst_n, tp, &dst)) ok = false;
   unsigned flags = SBX_MNT_RECURSIVE | SBX_MNT_NOSUID | SBX_MNT_NODEV | SBX_MNT_RO;
   get_ro_rw(t, n, path, &flags);
   get_flag(t, n, path, "optional", SBX_MNT_OPTIONAL, &flags);
@@ -423,7 +443,7 @@ static void tr_bind(tr *t, const js_node *n, const char *path) {
 static void tr_tmpfs(tr *t, const js_node *n, const char *path) {
   const char *target;
   if (n->kind == JS_SCALAR) {
-    if (!get_abs_path(t->e, n, path, &target)) return;
+    if (!get_inside_path(t->e, n, path, &target)) return;
     sbx_mount *m =
         spec_add_mount(t->spec, SBX_MOUNT_TMPFS, NULL, target, SBX_MNT_NOSUID | SBX_MNT_NODEV);
     m->mode = strcmp(target, "/tmp") == 0 ? 01777 : 0755;
@@ -438,7 +458,7 @@ static void tr_tmpfs(tr *t, const js_node *n, const char *path) {
   if (!v) {
     js_error(t->e, n, path, "a tmpfs needs a target");
     ok = false;
-  } else if (!get_abs_path(t->e, v, tp, &target)) {
+  } else if (!get_inside_path(t->e, v, tp, &target)) {
     ok = false;
   }
   uint64_t size = SBX_UNSET;
@@ -465,7 +485,7 @@ static void tr_path_list(tr *t, const js_node *n, const char *path, char ***v, s
   for (size_t i = 0; i < n->n; i++) {
     _cleanup_free_ char *p = xasprintf("%s[%zu]", path, i);
     const char *s;
-    if (get_abs_path(t->e, n->items[i], p, &s) && !strv_contains(*v, s)) strv_push(v, nv, s);
+    if (get_inside_path(t->e, n->items[i], p, &s) && !strv_contains(*v, s)) strv_push(v, nv, s);
   }
 }
 
@@ -527,11 +547,14 @@ static void tr_filesystem(tr *t, const js_node *fs, bool mount_ns) {
       else if (js_get_string(e, v, "filesystem.root.path", &path) && strcmp(path, "tmpfs") != 0)
         s->root.path = xstrdup(path);
       if ((v = js_map_get(n, "readonly")) && js_get_bool(e, v, "filesystem.root.readonly", &ro))
-        s->root.readonly = s->root.path ? ro : false;
+        s->root.readonly = s->root.path ? ro : true;
       else
-        s->root.readonly = s->root.path != NULL;
+        s->root.readonly = true;
     }
   }
+  /* A fresh root holds only mount points and links, and the engine always makes it read-only;
+   * say so in the spec too, so that runc does the same with the bundle's directory. */
+  if (!s->root.path) s->root.readonly = true;
   if ((n = js_map_get(fs, "binds"))) {
     if (n->kind != JS_SEQ) {
       js_error(e, n, "filesystem.binds", "expected a list of binds, not %s", js_kind_name(n));
@@ -567,7 +590,8 @@ static void tr_filesystem(tr *t, const js_node *fs, bool mount_ns) {
       bool ok = true;
       if ((v = js_map_get(n, "source")) && !get_abs_path(e, v, "filesystem.workdir.source", &src))
         ok = false;
-      if ((v = js_map_get(n, "target")) && !get_abs_path(e, v, "filesystem.workdir.target", &dst))
+      if ((v = js_map_get(n, "target")) &&
+          !get_inside_path(e, v, "filesystem.workdir.target", &dst))
         ok = false;
       unsigned flags = SBX_MNT_RECURSIVE | SBX_MNT_NOSUID | SBX_MNT_NODEV;
       get_ro_rw(t, n, "filesystem.workdir", &flags);
@@ -752,8 +776,10 @@ void js_translate(const js_node *root, const js_context *ctx, sbx_spec *spec, js
       "cgroup_parent", "capabilities", "seccomp",
   };
   if (!js_check_keys(e, root, "", top, ARRAY_SIZE(top))) return;
-  spec->process.uid = 1000;
-  spec->process.gid = 1000;
+  /* The job is root of its user namespace by default (mapped to an unprivileged host id): the
+   * one id an unprivileged caller can map, and the one runc insists on finding mapped. */
+  spec->process.uid = 0;
+  spec->process.gid = 0;
   const js_node *n;
   if ((n = js_map_get(root, "description"))) {
     const char *s;

@@ -10,7 +10,7 @@
 /* spec.h declares its own cap_from_name/cap_to_name (capability names of the spec), which clash
  * with libcap's; libcap's are not used here, so its declarations are renamed away. */
 #define cap_from_name libcap_cap_from_name
-#define cap_to_name libcap_cap_to_name
+#define cap_to_name   libcap_cap_to_name
 #include <sys/capability.h>
 #undef cap_from_name
 #undef cap_to_name
@@ -47,8 +47,9 @@ int caps_drop(uint64_t keep, sbx_error **err) {
       return sbx_set_errno(err, "dropping capabilities: preparing the effective set");
   }
   if (cap_set_proc(eff) < 0)
-    return sbx_set_errno(err, "dropping capabilities: raising the effective set to the "
-                              "permitted set");
+    return sbx_set_errno(err,
+                         "dropping capabilities: raising the effective set to the "
+                         "permitted set");
 
   for (int c = 0; c < n_caps; c++) {
     if (keep & (UINT64_C(1) << c)) continue;
@@ -57,8 +58,9 @@ int caps_drop(uint64_t keep, sbx_error **err) {
     if (in == 0) continue;
     if (cap_drop_bound(c) < 0)
       return sbx_set_errno(err,
-                           "dropping %s from the bounding set (this needs CAP_SETPCAP: the "
-                           "job process must be root in its user namespace)",
+                           "dropping %s from the bounding set (this needs CAP_SETPCAP: a job "
+                           "process that switched to a non-zero uid must have set "
+                           "PR_SET_KEEPCAPS before the switch)",
                            capname(c, nb));
   }
 

@@ -33,12 +33,13 @@ void seccomp_filter_free(seccomp_filter *f);
  * `keep` from bounding, inheritable, ambient, permitted and effective (libcap). Kept
  * capabilities stay in the bounding, permitted, effective and inheritable sets and are raised
  * in the ambient set, so that they survive execve for a job that does not run as uid 0.
- * A job that switched to a non-zero uid keeps capabilities only if the engine set
- * PR_SET_KEEPCAPS before switching. */
+ * Lowering the bounding set needs CAP_SETPCAP in the permitted set: a job process that
+ * switches to a non-zero uid must set PR_SET_KEEPCAPS before the switch (always, not only when
+ * capabilities are kept; execve clears it), or caps_drop fails with EPERM. */
 int caps_drop(uint64_t keep, sbx_error **err);
 /* In the init process, inside the new net namespace: bring lo up with libnl-route-3,
  * 127.0.0.1/8 and ::1 present (EEXIST is success). ::1 is skipped when the kernel has no IPv6
- * (booted with ipv6.disable=1). */
+ * (booted with ipv6.disable=1) or IPv6 is disabled on lo (net.ipv6.conf.lo.disable_ipv6). */
 int netlink_loopback_up(sbx_error **err);
 /* Sets PR_SET_NO_NEW_PRIVS. */
 int set_no_new_privs(sbx_error **err);
@@ -52,7 +53,8 @@ const void *seccomp_filter_program(const seccomp_filter *f, size_t *len);
  * policy, the libseccomp version and the native architecture. */
 void seccomp_policy_key(const sbx_seccomp *sc, char out[17]);
 
-/* The on-disk BPF cache. Off (NULL) until set. `dir` is created (mode 0700) when missing and
+/* The on-disk BPF cache. Off (NULL) until set; the CLI would use $XDG_CACHE_HOME/sandbox/seccomp.
+ * `dir` (absolute) is created with its missing parents (mode 0700) and
  * must be a directory owned by the effective uid with no group or other access; each entry is
  * opened with O_NOFOLLOW, must be a regular file owned by the effective uid of the exact size
  * its header says, and holds the full canonical policy, which must match byte for byte (so a
@@ -83,7 +85,6 @@ char *seccomp_syscall_name(uint32_t arch, int nr);
 /* The same, from a siginfo_t of a SIGSYS with si_code SYS_SECCOMP; NULL for any other signal. */
 char *seccomp_siginfo_syscall_name(const siginfo_t *si);
 
-
 /* Forbidden-syscall reporting under a pid namespace (docs/security.md, "Forbidden syscalls").
  *  main:  v = seccomp_filter_notify_variant(f, HANDOFF_FD) — a copy of f in which every kill
  *         action is SECCOMP_RET_USER_NOTIF and the native sendmsg(HANDOFF_FD, ...) is allowed.
@@ -100,7 +101,8 @@ int seccomp_filter_install_listener(const seccomp_filter *f, int *listener, sbx_
 int seccomp_listener_send(int sock, int listener, sbx_error **err);
 int seccomp_listener_recv(int sock, int *listener, sbx_error **err);
 /* Blocks until a notification comes; fills the syscall's audit arch, number and the pid (in
- * the caller's pid namespace) of the process that made it. */
+ * the caller's pid namespace) of the process that made it. Fails with code ENOENT when that
+ * process died before the notification was read (nothing to report). */
 int seccomp_notify_next(int listener, uint32_t *arch, int *nr, int *pid, sbx_error **err);
 
 #endif

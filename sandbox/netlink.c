@@ -68,7 +68,10 @@ static int add_address(struct nl_sock *sk, int ifindex, int family, const char *
   rc = rtnl_addr_add(sk, a, 0);
   if (rc == -NLE_EXIST) return 0; /* the kernel adds both when lo comes up */
   if (rc < 0) {
-    if (family == AF_INET6 && rc == -NLE_AF_NOSUPPORT) return 0; /* no IPv6 in this kernel */
+    /* No IPv6 in this kernel (ipv6.disable=1), or IPv6 turned off on lo (disable_ipv6, which
+     * answers EACCES): there is no ::1 to have. A permission problem would have failed the
+     * IPv4 address first. */
+    if (family == AF_INET6 && (rc == -NLE_AF_NOSUPPORT || rc == -NLE_NOACCESS)) return 0;
     if (err && !*err) {
       nl_fail(err, rc, what);
       (*err)->code = nle_to_errno(rc);

@@ -26,17 +26,22 @@
  *    any rule when the default action denies), and is an error where it would silently open a
  *    hole (a deny rule of a deny-list, whose default allows).
  *
- * Unknown syscalls return ENOSYS. libseccomp 2.5 has no action for "a syscall I do not know",
- * so after export we put a short prefix in front of libseccomp's program: for every
- * architecture of the filter, a syscall number above the highest number libseccomp knows for
- * it returns ENOSYS instead of the default action, so that libc falls back to an older call
- * (the same idea as runc's patchbpf). It applies when the default action denies (errno, kill,
- * trap); a deny-list (default allow or log) lets unknown syscalls reach the kernel anyway. On
- * x86_64 the prefix leaves the x32 range (>= 0x40000000) to libseccomp, which kills it unless
- * x32 is in the filter, in which case the x32 range has its own upper bound. A syscall that
- * libseccomp knows but the policy does not list gets the default action: a profile that wants
- * libc's fallback for such a call (clone3, whose flags no filter can see) lists it with
- * `errno: ENOSYS` — the stock profiles do.
+ * Syscalls newer than the policy return ENOSYS, so that libc falls back to an older call
+ * (clone3 -> clone, fchmodat2 -> fchmodat, ...): glibc supports kernels back to 3.2, so every
+ * newer call it makes has an ENOSYS fallback, and no other errno. This applies when the
+ * default action denies (errno, kill, trap); a deny-list (default allow or log) lets new
+ * syscalls reach the kernel, which is what a deny-list means. Two parts:
+ *  - Known to libseccomp, not named by the policy, and from Linux 5.1 on (pidfd_send_signal,
+ *    424, where every architecture's numbers became the same, and the calls a policy older
+ *    than the kernel would not know): one ERRNO(ENOSYS) rule each. A policy that names such a
+ *    call (io_uring_setup in a kill rule) keeps its own action; a call numbered below 424 that
+ *    the policy does not name gets the default action.
+ *  - Unknown to libseccomp: libseccomp 2.5 has no action for "a number I do not know", so
+ *    after export a short prefix goes in front of libseccomp's program: for every architecture
+ *    of the filter, a number above the highest one libseccomp knows returns ENOSYS (the same
+ *    idea as runc's patchbpf). On x86_64 the prefix leaves the x32 range (>= 0x40000000) to
+ *    libseccomp, which kills it unless x32 is in the filter, in which case the x32 range has
+ *    its own upper bound.
  *
  * Cache: a filter is compiled once per distinct policy per process (memory cache, keyed by the
  * canonical serialisation of the policy) and, when a cache directory is set, once per policy
@@ -56,9 +61,9 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
-#include <sys/uio.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 
 #define X32_SYSCALL_BIT 0x40000000u
 
@@ -153,17 +158,12 @@ static void ctx_releasep(scmp_filter_ctx *c) {
 
 static uint32_t action_to_scmp(sbx_seccomp_action a, uint32_t errno_ret) {
   switch (a) {
-  case SBX_SECCOMP_ALLOW:
-    return SCMP_ACT_ALLOW;
-  case SBX_SECCOMP_ERRNO:
-    return SCMP_ACT_ERRNO(errno_or_eperm(errno_ret));
+  case SBX_SECCOMP_ALLOW: return SCMP_ACT_ALLOW;
+  case SBX_SECCOMP_ERRNO: return SCMP_ACT_ERRNO(errno_or_eperm(errno_ret));
   case SBX_SECCOMP_KILL:
-  case SBX_SECCOMP_KILL_PROCESS:
-    return SCMP_ACT_KILL_PROCESS;
-  case SBX_SECCOMP_TRAP:
-    return SCMP_ACT_TRAP;
-  case SBX_SECCOMP_LOG:
-    return SCMP_ACT_LOG;
+  case SBX_SECCOMP_KILL_PROCESS: return SCMP_ACT_KILL_PROCESS;
+  case SBX_SECCOMP_TRAP: return SCMP_ACT_TRAP;
+  case SBX_SECCOMP_LOG: return SCMP_ACT_LOG;
   }
   return SCMP_ACT_KILL_PROCESS;
 }
@@ -186,9 +186,12 @@ static const struct {
   enum scmp_compare scmp;
   const char *name;
 } ops[] = {
-    [SBX_OP_EQ] = {SCMP_CMP_EQ, "=="},        [SBX_OP_NE] = {SCMP_CMP_NE, "!="},
-    [SBX_OP_LT] = {SCMP_CMP_LT, "<"},         [SBX_OP_LE] = {SCMP_CMP_LE, "<="},
-    [SBX_OP_GT] = {SCMP_CMP_GT, ">"},         [SBX_OP_GE] = {SCMP_CMP_GE, ">="},
+    [SBX_OP_EQ] = {SCMP_CMP_EQ, "=="},
+    [SBX_OP_NE] = {SCMP_CMP_NE, "!="},
+    [SBX_OP_LT] = {SCMP_CMP_LT, "<"},
+    [SBX_OP_LE] = {SCMP_CMP_LE, "<="},
+    [SBX_OP_GT] = {SCMP_CMP_GT, ">"},
+    [SBX_OP_GE] = {SCMP_CMP_GE, ">="},
     [SBX_OP_MASKED_EQ] = {SCMP_CMP_MASKED_EQ, "&"},
 };
 
@@ -208,10 +211,9 @@ static const struct {
   const char *name;
   unsigned args;
 } int_args[] = {
-    {"socket", 07},      {"socketpair", 07},  {"ioctl", 02},   {"fcntl", 02},
-    {"setsockopt", 06},  {"getsockopt", 06},  {"prctl", 01},   {"personality", 01},
-    {"kill", 02},        {"tkill", 02},       {"tgkill", 04},  {"setns", 02},
-    {"keyctl", 01},      {"bpf", 01},
+    {"socket", 07},     {"socketpair", 07}, {"ioctl", 02},       {"fcntl", 02}, {"setsockopt", 06},
+    {"getsockopt", 06}, {"prctl", 01},      {"personality", 01}, {"kill", 02},  {"tkill", 02},
+    {"tgkill", 04},     {"setns", 02},      {"keyctl", 01},      {"bpf", 01},
 };
 
 static unsigned int_args_of(const char *name) {
@@ -240,7 +242,8 @@ static int add_rule(scmp_filter_ctx ctx, const sbx_seccomp *sc, size_t i, sbx_er
   if (action_check(what, r->action, r->errno_ret, err) < 0) return -1;
   uint32_t action = action_to_scmp(r->action, r->errno_ret);
   if (action == action_to_scmp(sc->default_action, sc->default_errno)) return 0;
-  if (r->n_args > 6) return sbx_set_error(err, EINVAL, "%s: %zu argument conditions", what, r->n_args);
+  if (r->n_args > 6)
+    return sbx_set_error(err, EINVAL, "%s: %zu argument conditions", what, r->n_args);
   struct scmp_arg_cmp cmp[6];
   for (size_t j = 0; j < r->n_args; j++) {
     const sbx_seccomp_arg *a = &r->args[j];
@@ -280,6 +283,35 @@ static int add_rule(scmp_filter_ctx ctx, const sbx_seccomp *sc, size_t i, sbx_er
   return 0;
 }
 
+/* The first syscall of Linux 5.1, numbered alike on every architecture (plus its base). */
+#define FIRST_UNIFIED_SYSCALL "pidfd_send_signal"
+
+/* ENOSYS for the syscalls libseccomp knows, from Linux 5.1 on, that the policy does not name
+ * (see the top of the file). */
+static int add_newer_than_policy(scmp_filter_ctx ctx, const sbx_seccomp *sc, uint32_t def,
+                                 sbx_error **err) {
+  if (!action_denies(sc->default_action) || def == SCMP_ACT_ERRNO(ENOSYS)) return 0;
+  uint32_t native = seccomp_arch_native();
+  int first = seccomp_syscall_resolve_name(FIRST_UNIFIED_SYSCALL);
+  int max = seccomp_max_known_syscall(native);
+  if (first < 0 || max < first) return 0; /* cannot happen with libseccomp >= 2.4 */
+  _cleanup_free_ bool *named = xcalloc((size_t)(max - first + 1), sizeof *named);
+  for (size_t i = 0; i < sc->n_rules; i++)
+    for (size_t k = 0; k < sc->rules[i].n_names; k++) {
+      int nr = seccomp_syscall_resolve_name(sc->rules[i].names[k]);
+      if (nr >= first && nr <= max) named[nr - first] = true;
+    }
+  for (int nr = first; nr <= max; nr++) {
+    if (named[nr - first]) continue;
+    char *name = seccomp_syscall_resolve_num_arch(native, nr);
+    if (!name) continue;
+    free(name);
+    int rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), nr, 0);
+    if (rc < 0) return sbx_set_error(err, -rc, "seccomp: ENOSYS for syscall %d", nr);
+  }
+  return 0;
+}
+
 static pthread_mutex_t max_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct {
   uint32_t arch;
@@ -303,10 +335,14 @@ int seccomp_max_known_syscall(uint32_t arch) {
   static const struct {
     uint32_t arch, base, n;
   } ranges[] = {
-      {SCMP_ARCH_MIPS, 4000, 1000},      {SCMP_ARCH_MIPSEL, 4000, 1000},
-      {SCMP_ARCH_MIPS64, 5000, 1000},    {SCMP_ARCH_MIPSEL64, 5000, 1000},
-      {SCMP_ARCH_MIPS64N32, 6000, 1000}, {SCMP_ARCH_MIPSEL64N32, 6000, 1000},
-      {SCMP_ARCH_X32, X32_SYSCALL_BIT, 2048}, {SCMP_ARCH_ARM, 0xf0000, 16},
+      {SCMP_ARCH_MIPS, 4000, 1000},
+      {SCMP_ARCH_MIPSEL, 4000, 1000},
+      {SCMP_ARCH_MIPS64, 5000, 1000},
+      {SCMP_ARCH_MIPSEL64, 5000, 1000},
+      {SCMP_ARCH_MIPS64N32, 6000, 1000},
+      {SCMP_ARCH_MIPSEL64N32, 6000, 1000},
+      {SCMP_ARCH_X32, X32_SYSCALL_BIT, 2048},
+      {SCMP_ARCH_ARM, 0xf0000, 16},
       {0, 0, 2048}, /* every architecture, including ARM's ordinary calls */
   };
   int max = -1;
@@ -360,11 +396,11 @@ static void prefix_build(const uint32_t *arches, size_t n, struct sock_filter *o
     int max64 = arch == SCMP_ARCH_X32 ? -1 : seccomp_max_known_syscall(arch);
     int max32 = has32 ? seccomp_max_known_syscall(SCMP_ARCH_X32) : -1;
     bool x86 = audit == SCMP_ARCH_X86_64;
-    out[k++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
-                                            offsetof(struct seccomp_data, arch));
+    out[k++] =
+        (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch));
     size_t jarch = k++; /* if (A != audit) goto next block: patched below */
-    out[k++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
-                                            offsetof(struct seccomp_data, nr));
+    out[k++] =
+        (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr));
     if (x86) {
       /* Native range [0, X32_BIT): if (A >= X32_BIT) goto x32 part */
       size_t jx32 = k++;
@@ -387,8 +423,8 @@ static void prefix_build(const uint32_t *arches, size_t n, struct sock_filter *o
       }
       exits[n_exits++] = k++;
     }
-    out[jarch] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, audit, 0,
-                                              (uint8_t)(k - jarch - 1));
+    out[jarch] =
+        (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, audit, 0, (uint8_t)(k - jarch - 1));
   }
   for (size_t e = 0; e < n_exits; e++)
     out[exits[e]] = (struct sock_filter)BPF_STMT(BPF_JMP | BPF_JA, (uint32_t)(k - exits[e] - 1));
@@ -405,8 +441,7 @@ static int export_bpf(scmp_filter_ctx ctx, struct sock_filter **insns, size_t *l
   if (fstat(fd, &st) < 0) return sbx_set_errno(err, "seccomp: fstat of the BPF export");
   size_t size = (size_t)st.st_size;
   if (size == 0 || size % sizeof(struct sock_filter) != 0)
-    return sbx_set_error(err, EINVAL, "seccomp: the BPF export has %zu bytes, not a program",
-                         size);
+    return sbx_set_error(err, EINVAL, "seccomp: the BPF export has %zu bytes, not a program", size);
   _cleanup_free_ struct sock_filter *p = xmalloc(size);
   size_t got = 0;
   while (got < size) {
@@ -440,8 +475,7 @@ static int compile(const sbx_seccomp *sc, seccomp_filter **out, sbx_error **err)
   for (size_t i = 0; i < sc->n_architectures; i++) {
     uint32_t a = arch_from_name(sc->architectures[i]);
     if (!a)
-      return sbx_set_error(err, EINVAL, "seccomp: unknown architecture '%s'",
-                           sc->architectures[i]);
+      return sbx_set_error(err, EINVAL, "seccomp: unknown architecture '%s'", sc->architectures[i]);
     bool seen = false;
     for (size_t j = 0; j < n_arches; j++) seen = seen || arches[j] == a;
     if (seen) continue;
@@ -453,6 +487,7 @@ static int compile(const sbx_seccomp *sc, seccomp_filter **out, sbx_error **err)
   }
   for (size_t i = 0; i < sc->n_rules; i++)
     if (add_rule(ctx, sc, i, err) < 0) return -1;
+  if (add_newer_than_policy(ctx, sc, def, err) < 0) return -1;
 
   _cleanup_free_ struct sock_filter *body = NULL;
   size_t body_len = 0;
@@ -476,7 +511,7 @@ static int compile(const sbx_seccomp *sc, seccomp_filter **out, sbx_error **err)
 /* ---- the caches --------------------------------------------------------------------------- */
 
 #define MEMORY_CACHE_SIZE 32
-#define DISK_MAGIC "SBXBPF01"
+#define DISK_MAGIC        "SBXBPF01"
 
 typedef struct cache_entry {
   char *policy;
@@ -544,9 +579,22 @@ static void memory_store(const buf *policy, const seccomp_filter *f) {
 }
 
 /* Opens the cache directory, checking that only we can write to it. -1 (errno set) if not. */
+/* mkdir -p with mode 0700 for what it creates. */
+static int mkdir_parents(const char *dir, sbx_error **err) {
+  _cleanup_free_ char *p = xstrdup(dir);
+  for (char *c = p + 1;; c++) {
+    if (*c != '/' && *c != '\0') continue;
+    char saved = *c;
+    *c = '\0';
+    if (mkdir(p, 0700) < 0 && errno != EEXIST)
+      return sbx_set_errno(err, "seccomp cache: creating directory %s", p);
+    *c = saved;
+    if (!saved) return 0;
+  }
+}
+
 static int cache_dir_open(const char *dir, bool create, sbx_error **err) {
-  if (create && mkdir(dir, 0700) < 0 && errno != EEXIST)
-    return sbx_set_errno(err, "seccomp cache: creating directory %s", dir);
+  if (create && mkdir_parents(dir, err) < 0) return -1;
   int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0) return sbx_set_errno(err, "seccomp cache: opening directory %s", dir);
   struct stat st;
@@ -669,8 +717,7 @@ int seccomp_filter_build(const sbx_seccomp *sc, seccomp_filter **out, sbx_error 
   }
   _cleanup_free_ char *dir = cache_dir_get();
   char name[32];
-  snprintf(name, sizeof name, "%016llx.bpf",
-           (unsigned long long)fnv1a64(policy.data, policy.len));
+  snprintf(name, sizeof name, "%016llx.bpf", (unsigned long long)fnv1a64(policy.data, policy.len));
   if (dir && (f = disk_lookup(dir, name, &policy))) {
     last_source = SECCOMP_FROM_DISK;
     memory_store(&policy, f);
@@ -689,15 +736,18 @@ int seccomp_filter_build(const sbx_seccomp *sc, seccomp_filter **out, sbx_error 
 
 int seccomp_filter_install(const seccomp_filter *f, sbx_error **err) {
   if (!f) return 0;
-  struct sock_fprog prog = {.len = (unsigned short)f->len, .filter = (struct sock_filter *)f->insns};
+  struct sock_fprog prog = {.len = (unsigned short)f->len,
+                            .filter = (struct sock_filter *)f->insns};
   if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) == 0) return 0;
   if (errno == ENOSYS && prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0) == 0) return 0;
   if (errno == EACCES)
-    return sbx_set_errno(err, "installing the seccomp filter (no_new_privs must be set first, "
-                              "or CAP_SYS_ADMIN held)");
+    return sbx_set_errno(err,
+                         "installing the seccomp filter (no_new_privs must be set first, "
+                         "or CAP_SYS_ADMIN held)");
   if (errno == EINVAL)
-    return sbx_set_errno(err, "installing the seccomp filter (does the kernel support "
-                              "seccomp filters? CONFIG_SECCOMP_FILTER)");
+    return sbx_set_errno(err,
+                         "installing the seccomp filter (does the kernel support "
+                         "seccomp filters? CONFIG_SECCOMP_FILTER)");
   return sbx_set_errno(err, "installing the seccomp filter");
 }
 
@@ -707,12 +757,11 @@ static const struct {
   uint32_t arch;
   const char *name;
 } arch_names[] = {
-    {SCMP_ARCH_X86, "x86"},         {SCMP_ARCH_X86_64, "x86_64"}, {SCMP_ARCH_X32, "x32"},
-    {SCMP_ARCH_ARM, "arm"},         {SCMP_ARCH_AARCH64, "aarch64"},
-    {SCMP_ARCH_MIPS, "mips"},       {SCMP_ARCH_MIPS64, "mips64"}, {SCMP_ARCH_MIPSEL, "mipsel"},
-    {SCMP_ARCH_MIPSEL64, "mipsel64"}, {SCMP_ARCH_PPC, "ppc"},     {SCMP_ARCH_PPC64, "ppc64"},
-    {SCMP_ARCH_PPC64LE, "ppc64le"}, {SCMP_ARCH_S390, "s390"},     {SCMP_ARCH_S390X, "s390x"},
-    {SCMP_ARCH_RISCV64, "riscv64"},
+    {SCMP_ARCH_X86, "x86"},       {SCMP_ARCH_X86_64, "x86_64"},   {SCMP_ARCH_X32, "x32"},
+    {SCMP_ARCH_ARM, "arm"},       {SCMP_ARCH_AARCH64, "aarch64"}, {SCMP_ARCH_MIPS, "mips"},
+    {SCMP_ARCH_MIPS64, "mips64"}, {SCMP_ARCH_MIPSEL, "mipsel"},   {SCMP_ARCH_MIPSEL64, "mipsel64"},
+    {SCMP_ARCH_PPC, "ppc"},       {SCMP_ARCH_PPC64, "ppc64"},     {SCMP_ARCH_PPC64LE, "ppc64le"},
+    {SCMP_ARCH_S390, "s390"},     {SCMP_ARCH_S390X, "s390x"},     {SCMP_ARCH_RISCV64, "riscv64"},
 };
 
 static const char *arch_name(uint32_t arch) {
@@ -778,8 +827,9 @@ seccomp_filter *seccomp_filter_notify_variant(const seccomp_filter *f, int hando
   memcpy(n->insns, prefix, sizeof prefix);
   for (size_t i = 0; i < f->len; i++) {
     struct sock_filter in = f->insns[i];
-    if (in.code == (BPF_RET | BPF_K) && ((in.k & SECCOMP_RET_ACTION_FULL) == SECCOMP_RET_KILL_PROCESS ||
-                                         (in.k & SECCOMP_RET_ACTION_FULL) == SECCOMP_RET_KILL_THREAD))
+    if (in.code == (BPF_RET | BPF_K) &&
+        ((in.k & SECCOMP_RET_ACTION_FULL) == SECCOMP_RET_KILL_PROCESS ||
+         (in.k & SECCOMP_RET_ACTION_FULL) == SECCOMP_RET_KILL_THREAD))
       in.k = SECCOMP_RET_USER_NOTIF;
     n->insns[PREFIX + i] = in;
   }
@@ -791,18 +841,21 @@ seccomp_filter *seccomp_filter_notify_variant(const seccomp_filter *f, int hando
 }
 
 int seccomp_filter_install_listener(const seccomp_filter *f, int *listener, sbx_error **err) {
-  struct sock_fprog prog = {.len = (unsigned short)f->len, .filter = (struct sock_filter *)f->insns};
-  int fd = (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER,
-                        &prog);
+  struct sock_fprog prog = {.len = (unsigned short)f->len,
+                            .filter = (struct sock_filter *)f->insns};
+  int fd =
+      (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog);
   if (fd < 0) {
     if (errno == EACCES)
       return sbx_set_errno(err, "installing the seccomp filter (no_new_privs must be set first)");
     if (errno == EINVAL)
-      return sbx_set_errno(err, "installing the seccomp filter with a listener (user "
-                                "notification needs Linux 5.0)");
+      return sbx_set_errno(err,
+                           "installing the seccomp filter with a listener (user "
+                           "notification needs Linux 5.0)");
     if (errno == EBUSY)
-      return sbx_set_errno(err, "installing the seccomp filter with a listener (the process "
-                                "already has a filter with a listener)");
+      return sbx_set_errno(err,
+                           "installing the seccomp filter with a listener (the process "
+                           "already has a filter with a listener)");
     return sbx_set_errno(err, "installing the seccomp filter with a listener");
   }
   *listener = fd; /* close-on-exec, as the kernel creates it */
@@ -817,8 +870,8 @@ int seccomp_listener_send(int sock, int listener, sbx_error **err) {
     struct cmsghdr align;
   } u;
   memset(&u, 0, sizeof u);
-  struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
-                       .msg_controllen = sizeof u.buf};
+  struct msghdr msg = {
+      .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof u.buf};
   struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
   c->cmsg_level = SOL_SOCKET;
   c->cmsg_type = SCM_RIGHTS;
@@ -839,14 +892,16 @@ int seccomp_listener_recv(int sock, int *listener, sbx_error **err) {
     char buf[CMSG_SPACE(sizeof(int))];
     struct cmsghdr align;
   } u;
-  struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
-                       .msg_controllen = sizeof u.buf};
+  struct msghdr msg = {
+      .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof u.buf};
   ssize_t n;
   do n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
   while (n < 0 && errno == EINTR);
   if (n < 0) return sbx_set_errno(err, "receiving the seccomp listener");
-  if (n == 0) return sbx_set_error(err, EPIPE, "receiving the seccomp listener: the job closed "
-                                               "the channel first");
+  if (n == 0)
+    return sbx_set_error(err, EPIPE,
+                         "receiving the seccomp listener: the job closed "
+                         "the channel first");
   struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
   if (!c || c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS ||
       c->cmsg_len != CMSG_LEN(sizeof(int)) || (msg.msg_flags & MSG_CTRUNC))
@@ -862,9 +917,15 @@ int seccomp_notify_next(int listener, uint32_t *arch, int *nr, int *pid, sbx_err
   if (rc < 0) return sbx_set_error(err, -rc, "allocating a seccomp notification");
   do rc = seccomp_notify_receive(listener, req);
   while (rc == -EINTR);
+  if (rc == -ENOENT) { /* the caller died (killed) between poll and read */
+    seccomp_notify_free(req, resp);
+    return sbx_set_error(err, ENOENT,
+                         "reading a seccomp notification: its caller died first (nothing to "
+                         "report)");
+  }
   if (rc < 0) {
     seccomp_notify_free(req, resp);
-    return sbx_set_error(err, -rc == ECANCELED ? EIO : -rc, "reading a seccomp notification");
+    return sbx_set_error(err, -rc, "reading a seccomp notification");
   }
   *arch = req->data.arch;
   *nr = req->data.nr;

@@ -120,8 +120,8 @@ TEST(defaults_of_a_minimal_profile) {
   sbx_spec *s = load("description: nothing else\n");
   CHECK_EQ_INT(s->process.n_args, 0);
   CHECK_EQ_STR(s->process.cwd, "/");
-  CHECK_EQ_INT(s->process.uid, 1000);
-  CHECK_EQ_INT(s->process.gid, 1000);
+  CHECK_EQ_INT(s->process.uid, 0);
+  CHECK_EQ_INT(s->process.gid, 0);
   CHECK_EQ_INT(s->process.umask, 022);
   CHECK_EQ_INT(s->process.n_env, 0);
   CHECK_EQ_INT(s->process.stdin_mode, SBX_STDIN_NULL);
@@ -141,7 +141,7 @@ TEST(defaults_of_a_minimal_profile) {
   CHECK_EQ_INT(s->limits.core, 0);
   CHECK_EQ_INT(s->limits.swap, 0);
   CHECK_EQ_INT(s->n_uid_mappings, 1);
-  CHECK_EQ_INT(s->uid_mappings[0].container_id, 1000);
+  CHECK_EQ_INT(s->uid_mappings[0].container_id, 0);
   CHECK_EQ_INT(s->uid_mappings[0].host_id, 1000);
   CHECK_EQ_INT(s->uid_mappings[0].size, 1);
   CHECK_EQ_INT(s->n_gid_mappings, 1);
@@ -303,6 +303,14 @@ TEST(filesystem_bind_errors) {
       "'ro'?)\n"
       "job.yaml:5:30: filesystem.binds[2].optional: expected true or false, not "
       "'maybe'");
+  CHECK_ERRORS("filesystem:\n  binds:\n    - /a:/b/../../etc\n    - {source: /a, target: /x/..}\n",
+               "job.yaml:3:7: filesystem.binds[0]: bad bind '/a:/b/../../etc': a path inside the "
+               "sandbox cannot contain '..'\n"
+               "job.yaml:4:28: filesystem.binds[1].target: '/x/..': a path inside the sandbox "
+               "cannot contain '..'");
+  sbx_spec *s = load("filesystem:\n  binds: ['/a..b:/c..d/e..']\n");
+  CHECK(find_mount(s, "/c..d/e..") != NULL);
+  sbx_spec_free(s);
   CHECK_ERRORS("filesystem:\n  binds: /usr\n",
                "job.yaml:2:10: filesystem.binds: expected a list of binds, not a string");
   CHECK_ERRORS("filesystem:\n  binds:\n    - {source: /a, sorce: /b}\n",
@@ -626,7 +634,7 @@ TEST(id_mapping_as_root) {
   o.uid = o.gid = 0;
   sbx_spec *s = load_opts("description: root caller\n", &o);
   CHECK_EQ_INT(s->n_uid_mappings, 1);
-  CHECK_EQ_INT(s->uid_mappings[0].container_id, 1000);
+  CHECK_EQ_INT(s->uid_mappings[0].container_id, 0);
   CHECK_EQ_INT(s->uid_mappings[0].host_id, 65534);
   CHECK_EQ_INT(s->uid_mappings[0].size, 1);
   CHECK_EQ_INT(s->gid_mappings[0].host_id, 65534);
@@ -645,11 +653,11 @@ TEST(id_mapping_as_root) {
   CHECK_EQ_STR(m,
                "job.yaml:1:24: id_mapping.host_uid: the job never runs as the host's root: "
                "choose another uid, or auto");
-  _cleanup_free_ char *m2 = errors_opts("id_mapping: {count: 100}\n", &o);
+  _cleanup_free_ char *m2 = errors_opts("process: {user: {uid: 1000, gid: 1000}}\nid_mapping: {count: 100}\n", &o);
   CHECK_EQ_STR(m2,
-               "job.yaml:1:21: id_mapping.count: maps uid 0 to 99, which leaves out the "
+               "job.yaml:2:21: id_mapping.count: maps uid 0 to 99, which leaves out the "
                "job's uid 1000 (process.user)\n"
-               "job.yaml:1:21: id_mapping.count: maps gid 0 to 99, which leaves out the "
+               "job.yaml:2:21: id_mapping.count: maps gid 0 to 99, which leaves out the "
                "job's gid 1000 (process.user)");
 }
 
@@ -685,7 +693,7 @@ TEST(id_mapping_unprivileged) {
   jobspec_newuidmap_path = "/nonexistent/newuidmap";
   s = load("id_mapping: {count: 65536}\n");
   CHECK_EQ_INT(s->n_uid_mappings, 1);
-  CHECK_EQ_INT(s->uid_mappings[0].container_id, 1000);
+  CHECK_EQ_INT(s->uid_mappings[0].container_id, 0);
   CHECK_EQ_INT(s->uid_mappings[0].host_id, 1000);
   CHECK_EQ_INT(s->uid_mappings[0].size, 1);
   CHECK_EQ_INT(s->n_gid_mappings, 2);
@@ -1445,7 +1453,7 @@ TEST(stock_profiles_as_root) {
     sbx_error *e = NULL;
     if (sbx_spec_load_profile(names[i], &o, &s, &e) < 0) TEST_FAIL("%s", e->message);
     CHECK_EQ_INT(s->uid_mappings[0].host_id, 65534);
-    CHECK_EQ_INT(s->uid_mappings[0].container_id, 1000);
+    CHECK_EQ_INT(s->uid_mappings[0].container_id, 0);
     sbx_spec_free(s);
   }
 }

@@ -1,0 +1,53 @@
+# cli.sh: the `sandbox` command's own behaviour: help, version, check, spec, usage errors.
+# (Running jobs is tested in engine.sh.)
+. "$(dirname "$0")/lib.sh"
+
+check_status version 0 "$SBX" --version
+check_grep version_text "$T/out" "sandbox 0.1.0"
+check_status help 0 "$SBX" --help
+check_grep help_lists_run "$T/out" "run     run a command in the sandbox"
+for c in run spec check; do
+  check_status "help_$c" 0 "$SBX" "$c" --help
+  check_grep "help_${c}_usage" "$T/out" "Usage: sandbox $c"
+done
+check_status no_command 2 "$SBX"
+check_status unknown_command 2 "$SBX" frobnicate
+check_grep unknown_command_named "$T/err" "sandbox: unknown command 'frobnicate'"
+
+# check: three mistakes, three located errors, exit 1.
+check_status check_three_mistakes 1 "$SBX" check "$SBX_SRCDIR/tests/jobspec/three-mistakes.yaml"
+check_eq check_three_lines "$(grep -c "three-mistakes.yaml:[0-9]*:[0-9]*: " "$T/err")" 3
+check_status check_stock_ok 0 "$SBX" check default compile judge test
+check_grep check_reports_ok "$T/out" "judge: ok"
+check_status check_missing_file 1 "$SBX" check "$T/nosuch.yaml"
+check_grep check_missing_file_named "$T/err" "nosuch.yaml"
+check_status check_set_typo 1 "$SBX" check --set limits.memroy=1G default
+check_grep check_set_suggests "$T/err" "(did you mean 'memory'?)"
+
+# spec: valid JSON, --set and the command applied, options before or after the profile.
+check_status spec_judge 0 "$SBX" spec judge --set limits.memory=1G -- /bin/echo hi
+if python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["process"]["args"]==["/bin/echo","hi"]; assert d["linux"]["resources"]["memory"]["limit"]==1<<30; assert d["ociVersion"]' "$T/out" 2>"$T/py"; then
+  pass spec_json_applies_set_and_command
+else
+  fail spec_json_applies_set_and_command "$(cat "$T/py")"
+fi
+check_status spec_option_first 0 "$SBX" spec --set network=loopback -p test
+check_grep spec_option_first_applied "$T/out" '"org.sandbox.network": "loopback"'
+check_status spec_to_file 0 "$SBX" spec compile -o "$T/config.json"
+check_grep spec_file_written "$T/config.json" '"ociVersion"'
+check_status spec_no_profile 2 "$SBX" spec
+check_status spec_extra_argument 2 "$SBX" spec default stray
+check_grep spec_extra_argument_named "$T/err" "unexpected argument 'stray'"
+check_status spec_unknown_profile 1 "$SBX" spec nosuchprofile
+check_grep spec_unknown_profile_named "$T/err" "no profile 'nosuchprofile'"
+
+# run: usage errors are the sandbox's failures (125), never the job's.
+check_status run_no_command 125 "$SBX" run
+check_status run_bad_bind_mode 125 "$SBX" run --bind /usr:/usr:rx -- /bin/true
+check_grep run_bad_bind_mode_named "$T/err" "--bind /usr:/usr:rx: mode 'rx' is neither 'ro' nor 'rw'"
+check_status run_bundle_and_profile 125 "$SBX" run --bundle "$T" -p judge -- /bin/true
+check_status run_bundle_missing 125 "$SBX" run --bundle "$T/none"
+check_grep run_bundle_missing_named "$T/err" "$T/none/config.json"
+unset SANDBOX_TEST_UNSET_VAR
+check_status run_env_unset 125 "$SBX" run --env SANDBOX_TEST_UNSET_VAR -- /bin/true
+check_grep run_env_unset_named "$T/err" "--env SANDBOX_TEST_UNSET_VAR: the variable is not set here"

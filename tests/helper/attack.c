@@ -1,0 +1,507 @@
+/* attack: a static helper that tries one attack from inside the sandbox and says what happened.
+ *
+ *   attack NAME [ARG]     try attack NAME
+ *   attack --list         the names, one a line, with what each tries
+ *
+ * Exit status: 0 the attack was blocked as expected; 1 it was NOT blocked; 2 usage; 3 the
+ * attack could not be tried here (a precondition is missing: stdin is no terminal, the kernel
+ * has no such entry point). Attacks whose expected outcome is the death of the process (int80,
+ * x32, and any syscall a profile kills) print "trying ..." first and then die: the calling
+ * test checks the wait status or the report (status forbidden_syscall).
+ *
+ * Each attack is harmless when it is NOT blocked, even as root on the host: the calls use
+ * arguments that the kernel rejects after its permission checks (a bad magic number, a missing
+ * file, an invalid flag), so "reached the kernel's argument checks" is distinguishable from
+ * "denied" without changing anything. Libc only; link statically. */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/bpf.h>
+#include <linux/io_uring.h>
+#include <linux/perf_event.h>
+#include <linux/reboot.h>
+#include <linux/sched.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/ptrace.h>
+#include <sys/quota.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/time.h>
+#include <sys/types.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+enum { BLOCKED = 0, NOT_BLOCKED = 1, USAGE = 2, UNTRIED = 3 };
+
+static const char *attack_name;
+
+static int blocked(const char *what) {
+  printf("attack %s: blocked: %s\n", attack_name, what);
+  return BLOCKED;
+}
+static int not_blocked(const char *what) {
+  printf("attack %s: NOT BLOCKED: %s\n", attack_name, what);
+  return NOT_BLOCKED;
+}
+static int untried(const char *why) {
+  printf("attack %s: not tried: %s\n", attack_name, why);
+  return UNTRIED;
+}
+static void trying(const char *what) {
+  printf("attack %s: trying %s\n", attack_name, what);
+  fflush(stdout);
+}
+
+/* The common case: the call must fail. `reached` is the errno that proves the call got past
+ * the permission checks into the kernel's argument checks (0: success proves it). */
+static int expect_fail(long rc, int reached) {
+  int e = errno;
+  char buf[160];
+  if (rc >= 0) {
+    snprintf(buf, sizeof buf, "the call succeeded (returned %ld)", rc);
+    return not_blocked(buf);
+  }
+  if (reached && e == reached) {
+    snprintf(buf, sizeof buf, "the call reached the kernel's argument checks (%s)", strerror(e));
+    return not_blocked(buf);
+  }
+  snprintf(buf, sizeof buf, "%s (errno %d)", strerror(e), e);
+  return blocked(buf);
+}
+
+/* ---- foreign ABIs ------------------------------------------------------------------------- */
+
+static int a_int80(const char *arg) {
+  (void)arg;
+#ifdef __x86_64__
+  trying("the i386 entry point (int 0x80, getpid)");
+  long ret;
+  __asm__ volatile("int $0x80" : "=a"(ret) : "a"(20L) : "memory", "r8", "r9", "r10", "r11");
+  if (ret == -ENOSYS) return blocked("ENOSYS (the kernel has no i386 emulation, or the filter)");
+  if (ret < 0) return blocked(strerror((int)-ret));
+  return not_blocked("int 0x80 getpid returned a pid");
+#else
+  return untried("int 0x80 exists on x86_64 only");
+#endif
+}
+
+static int a_x32(const char *arg) {
+  (void)arg;
+#ifdef __x86_64__
+  trying("the x32 entry point (getpid | 0x40000000)");
+  long rc = syscall(0x40000000 | 39);
+  if (rc < 0 && errno == ENOSYS) return blocked("ENOSYS (the kernel has no x32, or the filter)");
+  return expect_fail(rc, 0);
+#else
+  return untried("x32 exists on x86_64 only");
+#endif
+}
+
+/* ---- terminals ---------------------------------------------------------------------------- */
+
+static int tiocxxx(unsigned long req, const char *label) {
+  if (!isatty(0)) return untried("stdin is not a terminal (the test gives a pty slave)");
+  trying(label);
+  if (req == TIOCSTI) {
+    char c = '#';
+    return expect_fail(ioctl(0, TIOCSTI, &c), 0);
+  }
+  char sub = 0; /* TIOCL subcommand 0 is invalid: EINVAL when reached */
+  return expect_fail(ioctl(0, TIOCLINUX, &sub), EINVAL);
+}
+static int a_tiocsti(const char *arg) {
+  (void)arg;
+  return tiocxxx(TIOCSTI, "ioctl(0, TIOCSTI)");
+}
+static int a_tiocsti_highbits(const char *arg) {
+  (void)arg;
+  if (!isatty(0)) return untried("stdin is not a terminal (the test gives a pty slave)");
+  trying("ioctl(0, TIOCSTI | 1 << 32) (the kernel ignores the upper bits)");
+  char c = '#';
+  return expect_fail(syscall(SYS_ioctl, 0, (1ul << 32) | TIOCSTI, &c), 0);
+}
+static int a_tioclinux(const char *arg) {
+  (void)arg;
+  return tiocxxx(TIOCLINUX, "ioctl(0, TIOCLINUX)");
+}
+
+/* ---- privileges --------------------------------------------------------------------------- */
+
+/* ARG: a setuid-root copy of `id`. Under no_new_privs its euid stays ours. */
+static int a_setuid(const char *arg) {
+  if (!arg) return untried("give the path of a setuid-root copy of id");
+  if (access(arg, X_OK) < 0) return untried("the setuid binary is not there");
+  if (geteuid() == 0) return untried("we are uid 0 already: run the job as another user");
+  trying("running a setuid-root binary");
+  int p[2];
+  if (pipe(p) < 0) return untried("pipe failed");
+  pid_t pid = fork();
+  if (pid < 0) return untried("fork failed");
+  if (pid == 0) {
+    dup2(p[1], 1);
+    execl(arg, arg, "-u", (char *)NULL);
+    _exit(127);
+  }
+  close(p[1]);
+  char out[64] = {0};
+  ssize_t n = read(p[0], out, sizeof out - 1);
+  int st;
+  waitpid(pid, &st, 0);
+  if (n <= 0) return blocked("the setuid binary did not run or printed nothing");
+  long euid = strtol(out, NULL, 10);
+  char buf[128];
+  snprintf(buf, sizeof buf, "its effective uid is %ld, ours is %ld", euid, (long)geteuid());
+  return euid == (long)geteuid() ? blocked(buf) : not_blocked(buf);
+}
+
+/* ---- sockets ------------------------------------------------------------------------------ */
+
+static int sock(int family, int type, int high, const char *label) {
+  trying(label);
+  long fam = family;
+  if (high) fam |= 1l << 32;
+  int proto = family == AF_INET && type == SOCK_RAW ? 1 /* ICMP */ : 0;
+  long rc = syscall(SYS_socket, fam, type, proto);
+  if (rc >= 0) close((int)rc);
+  return expect_fail(rc, 0);
+}
+static int a_socket_packet(const char *a) {
+  (void)a;
+  return sock(AF_PACKET, SOCK_RAW, 0, "socket(AF_PACKET)");
+}
+static int a_socket_raw(const char *a) {
+  (void)a;
+  return sock(AF_INET, SOCK_RAW, 0, "socket(AF_INET, SOCK_RAW)");
+}
+static int a_socket_vsock(const char *a) {
+  (void)a;
+  return sock(AF_VSOCK, SOCK_STREAM, 0, "socket(AF_VSOCK)");
+}
+static int a_socket_vsock_high(const char *a) {
+  (void)a;
+  return sock(AF_VSOCK, SOCK_STREAM, 1, "socket(AF_VSOCK | 1 << 32)");
+}
+static int a_socket_alg(const char *a) {
+  (void)a;
+  return sock(AF_ALG, SOCK_SEQPACKET, 0, "socket(AF_ALG)");
+}
+static int a_socket_key(const char *a) {
+  (void)a;
+  return sock(AF_KEY, SOCK_RAW, 0, "socket(AF_KEY)");
+}
+
+/* ---- namespaces --------------------------------------------------------------------------- */
+
+static int clone_ns(unsigned long flags, const char *label) {
+  trying(label);
+  long rc = syscall(SYS_clone, flags | SIGCHLD, 0, 0, 0, 0);
+  if (rc == 0) _exit(0);
+  if (rc > 0) waitpid((pid_t)rc, NULL, 0);
+  return expect_fail(rc, 0);
+}
+static int a_clone_newuser(const char *a) {
+  (void)a;
+  return clone_ns(CLONE_NEWUSER, "clone(CLONE_NEWUSER)");
+}
+static int a_clone_newns(const char *a) {
+  (void)a;
+  return clone_ns(CLONE_NEWNS, "clone(CLONE_NEWNS)");
+}
+static int a_clone_newnet(const char *a) {
+  (void)a;
+  return clone_ns(CLONE_NEWNET, "clone(CLONE_NEWNET)");
+}
+
+static int a_clone3(const char *arg) {
+  (void)arg;
+  trying("clone3(CLONE_NEWUSER)");
+  struct clone_args ca;
+  memset(&ca, 0, sizeof ca);
+  ca.flags = CLONE_NEWUSER;
+  ca.exit_signal = SIGCHLD;
+  long rc = syscall(SYS_clone3, &ca, sizeof ca);
+  if (rc == 0) _exit(0);
+  if (rc > 0) waitpid((pid_t)rc, NULL, 0);
+  return expect_fail(rc, 0);
+}
+
+static int a_unshare(const char *arg) {
+  (void)arg;
+  trying("unshare(CLONE_NEWUSER)");
+  return expect_fail(unshare(CLONE_NEWUSER), 0);
+}
+
+static int a_setns(const char *arg) {
+  (void)arg;
+  int fd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return untried("/proc/self/ns/net cannot be opened");
+  trying("setns(own net namespace)");
+  int rc = expect_fail(setns(fd, CLONE_NEWNET), 0);
+  close(fd);
+  return rc;
+}
+
+/* ---- filesystem --------------------------------------------------------------------------- */
+
+static int a_mount(const char *arg) {
+  (void)arg;
+  trying("mount(tmpfs on /nonexistent-sbx)");
+  return expect_fail(mount("none", "/nonexistent-sbx", "tmpfs", 0, NULL), ENOENT);
+}
+static int a_umount(const char *arg) {
+  (void)arg;
+  trying("umount2(/nonexistent-sbx)");
+  return expect_fail(umount2("/nonexistent-sbx", 0), ENOENT);
+}
+static int a_pivot_root(const char *arg) {
+  (void)arg;
+  trying("pivot_root(/nonexistent-sbx, /nonexistent-sbx)");
+  return expect_fail(syscall(SYS_pivot_root, "/nonexistent-sbx", "/nonexistent-sbx"), ENOENT);
+}
+static int a_chroot(const char *arg) {
+  (void)arg;
+  trying("chroot(/nonexistent-sbx)");
+  return expect_fail(chroot("/nonexistent-sbx"), ENOENT);
+}
+static int a_open_by_handle_at(const char *arg) {
+  (void)arg;
+  trying("open_by_handle_at(-1, ...)");
+  /* A well-formed handle on a bad mount fd: EBADF comes before the capability check. */
+  struct {
+    unsigned int handle_bytes;
+    int handle_type;
+    unsigned char f_handle[8];
+  } h = {8, 1, {0}};
+  return expect_fail(syscall(SYS_open_by_handle_at, -1, &h, O_RDONLY), EBADF);
+}
+static int a_quotactl(const char *arg) {
+  (void)arg;
+  trying("quotactl(Q_GETINFO, /nonexistent-sbx)");
+  char buf[64];
+  return expect_fail(quotactl(QCMD(Q_GETINFO, USRQUOTA), "/nonexistent-sbx", 0, buf), ENOENT);
+}
+
+/* ---- kernel ------------------------------------------------------------------------------- */
+
+static int a_kexec(const char *arg) {
+  (void)arg;
+  trying("kexec_load(invalid flags)");
+  return expect_fail(syscall(SYS_kexec_load, 0, 0, NULL, 0xdead0000ul), EINVAL);
+}
+static int a_init_module(const char *arg) {
+  (void)arg;
+  trying("finit_module(-1)");
+  return expect_fail(syscall(SYS_finit_module, -1, "", 0), EBADF);
+}
+static int a_delete_module(const char *arg) {
+  (void)arg;
+  trying("delete_module(sbx_no_such_module)");
+  return expect_fail(syscall(SYS_delete_module, "sbx_no_such_module", O_NONBLOCK), ENOENT);
+}
+static int a_bpf(const char *arg) {
+  (void)arg;
+  trying("bpf(BPF_MAP_CREATE, array)");
+  union bpf_attr attr;
+  memset(&attr, 0, sizeof attr);
+  attr.map_type = BPF_MAP_TYPE_ARRAY;
+  attr.key_size = 4;
+  attr.value_size = 4;
+  attr.max_entries = 1;
+  long rc = syscall(SYS_bpf, BPF_MAP_CREATE, &attr, sizeof attr);
+  if (rc >= 0) close((int)rc);
+  return expect_fail(rc, 0);
+}
+static int a_perf_event_open(const char *arg) {
+  (void)arg;
+  trying("perf_event_open(software cpu clock, self)");
+  struct perf_event_attr pa;
+  memset(&pa, 0, sizeof pa);
+  pa.size = sizeof pa;
+  pa.type = PERF_TYPE_SOFTWARE;
+  pa.config = PERF_COUNT_SW_CPU_CLOCK;
+  pa.disabled = 1;
+  pa.exclude_kernel = 1;
+  pa.exclude_hv = 1;
+  long rc = syscall(SYS_perf_event_open, &pa, 0, -1, -1, 0);
+  if (rc >= 0) close((int)rc);
+  return expect_fail(rc, 0);
+}
+static int a_userfaultfd(const char *arg) {
+  (void)arg;
+  trying("userfaultfd(user mode only)");
+  long rc = syscall(SYS_userfaultfd, O_CLOEXEC | 1 /* UFFD_USER_MODE_ONLY */);
+  if (rc >= 0) close((int)rc);
+  return expect_fail(rc, 0);
+}
+static int a_io_uring(const char *arg) {
+  (void)arg;
+  trying("io_uring_setup(1)");
+  struct io_uring_params p;
+  memset(&p, 0, sizeof p);
+  long rc = syscall(SYS_io_uring_setup, 1, &p);
+  if (rc >= 0) close((int)rc);
+  return expect_fail(rc, 0);
+}
+static int a_keyctl(const char *arg) {
+  (void)arg;
+  trying("keyctl(KEYCTL_GET_KEYRING_ID, session)");
+  return expect_fail(syscall(SYS_keyctl, 0 /* GET_KEYRING_ID */, -3 /* SESSION */, 0), 0);
+}
+static int a_add_key(const char *arg) {
+  (void)arg;
+  trying("add_key(user, process keyring)");
+  return expect_fail(syscall(SYS_add_key, "user", "sbx-attack", "x", 1, -2 /* PROCESS */), 0);
+}
+static int a_request_key(const char *arg) {
+  (void)arg;
+  trying("request_key(user, sbx-no-such-key)");
+  return expect_fail(syscall(SYS_request_key, "user", "sbx-no-such-key", NULL, 0), ENOKEY);
+}
+static int a_ptrace(const char *arg) {
+  (void)arg;
+  trying("ptrace(PTRACE_TRACEME)");
+  return expect_fail(ptrace(PTRACE_TRACEME, 0, NULL, NULL), 0);
+}
+static int a_process_vm(const char *arg) {
+  (void)arg;
+  trying("process_vm_readv(self)");
+  char src[8] = "secret", dst[8];
+  struct iovec l = {dst, sizeof dst}, r = {src, sizeof src};
+  return expect_fail(syscall(SYS_process_vm_readv, getpid(), &l, 1, &r, 1, 0), 0);
+}
+static int a_reboot(const char *arg) {
+  (void)arg;
+  trying("reboot(bad magic)");
+  return expect_fail(syscall(SYS_reboot, 0x12345678, 0x12345678, LINUX_REBOOT_CMD_CAD_OFF, NULL),
+                     EINVAL);
+}
+static int a_swapon(const char *arg) {
+  (void)arg;
+  trying("swapon(/nonexistent-sbx)");
+  return expect_fail(syscall(SYS_swapon, "/nonexistent-sbx", 0), ENOENT);
+}
+static int a_syslog(const char *arg) {
+  (void)arg;
+  trying("syslog(SIZE_BUFFER)");
+  return expect_fail(syscall(SYS_syslog, 10, NULL, 0), 0);
+}
+static int a_acct(const char *arg) {
+  (void)arg;
+  trying("acct(/nonexistent-sbx/x)");
+  return expect_fail(syscall(SYS_acct, "/nonexistent-sbx/x"), ENOENT);
+}
+static int a_clock_settime(const char *arg) {
+  (void)arg;
+  trying("clock_settime(REALTIME, invalid time)");
+  struct timespec ts = {0, -1};
+  return expect_fail(syscall(SYS_clock_settime, CLOCK_REALTIME, &ts), EINVAL);
+}
+static int a_settimeofday(const char *arg) {
+  (void)arg;
+  trying("settimeofday(invalid time)");
+  struct timeval tv = {0, -1};
+  return expect_fail(syscall(SYS_settimeofday, &tv, NULL), EINVAL);
+}
+static int a_iopl(const char *arg) {
+  (void)arg;
+#ifdef SYS_iopl
+  trying("iopl(3)");
+  long rc = syscall(SYS_iopl, 3);
+  if (rc == 0) syscall(SYS_iopl, 0);
+  return expect_fail(rc, 0);
+#else
+  return untried("no iopl on this architecture");
+#endif
+}
+static int a_ioperm(const char *arg) {
+  (void)arg;
+#ifdef SYS_ioperm
+  trying("ioperm(0x80, 1, on)");
+  long rc = syscall(SYS_ioperm, 0x80, 1, 1);
+  if (rc == 0) syscall(SYS_ioperm, 0x80, 1, 0);
+  return expect_fail(rc, 0);
+#else
+  return untried("no ioperm on this architecture");
+#endif
+}
+
+static const struct attack {
+  const char *name;
+  int (*fn)(const char *arg);
+  const char *what;
+} attacks[] = {
+    {"int80", a_int80, "i386 getpid through int 0x80 (expect SIGSYS)"},
+    {"x32", a_x32, "x32 getpid (expect SIGSYS)"},
+    {"tiocsti", a_tiocsti, "push a character into the terminal on stdin"},
+    {"tiocsti-highbits", a_tiocsti_highbits, "TIOCSTI with the upper 32 bits set"},
+    {"tioclinux", a_tioclinux, "TIOCLINUX on stdin"},
+    {"setuid", a_setuid, "ARG: run a setuid-root id; its euid must stay ours"},
+    {"socket-packet", a_socket_packet, "socket(AF_PACKET)"},
+    {"socket-raw", a_socket_raw, "socket(AF_INET, SOCK_RAW)"},
+    {"socket-vsock", a_socket_vsock, "socket(AF_VSOCK)"},
+    {"socket-vsock-highbits", a_socket_vsock_high, "socket(AF_VSOCK | 1 << 32)"},
+    {"socket-alg", a_socket_alg, "socket(AF_ALG)"},
+    {"socket-key", a_socket_key, "socket(AF_KEY)"},
+    {"clone-newuser", a_clone_newuser, "clone(CLONE_NEWUSER)"},
+    {"clone-newns", a_clone_newns, "clone(CLONE_NEWNS)"},
+    {"clone-newnet", a_clone_newnet, "clone(CLONE_NEWNET)"},
+    {"clone3", a_clone3, "clone3(CLONE_NEWUSER)"},
+    {"unshare", a_unshare, "unshare(CLONE_NEWUSER)"},
+    {"setns", a_setns, "setns into a namespace"},
+    {"mount", a_mount, "mount a tmpfs"},
+    {"umount", a_umount, "umount2"},
+    {"pivot_root", a_pivot_root, "pivot_root"},
+    {"chroot", a_chroot, "chroot"},
+    {"open_by_handle_at", a_open_by_handle_at, "open_by_handle_at"},
+    {"quotactl", a_quotactl, "quotactl"},
+    {"kexec", a_kexec, "kexec_load"},
+    {"init_module", a_init_module, "finit_module"},
+    {"delete_module", a_delete_module, "delete_module"},
+    {"bpf", a_bpf, "bpf(BPF_MAP_CREATE)"},
+    {"perf_event_open", a_perf_event_open, "perf_event_open on itself"},
+    {"userfaultfd", a_userfaultfd, "userfaultfd"},
+    {"io_uring", a_io_uring, "io_uring_setup"},
+    {"keyctl", a_keyctl, "keyctl"},
+    {"add_key", a_add_key, "add_key"},
+    {"request_key", a_request_key, "request_key"},
+    {"ptrace", a_ptrace, "ptrace(PTRACE_TRACEME)"},
+    {"process_vm_readv", a_process_vm, "process_vm_readv"},
+    {"reboot", a_reboot, "reboot (bad magic: harmless if reached)"},
+    {"swapon", a_swapon, "swapon"},
+    {"syslog", a_syslog, "syslog (read the kernel log size)"},
+    {"acct", a_acct, "acct"},
+    {"clock_settime", a_clock_settime, "clock_settime"},
+    {"settimeofday", a_settimeofday, "settimeofday"},
+    {"iopl", a_iopl, "iopl(3)"},
+    {"ioperm", a_ioperm, "ioperm"},
+};
+
+int main(int argc, char **argv) {
+  setvbuf(stdout, NULL, _IOLBF, 0);
+  if (argc < 2 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
+    fprintf(stderr, "usage: attack NAME [ARG] | attack --list\n");
+    return USAGE;
+  }
+  if (strcmp(argv[1], "--list") == 0) {
+    for (size_t i = 0; i < sizeof attacks / sizeof attacks[0]; i++)
+      printf("%-22s %s\n", attacks[i].name, attacks[i].what);
+    return 0;
+  }
+  for (size_t i = 0; i < sizeof attacks / sizeof attacks[0]; i++) {
+    if (strcmp(attacks[i].name, argv[1]) == 0) {
+      attack_name = attacks[i].name;
+      return attacks[i].fn(argc > 2 ? argv[2] : NULL);
+    }
+  }
+  fprintf(stderr, "attack: unknown attack '%s' (attack --list shows them)\n", argv[1]);
+  return USAGE;
+}
