@@ -1,7 +1,7 @@
 /* test-golden.c: the config.json of every stock profile, byte for byte, against the golden
  * files in tests/golden/. The profiles are loaded with fixed variables (PWD /home/user/src,
  * HOME /home/user, an unprivileged caller with uid and gid 1000) so the output does not depend
- * on who runs the test. To accept a deliberate change: SBX_UPDATE_GOLDEN=1 build/tests/test-golden
+ * on who runs the test. Each must also read back from its JSON as an equal spec. To accept a deliberate change: SBX_UPDATE_GOLDEN=1 build/tests/test-golden
  * rewrites the files; review the diff before committing it. */
 #define TEST_FILE "test-golden"
 #include "harness.h"
@@ -25,8 +25,17 @@ static void check_golden(const char *profile) {
   sbx_error *err = NULL;
   if (sbx_spec_load_profile(profile, &opts, &spec, &err) < 0) TEST_FAIL("%s", err->message);
   char *json = sbx_spec_to_json(spec, &err);
-  sbx_spec_free(spec);
   if (!json) TEST_FAIL("%s", err->message);
+  /* The round trip: profile -> spec -> JSON -> spec gives an equal spec. */
+  sbx_spec *back = NULL;
+  if (sbx_spec_load_json_string(json, strlen(json), &back, &err) < 0) TEST_FAIL("%s", err->message);
+  bool equal = spec_equal(spec, back);
+  sbx_spec_free(back);
+  sbx_spec_free(spec);
+  if (!equal) {
+    free(json);
+    TEST_FAIL("profile '%s' does not read back equal from its config.json", profile);
+  }
   _cleanup_free_ char *path = xasprintf("%s/tests/golden/%s.json", src, profile);
   if (getenv("SBX_UPDATE_GOLDEN")) {
     FILE *f = fopen(path, "w");
