@@ -124,9 +124,16 @@ typedef struct sbx_run_options {
   /* Progress messages ("creating cgroup ..."), for `sandbox run -v`; NULL: none. */
   void (*log)(void *ctx, const char *message);
   void *log_ctx;
+  /* Forward SIGINT, SIGTERM, SIGHUP and SIGQUIT sent to the caller to the job while it runs.
+   * The signals are blocked in the calling thread for the run (pthread_sigmask) and read with a
+   * signalfd; the signal dispositions are never changed and the mask is restored at the end,
+   * after which a signal that arrived once the job had ended is delivered to the caller as
+   * usual. In a multi-threaded program the other threads must block these signals too, or
+   * the kernel may deliver them there instead. */
+  bool forward_signals;
 } sbx_run_options;
 
-/* Initialises options with the defaults (fds -1, everything else NULL). */
+/* Initialises options with the defaults (fds -1, everything else NULL or false). */
 SBX_PUBLIC void sbx_run_options_init(sbx_run_options *opts);
 
 typedef enum sbx_status {
@@ -170,9 +177,24 @@ typedef struct sbx_result {
 
 /* Runs the job described by `spec` and waits for it to end. Returns 0 when the job ran (its
  * fate is in result->status), or -1 when the sandbox could not be set up or the command not
- * executed (status SBX_STATUS_SETUP_ERROR, *err says why). `opts` may be NULL. The result must
- * be released with sbx_result_clear(). A call leaves the caller's fds, signal dispositions,
- * memory and child processes as they were. */
+ * executed (status SBX_STATUS_SETUP_ERROR, *err says why; when the command could not be
+ * executed, result->exec_failed and exec_errno are set too). `opts` may be NULL. The result
+ * must be released with sbx_result_clear(). A call leaves the caller's fds, signal mask and
+ * dispositions, memory and child processes as they were.
+ *
+ * Processes: sbx_run forks; the sandbox's processes are children of the caller until the call
+ * returns, and it waits for exactly those pids (never for any child). The job's standard
+ * streams are the caller's 0, 1, 2 (or opts' fds); no other fd of the caller reaches it.
+ *
+ * Threads: sbx_run may be called from several threads at once (with different results), and
+ * from a multi-threaded program, provided that while a run lasts
+ *  - no thread reaps children it did not create: wait(), waitpid(-1, ...) or waitid(P_ALL, ...)
+ *    could take the sandbox's processes (the run would then miss the setup's exit status, though
+ *    not the job's, which comes over a channel), and SIGCHLD is not set to SIG_IGN;
+ *  - with forward_signals, the other threads block SIGINT, SIGTERM, SIGHUP and SIGQUIT; when
+ *    several runs forward signals at once, each signal goes to one of them.
+ * Other threads that fork while a run starts may hold a copy of its close-on-exec channel fds
+ * until they exec or exit; the run does not depend on those fds closing. */
 SBX_PUBLIC int sbx_run(const sbx_spec *spec, const sbx_run_options *opts, sbx_result *result,
                        sbx_error **err);
 SBX_PUBLIC void sbx_result_clear(sbx_result *result);

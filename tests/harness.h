@@ -84,8 +84,8 @@ static const char *test_current = "";
 /* Runs the tests whose names contain argv[1] (all without an argument). */
 #define RUN_TESTS()                                                             \
   int main(int argc, char **argv) {                                             \
-    int failed = 0;                                                             \
-    for (int i = 0; i < test_count; i++) {                                      \
+    volatile int failed = 0;                                                    \
+    for (volatile int i = 0; i < test_count; i++) {                             \
       if (argc > 1 && !strstr(test_cases[i].name, argv[1])) continue;           \
       test_current = test_cases[i].name;                                        \
       test_state = 0;                                                           \

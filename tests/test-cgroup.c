@@ -1314,8 +1314,6 @@ TEST(real_rootless_optional) {
   free(why);
 }
 
-/* harness.h's main keeps locals across setjmp; gcc -O2 warns that they might be clobbered. */
-#pragma GCC diagnostic ignored "-Wclobbered"
 /* The tests' orphans (fork bombs, the killed supervisor's job) come back to this process, so
  * that they are reaped and counted. */
 __attribute__((constructor)) static void become_subreaper(void) {

@@ -1,0 +1,69 @@
+/* engine.h: internals shared by the engine's modules: run.c (main process), intermediate.c,
+ * init.c, mounts.c and idmap.c. Everything here is prepared by main before the first fork and
+ * only read afterwards, so the children use it without locks or allocation surprises. */
+#ifndef SANDBOX_ENGINE_H
+#define SANDBOX_ENGINE_H
+
+#include "channel.h"
+#include "spec.h"
+
+#include <stdbool.h>
+#include <signal.h>
+#include <sys/types.h>
+
+/* ---- id mapping (idmap.c) ------------------------------------------------------------------ */
+
+/* Where the helpers are looked for; tests point them elsewhere. */
+extern const char *idmap_newuidmap_path, *idmap_newgidmap_path;
+
+typedef struct idmap_plan {
+  bool userns;          /* a user namespace is created */
+  bool privileged;      /* the caller is root: maps are written directly, any id */
+  sbx_id_mapping *uids; /* the uid_map lines; owned */
+  size_t n_uids;
+  sbx_id_mapping *gids;
+  size_t n_gids;
+  bool uid_helper, gid_helper; /* write through newuidmap / newgidmap */
+  bool deny_setgroups;         /* write "deny" to setgroups first (unprivileged, no helper) */
+  /* As root: the host ids the intermediate drops to before unshare(CLONE_NEWUSER). */
+  bool drop;
+  uid_t drop_uid;
+  gid_t drop_gid;
+} idmap_plan;
+
+/* Decides the maps for a spec run by a caller with effective ids euid/egid. Without mappings
+ * in the spec: as root the job's uid/gid map to the unprivileged host id 65534 (nobody); as
+ * another user the job's uid/gid map to the caller's. */
+int idmap_plan_make(const sbx_spec *spec, uid_t euid, gid_t egid, idmap_plan *plan,
+                    sbx_error **err);
+void idmap_plan_free(idmap_plan *plan);
+/* In main: writes the maps of process `pid` (the intermediate, in its new user namespace). */
+int idmap_write(pid_t pid, const idmap_plan *plan, sbx_error **err);
+
+/* ---- the run context --------------------------------------------------------------------- */
+
+typedef struct engine_ctx {
+  const sbx_spec *spec;
+  channel up;   /* children -> main */
+  channel down; /* main -> intermediate */
+  idmap_plan idmap;
+  /* The host paths the mounts' sources resolve to (the directory part resolved with realpath
+   * in main, the last component kept so that a symlink stays a symlink); NULL for others. */
+  char **sources;
+  char *root_path; /* spec->root.path made absolute, or NULL for a fresh root */
+  /* The job's stdio on the host side: opened or chosen by main, inherited through fork. */
+  int stdin_fd, stdout_fd, stderr_fd;
+  sigset_t forward; /* the signals init forwards to the job */
+} engine_ctx;
+
+/* The intermediate process: never returns. */
+__attribute__((noreturn)) void intermediate_main(engine_ctx *ctx);
+/* The init process (pid 1 of the new pid namespace): never returns. */
+__attribute__((noreturn)) void init_main(engine_ctx *ctx);
+/* In init: builds the new root from the spec and pivots into it. */
+int mounts_setup_root(const engine_ctx *ctx, sbx_error **err);
+
+/* Sends err (or a generic message) over `fd` as MSG_ERROR and exits with `code`. */
+__attribute__((noreturn)) void engine_child_fail(int fd, sbx_error *err, int code);
+
+#endif

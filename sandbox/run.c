@@ -1,0 +1,508 @@
+/* run.c: the main process: sbx_run() validates the spec, prepares everything the children
+ * need (id maps, resolved paths, stdio), forks the intermediate, serves its id-map request,
+ * collects init's pid, supervises the job until it ends and fills the result.
+ *
+ * main waits for its own children only (waitpid on their pids, never -1) and every fd it opens
+ * is close-on-exec and closed on every path, so a program can call sbx_run() many times. */
+#include "engine.h"
+
+#include "util.h"
+
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <pthread.h>
+#include <sys/pidfd.h>
+#include <sys/signalfd.h>
+#include <sys/wait.h>
+#include <time.h>
+
+void sbx_run_options_init(sbx_run_options *opts) {
+  memset(opts, 0, sizeof *opts);
+  opts->stdin_fd = opts->stdout_fd = opts->stderr_fd = -1;
+}
+
+const char *sbx_status_name(sbx_status status) {
+  static const char *const names[] = {
+      [SBX_STATUS_OK] = "ok",
+      [SBX_STATUS_EXIT_NONZERO] = "exit_nonzero",
+      [SBX_STATUS_SIGNALED] = "signaled",
+      [SBX_STATUS_WALL_TIME_LIMIT] = "wall_time_limit",
+      [SBX_STATUS_CPU_TIME_LIMIT] = "cpu_time_limit",
+      [SBX_STATUS_MEMORY_LIMIT] = "memory_limit",
+      [SBX_STATUS_PIDS_LIMIT] = "pids_limit",
+      [SBX_STATUS_OUTPUT_LIMIT] = "output_limit",
+      [SBX_STATUS_FILE_SIZE_LIMIT] = "file_size_limit",
+      [SBX_STATUS_FORBIDDEN_SYSCALL] = "forbidden_syscall",
+      [SBX_STATUS_SETUP_ERROR] = "setup_error",
+  };
+  if ((unsigned)status >= ARRAY_SIZE(names) || !names[status]) return "unknown";
+  return names[status];
+}
+
+void sbx_result_clear(sbx_result *result) {
+  if (!result) return;
+  strv_free(result->degraded);
+  free(result->message);
+  free(result->syscall);
+  memset(result, 0, sizeof *result);
+}
+
+/* ---- the run's state ----------------------------------------------------------------------- */
+
+typedef struct run_state {
+  engine_ctx ctx;
+  const sbx_run_options *opts;
+  int opened_stdin; /* an fd we opened for the job's stdin, or -1 */
+  pid_t intermediate, init;
+  int intermediate_pidfd, init_pidfd;
+  int sigfd;
+  bool mask_changed;
+  sigset_t old_mask;
+  struct timespec start;
+  /* What the children said. */
+  bool job_ended;
+  int wstatus;
+  struct rusage ru;
+  sbx_error *child_err; /* first MSG_ERROR / MSG_EXEC_FAILED */
+  bool exec_failed;
+  int exec_errno;
+  bool wall_killed;
+} run_state;
+
+static void logf_(const run_state *st, const char *fmt, ...) SBX_PRINTF(2, 3);
+static void logf_(const run_state *st, const char *fmt, ...) {
+  if (!st->opts->log) return;
+  va_list ap;
+  va_start(ap, fmt);
+  char *m = xvasprintf(fmt, ap);
+  va_end(ap);
+  st->opts->log(st->opts->log_ctx, m);
+  free(m);
+}
+
+static void close_fd(int *fd) {
+  if (*fd >= 0) close(*fd);
+  *fd = -1;
+}
+
+/* Waits for `pid` (our child) to end. ECHILD (someone else reaped it, or SIGCHLD is ignored)
+ * counts as ended. */
+static void reap(pid_t *pid, int *status) {
+  if (*pid <= 0) return;
+  int st = 0;
+  while (waitpid(*pid, &st, __WALL) < 0 && errno == EINTR) {
+  }
+  if (status) *status = st;
+  *pid = -1;
+}
+
+static void run_state_cleanup(run_state *st) {
+  /* Whatever is still running is ours to end: init's death takes the pid namespace with it. */
+  if (st->init > 0) {
+    kill(st->init, SIGKILL);
+    reap(&st->init, NULL);
+  }
+  if (st->intermediate > 0) {
+    kill(st->intermediate, SIGKILL);
+    reap(&st->intermediate, NULL);
+  }
+  channel_close(&st->ctx.up);
+  channel_close(&st->ctx.down);
+  close_fd(&st->intermediate_pidfd);
+  close_fd(&st->init_pidfd);
+  close_fd(&st->opened_stdin);
+  if (st->sigfd >= 0) {
+    close_fd(&st->sigfd);
+  }
+  if (st->mask_changed) pthread_sigmask(SIG_SETMASK, &st->old_mask, NULL);
+  st->mask_changed = false;
+  idmap_plan_free(&st->ctx.idmap);
+  if (st->ctx.sources) {
+    for (size_t i = 0; i < st->ctx.spec->n_mounts; i++) free(st->ctx.sources[i]);
+    free(st->ctx.sources);
+    st->ctx.sources = NULL;
+  }
+  free(st->ctx.root_path);
+  st->ctx.root_path = NULL;
+  sbx_error_free(st->child_err);
+  st->child_err = NULL;
+}
+
+/* ---- preparation (before the fork) ------------------------------------------------------- */
+
+/* The host path a bind source stands for: its directory resolved (symlinks and ..), the last
+ * component kept as it is, so that a source that is a symlink stays one. Unresolvable paths
+ * are kept: init reports them missing, or skips them when optional. */
+static char *resolve_source(const char *src) {
+  if (strcmp(src, "/") == 0) return xstrdup("/");
+  _cleanup_free_ char *copy = xstrdup(src);
+  size_t n = strlen(copy);
+  while (n > 1 && copy[n - 1] == '/') copy[--n] = '\0';
+  char *slash = strrchr(copy, '/');
+  const char *base = slash + 1;
+  *slash = '\0';
+  const char *dir = *copy ? copy : "/";
+  char buf[PATH_MAX];
+  if (strcmp(base, ".") == 0 || strcmp(base, "..") == 0 || !realpath(dir, buf))
+    return xstrdup(src);
+  return xasprintf("%s/%s", strcmp(buf, "/") == 0 ? "" : buf, base);
+}
+
+static int prepare(run_state *st, sbx_error **err) {
+  const sbx_spec *spec = st->ctx.spec;
+  const sbx_run_options *o = st->opts;
+  if (idmap_plan_make(spec, geteuid(), getegid(), &st->ctx.idmap, err) < 0) return -1;
+
+  st->ctx.sources = xcalloc(spec->n_mounts + 1, sizeof *st->ctx.sources);
+  for (size_t i = 0; i < spec->n_mounts; i++)
+    if (spec->mounts[i].type == SBX_MOUNT_BIND)
+      st->ctx.sources[i] = resolve_source(spec->mounts[i].source);
+
+  if (spec->root.path) {
+    _cleanup_free_ char *p = NULL;
+    if (spec->root.path[0] == '/') {
+      p = xstrdup(spec->root.path);
+    } else if (o->bundle_dir) {
+      p = xasprintf("%s/%s", o->bundle_dir, spec->root.path);
+    } else {
+      p = xstrdup(spec->root.path);
+    }
+    char buf[PATH_MAX];
+    if (!realpath(p, buf)) return sbx_set_errno(err, "the root directory %s", p);
+    st->ctx.root_path = xstrdup(buf);
+  }
+
+  switch (spec->process.stdin_mode) {
+  case SBX_STDIN_NULL:
+    st->opened_stdin = open("/dev/null", O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    if (st->opened_stdin < 0) return sbx_set_errno(err, "open /dev/null for the job's stdin");
+    st->ctx.stdin_fd = st->opened_stdin;
+    break;
+  case SBX_STDIN_FILE:
+    /* Opened here, on the host, with the caller's rights; the job inherits the fd. */
+    st->opened_stdin = open(spec->process.stdin_path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    if (st->opened_stdin < 0)
+      return sbx_set_errno(err, "open the job's stdin %s", spec->process.stdin_path);
+    st->ctx.stdin_fd = st->opened_stdin;
+    break;
+  case SBX_STDIN_INHERIT:
+    st->ctx.stdin_fd = o->stdin_fd >= 0 ? o->stdin_fd : STDIN_FILENO;
+    break;
+  }
+  st->ctx.stdout_fd = o->stdout_fd >= 0 ? o->stdout_fd : STDOUT_FILENO;
+  st->ctx.stderr_fd = o->stderr_fd >= 0 ? o->stderr_fd : STDERR_FILENO;
+
+  sigemptyset(&st->ctx.forward);
+  static const int fwd[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
+  for (size_t i = 0; i < ARRAY_SIZE(fwd); i++) sigaddset(&st->ctx.forward, fwd[i]);
+
+  if (channel_open(&st->ctx.up, err) < 0 || channel_open(&st->ctx.down, err) < 0) return -1;
+  /* main reads up without blocking: it polls, and a missing writer never hangs it. */
+  int fl = fcntl(st->ctx.up.rd, F_GETFL);
+  if (fl < 0 || fcntl(st->ctx.up.rd, F_SETFL, fl | O_NONBLOCK) < 0)
+    return sbx_set_errno(err, "make the channel non-blocking");
+
+  if (o->forward_signals) {
+    sigset_t s;
+    sigemptyset(&s);
+    sigaddset(&s, SIGINT);
+    sigaddset(&s, SIGTERM);
+    sigaddset(&s, SIGHUP);
+    sigaddset(&s, SIGQUIT);
+    int e = pthread_sigmask(SIG_BLOCK, &s, &st->old_mask);
+    if (e) return sbx_set_error(err, e, "block the signals to forward");
+    st->mask_changed = true;
+    st->sigfd = signalfd(-1, &s, SFD_CLOEXEC | SFD_NONBLOCK);
+    if (st->sigfd < 0) return sbx_set_errno(err, "signalfd for the signals to forward");
+  }
+  return 0;
+}
+
+/* ---- talking to the children ------------------------------------------------------------- */
+
+static void note_child_error(run_state *st, const channel_msg *msg) {
+  if (st->child_err) return;
+  st->child_err = xcalloc(1, sizeof *st->child_err);
+  st->child_err->code = msg->code;
+  st->child_err->message = xstrdup(msg->text[0] ? msg->text : "setup failed");
+  if (msg->type == MSG_EXEC_FAILED) {
+    st->exec_failed = true;
+    st->exec_errno = msg->code;
+  }
+}
+
+static char *describe_status(int status) {
+  if (WIFEXITED(status)) return xasprintf("exit status %d", WEXITSTATUS(status));
+  if (WIFSIGNALED(status))
+    return xasprintf("killed by signal %d (%s)", WTERMSIG(status), strsignal(WTERMSIG(status)));
+  return xasprintf("wait status 0x%x", status);
+}
+
+/* Receives the next message from the intermediate while watching it through its pidfd: 1 with
+ * a message, -1 with *err set (the stage's own error when it sent one, or that it died). */
+static int recv_from_intermediate(run_state *st, channel_msg *msg, sbx_error **err) {
+  bool exited = false;
+  for (;;) {
+    sbx_error *e = NULL;
+    int r = channel_recv(st->ctx.up.rd, msg, "sandbox setup", &e);
+    if (r == 1) {
+      if (msg->type != MSG_ERROR && msg->type != MSG_EXEC_FAILED) return 1;
+      /* An error from the intermediate, or already from init, which may speak before the
+       * intermediate reports init's pid: keep listening, init must be known to be reaped. */
+      note_child_error(st, msg);
+      continue;
+    }
+    if (r < 0 && errno != EAGAIN) {
+      if (err && !*err) *err = e;
+      else sbx_error_free(e);
+      return -1;
+    }
+    sbx_error_free(e);
+    if (r == 0 || exited) {
+      /* Every message it sent before exiting is queued by now. */
+      int status = 0;
+      reap(&st->intermediate, &status);
+      if (st->child_err) {
+        if (err && !*err) *err = steal_pointer(&st->child_err);
+        return -1;
+      }
+      _cleanup_free_ char *how = describe_status(status);
+      return sbx_set_error(err, EPIPE,
+                           "the sandbox's intermediate process ended (%s) before starting the "
+                           "job",
+                           how);
+    }
+    struct pollfd p[2] = {{.fd = st->ctx.up.rd, .events = POLLIN},
+                          {.fd = st->intermediate_pidfd, .events = POLLIN}};
+    if (poll(p, 2, -1) < 0 && errno != EINTR) return sbx_set_errno(err, "poll the channel");
+    if (p[1].revents) exited = true; /* one more look at the channel first */
+  }
+}
+
+/* Forks the intermediate, serves its id-map request and learns init's pid. */
+static int start(run_state *st, sbx_error **err) {
+  sigset_t all, saved;
+  sigfillset(&all);
+  /* The child starts with every signal blocked so that none of the caller's handlers runs in
+   * it before it resets them. */
+  int e = pthread_sigmask(SIG_SETMASK, &all, &saved);
+  if (e) return sbx_set_error(err, e, "block signals around fork");
+  clock_gettime(CLOCK_MONOTONIC, &st->start);
+  pid_t pid = fork();
+  if (pid == 0) intermediate_main(&st->ctx);
+  int fork_errno = errno;
+  pthread_sigmask(SIG_SETMASK, &saved, NULL);
+  if (pid < 0) return sbx_set_error(err, fork_errno, "fork the sandbox's intermediate process");
+  st->intermediate = pid;
+  channel_close_end(&st->ctx.up.wr);
+  channel_close_end(&st->ctx.down.rd);
+  st->intermediate_pidfd = pidfd_open(pid, 0);
+  if (st->intermediate_pidfd < 0) return sbx_set_errno(err, "pidfd_open the intermediate");
+  logf_(st, "started the intermediate process %d", (int)pid);
+
+  channel_msg msg;
+  if (recv_from_intermediate(st, &msg, err) < 0) return -1;
+  if (msg.type == MSG_MAP_REQUEST) {
+    if (idmap_write(pid, &st->ctx.idmap, err) < 0) return -1;
+    logf_(st, "wrote the id maps of process %d", (int)pid);
+    if (channel_send_simple(st->ctx.down.wr, MSG_MAP_DONE, 0, err) < 0) return -1;
+    if (recv_from_intermediate(st, &msg, err) < 0) return -1;
+  }
+  if (msg.type != MSG_INIT_PID || msg.pid <= 0)
+    return sbx_set_error(err, EPROTO, "unexpected %s message from the intermediate process",
+                         channel_msg_name(msg.type));
+  st->init = msg.pid;
+  st->init_pidfd = pidfd_open(st->init, 0);
+  if (st->init_pidfd < 0) return sbx_set_errno(err, "pidfd_open the init process %d", st->init);
+  logf_(st, "init is process %d", (int)st->init);
+  reap(&st->intermediate, NULL);
+  close_fd(&st->intermediate_pidfd);
+  return 0;
+}
+
+static double elapsed_s(const struct timespec *from) {
+  struct timespec now;
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  return (double)(now.tv_sec - from->tv_sec) + (double)(now.tv_nsec - from->tv_nsec) / 1e9;
+}
+
+/* Takes every queued message from the up channel. Returns -1 on a garbled message. */
+static int drain(run_state *st, bool *closed, sbx_error **err) {
+  for (;;) {
+    channel_msg msg;
+    sbx_error *e = NULL;
+    int r = channel_recv(st->ctx.up.rd, &msg, "sandbox", &e);
+    if (r == 0) {
+      sbx_error_free(e);
+      *closed = true;
+      return 0;
+    }
+    if (r < 0) {
+      if (!e && errno == EAGAIN) return 0;
+      if (err && !*err) *err = e;
+      else sbx_error_free(e);
+      return -1;
+    }
+    switch (msg.type) {
+    case MSG_JOB_EXIT:
+      st->job_ended = true;
+      st->wstatus = msg.wstatus;
+      st->ru = msg.ru;
+      break;
+    case MSG_ERROR:
+    case MSG_EXEC_FAILED:
+      note_child_error(st, &msg);
+      break;
+    default:
+      return sbx_set_error(err, EPROTO, "unexpected %s message from the sandbox",
+                           channel_msg_name(msg.type));
+    }
+  }
+}
+
+/* Until init exits: forwards the caller's signals, enforces the wall-clock deadline, collects
+ * the messages. */
+static int supervise(run_state *st, sbx_error **err) {
+  const sbx_limits *l = &st->ctx.spec->limits;
+  bool closed = false;
+  for (;;) {
+    int timeout = -1;
+    if (l->wall_time_us != SBX_UNSET && !st->wall_killed) {
+      double left = (double)l->wall_time_us / 1e6 - elapsed_s(&st->start);
+      if (left <= 0) {
+        logf_(st, "wall time limit reached: killing the sandbox");
+        kill(st->init, SIGKILL);
+        st->wall_killed = true;
+        continue;
+      }
+      timeout = (int)(left * 1000.0) + 1;
+    }
+    struct pollfd p[3] = {{.fd = closed ? -1 : st->ctx.up.rd, .events = POLLIN},
+                          {.fd = st->init_pidfd, .events = POLLIN},
+                          {.fd = st->sigfd, .events = POLLIN}};
+    int r = poll(p, 3, timeout);
+    if (r < 0) {
+      if (errno == EINTR) continue;
+      return sbx_set_errno(err, "poll the sandbox");
+    }
+    if (p[0].revents && drain(st, &closed, err) < 0) return -1;
+    if (p[2].revents) {
+      struct signalfd_siginfo si;
+      while (read(st->sigfd, &si, sizeof si) == (ssize_t)sizeof si) {
+        logf_(st, "forwarding signal %u to the job", si.ssi_signo);
+        kill(st->init, (int)si.ssi_signo);
+      }
+    }
+    if (p[1].revents) {
+      /* init is gone, and with it every writer of the channel: what it sent is queued. */
+      if (drain(st, &closed, err) < 0) return -1;
+      int status;
+      reap(&st->init, &status);
+      if (!st->job_ended && !st->child_err && !st->wall_killed) {
+        _cleanup_free_ char *how = describe_status(status);
+        return sbx_set_error(err, EPIPE,
+                             "the sandbox's init process ended (%s) without reporting the job's "
+                             "end",
+                             how);
+      }
+      return 0;
+    }
+  }
+}
+
+static double tv_s(struct timeval tv) { return (double)tv.tv_sec + (double)tv.tv_usec / 1e6; }
+
+static void fill_result(run_state *st, sbx_result *res) {
+  const sbx_limits *l = &st->ctx.spec->limits;
+  res->wall_time_s = elapsed_s(&st->start);
+  if (st->wall_killed) {
+    res->status = SBX_STATUS_WALL_TIME_LIMIT;
+    res->signal = SIGKILL;
+  }
+  if (!st->job_ended) return;
+  res->cpu_user_s = tv_s(st->ru.ru_utime);
+  res->cpu_system_s = tv_s(st->ru.ru_stime);
+  res->cpu_time_s = res->cpu_user_s + res->cpu_system_s;
+  res->max_rss_bytes = (uint64_t)st->ru.ru_maxrss * 1024;
+  res->csw_voluntary = (uint64_t)st->ru.ru_nvcsw;
+  res->csw_forced = (uint64_t)st->ru.ru_nivcsw;
+  if (st->wall_killed) return;
+  int ws = st->wstatus;
+  if (WIFEXITED(ws)) {
+    res->exit_code = WEXITSTATUS(ws);
+    res->status = res->exit_code == 0 ? SBX_STATUS_OK : SBX_STATUS_EXIT_NONZERO;
+  } else if (WIFSIGNALED(ws)) {
+    int sig = WTERMSIG(ws);
+    res->signal = sig;
+    res->status = SBX_STATUS_SIGNALED;
+    if (l->cpu_time_us != SBX_UNSET &&
+        (sig == SIGXCPU || (sig == SIGKILL && res->cpu_time_s * 1e6 >= (double)l->cpu_time_us)))
+      res->status = SBX_STATUS_CPU_TIME_LIMIT;
+    else if (sig == SIGXFSZ && l->file_size != SBX_UNSET)
+      res->status = SBX_STATUS_FILE_SIZE_LIMIT;
+  }
+}
+
+static int run(run_state *st, sbx_result *result, sbx_error **err) {
+  if (sbx_spec_validate(st->ctx.spec, err) < 0) return -1;
+  if (prepare(st, err) < 0) return -1;
+  if (start(st, err) < 0) return -1;
+  if (supervise(st, err) < 0) return -1;
+  if (st->child_err) {
+    if (st->exec_failed) {
+      result->exec_failed = true;
+      result->exec_errno = st->exec_errno;
+    }
+    if (err && !*err) *err = steal_pointer(&st->child_err);
+    return -1;
+  }
+  fill_result(st, result);
+  return 0;
+}
+
+int sbx_run(const sbx_spec *spec, const sbx_run_options *opts, sbx_result *result,
+            sbx_error **err) {
+  sbx_run_options defaults;
+  if (!opts) {
+    sbx_run_options_init(&defaults);
+    opts = &defaults;
+  }
+  sbx_result scratch;
+  if (!result) result = &scratch;
+  memset(result, 0, sizeof *result);
+  if (!spec) {
+    sbx_error *e = NULL;
+    sbx_set_error(&e, EINVAL, "no spec given");
+    result->status = SBX_STATUS_SETUP_ERROR;
+    result->message = xstrdup(e->message);
+    if (result == &scratch) sbx_result_clear(result);
+    if (err && !*err) *err = e;
+    else sbx_error_free(e);
+    return -1;
+  }
+  run_state st = {
+      .opts = opts,
+      .opened_stdin = -1,
+      .intermediate = -1,
+      .init = -1,
+      .intermediate_pidfd = -1,
+      .init_pidfd = -1,
+      .sigfd = -1,
+  };
+  st.ctx.spec = spec;
+  st.ctx.up = st.ctx.down = (channel){-1, -1};
+  st.ctx.stdin_fd = st.ctx.stdout_fd = st.ctx.stderr_fd = -1;
+  sbx_error *e = NULL;
+  int r = run(&st, result, &e);
+  run_state_cleanup(&st);
+  if (r < 0) {
+    result->status = SBX_STATUS_SETUP_ERROR;
+    result->message = xstrdup(e && e->message ? e->message : "setup failed");
+    if (result->wall_time_s == 0 && st.start.tv_sec) result->wall_time_s = elapsed_s(&st.start);
+    if (err && !*err) *err = e;
+    else sbx_error_free(e);
+  }
+  if (result == &scratch) sbx_result_clear(result);
+  return r;
+}
