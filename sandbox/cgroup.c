@@ -699,6 +699,25 @@ int cgroup_read_stats(cgroup *cg, cgroup_stats *st, sbx_error **err) {
   return 0;
 }
 
+int cgroup_cpu_usage(cgroup *cg, uint64_t *ns, sbx_error **err) {
+  if (cg->version == 1) {
+    const char *acct = cg->v1_path[CG_V1_CPUACCT];
+    bool present = false;
+    if (acct && cg_read_u64(acct, "cpuacct.usage", ns, &present, err) < 0) return -1;
+    if (!present)
+      return sbx_set_error(err, ENOENT, "no CPU accounting (cpuacct) for cgroup %s",
+                           cgroup_path(cg));
+    return 0;
+  }
+  _cleanup_free_ char *text = NULL;
+  if (cg_read(cg->v2_path, "cpu.stat", false, &text, err) < 0) return -1;
+  uint64_t us;
+  if (!cg_keyed_u64(text, "usage_usec", &us))
+    return sbx_set_error(err, EINVAL, "%s/cpu.stat has no usage_usec", cg->v2_path);
+  *ns = us * 1000;
+  return 0;
+}
+
 int cgroup_is_populated(cgroup *cg, bool *populated, sbx_error **err) {
   if (cg->v2_path) return cgroup_v2_populated(cg->v2_path, populated, err);
   *populated = false;

@@ -108,6 +108,10 @@ typedef struct cgroup_stats {
 /* Reads the figures. Missing files leave their has_* false. */
 int cgroup_read_stats(cgroup *cg, cgroup_stats *stats, sbx_error **err);
 
+/* The CPU time of the whole tree so far (ns), cheaply, for the supervisor's cpu_time limit:
+ * v2 cpu.stat usage_usec, v1 cpuacct.usage. -1 when the cgroup has no CPU accounting. */
+int cgroup_cpu_usage(cgroup *cg, uint64_t *ns, sbx_error **err);
+
 /* Kills every process in the cgroup (v2 and hybrid: cgroup.kill; v1: freeze, SIGKILL every
  * task, thaw) and waits, up to timeout_ms, until it is empty. */
 int cgroup_kill(cgroup *cg, int timeout_ms, sbx_error **err);

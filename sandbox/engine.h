@@ -4,6 +4,7 @@
 #ifndef SANDBOX_ENGINE_H
 #define SANDBOX_ENGINE_H
 
+#include "cgroup.h"
 #include "channel.h"
 #include "spec.h"
 
@@ -54,6 +55,9 @@ typedef struct engine_ctx {
   /* The job's stdio on the host side: opened or chosen by main, inherited through fork. */
   int stdin_fd, stdout_fd, stderr_fd;
   sigset_t forward; /* the signals init forwards to the job */
+  /* The run's cgroup (made and given its limits by main), which the intermediate joins first
+   * thing; NULL when the run has none (cgroup: off, or optional and unusable). */
+  cgroup *cg;
 } engine_ctx;
 
 /* The intermediate process: never returns. */

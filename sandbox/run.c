@@ -68,6 +68,9 @@ typedef struct run_state {
   bool exec_failed;
   int exec_errno;
   bool wall_killed;
+  bool cpu_killed; /* the supervisor ended the job at its cpu_time limit (cgroup accounting) */
+  bool have_cgstats;
+  cgroup_stats cgstats; /* read when the job has ended, before the cgroup goes */
 } run_state;
 
 static void logf_(const run_state *st, const char *fmt, ...) SBX_PRINTF(2, 3);
@@ -106,6 +109,13 @@ static void run_state_cleanup(run_state *st) {
   if (st->intermediate > 0) {
     kill(st->intermediate, SIGKILL);
     reap(&st->intermediate, NULL);
+  }
+  if (st->ctx.cg) {
+    /* Always removed, on every path; whatever is left in it is killed first. */
+    sbx_error *e = NULL;
+    if (cgroup_destroy(st->ctx.cg, &e) < 0) logf_(st, "%s", e->message);
+    sbx_error_free(e);
+    st->ctx.cg = NULL;
   }
   channel_close(&st->ctx.up);
   channel_close(&st->ctx.down);
@@ -217,6 +227,41 @@ static int prepare(run_state *st, sbx_error **err) {
     if (st->sigfd < 0) return sbx_set_errno(err, "signalfd for the signals to forward");
   }
   return 0;
+}
+
+/* ---- the cgroup ----------------------------------------------------------------------------- */
+
+/* Makes the run's cgroup and writes its limits, before the first fork; fills the result's
+ * cgroup fields. Without a usable cgroup (optional or off), the run goes on with rlimits and
+ * rusage, and the limits that cannot be enforced are listed as degraded. */
+static int setup_cgroup(run_state *st, sbx_result *res, sbx_error **err) {
+  const sbx_spec *spec = st->ctx.spec;
+  cgroup_options o = {.mode = spec->cgroup_mode, .parent = spec->cgroup_parent, .privileged = -1};
+  _cleanup_free_ char *why = NULL;
+  if (cgroup_create(&o, &st->ctx.cg, &why, err) < 0) return -1;
+  if (!st->ctx.cg) {
+    res->degraded = cgroup_degraded_without(&spec->limits);
+    logf_(st, "no cgroup: %s", why ? why : "off");
+    return 0;
+  }
+  logf_(st, "created cgroup %s (v%d)", cgroup_path(st->ctx.cg), cgroup_version(st->ctx.cg));
+  if (cgroup_apply_limits(st->ctx.cg, &spec->limits, err) < 0) return -1;
+  res->cgroup = true;
+  res->cgroup_version = cgroup_version(st->ctx.cg);
+  char *const *d = cgroup_degraded(st->ctx.cg);
+  if (d) res->degraded = strv_copy(d);
+  return 0;
+}
+
+/* Ends every process of the sandbox: the cgroup's (cgroup.kill, or freeze-kill-thaw on v1),
+ * and init, whose death takes the pid namespace with it. */
+static void kill_sandbox(run_state *st) {
+  if (st->ctx.cg) {
+    sbx_error *e = NULL;
+    if (cgroup_kill(st->ctx.cg, 1000, &e) < 0) logf_(st, "%s", e->message);
+    sbx_error_free(e);
+  }
+  if (st->init > 0) kill(st->init, SIGKILL);
 }
 
 /* ---- talking to the children ------------------------------------------------------------- */
@@ -372,11 +417,31 @@ static int supervise(run_state *st, sbx_error **err) {
       double left = (double)l->wall_time_us / 1e6 - elapsed_s(&st->start);
       if (left <= 0) {
         logf_(st, "wall time limit reached: killing the sandbox");
-        kill(st->init, SIGKILL);
+        kill_sandbox(st);
         st->wall_killed = true;
         continue;
       }
       timeout = (int)(left * 1000.0) + 1;
+    }
+    if (st->ctx.cg && l->cpu_time_us != SBX_UNSET && !st->cpu_killed && !st->wall_killed) {
+      /* cpu_time: the whole tree's CPU from the cgroup, checked at least as often as the
+       * remaining budget could be spent by every CPU at once. */
+      uint64_t used;
+      sbx_error *e = NULL;
+      if (cgroup_cpu_usage(st->ctx.cg, &used, &e) == 0) {
+        uint64_t limit_ns = l->cpu_time_us * 1000;
+        if (used >= limit_ns) {
+          logf_(st, "cpu time limit reached: killing the sandbox");
+          kill_sandbox(st);
+          st->cpu_killed = true;
+          continue;
+        }
+        long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+        uint64_t ms = (limit_ns - used) / 1000000 / (uint64_t)(ncpu > 0 ? ncpu : 1);
+        int check = ms < 1 ? 1 : ms > 100 ? 100 : (int)ms;
+        if (timeout < 0 || check < timeout) timeout = check;
+      }
+      sbx_error_free(e);
     }
     struct pollfd p[3] = {{.fd = closed ? -1 : st->ctx.up.rd, .events = POLLIN},
                           {.fd = st->init_pidfd, .events = POLLIN},
@@ -399,7 +464,7 @@ static int supervise(run_state *st, sbx_error **err) {
       if (drain(st, &closed, err) < 0) return -1;
       int status;
       reap(&st->init, &status);
-      if (!st->job_ended && !st->child_err && !st->wall_killed) {
+      if (!st->job_ended && !st->child_err && !st->wall_killed && !st->cpu_killed) {
         _cleanup_free_ char *how = describe_status(status);
         return sbx_set_error(err, EPIPE,
                              "the sandbox's init process ended (%s) without reporting the job's "
@@ -415,19 +480,32 @@ static double tv_s(struct timeval tv) { return (double)tv.tv_sec + (double)tv.tv
 
 static void fill_result(run_state *st, sbx_result *res) {
   const sbx_limits *l = &st->ctx.spec->limits;
+  const cgroup_stats *cs = st->have_cgstats ? &st->cgstats : NULL;
   res->wall_time_s = elapsed_s(&st->start);
-  if (st->wall_killed) {
-    res->status = SBX_STATUS_WALL_TIME_LIMIT;
+  /* The whole tree's figures from the cgroup; rusage (the job and its reaped descendants) is
+   * the fallback, and the source of the largest single process and the context switches. */
+  if (st->job_ended) {
+    res->cpu_user_s = tv_s(st->ru.ru_utime);
+    res->cpu_system_s = tv_s(st->ru.ru_stime);
+    res->cpu_time_s = res->cpu_user_s + res->cpu_system_s;
+    res->max_rss_bytes = (uint64_t)st->ru.ru_maxrss * 1024;
+    res->memory_peak_bytes = res->max_rss_bytes;
+    res->csw_voluntary = (uint64_t)st->ru.ru_nvcsw;
+    res->csw_forced = (uint64_t)st->ru.ru_nivcsw;
+  }
+  if (cs && cs->has_cpu) {
+    res->cpu_time_s = (double)cs->cpu_usage_ns / 1e9;
+    res->cpu_user_s = (double)cs->cpu_user_ns / 1e9;
+    res->cpu_system_s = (double)cs->cpu_system_ns / 1e9;
+  }
+  if (cs && cs->has_memory_peak) res->memory_peak_bytes = cs->memory_peak;
+  if (cs && cs->has_pids_peak) res->pids_peak = cs->pids_peak;
+  if (st->wall_killed || st->cpu_killed) {
+    res->status = st->wall_killed ? SBX_STATUS_WALL_TIME_LIMIT : SBX_STATUS_CPU_TIME_LIMIT;
     res->signal = SIGKILL;
+    return;
   }
   if (!st->job_ended) return;
-  res->cpu_user_s = tv_s(st->ru.ru_utime);
-  res->cpu_system_s = tv_s(st->ru.ru_stime);
-  res->cpu_time_s = res->cpu_user_s + res->cpu_system_s;
-  res->max_rss_bytes = (uint64_t)st->ru.ru_maxrss * 1024;
-  res->csw_voluntary = (uint64_t)st->ru.ru_nvcsw;
-  res->csw_forced = (uint64_t)st->ru.ru_nivcsw;
-  if (st->wall_killed) return;
   int ws = st->wstatus;
   if (WIFEXITED(ws)) {
     res->exit_code = WEXITSTATUS(ws);
@@ -442,13 +520,35 @@ static void fill_result(run_state *st, sbx_result *res) {
     else if (sig == SIGXFSZ && l->file_size != SBX_UNSET)
       res->status = SBX_STATUS_FILE_SIZE_LIMIT;
   }
+  if (cs) {
+    /* OOM: v2 memory.events oom_kill, v1 memory.oom_control oom_kill; on kernels without that
+     * count, a hit of the limit (failcnt) together with a SIGKILL. */
+    res->oom_killed = cs->has_oom_kill_count
+                          ? cs->oom_kills > 0
+                          : cs->memory_max_events > 0 && WIFSIGNALED(ws) && WTERMSIG(ws) == SIGKILL;
+    /* A limit is the verdict when the job failed and the limit was hit. */
+    bool failed = res->status == SBX_STATUS_EXIT_NONZERO || res->status == SBX_STATUS_SIGNALED;
+    if (failed && res->oom_killed && l->memory != SBX_UNSET)
+      res->status = SBX_STATUS_MEMORY_LIMIT;
+    else if (failed && cs->pids_max_events > 0 && l->pids != SBX_UNSET)
+      res->status = SBX_STATUS_PIDS_LIMIT;
+  }
 }
 
 static int run(run_state *st, sbx_result *result, sbx_error **err) {
   if (sbx_spec_validate(st->ctx.spec, err) < 0) return -1;
   if (prepare(st, err) < 0) return -1;
+  if (setup_cgroup(st, result, err) < 0) return -1;
   if (start(st, err) < 0) return -1;
   if (supervise(st, err) < 0) return -1;
+  if (st->ctx.cg) {
+    sbx_error *e = NULL;
+    if (cgroup_read_stats(st->ctx.cg, &st->cgstats, &e) == 0)
+      st->have_cgstats = true;
+    else
+      logf_(st, "%s", e->message);
+    sbx_error_free(e);
+  }
   if (st->child_err) {
     if (st->exec_failed) {
       result->exec_failed = true;
