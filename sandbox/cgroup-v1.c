@@ -91,6 +91,13 @@ int cgroup_v1_read_stats(cgroup *cg, cgroup_stats *st, sbx_error **err) {
         st->cpu_system_ns = s * (1000000000ull / (uint64_t)hz);
       }
     }
+    /* usage is exact; the user/system split is charged in ticks and does not add up to it:
+     * scale the split to the exact total. */
+    uint64_t split = st->cpu_user_ns + st->cpu_system_ns;
+    if (has_usage && split > 0) {
+      st->cpu_user_ns = (uint64_t)((double)st->cpu_usage_ns * (double)st->cpu_user_ns / (double)split);
+      st->cpu_system_ns = st->cpu_usage_ns - st->cpu_user_ns;
+    }
     st->has_cpu = has_usage;
   }
   const char *mem = cg->v1_path[CG_V1_MEMORY];

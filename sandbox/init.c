@@ -42,7 +42,7 @@ static int set_one_rlimit(int resource, const char *name, uint64_t soft, uint64_
 
 /* rlimits are set in the job itself rather than in the intermediate: init then keeps the fds
  * and stack it needs, and RLIMIT_CPU (per process) counts the job's time only. */
-static int job_set_rlimits(const sbx_limits *l, sbx_error **err) {
+static int job_set_rlimits(const sbx_limits *l, bool cgroup_cpu, sbx_error **err) {
   if (l->open_files != SBX_UNSET &&
       set_one_rlimit(RLIMIT_NOFILE, "RLIMIT_NOFILE", l->open_files, l->open_files, err) < 0)
     return -1;
@@ -59,6 +59,10 @@ static int job_set_rlimits(const sbx_limits *l, sbx_error **err) {
      * up), SIGKILL one second later. */
     uint64_t s = (l->cpu_time_us + 999999) / 1000000;
     if (s == 0) s = 1;
+    /* With a cgroup the supervisor enforces the limit on the whole tree from its exact
+     * accounting; RLIMIT_CPU, charged in ticks (which can run ahead of the exact figure on a
+     * busy or virtualised host), must then not fire first: one second of margin. */
+    if (cgroup_cpu) s += 1;
     if (set_one_rlimit(RLIMIT_CPU, "RLIMIT_CPU", s, s + 1, err) < 0) return -1;
   }
   return 0;
@@ -164,7 +168,7 @@ __attribute__((noreturn)) static void job_main(engine_ctx *ctx) {
   const sbx_spec *spec = ctx->spec;
   sbx_error *err = NULL;
   int fd = ctx->up.wr;
-  if (job_set_rlimits(&spec->limits, &err) < 0 ||
+  if (job_set_rlimits(&spec->limits, ctx->cg != NULL, &err) < 0 ||
       job_drop_bounding_set(spec->process.capabilities, &err) < 0 || job_set_ids(ctx, &err) < 0)
     engine_child_fail(fd, err, 125);
   if (chdir(spec->process.cwd) < 0) {
