@@ -220,7 +220,24 @@ static int watch_supervisor(engine_ctx *ctx, sbx_error **err) {
   int r = poll(&p, 1, 0);
   if (r < 0) return sbx_set_errno(err, "poll the supervisor channel");
   if (r > 0) _exit(1); /* main is gone: nobody is left to tell */
-  channel_close_end(&ctx->down.rd);
+  /* With a cgroup, main still speaks once on it (MSG_JOB_GO, see init_main). */
+  if (!ctx->cg) channel_close_end(&ctx->down.rd);
+  return 0;
+}
+
+/* With a cgroup: tells main that the set-up is over and waits for its go-ahead, so that main
+ * can note the cgroup's CPU time spent on the sandbox's set-up (the intermediate's and init's)
+ * and count only the job's. init keeps the down channel (close-on-exec, so not the job) for the
+ * second go-ahead, at the job's end. */
+static int wait_for_go(engine_ctx *ctx, sbx_error **err) {
+  if (channel_send_simple(ctx->up.wr, MSG_JOB_START, 0, err) < 0) return -1;
+  channel_msg msg;
+  int r = channel_recv(ctx->down.rd, &msg, "supervisor", err);
+  if (r == 0) _exit(1); /* main is gone */
+  if (r < 0) return -1;
+  if (msg.type != MSG_JOB_GO)
+    return sbx_set_error(err, EPROTO, "expected the go-ahead, got a %s message",
+                         channel_msg_name(msg.type));
   return 0;
 }
 
@@ -259,6 +276,8 @@ void init_main(engine_ctx *ctx) {
     sbx_set_errno(&err, "init: become a subreaper");
     engine_child_fail(ctx->up.wr, err, 1);
   }
+
+  if (ctx->cg && wait_for_go(ctx, &err) < 0) engine_child_fail(ctx->up.wr, err, 1);
 
   pid_t job = fork();
   if (job < 0) {
@@ -304,5 +323,11 @@ void init_main(engine_ctx *ctx) {
   /* The job's end is the sandbox's end: when init exits, the kernel kills everything left in
    * the pid namespace. */
   channel_send(ctx->up.wr, &done, NULL);
+  if (ctx->cg) {
+    /* main notes the cgroup's figures before our exit's teardown is charged to it; EOF (main
+     * gone) or anything else ends the wait all the same. */
+    channel_msg go;
+    channel_recv(ctx->down.rd, &go, "supervisor", NULL);
+  }
   _exit(0);
 }

@@ -69,6 +69,15 @@ typedef struct run_state {
   int exec_errno;
   bool wall_killed;
   bool cpu_killed; /* the supervisor ended the job at its cpu_time limit (cgroup accounting) */
+  bool job_start_pending; /* MSG_JOB_START came before init's pid */
+  bool have_cpu_base;
+  uint64_t cpu_base_ns; /* the cgroup's CPU time when the job was forked (the set-up's) */
+  /* The job's end as main saw it (MSG_JOB_EXIT, or the kill at a limit): the wall time and,
+   * with a cgroup, its CPU figure then, before init's exit tears the namespaces down. */
+  bool ended_at_set;
+  double ended_at_s;
+  bool have_cpu_end;
+  uint64_t cpu_end_ns;
   bool have_cgstats;
   cgroup_stats cgstats; /* read when the job has ended, before the cgroup goes */
 } run_state;
@@ -229,6 +238,18 @@ static int prepare(run_state *st, sbx_error **err) {
   return 0;
 }
 
+static double elapsed_s(const struct timespec *from);
+
+/* Notes the end of the job: its wall time and the cgroup's CPU figure at that moment. */
+static void note_end(run_state *st) {
+  if (st->ended_at_set) return;
+  st->ended_at_set = true;
+  st->ended_at_s = elapsed_s(&st->start);
+  sbx_error *e = NULL;
+  if (st->ctx.cg && cgroup_cpu_usage(st->ctx.cg, &st->cpu_end_ns, &e) == 0) st->have_cpu_end = true;
+  sbx_error_free(e);
+}
+
 /* ---- the cgroup ----------------------------------------------------------------------------- */
 
 /* Makes the run's cgroup and writes its limits, before the first fork; fills the result's
@@ -256,12 +277,26 @@ static int setup_cgroup(run_state *st, sbx_result *res, sbx_error **err) {
 /* Ends every process of the sandbox: the cgroup's (cgroup.kill, or freeze-kill-thaw on v1),
  * and init, whose death takes the pid namespace with it. */
 static void kill_sandbox(run_state *st) {
+  note_end(st);
   if (st->ctx.cg) {
     sbx_error *e = NULL;
     if (cgroup_kill(st->ctx.cg, 1000, &e) < 0) logf_(st, "%s", e->message);
     sbx_error_free(e);
   }
   if (st->init > 0) kill(st->init, SIGKILL);
+}
+
+/* init finished the set-up: note the cgroup's CPU time so far (the set-up's, not the job's)
+ * and let it fork the job. */
+static int job_start(run_state *st, sbx_error **err) {
+  if (!st->ctx.cg) return sbx_set_error(err, EPROTO, "unexpected job start message");
+  sbx_error *e = NULL;
+  if (cgroup_cpu_usage(st->ctx.cg, &st->cpu_base_ns, &e) == 0)
+    st->have_cpu_base = true;
+  else
+    logf_(st, "%s", e->message);
+  sbx_error_free(e);
+  return channel_send_simple(st->ctx.down.wr, MSG_JOB_GO, 0, err);
 }
 
 /* ---- talking to the children ------------------------------------------------------------- */
@@ -292,6 +327,11 @@ static int recv_from_intermediate(run_state *st, channel_msg *msg, sbx_error **e
     sbx_error *e = NULL;
     int r = channel_recv(st->ctx.up.rd, msg, "sandbox setup", &e);
     if (r == 1) {
+      if (msg->type == MSG_JOB_START) {
+        /* init may finish its set-up before the intermediate reports init's pid. */
+        st->job_start_pending = true;
+        continue;
+      }
       if (msg->type != MSG_ERROR && msg->type != MSG_EXEC_FAILED) return 1;
       /* An error from the intermediate, or already from init, which may speak before the
        * intermediate reports init's pid: keep listening, init must be known to be reaped. */
@@ -363,6 +403,7 @@ static int start(run_state *st, sbx_error **err) {
   logf_(st, "init is process %d", (int)st->init);
   reap(&st->intermediate, NULL);
   close_fd(&st->intermediate_pidfd);
+  if (st->job_start_pending && job_start(st, err) < 0) return -1;
   return 0;
 }
 
@@ -390,10 +431,24 @@ static int drain(run_state *st, bool *closed, sbx_error **err) {
       return -1;
     }
     switch (msg.type) {
+    case MSG_JOB_START:
+      if (job_start(st, err) < 0) return -1;
+      break;
     case MSG_JOB_EXIT:
       st->job_ended = true;
       st->wstatus = msg.wstatus;
       st->ru = msg.ru;
+      if (st->ctx.cg) {
+        /* init waits for this go-ahead before it exits (and its exit tears down the mounts and
+         * namespaces, which would be charged to the cgroup): the figure now is the job's. */
+        note_end(st);
+        sbx_error *se = NULL;
+        if (channel_send_simple(st->ctx.down.wr, MSG_JOB_GO, 0, &se) < 0)
+          logf_(st, "%s", se->message);
+        sbx_error_free(se);
+      } else {
+        note_end(st);
+      }
       break;
     case MSG_ERROR:
     case MSG_EXEC_FAILED:
@@ -429,6 +484,7 @@ static int supervise(run_state *st, sbx_error **err) {
       uint64_t used;
       sbx_error *e = NULL;
       if (cgroup_cpu_usage(st->ctx.cg, &used, &e) == 0) {
+        used = used > st->cpu_base_ns ? used - st->cpu_base_ns : 0;
         uint64_t limit_ns = l->cpu_time_us * 1000;
         if (used >= limit_ns) {
           logf_(st, "cpu time limit reached: killing the sandbox");
@@ -481,7 +537,7 @@ static double tv_s(struct timeval tv) { return (double)tv.tv_sec + (double)tv.tv
 static void fill_result(run_state *st, sbx_result *res) {
   const sbx_limits *l = &st->ctx.spec->limits;
   const cgroup_stats *cs = st->have_cgstats ? &st->cgstats : NULL;
-  res->wall_time_s = elapsed_s(&st->start);
+  res->wall_time_s = st->ended_at_set ? st->ended_at_s : elapsed_s(&st->start);
   /* The whole tree's figures from the cgroup; rusage (the job and its reaped descendants) is
    * the fallback, and the source of the largest single process and the context switches. */
   if (st->job_ended) {
@@ -494,9 +550,16 @@ static void fill_result(run_state *st, sbx_result *res) {
     res->csw_forced = (uint64_t)st->ru.ru_nivcsw;
   }
   if (cs && cs->has_cpu) {
-    res->cpu_time_s = (double)cs->cpu_usage_ns / 1e9;
-    res->cpu_user_s = (double)cs->cpu_user_ns / 1e9;
-    res->cpu_system_s = (double)cs->cpu_system_ns / 1e9;
+    /* The job's part: the set-up's CPU time (noted at MSG_JOB_START) taken off, from user and
+     * system in proportion. */
+    uint64_t total = st->have_cpu_end ? st->cpu_end_ns : cs->cpu_usage_ns;
+    uint64_t base = st->have_cpu_base ? st->cpu_base_ns : 0;
+    uint64_t job = total > base ? total - base : 0;
+    uint64_t split = cs->cpu_user_ns + cs->cpu_system_ns;
+    double user_frac = split ? (double)cs->cpu_user_ns / (double)split : 0;
+    res->cpu_time_s = (double)job / 1e9;
+    res->cpu_user_s = res->cpu_time_s * user_frac;
+    res->cpu_system_s = res->cpu_time_s - res->cpu_user_s;
   }
   if (cs && cs->has_memory_peak) res->memory_peak_bytes = cs->memory_peak;
   if (cs && cs->has_pids_peak) res->pids_peak = cs->pids_peak;
