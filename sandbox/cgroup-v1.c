@@ -95,7 +95,8 @@ int cgroup_v1_read_stats(cgroup *cg, cgroup_stats *st, sbx_error **err) {
      * scale the split to the exact total. */
     uint64_t split = st->cpu_user_ns + st->cpu_system_ns;
     if (has_usage && split > 0) {
-      st->cpu_user_ns = (uint64_t)((double)st->cpu_usage_ns * (double)st->cpu_user_ns / (double)split);
+      double user_frac = (double)st->cpu_user_ns / (double)split;
+      st->cpu_user_ns = (uint64_t)((double)st->cpu_usage_ns * user_frac);
       st->cpu_system_ns = st->cpu_usage_ns - st->cpu_user_ns;
     }
     st->has_cpu = has_usage;

@@ -234,7 +234,8 @@ int cgroup_layout_detect(const char *root, cgroup_layout *out, sbx_error **err) 
 /* The start time (field 22 of /proc/PID/stat, clock ticks after boot); false when the process
  * does not exist or the file cannot be parsed. *gone says that it does not exist. */
 static bool proc_start_time(pid_t pid, uint64_t *out, bool *gone) {
-  _cleanup_free_ char *path = pid ? xasprintf("/proc/%d/stat", (int)pid) : xstrdup("/proc/self/stat");
+  _cleanup_free_ char *path =
+      pid ? xasprintf("/proc/%d/stat", (int)pid) : xstrdup("/proc/self/stat");
   _cleanup_free_ char *text = NULL;
   _cleanup_error_ sbx_error *e = NULL;
   *gone = false;
@@ -559,7 +560,8 @@ static int create_v1(cgroup *cg, const placement *pl, bool with_unified, sbx_err
     }
     /* Controllers mounted together (cpu,cpuacct) share the directory. */
     for (int d = 0; d < c; d++)
-      if (real[d] && cg->v1_path[d] && strcmp(real[d], real[c]) == 0) cg->v1_path[c] = cg->v1_path[d];
+      if (real[d] && cg->v1_path[d] && strcmp(real[d], real[c]) == 0)
+        cg->v1_path[c] = cg->v1_path[d];
     if (cg->v1_path[c]) continue;
     _cleanup_free_ char *base = NULL, *parent = NULL;
     _cleanup_error_ sbx_error *e = NULL;

@@ -178,7 +178,7 @@ static int count_entries(const char *dir) {
   return n;
 }
 
-/* ---- parsing ----------------------------------------------------------------------------------- */
+/* ---- parsing ------------------------------------------------------------------------------- */
 
 TEST(parse_numbers) {
   uint64_t v = 0;
@@ -1021,7 +1021,8 @@ TEST(real_lifecycle) {
       CHECK_EQ_STR(get(mem, "memory.memsw.limit_in_bytes"), "268435456\n");
     CHECK_EQ_STR(get(cg->v1_path[CG_V1_PIDS], "pids.max"), "16\n");
     CHECK_EQ_STR(get(cg->v1_path[CG_V1_CPU], "cpu.cfs_quota_us"), "200000\n");
-    for (int c = 0; c < CG_V1_COUNT; c++) paths[c] = cg->v1_path[c] ? xstrdup(cg->v1_path[c]) : NULL;
+    for (int c = 0; c < CG_V1_COUNT; c++)
+      paths[c] = cg->v1_path[c] ? xstrdup(cg->v1_path[c]) : NULL;
     if (cg->v2_path) paths[CG_V1_COUNT] = xstrdup(cg->v2_path);
   } else {
     CHECK_EQ_STR(get(cg->v2_path, "memory.max"), "268435456\n");
