@@ -5,6 +5,7 @@
  * main waits for its own children only (waitpid on their pids, never -1) and every fd it opens
  * is close-on-exec and closed on every path, so a program can call sbx_run() many times. */
 #include "engine.h"
+#include "output.h"
 
 #include "util.h"
 
@@ -69,6 +70,8 @@ typedef struct run_state {
   int exec_errno;
   bool wall_killed;
   bool cpu_killed; /* the supervisor ended the job at its cpu_time limit (cgroup accounting) */
+  bool output_killed; /* the job wrote past the output cap */
+  output_capture out;
   bool job_start_pending; /* MSG_JOB_START came before init's pid */
   bool have_cpu_base;
   uint64_t cpu_base_ns; /* the cgroup's CPU time when the job was forked (the set-up's) */
@@ -126,6 +129,7 @@ static void run_state_cleanup(run_state *st) {
     sbx_error_free(e);
     st->ctx.cg = NULL;
   }
+  output_close(&st->out);
   channel_close(&st->ctx.up);
   channel_close(&st->ctx.down);
   close_fd(&st->intermediate_pidfd);
@@ -211,6 +215,13 @@ static int prepare(run_state *st, sbx_error **err) {
   }
   st->ctx.stdout_fd = o->stdout_fd >= 0 ? o->stdout_fd : STDOUT_FILENO;
   st->ctx.stderr_fd = o->stderr_fd >= 0 ? o->stderr_fd : STDERR_FILENO;
+  if (spec->limits.output != SBX_UNSET) {
+    /* The job writes into pipes that main pumps on to these fds, up to the cap. */
+    if (output_open(&st->out, spec->limits.output, st->ctx.stdout_fd, st->ctx.stderr_fd, err) < 0)
+      return -1;
+    st->ctx.stdout_fd = st->out.wr[0];
+    st->ctx.stderr_fd = st->out.wr[1];
+  }
 
   sigemptyset(&st->ctx.forward);
   static const int fwd[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
@@ -380,6 +391,7 @@ static int start(run_state *st, sbx_error **err) {
   pthread_sigmask(SIG_SETMASK, &saved, NULL);
   if (pid < 0) return sbx_set_error(err, fork_errno, "fork the sandbox's intermediate process");
   st->intermediate = pid;
+  output_close_write_ends(&st->out);
   channel_close_end(&st->ctx.up.wr);
   channel_close_end(&st->ctx.down.rd);
   st->intermediate_pidfd = pidfd_open(pid, 0);
@@ -468,7 +480,8 @@ static int supervise(run_state *st, sbx_error **err) {
   bool closed = false;
   for (;;) {
     int timeout = -1;
-    if (l->wall_time_us != SBX_UNSET && !st->wall_killed) {
+    if (l->wall_time_us != SBX_UNSET && !st->wall_killed && !st->cpu_killed &&
+        !st->output_killed) {
       double left = (double)l->wall_time_us / 1e6 - elapsed_s(&st->start);
       if (left <= 0) {
         logf_(st, "wall time limit reached: killing the sandbox");
@@ -478,7 +491,8 @@ static int supervise(run_state *st, sbx_error **err) {
       }
       timeout = (int)(left * 1000.0) + 1;
     }
-    if (st->ctx.cg && l->cpu_time_us != SBX_UNSET && !st->cpu_killed && !st->wall_killed) {
+    if (st->ctx.cg && l->cpu_time_us != SBX_UNSET && !st->cpu_killed && !st->wall_killed &&
+        !st->output_killed) {
       /* cpu_time: the whole tree's CPU from the cgroup, checked at least as often as the
        * remaining budget could be spent by every CPU at once. */
       uint64_t used;
@@ -499,15 +513,24 @@ static int supervise(run_state *st, sbx_error **err) {
       }
       sbx_error_free(e);
     }
-    struct pollfd p[3] = {{.fd = closed ? -1 : st->ctx.up.rd, .events = POLLIN},
+    struct pollfd p[5] = {{.fd = closed ? -1 : st->ctx.up.rd, .events = POLLIN},
                           {.fd = st->init_pidfd, .events = POLLIN},
-                          {.fd = st->sigfd, .events = POLLIN}};
-    int r = poll(p, 3, timeout);
+                          {.fd = st->sigfd, .events = POLLIN},
+                          {.fd = st->out.exceeded ? -1 : st->out.rd[0], .events = POLLIN},
+                          {.fd = st->out.exceeded ? -1 : st->out.rd[1], .events = POLLIN}};
+    int r = poll(p, 5, timeout);
     if (r < 0) {
       if (errno == EINTR) continue;
       return sbx_set_errno(err, "poll the sandbox");
     }
     if (p[0].revents && drain(st, &closed, err) < 0) return -1;
+    for (int i = 0; i < 2; i++)
+      if (p[3 + i].revents && output_pump(&st->out, i, err) < 0) return -1;
+    if (st->out.exceeded && !st->output_killed && !st->wall_killed && !st->cpu_killed) {
+      logf_(st, "output limit reached: killing the sandbox");
+      kill_sandbox(st);
+      st->output_killed = true;
+    }
     if (p[2].revents) {
       struct signalfd_siginfo si;
       while (read(st->sigfd, &si, sizeof si) == (ssize_t)sizeof si) {
@@ -520,7 +543,11 @@ static int supervise(run_state *st, sbx_error **err) {
       if (drain(st, &closed, err) < 0) return -1;
       int status;
       reap(&st->init, &status);
-      if (!st->job_ended && !st->child_err && !st->wall_killed && !st->cpu_killed) {
+      /* Every writer of the output pipes is gone with the pid namespace: what is left in them
+       * goes on to the caller, up to the cap. */
+      output_drain(&st->out);
+      if (!st->job_ended && !st->child_err && !st->wall_killed && !st->cpu_killed &&
+          !st->output_killed) {
         _cleanup_free_ char *how = describe_status(status);
         return sbx_set_error(err, EPIPE,
                              "the sandbox's init process ended (%s) without reporting the job's "
@@ -563,8 +590,12 @@ static void fill_result(run_state *st, sbx_result *res) {
   }
   if (cs && cs->has_memory_peak) res->memory_peak_bytes = cs->memory_peak;
   if (cs && cs->has_pids_peak) res->pids_peak = cs->pids_peak;
-  if (st->wall_killed || st->cpu_killed) {
-    res->status = st->wall_killed ? SBX_STATUS_WALL_TIME_LIMIT : SBX_STATUS_CPU_TIME_LIMIT;
+  res->stdout_bytes = st->out.bytes[0];
+  res->stderr_bytes = st->out.bytes[1];
+  if (st->wall_killed || st->cpu_killed || st->output_killed) {
+    res->status = st->wall_killed  ? SBX_STATUS_WALL_TIME_LIMIT
+                  : st->cpu_killed ? SBX_STATUS_CPU_TIME_LIMIT
+                                   : SBX_STATUS_OUTPUT_LIMIT;
     res->signal = SIGKILL;
     return;
   }
@@ -656,6 +687,7 @@ int sbx_run(const sbx_spec *spec, const sbx_run_options *opts, sbx_result *resul
   st.ctx.spec = spec;
   st.ctx.up = st.ctx.down = (channel){-1, -1};
   st.ctx.stdin_fd = st.ctx.stdout_fd = st.ctx.stderr_fd = -1;
+  output_init(&st.out);
   sbx_error *e = NULL;
   int r = run(&st, result, &e);
   run_state_cleanup(&st);

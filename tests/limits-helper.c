@@ -11,7 +11,8 @@
  *   spin                    loop forever
  *   sleep SECONDS           sleep
  *   segv                    die of SIGSEGV
- *   exit CODE               exit with CODE */
+ *   exit CODE               exit with CODE
+ *   write N [N2]            write N bytes (byte i is i % 251) to stdout, then N2 to stderr */
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
@@ -128,6 +129,20 @@ int main(int argc, char **argv) {
     return 4;
   }
   if (!strcmp(cmd, "exit") && argc == 3) return atoi(argv[2]);
+  if (!strcmp(cmd, "write") && (argc == 3 || argc == 4)) {
+    static char buf[65536];
+    for (int fd = 1; fd <= argc - 2; fd++) {
+      long long n = atoll(argv[fd + 1]), done = 0;
+      while (done < n) {
+        size_t k = n - done < (long long)sizeof buf ? (size_t)(n - done) : sizeof buf;
+        for (size_t i = 0; i < k; i++) buf[i] = (char)((done + (long long)i) % 251);
+        ssize_t w = write(fd, buf, k);
+        if (w <= 0) return 5;
+        done += w;
+      }
+    }
+    return 0;
+  }
   fprintf(stderr, "limits-helper: bad arguments\n");
   return 2;
 }

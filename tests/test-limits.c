@@ -358,6 +358,94 @@ TEST(signaled_and_exit_code) {
   check_no_cgroup_left();
 }
 
+/* Runs with stdout and stderr in two memfds. */
+static void run_split(sbx_spec *s, sbx_result *res, char **out, size_t *nout, char **errs,
+                      size_t *nerr) {
+  int fds[2];
+  for (int i = 0; i < 2; i++)
+    if ((fds[i] = memfd_create("job-output", MFD_CLOEXEC)) < 0)
+      TEST_FAIL("memfd_create: %s", strerror(errno));
+  sbx_run_options o;
+  sbx_run_options_init(&o);
+  o.stdout_fd = fds[0];
+  o.stderr_fd = fds[1];
+  sbx_error *err = NULL;
+  int r = sbx_run(s, &o, res, &err);
+  char **bufs[2] = {out, errs};
+  size_t *lens[2] = {nout, nerr};
+  for (int i = 0; i < 2; i++) {
+    off_t n = lseek(fds[i], 0, SEEK_END);
+    *bufs[i] = xcalloc(1, (size_t)n + 1);
+    if (n > 0 && pread(fds[i], *bufs[i], (size_t)n, 0) != n) n = 0;
+    *lens[i] = (size_t)n;
+    close(fds[i]);
+  }
+  if (r < 0) {
+    char msg[512];
+    snprintf(msg, sizeof msg, "%s", err ? err->message : "(no error)");
+    sbx_error_free(err);
+    TEST_FAIL("sbx_run: %s", msg);
+  }
+}
+
+static bool is_pattern(const char *b, size_t n) {
+  for (size_t i = 0; i < n; i++)
+    if ((unsigned char)b[i] != i % 251) return false;
+  return true;
+}
+
+TEST(output_limit) {
+  NEED_RUN();
+  sbx_spec *s = SPEC("write", "100000000");
+  s->limits.output = 1 << 20;
+  sbx_result r;
+  char *out, *errs;
+  size_t nout, nerr;
+  run_split(s, &r, &out, &nout, &errs, &nerr);
+  CHECK_EQ_STR(sbx_status_name(r.status), "output_limit");
+  CHECK_EQ_INT(r.signal, SIGKILL);
+  CHECK_EQ_INT(nout, 1 << 20); /* exactly the first MiB */
+  CHECK(is_pattern(out, nout));
+  CHECK_EQ_INT(r.stdout_bytes, 1 << 20);
+  CHECK_EQ_INT(nerr, 0);
+  CHECK(r.wall_time_s < 5);
+  free(out), free(errs);
+  sbx_result_clear(&r);
+  sbx_spec_free(s);
+  check_no_cgroup_left();
+}
+
+TEST(output_under_the_cap_is_whole) {
+  NEED_RUN();
+  sbx_spec *s = SPEC("write", "300000", "70000");
+  s->limits.output = 370000; /* exactly the cap: not past it */
+  sbx_result r;
+  char *out, *errs;
+  size_t nout, nerr;
+  run_split(s, &r, &out, &nout, &errs, &nerr);
+  CHECK_EQ_STR(sbx_status_name(r.status), "ok");
+  CHECK_EQ_INT(nout, 300000);
+  CHECK(is_pattern(out, nout));
+  CHECK_EQ_INT(nerr, 70000);
+  CHECK(is_pattern(errs, nerr));
+  CHECK_EQ_INT(r.stdout_bytes, 300000);
+  CHECK_EQ_INT(r.stderr_bytes, 70000);
+  free(out), free(errs);
+  sbx_result_clear(&r);
+  sbx_spec_free(s);
+  /* One byte more is past it. */
+  s = SPEC("write", "300000", "70001");
+  s->limits.output = 370000;
+  run_split(s, &r, &out, &nout, &errs, &nerr);
+  CHECK_EQ_STR(sbx_status_name(r.status), "output_limit");
+  CHECK_EQ_INT(nout + nerr, 370000);
+  CHECK_EQ_INT(r.stdout_bytes + r.stderr_bytes, 370000);
+  free(out), free(errs);
+  sbx_result_clear(&r);
+  sbx_spec_free(s);
+  check_no_cgroup_left();
+}
+
 TEST(bad_cgroup_parent_is_a_setup_error) {
   NEED_ROOT_CGROUP();
   sbx_spec *s = SPEC("exit", "0");
