@@ -34,6 +34,10 @@ typedef struct channel_msg {
   int32_t pid;
   int32_t wstatus;
   struct rusage ru;
+  /* MSG_JOB_EXIT: a forbidden syscall ended the job (its audit arch and number). */
+  int32_t forbidden;
+  uint32_t sc_arch;
+  int32_t sc_nr;
   char text[CHANNEL_TEXT_MAX]; /* NUL-terminated; only the used part is sent */
 } channel_msg;
 

@@ -8,8 +8,8 @@
 #include "channel.h"
 #include "spec.h"
 
-#include <stdbool.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <sys/types.h>
 
 /* ---- id mapping (idmap.c) ------------------------------------------------------------------ */
@@ -55,10 +55,18 @@ typedef struct engine_ctx {
   /* The job's stdio on the host side: opened or chosen by main, inherited through fork. */
   int stdin_fd, stdout_fd, stderr_fd;
   sigset_t forward; /* the signals init forwards to the job */
+  /* The seccomp filter main compiled; NULL: none. With seccomp_notify (a pid namespace and a
+   * policy that kills), it is the user-notification variant: the job hands the listener to init
+   * over `handoff` (placed on SECCOMP_HANDOFF_FD) and init reports the forbidden syscall. */
+  const struct seccomp_filter *seccomp;
+  bool seccomp_notify;
+  int handoff; /* the job's end of init's hand-off socketpair; -1: none */
   /* The run's cgroup (made and given its limits by main), which the intermediate joins first
    * thing; NULL when the run has none (cgroup: off, or optional and unusable). */
   cgroup *cg;
 } engine_ctx;
+
+#define SECCOMP_HANDOFF_FD 100
 
 /* The intermediate process: never returns. */
 __attribute__((noreturn)) void intermediate_main(engine_ctx *ctx);

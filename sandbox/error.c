@@ -33,6 +33,16 @@ int sbx_set_error(sbx_error **err, int code, const char *fmt, ...) {
   return -1;
 }
 
+int sbx_set_invalid(sbx_error **err, const char *fmt, ...) {
+  if (err && !*err) {
+    va_list ap;
+    va_start(ap, fmt);
+    *err = error_new(EINVAL, fmt, ap, false);
+    va_end(ap);
+  }
+  return -1;
+}
+
 int sbx_set_errno(sbx_error **err, const char *fmt, ...) {
   int code = errno;
   if (err && !*err) {

@@ -45,7 +45,14 @@ int idmap_plan_make(const sbx_spec *spec, uid_t euid, gid_t egid, idmap_plan *pl
   memset(plan, 0, sizeof *plan);
   plan->userns = (spec->namespaces & SBX_NS_USER) != 0;
   plan->privileged = euid == 0;
-  if (!plan->userns) return 0;
+  if (!plan->userns) {
+    /* Without a user namespace the job's uid is a host uid: never host root. */
+    if (plan->privileged && spec->process.uid == 0)
+      return sbx_set_error(err, EPERM,
+                           "the job would run as host root: turn the user namespace on, or "
+                           "give the job another uid");
+    return 0;
+  }
   uint32_t juid = spec->process.uid, jgid = spec->process.gid;
 
   if (spec->n_uid_mappings) {
@@ -165,10 +172,11 @@ static int run_helper(const char *helper, pid_t pid, const sbx_id_mapping *m, si
     if (errno != EINTR) return sbx_set_errno(err, "wait for %s", helper);
   if (WIFEXITED(st) && WEXITSTATUS(st) == 0) return 0;
   if (WIFEXITED(st))
-    return sbx_set_error(err, EPERM, "%s %d failed with exit status %d (check /etc/subuid and "
-                         "/etc/subgid)", helper, (int)pid, WEXITSTATUS(st));
-  return sbx_set_error(err, EPERM, "%s %d was killed by signal %d", helper, (int)pid,
-                       WTERMSIG(st));
+    return sbx_set_error(err, EPERM,
+                         "%s %d failed with exit status %d (check /etc/subuid and "
+                         "/etc/subgid)",
+                         helper, (int)pid, WEXITSTATUS(st));
+  return sbx_set_error(err, EPERM, "%s %d was killed by signal %d", helper, (int)pid, WTERMSIG(st));
 }
 
 int idmap_write(pid_t pid, const idmap_plan *plan, sbx_error **err) {

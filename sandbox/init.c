@@ -5,17 +5,18 @@
  * rusage to main and exits: the kernel then kills whatever is left in the pid namespace. */
 #include "engine.h"
 
+#include "hardening.h"
+
 #include "util.h"
 
 #include <fcntl.h>
 #include <grp.h>
 #include <poll.h>
-#include <linux/capability.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 
 #define DEFAULT_PATH "/usr/local/bin:/usr/bin:/bin"
@@ -68,44 +69,12 @@ static int job_set_rlimits(const sbx_limits *l, bool cgroup_cpu, sbx_error **err
   return 0;
 }
 
-/* The simplest correct hardening until hardening.h lands (caps_drop, set_no_new_privs and
- * seccomp_filter_install from the `hardening` branch replace these two functions). */
-static int job_drop_bounding_set(uint64_t keep, sbx_error **err) {
-  /* Needs CAP_SETPCAP, which init has as root of its user namespace: done before the switch to
-   * the job's ids. */
-  for (int c = 0; c <= cap_last(); c++) {
-    if (keep & (1ull << c)) continue;
-    if (prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0 && errno != EINVAL)
-      return sbx_set_errno(err, "drop capability %d from the bounding set", c);
-  }
-  return 0;
-}
-
-static int job_drop_caps_and_privs(uint64_t keep, sbx_error **err) {
-  struct __user_cap_header_struct h = {.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0};
-  struct __user_cap_data_struct d[2];
-  memset(d, 0, sizeof d);
-  for (int c = 0; c <= cap_last() && c < 64; c++) {
-    if (!(keep & (1ull << c))) continue;
-    d[c / 32].effective |= 1u << (c % 32);
-    d[c / 32].permitted |= 1u << (c % 32);
-    d[c / 32].inheritable |= 1u << (c % 32);
-  }
-  if (syscall(SYS_capset, &h, d) < 0) return sbx_set_errno(err, "set the job's capabilities");
-  if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0)
-    return sbx_set_errno(err, "clear the ambient capabilities");
-  /* A kept capability survives execve of a program without file capabilities only as an
-   * ambient one. */
-  for (int c = 0; c <= cap_last(); c++)
-    if ((keep & (1ull << c)) && prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, c, 0, 0) < 0)
-      return sbx_set_errno(err, "raise ambient capability %d", c);
-  if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) return sbx_set_errno(err, "set no_new_privs");
-  return 0;
-}
-
 static int job_set_ids(const engine_ctx *ctx, sbx_error **err) {
   const sbx_process *p = &ctx->spec->process;
-  if (p->capabilities && prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
+  /* Permitted capabilities survive a switch to a non-zero uid, so that caps_drop() can still
+   * lower the bounding set (CAP_SETPCAP) and keep what the spec keeps; it then drops the rest.
+   * execve clears keepcaps. */
+  if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
     return sbx_set_errno(err, "keep capabilities across the uid switch");
   /* With setgroups denied (unprivileged maps) the namespace has no supplementary groups to
    * drop; otherwise clear them. */
@@ -136,27 +105,53 @@ static int job_set_stdio(const engine_ctx *ctx, sbx_error **err) {
   return 0;
 }
 
-/* Candidate paths for args[0]: itself when it has a '/', else each directory of the spec's
- * PATH (the host's PATH plays no part). */
-static char **exec_candidates(const sbx_spec *spec) {
+/* The program to run: args[0] itself when it has a '/', else the first executable file in a
+ * directory of the spec's PATH (the host's PATH plays no part). Resolved before the hardening
+ * so that "not found" and "not executable" are reported whatever the seccomp policy allows.
+ * Returns NULL with *why set to ENOENT or EACCES (as execvp: EACCES when some candidate exists
+ * but cannot be executed). */
+static char *exec_resolve(const sbx_spec *spec, int *why) {
   const char *cmd = spec->process.args[0];
-  char **v = xcalloc(1, sizeof *v);
-  size_t n = 0;
   if (strchr(cmd, '/')) {
-    strv_push(&v, &n, cmd);
-    return v;
+    struct stat st;
+    if (stat(cmd, &st) < 0) {
+      *why = errno;
+      return NULL;
+    }
+    if (S_ISDIR(st.st_mode) || access(cmd, X_OK) < 0) {
+      *why = EACCES;
+      return NULL;
+    }
+    return xstrdup(cmd);
+  }
+  if (!*cmd) {
+    *why = ENOENT;
+    return NULL;
   }
   const char *path = spec_env_get(spec, "PATH");
   if (!path) path = DEFAULT_PATH;
+  bool seen_eacces = false;
   for (const char *p = path;; p++) {
     const char *end = strchrnul(p, ':');
     char *c = end == p ? xasprintf("./%s", cmd) : xasprintf("%.*s/%s", (int)(end - p), p, cmd);
-    strv_push(&v, &n, c);
+    struct stat st;
+    if (stat(c, &st) == 0) {
+      if (!S_ISDIR(st.st_mode) && access(c, X_OK) == 0) return c;
+      seen_eacces = true;
+    }
     free(c);
     if (!*end) break;
     p = end;
   }
-  return v;
+  *why = seen_eacces ? EACCES : ENOENT;
+  return NULL;
+}
+
+__attribute__((noreturn)) static void job_exec_failed(int fd, const char *cmd, int e) {
+  char msg[CHANNEL_TEXT_MAX];
+  snprintf(msg, sizeof msg, "cannot run '%s': %s", cmd, strerror(e));
+  channel_send_text(fd, MSG_EXEC_FAILED, e, msg);
+  _exit(e == ENOENT ? 127 : 126);
 }
 
 static void reset_signals(void) {
@@ -168,8 +163,13 @@ __attribute__((noreturn)) static void job_main(engine_ctx *ctx) {
   const sbx_spec *spec = ctx->spec;
   sbx_error *err = NULL;
   int fd = ctx->up.wr;
-  if (job_set_rlimits(&spec->limits, ctx->cg != NULL, &err) < 0 ||
-      job_drop_bounding_set(spec->process.capabilities, &err) < 0 || job_set_ids(ctx, &err) < 0)
+  /* The seccomp listener goes to init through HANDOFF_FD, the one fd the notify variant lets
+   * sendmsg() use; placed before the rlimits, which may forbid an fd that high. */
+  if (ctx->handoff >= 0 && dup3(ctx->handoff, SECCOMP_HANDOFF_FD, O_CLOEXEC) < 0) {
+    sbx_set_errno(&err, "place the seccomp hand-off socket on fd %d", SECCOMP_HANDOFF_FD);
+    engine_child_fail(fd, err, 125);
+  }
+  if (job_set_rlimits(&spec->limits, ctx->cg != NULL, &err) < 0 || job_set_ids(ctx, &err) < 0)
     engine_child_fail(fd, err, 125);
   if (chdir(spec->process.cwd) < 0) {
     sbx_set_errno(&err, "cannot change to the working directory '%s'", spec->process.cwd);
@@ -183,29 +183,28 @@ __attribute__((noreturn)) static void job_main(engine_ctx *ctx) {
     sbx_set_errno(&err, "mark fds close-on-exec (close_range)");
     engine_child_fail(fd, err, 125);
   }
-  _cleanup_strv_ char **cands = exec_candidates(spec);
-  if (job_drop_caps_and_privs(spec->process.capabilities, &err) < 0)
-    engine_child_fail(fd, err, 125);
+  int why = 0;
+  _cleanup_free_ char *prog = exec_resolve(spec, &why);
+  if (!prog) job_exec_failed(fd, spec->process.args[0], why);
 
+  /* The last steps (hardening.h): capabilities, no_new_privs, then the seccomp filter main
+   * compiled before the fork; nothing allocates after it. */
+  if (caps_drop(spec->process.capabilities, &err) < 0 || set_no_new_privs(&err) < 0)
+    engine_child_fail(fd, err, 125);
   sigset_t none;
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &none, NULL);
-  int saved = ENOENT;
-  bool eacces = false;
-  for (char **c = cands; *c; c++) {
-    execve(*c, spec->process.args, spec->process.env);
-    saved = errno;
-    if (saved == EACCES) {
-      eacces = true;
-      continue;
-    }
-    if (saved != ENOENT && saved != ENOTDIR && saved != ESTALE && saved != ENODEV) break;
+  if (ctx->seccomp_notify) {
+    int listener = -1;
+    if (seccomp_filter_install_listener(ctx->seccomp, &listener, &err) < 0 ||
+        seccomp_listener_send(SECCOMP_HANDOFF_FD, listener, &err) < 0)
+      engine_child_fail(fd, err, 125);
+    close(listener);
+  } else if (seccomp_filter_install(ctx->seccomp, &err) < 0) {
+    engine_child_fail(fd, err, 125);
   }
-  if (eacces && (saved == ENOENT || saved == ENOTDIR)) saved = EACCES;
-  char msg[CHANNEL_TEXT_MAX];
-  snprintf(msg, sizeof msg, "cannot run '%s': %s", spec->process.args[0], strerror(saved));
-  channel_send_text(fd, MSG_EXEC_FAILED, saved, msg);
-  _exit(saved == ENOENT ? 127 : 126);
+  execve(prog, spec->process.args, spec->process.env);
+  job_exec_failed(fd, spec->process.args[0], errno);
 }
 
 /* ---- init ---------------------------------------------------------------------------------- */
@@ -248,14 +247,42 @@ static int init_setup(engine_ctx *ctx, sbx_error **err) {
   if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) return sbx_set_errno(err, "set init non-dumpable");
   if (spec->hostname && sethostname(spec->hostname, strlen(spec->hostname)) < 0)
     return sbx_set_errno(err, "set the hostname to '%s'", spec->hostname);
-  /* network: loopback: lo comes up through netlink_loopback_up() from hardening.h (branch
-   * `hardening`); until it is merged lo stays down in every mode. */
+  /* In the new net namespace (owned by our user namespace, so init may configure it): lo is
+   * brought up for `loopback` and stays down for `none`. */
+  if (spec->network == SBX_NET_LOOPBACK && (spec->namespaces & SBX_NS_NET) &&
+      netlink_loopback_up(err) < 0)
+    return sbx_error_prefix(err, "network");
   if (spec->namespaces & SBX_NS_MOUNT) {
     if (mounts_setup_root(ctx, err) < 0) return -1;
   } else if (spec->n_mounts || ctx->root_path) {
     return sbx_set_error(err, EINVAL, "mounts need the mount namespace, which is turned off");
   }
   return 0;
+}
+
+/* init's end of the forbidden-syscall reporting: the listener the job hands over, and what it
+ * saw. */
+typedef struct notify_state {
+  int sock;     /* init's end of the hand-off socketpair, until the listener came */
+  int listener; /* the seccomp user-notification fd */
+} notify_state;
+
+/* A notification is a forbidden syscall: it never runs, and the whole job ends (every process
+ * of the pid namespace but init, which only the notify variant's user allows). */
+static void notify_handle(notify_state *ns, channel_msg *done) {
+  uint32_t arch = 0;
+  int nr = 0, pid = 0;
+  sbx_error *e = NULL;
+  if (seccomp_notify_next(ns->listener, &arch, &nr, &pid, &e) < 0) {
+    sbx_error_free(e); /* the caller died in between (ENOENT): nothing to report */
+    return;
+  }
+  if (!done->forbidden) {
+    done->forbidden = 1;
+    done->sc_arch = arch;
+    done->sc_nr = nr;
+  }
+  kill(-1, SIGKILL);
 }
 
 void init_main(engine_ctx *ctx) {
@@ -276,6 +303,16 @@ void init_main(engine_ctx *ctx) {
     sbx_set_errno(&err, "init: become a subreaper");
     engine_child_fail(ctx->up.wr, err, 1);
   }
+  notify_state ns = {.sock = -1, .listener = -1};
+  if (ctx->seccomp_notify) {
+    int sv[2];
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
+      sbx_set_errno(&err, "init: socketpair for the seccomp listener");
+      engine_child_fail(ctx->up.wr, err, 1);
+    }
+    ns.sock = sv[0];
+    ctx->handoff = sv[1];
+  }
 
   if (ctx->cg && wait_for_go(ctx, &err) < 0) engine_child_fail(ctx->up.wr, err, 1);
 
@@ -286,13 +323,39 @@ void init_main(engine_ctx *ctx) {
   }
   if (job == 0) {
     close(sfd);
+    if (ns.sock >= 0) close(ns.sock);
     job_main(ctx);
   }
+  if (ctx->handoff >= 0) close(ctx->handoff);
 
   channel_msg done;
   memset(&done, 0, sizeof done);
   done.type = MSG_JOB_EXIT;
   for (;;) {
+    struct pollfd p[3] = {{.fd = sfd, .events = POLLIN},
+                          {.fd = ns.sock, .events = POLLIN},
+                          {.fd = ns.listener, .events = POLLIN}};
+    if (poll(p, 3, -1) < 0) {
+      if (errno == EINTR) continue;
+      sbx_set_errno(&err, "init: poll");
+      kill(job, SIGKILL);
+      engine_child_fail(ctx->up.wr, err, 1);
+    }
+    if (p[1].revents) {
+      /* The job hands its listener over right after installing the filter, or closes the
+       * socket (exec, or a failure before). */
+      sbx_error *e = NULL;
+      if (seccomp_listener_recv(ns.sock, &ns.listener, &e) < 0) sbx_error_free(e);
+      close(ns.sock);
+      ns.sock = -1;
+    }
+    if (p[2].revents & POLLIN)
+      notify_handle(&ns, &done);
+    else if (p[2].revents) {
+      close(ns.listener); /* every process that used the filter is gone */
+      ns.listener = -1;
+    }
+    if (!p[0].revents) continue;
     struct signalfd_siginfo si;
     ssize_t n = read(sfd, &si, sizeof si);
     if (n < 0 && errno == EINTR) continue;
@@ -309,16 +372,22 @@ void init_main(engine_ctx *ctx) {
     for (;;) {
       int st;
       struct rusage ru;
-      pid_t p = wait4(-1, &st, WNOHANG, &ru);
-      if (p <= 0) break; /* 0: none ready; ECHILD: none left */
-      if (p == job) {
+      pid_t pid = wait4(-1, &st, WNOHANG, &ru);
+      if (pid <= 0) break; /* 0: none ready; ECHILD: none left */
+      if (pid == job) {
         done.wstatus = st;
         done.ru = ru;
-        done.pid = p;
+        done.pid = pid;
         ended = true;
       }
     }
     if (ended) break;
+  }
+  /* A notification may still be queued by a process that made a forbidden call as the job
+   * ended. */
+  if (ns.listener >= 0) {
+    struct pollfd p = {.fd = ns.listener, .events = POLLIN};
+    if (poll(&p, 1, 0) > 0 && (p.revents & POLLIN)) notify_handle(&ns, &done);
   }
   /* The job's end is the sandbox's end: when init exits, the kernel kills everything left in
    * the pid namespace. */

@@ -33,11 +33,13 @@ static int create_userns(engine_ctx *ctx, sbx_error **err) {
   if (plan->drop && drop_host_root(plan, err) < 0) return -1;
   if (unshare(CLONE_NEWUSER) < 0) {
     if (errno == EPERM || errno == EACCES)
-      return sbx_set_errno(err, "user namespaces are not permitted here (check "
-                                "user.max_user_namespaces / AppArmor)");
+      return sbx_set_errno(err,
+                           "user namespaces are not permitted here (check "
+                           "user.max_user_namespaces / AppArmor)");
     if (errno == ENOSPC)
-      return sbx_set_errno(err, "cannot create a user namespace: the limit "
-                                "user.max_user_namespaces is reached");
+      return sbx_set_errno(err,
+                           "cannot create a user namespace: the limit "
+                           "user.max_user_namespaces is reached");
     return sbx_set_errno(err, "create the user namespace (unshare CLONE_NEWUSER)");
   }
   if (channel_send_simple(ctx->up.wr, MSG_MAP_REQUEST, 0, err) < 0) return -1;
@@ -79,16 +81,18 @@ void intermediate_main(engine_ctx *ctx) {
   /* init keeps the down channel's read end: EOF on it tells init that main is gone. */
 
   if ((ctx->spec->namespaces & SBX_NS_PID) && unshare(CLONE_NEWPID) < 0) {
-    sbx_set_errno(&err, "create the pid namespace (unshare CLONE_NEWPID)");
+    sbx_set_errno(&err, "create the pid namespace (unshare CLONE_NEWPID%s)",
+                  ctx->idmap.userns ? "" : "; without a user namespace this needs root");
     engine_child_fail(ctx->up.wr, err, 1);
   }
 
   /* init becomes main's child, so main reaps it and gets its pidfd; the exit signal of a
    * CLONE_PARENT child is ours (SIGCHLD). */
-  long pid = syscall(SYS_clone, (unsigned long)(CLONE_PARENT | clone_flags_for(ctx->spec)),
-                     NULL, NULL, NULL, NULL);
+  long pid = syscall(SYS_clone, (unsigned long)(CLONE_PARENT | clone_flags_for(ctx->spec)), NULL,
+                     NULL, NULL, NULL);
   if (pid < 0) {
-    sbx_set_errno(&err, "create the init process in its new namespaces (clone)");
+    sbx_set_errno(&err, "create the init process in its new namespaces (clone%s)",
+                  ctx->idmap.userns ? "" : "; without a user namespace this needs root");
     engine_child_fail(ctx->up.wr, err, 1);
   }
   if (pid == 0) init_main(ctx);

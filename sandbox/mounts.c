@@ -106,8 +106,7 @@ static int set_attrs(const char *path, unsigned flags, bool recursive, const cha
   return 0;
 }
 
-static int recreate_symlink(const char *src, const char *dst, const sbx_mount *m,
-                            sbx_error **err) {
+static int recreate_symlink(const char *src, const char *dst, const sbx_mount *m, sbx_error **err) {
   char link[PATH_MAX];
   ssize_t n = readlink(src, link, sizeof link - 1);
   if (n < 0) return sbx_set_errno(err, "read the symlink %s", m->source);
@@ -147,9 +146,9 @@ static int mount_tmpfs(const sbx_mount *m, sbx_error **err) {
   if (mkdir_inside(dst, m->target, err) < 0) return -1;
   /* size=0 would mean "no limit" to tmpfs: the smallest real size is one page. */
   _cleanup_free_ char *opts =
-      m->size == SBX_UNSET ? xasprintf("mode=%o", m->mode)
-                           : xasprintf("mode=%o,size=%llu", m->mode,
-                                       (unsigned long long)(m->size ? m->size : 1));
+      m->size == SBX_UNSET
+          ? xasprintf("mode=%o", m->mode)
+          : xasprintf("mode=%o,size=%llu", m->mode, (unsigned long long)(m->size ? m->size : 1));
   unsigned long ms = MS_NOSUID | MS_NODEV;
   if (m->flags & SBX_MNT_NOEXEC) ms |= MS_NOEXEC;
   if (m->flags & SBX_MNT_RO) ms |= MS_RDONLY;
@@ -158,8 +157,8 @@ static int mount_tmpfs(const sbx_mount *m, sbx_error **err) {
   return 0;
 }
 
-static int mount_special(const sbx_mount *m, const char *fstype, unsigned long ms,
-                         const char *opts, sbx_error **err) {
+static int mount_special(const sbx_mount *m, const char *fstype, unsigned long ms, const char *opts,
+                         sbx_error **err) {
   _cleanup_free_ char *dst = in_newroot(m->target);
   if (mkdir_inside(dst, m->target, err) < 0) return -1;
   if (m->flags & SBX_MNT_RO) ms |= MS_RDONLY;
@@ -174,9 +173,8 @@ static int mount_special(const sbx_mount *m, const char *fstype, unsigned long m
 static int mount_dev(const sbx_mount *m, sbx_error **err) {
   static const char *const devices[] = {"null", "zero", "full", "random", "urandom", "tty"};
   static const char *const links[][2] = {
-      {"ptmx", "pts/ptmx"},           {"fd", "/proc/self/fd"},
-      {"stdin", "/proc/self/fd/0"},   {"stdout", "/proc/self/fd/1"},
-      {"stderr", "/proc/self/fd/2"},
+      {"ptmx", "pts/ptmx"},          {"fd", "/proc/self/fd"},       {"stdin", "/proc/self/fd/0"},
+      {"stdout", "/proc/self/fd/1"}, {"stderr", "/proc/self/fd/2"},
   };
   _cleanup_free_ char *dst = in_newroot(m->target);
   if (mkdir_inside(dst, m->target, err) < 0) return -1;
@@ -189,13 +187,12 @@ static int mount_dev(const sbx_mount *m, sbx_error **err) {
     if (fd < 0) return sbx_set_errno(err, "create %s/%s", m->target, devices[i]);
     close(fd);
     if (mount(src, d, NULL, MS_BIND, NULL) < 0)
-      return sbx_set_errno(err, "bind mount /dev/%s on %s/%s", devices[i], m->target,
-                           devices[i]);
+      return sbx_set_errno(err, "bind mount /dev/%s on %s/%s", devices[i], m->target, devices[i]);
   }
   _cleanup_free_ char *pts = xasprintf("%s/pts", dst);
   if (mkdir(pts, 0755) < 0) return sbx_set_errno(err, "create %s/pts", m->target);
-  if (mount("devpts", pts, "devpts", MS_NOSUID | MS_NOEXEC,
-            "newinstance,ptmxmode=0666,mode=0620") < 0)
+  if (mount("devpts", pts, "devpts", MS_NOSUID | MS_NOEXEC, "newinstance,ptmxmode=0666,mode=0620") <
+      0)
     return sbx_set_errno(err, "mount devpts on %s/pts", m->target);
   _cleanup_free_ char *shm = xasprintf("%s/shm", dst);
   if (mkdir(shm, 01777) < 0) return sbx_set_errno(err, "create %s/shm", m->target);
@@ -215,11 +212,16 @@ static int mount_one(const engine_ctx *ctx, size_t i, sbx_error **err) {
   case SBX_MOUNT_BIND: return mount_bind(ctx, i, err);
   case SBX_MOUNT_TMPFS: return mount_tmpfs(m, err);
   case SBX_MOUNT_PROC:
-    return mount_special(m, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, err);
+    if (mount_special(m, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, err) < 0) {
+      if (!(ctx->spec->namespaces & SBX_NS_PID) && (*err)->code == EPERM)
+        sbx_error_prefix(err, "a fresh /proc needs the pid namespace");
+      return -1;
+    }
+    return 0;
   case SBX_MOUNT_DEV: return mount_dev(m, err);
   case SBX_MOUNT_DEVPTS:
-    return mount_special(m, "devpts", MS_NOSUID | MS_NOEXEC,
-                         "newinstance,ptmxmode=0666,mode=0620", err);
+    return mount_special(m, "devpts", MS_NOSUID | MS_NOEXEC, "newinstance,ptmxmode=0666,mode=0620",
+                         err);
   case SBX_MOUNT_MQUEUE:
     return mount_special(m, "mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, err);
   case SBX_MOUNT_SYSFS:
@@ -239,8 +241,7 @@ static int mask_path(const char *path, sbx_error **err) {
   if (S_ISLNK(st.st_mode) && check_inside(dst, path, err) < 0) return -1;
   if (stat(dst, &st) < 0) return errno == ENOENT ? 0 : sbx_set_errno(err, "mask %s", path);
   if (S_ISDIR(st.st_mode)) {
-    if (mount("tmpfs", dst, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=0555") <
-        0)
+    if (mount("tmpfs", dst, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=0555") < 0)
       return sbx_set_errno(err, "mask %s (tmpfs)", path);
     return 0;
   }
@@ -302,8 +303,7 @@ int mounts_setup_root(const engine_ctx *ctx, sbx_error **err) {
     _cleanup_free_ char *src = in_oldroot(ctx->root_path);
     if (mount(src, NEWROOT, NULL, MS_BIND | MS_REC, NULL) < 0)
       return sbx_set_errno(err, "bind mount the root %s", ctx->root_path);
-  } else if (mount("tmpfs", NEWROOT, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=1048576") <
-             0) {
+  } else if (mount("tmpfs", NEWROOT, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=1048576") < 0) {
     return sbx_set_errno(err, "mount the root tmpfs");
   }
   for (size_t i = 0; i < spec->n_mounts; i++)
@@ -313,7 +313,8 @@ int mounts_setup_root(const engine_ctx *ctx, sbx_error **err) {
   for (size_t i = 0; i < spec->n_readonly_paths; i++)
     if (readonly_path(spec->readonly_paths[i], err) < 0) return -1;
   /* A fresh root holds only mount points and links: read-only. A root directory as asked. */
-  if ((!ctx->root_path || spec->root.readonly) && set_attrs(NEWROOT, SBX_MNT_RO, false, "/", err) < 0)
+  if ((!ctx->root_path || spec->root.readonly) &&
+      set_attrs(NEWROOT, SBX_MNT_RO, false, "/", err) < 0)
     return -1;
   if (enter_newroot(err) < 0) return sbx_error_prefix(err, "assembling the root");
   return 0;

@@ -7,6 +7,8 @@
 #include "engine.h"
 #include "output.h"
 
+#include "hardening.h"
+
 #include "util.h"
 
 #include <fcntl.h>
@@ -23,24 +25,6 @@ void sbx_run_options_init(sbx_run_options *opts) {
   opts->stdin_fd = opts->stdout_fd = opts->stderr_fd = -1;
 }
 
-const char *sbx_status_name(sbx_status status) {
-  static const char *const names[] = {
-      [SBX_STATUS_OK] = "ok",
-      [SBX_STATUS_EXIT_NONZERO] = "exit_nonzero",
-      [SBX_STATUS_SIGNALED] = "signaled",
-      [SBX_STATUS_WALL_TIME_LIMIT] = "wall_time_limit",
-      [SBX_STATUS_CPU_TIME_LIMIT] = "cpu_time_limit",
-      [SBX_STATUS_MEMORY_LIMIT] = "memory_limit",
-      [SBX_STATUS_PIDS_LIMIT] = "pids_limit",
-      [SBX_STATUS_OUTPUT_LIMIT] = "output_limit",
-      [SBX_STATUS_FILE_SIZE_LIMIT] = "file_size_limit",
-      [SBX_STATUS_FORBIDDEN_SYSCALL] = "forbidden_syscall",
-      [SBX_STATUS_SETUP_ERROR] = "setup_error",
-  };
-  if ((unsigned)status >= ARRAY_SIZE(names) || !names[status]) return "unknown";
-  return names[status];
-}
-
 void sbx_result_clear(sbx_result *result) {
   if (!result) return;
   strv_free(result->degraded);
@@ -54,8 +38,10 @@ void sbx_result_clear(sbx_result *result) {
 typedef struct run_state {
   engine_ctx ctx;
   const sbx_run_options *opts;
+  seccomp_filter *filter, *notify_filter;
   int opened_stdin; /* an fd we opened for the job's stdin, or -1 */
   pid_t intermediate, init;
+  int intermediate_status;
   int intermediate_pidfd, init_pidfd;
   int sigfd;
   bool mask_changed;
@@ -69,6 +55,9 @@ typedef struct run_state {
   bool exec_failed;
   int exec_errno;
   bool wall_killed;
+  bool forbidden; /* a forbidden syscall ended the job */
+  uint32_t sc_arch;
+  int sc_nr;
   bool cpu_killed; /* the supervisor ended the job at its cpu_time limit (cgroup accounting) */
   bool output_killed; /* the job wrote past the output cap */
   output_capture out;
@@ -112,15 +101,14 @@ static void reap(pid_t *pid, int *status) {
   *pid = -1;
 }
 
+static void finish_intermediate(run_state *st);
+
 static void run_state_cleanup(run_state *st) {
   /* Whatever is still running is ours to end: init's death takes the pid namespace with it. */
+  finish_intermediate(st);
   if (st->init > 0) {
     kill(st->init, SIGKILL);
     reap(&st->init, NULL);
-  }
-  if (st->intermediate > 0) {
-    kill(st->intermediate, SIGKILL);
-    reap(&st->intermediate, NULL);
   }
   if (st->ctx.cg) {
     /* Always removed, on every path; whatever is left in it is killed first. */
@@ -141,6 +129,9 @@ static void run_state_cleanup(run_state *st) {
   if (st->mask_changed) pthread_sigmask(SIG_SETMASK, &st->old_mask, NULL);
   st->mask_changed = false;
   idmap_plan_free(&st->ctx.idmap);
+  seccomp_filter_free(st->filter);
+  seccomp_filter_free(st->notify_filter);
+  st->filter = st->notify_filter = NULL;
   if (st->ctx.sources) {
     for (size_t i = 0; i < st->ctx.spec->n_mounts; i++) free(st->ctx.sources[i]);
     free(st->ctx.sources);
@@ -167,15 +158,40 @@ static char *resolve_source(const char *src) {
   *slash = '\0';
   const char *dir = *copy ? copy : "/";
   char buf[PATH_MAX];
-  if (strcmp(base, ".") == 0 || strcmp(base, "..") == 0 || !realpath(dir, buf))
-    return xstrdup(src);
+  if (strcmp(base, ".") == 0 || strcmp(base, "..") == 0 || !realpath(dir, buf)) return xstrdup(src);
   return xasprintf("%s/%s", strcmp(buf, "/") == 0 ? "" : buf, base);
+}
+
+static bool is_kill(sbx_seccomp_action a) {
+  return a == SBX_SECCOMP_KILL || a == SBX_SECCOMP_KILL_PROCESS;
+}
+
+static bool policy_kills(const sbx_seccomp *sc) {
+  if (is_kill(sc->default_action)) return true;
+  for (size_t i = 0; i < sc->n_rules; i++)
+    if (is_kill(sc->rules[i].action)) return true;
+  return false;
 }
 
 static int prepare(run_state *st, sbx_error **err) {
   const sbx_spec *spec = st->ctx.spec;
   const sbx_run_options *o = st->opts;
   if (idmap_plan_make(spec, geteuid(), getegid(), &st->ctx.idmap, err) < 0) return -1;
+  /* Compiled (or taken from the cache) here, before any fork: the job only loads it. */
+  if (seccomp_filter_build(&spec->seccomp, &st->filter, err) < 0) return -1;
+  st->ctx.seccomp = st->filter;
+  /* A policy that kills reports the forbidden syscall by name: its kill actions become user
+   * notifications that init answers by ending the job. Only under a pid namespace, where init
+   * may kill every process of the job at once (kill(-1)). */
+  if (st->filter && (spec->namespaces & SBX_NS_PID) && policy_kills(&spec->seccomp)) {
+    st->notify_filter = seccomp_filter_notify_variant(st->filter, SECCOMP_HANDOFF_FD);
+    if (!st->notify_filter)
+      return sbx_set_error(err, E2BIG,
+                           "the seccomp policy is too large for forbidden-syscall "
+                           "reporting");
+    st->ctx.seccomp = st->notify_filter;
+    st->ctx.seccomp_notify = true;
+  }
 
   st->ctx.sources = xcalloc(spec->n_mounts + 1, sizeof *st->ctx.sources);
   for (size_t i = 0; i < spec->n_mounts; i++)
@@ -209,9 +225,7 @@ static int prepare(run_state *st, sbx_error **err) {
       return sbx_set_errno(err, "open the job's stdin %s", spec->process.stdin_path);
     st->ctx.stdin_fd = st->opened_stdin;
     break;
-  case SBX_STDIN_INHERIT:
-    st->ctx.stdin_fd = o->stdin_fd >= 0 ? o->stdin_fd : STDIN_FILENO;
-    break;
+  case SBX_STDIN_INHERIT: st->ctx.stdin_fd = o->stdin_fd >= 0 ? o->stdin_fd : STDIN_FILENO; break;
   }
   st->ctx.stdout_fd = o->stdout_fd >= 0 ? o->stdout_fd : STDOUT_FILENO;
   st->ctx.stderr_fd = o->stderr_fd >= 0 ? o->stderr_fd : STDERR_FILENO;
@@ -298,16 +312,22 @@ static void kill_sandbox(run_state *st) {
 }
 
 /* init finished the set-up: note the cgroup's CPU time so far (the set-up's, not the job's)
- * and let it fork the job. */
-static int job_start(run_state *st, sbx_error **err) {
-  if (!st->ctx.cg) return sbx_set_error(err, EPROTO, "unexpected job start message");
+ * and let it fork the job. A failure to answer is a setup error (init would wait forever). */
+static void job_start(run_state *st) {
   sbx_error *e = NULL;
   if (cgroup_cpu_usage(st->ctx.cg, &st->cpu_base_ns, &e) == 0)
     st->have_cpu_base = true;
   else
     logf_(st, "%s", e->message);
   sbx_error_free(e);
-  return channel_send_simple(st->ctx.down.wr, MSG_JOB_GO, 0, err);
+  e = NULL;
+  if (channel_send_simple(st->ctx.down.wr, MSG_JOB_GO, 0, &e) < 0 && !st->child_err) {
+    sbx_error_prefix(&e, "let init start the job");
+    st->child_err = e;
+    kill_sandbox(st);
+  } else {
+    sbx_error_free(e);
+  }
 }
 
 /* ---- talking to the children ------------------------------------------------------------- */
@@ -323,6 +343,41 @@ static void note_child_error(run_state *st, const channel_msg *msg) {
   }
 }
 
+/* Records a message that may come at any moment (init and the job run while the intermediate
+ * is still reporting): init's pid, the job's end, an error. False for any other type. */
+static bool note_message(run_state *st, const channel_msg *msg) {
+  switch (msg->type) {
+  case MSG_INIT_PID:
+    if (msg->pid <= 0 || st->init > 0) return false;
+    st->init = msg->pid;
+    return true;
+  case MSG_JOB_START:
+    /* With a cgroup: init finished the set-up and waits for the go-ahead. */
+    if (!st->ctx.cg) return false;
+    job_start(st);
+    return true;
+  case MSG_JOB_EXIT:
+    st->job_ended = true;
+    st->wstatus = msg->wstatus;
+    st->ru = msg->ru;
+    st->forbidden = msg->forbidden != 0;
+    st->sc_arch = msg->sc_arch;
+    st->sc_nr = msg->sc_nr;
+    note_end(st);
+    if (st->ctx.cg) {
+      /* init waits for this go-ahead before it exits (its exit tears down the mounts and
+       * namespaces, which would be charged to the cgroup): the figures now are the job's. */
+      sbx_error *e = NULL;
+      if (channel_send_simple(st->ctx.down.wr, MSG_JOB_GO, 0, &e) < 0) logf_(st, "%s", e->message);
+      sbx_error_free(e);
+    }
+    return true;
+  case MSG_ERROR:
+  case MSG_EXEC_FAILED: note_child_error(st, msg); return true;
+  default: return false;
+  }
+}
+
 static char *describe_status(int status) {
   if (WIFEXITED(status)) return xasprintf("exit status %d", WEXITSTATUS(status));
   if (WIFSIGNALED(status))
@@ -330,49 +385,67 @@ static char *describe_status(int status) {
   return xasprintf("wait status 0x%x", status);
 }
 
-/* Receives the next message from the intermediate while watching it through its pidfd: 1 with
- * a message, -1 with *err set (the stage's own error when it sent one, or that it died). */
-static int recv_from_intermediate(run_state *st, channel_msg *msg, sbx_error **err) {
+/* Listens to the channel while the intermediate runs, watching it through its pidfd. Returns
+ * 1 when it asks for its id maps (only if `want_map_request`), 0 once it has exited and every
+ * message it sent is taken (then it is reaped), -1 with *err on a channel error or a message
+ * out of place. */
+static int wait_intermediate(run_state *st, bool want_map_request, sbx_error **err) {
   bool exited = false;
   for (;;) {
+    channel_msg msg;
     sbx_error *e = NULL;
-    int r = channel_recv(st->ctx.up.rd, msg, "sandbox setup", &e);
+    int r = channel_recv(st->ctx.up.rd, &msg, "sandbox setup", &e);
     if (r == 1) {
-      if (msg->type == MSG_JOB_START) {
-        /* init may finish its set-up before the intermediate reports init's pid. */
-        st->job_start_pending = true;
-        continue;
-      }
-      if (msg->type != MSG_ERROR && msg->type != MSG_EXEC_FAILED) return 1;
-      /* An error from the intermediate, or already from init, which may speak before the
-       * intermediate reports init's pid: keep listening, init must be known to be reaped. */
-      note_child_error(st, msg);
-      continue;
+      if (msg.type == MSG_MAP_REQUEST && want_map_request) return 1;
+      if (note_message(st, &msg)) continue;
+      return sbx_set_error(err, EPROTO, "unexpected %s message during the sandbox's setup",
+                           channel_msg_name(msg.type));
     }
     if (r < 0 && errno != EAGAIN) {
-      if (err && !*err) *err = e;
-      else sbx_error_free(e);
+      if (err && !*err)
+        *err = e;
+      else
+        sbx_error_free(e);
       return -1;
     }
     sbx_error_free(e);
     if (r == 0 || exited) {
-      /* Every message it sent before exiting is queued by now. */
-      int status = 0;
-      reap(&st->intermediate, &status);
-      if (st->child_err) {
-        if (err && !*err) *err = steal_pointer(&st->child_err);
-        return -1;
-      }
-      _cleanup_free_ char *how = describe_status(status);
-      return sbx_set_error(err, EPIPE,
-                           "the sandbox's intermediate process ended (%s) before starting the "
-                           "job",
-                           how);
+      /* It has exited (or every writer is gone): what it sent is taken. */
+      reap(&st->intermediate, &st->intermediate_status);
+      close_fd(&st->intermediate_pidfd);
+      return 0;
     }
     struct pollfd p[2] = {{.fd = st->ctx.up.rd, .events = POLLIN},
                           {.fd = st->intermediate_pidfd, .events = POLLIN}};
     if (poll(p, 2, -1) < 0 && errno != EINTR) return sbx_set_errno(err, "poll the channel");
     if (p[1].revents) exited = true; /* one more look at the channel first */
+  }
+}
+
+/* The intermediate ended without doing its part: its own error, or how it ended. */
+static int intermediate_failed(run_state *st, const char *what, sbx_error **err) {
+  if (st->child_err) {
+    if (err && !*err) *err = steal_pointer(&st->child_err);
+    return -1;
+  }
+  _cleanup_free_ char *how = describe_status(st->intermediate_status);
+  return sbx_set_error(err, EPIPE, "the sandbox's intermediate process ended (%s) %s", how, what);
+}
+
+/* On an error path: lets the intermediate finish (EOF on the down channel ends its wait for
+ * the maps), so that init, if it was started, is known and can be killed and reaped. */
+static void finish_intermediate(run_state *st) {
+  if (st->intermediate <= 0) return;
+  channel_close_end(&st->ctx.down.wr);
+  for (int i = 0; i < 4 && st->intermediate > 0; i++) {
+    sbx_error *e = NULL;
+    int r = wait_intermediate(st, true, &e);
+    sbx_error_free(e);
+    if (r < 0) break;
+  }
+  if (st->intermediate > 0) {
+    kill(st->intermediate, SIGKILL);
+    reap(&st->intermediate, NULL);
   }
 }
 
@@ -385,6 +458,7 @@ static int start(run_state *st, sbx_error **err) {
   int e = pthread_sigmask(SIG_SETMASK, &all, &saved);
   if (e) return sbx_set_error(err, e, "block signals around fork");
   clock_gettime(CLOCK_MONOTONIC, &st->start);
+  /* The cgroup is created before this fork (branch `cgroup`). */
   pid_t pid = fork();
   if (pid == 0) intermediate_main(&st->ctx);
   int fork_errno = errno;
@@ -398,24 +472,19 @@ static int start(run_state *st, sbx_error **err) {
   if (st->intermediate_pidfd < 0) return sbx_set_errno(err, "pidfd_open the intermediate");
   logf_(st, "started the intermediate process %d", (int)pid);
 
-  channel_msg msg;
-  if (recv_from_intermediate(st, &msg, err) < 0) return -1;
-  if (msg.type == MSG_MAP_REQUEST) {
+  if (st->ctx.idmap.userns) {
+    int r = wait_intermediate(st, true, err);
+    if (r < 0) return -1;
+    if (r == 0) return intermediate_failed(st, "before creating the user namespace", err);
     if (idmap_write(pid, &st->ctx.idmap, err) < 0) return -1;
     logf_(st, "wrote the id maps of process %d", (int)pid);
     if (channel_send_simple(st->ctx.down.wr, MSG_MAP_DONE, 0, err) < 0) return -1;
-    if (recv_from_intermediate(st, &msg, err) < 0) return -1;
   }
-  if (msg.type != MSG_INIT_PID || msg.pid <= 0)
-    return sbx_set_error(err, EPROTO, "unexpected %s message from the intermediate process",
-                         channel_msg_name(msg.type));
-  st->init = msg.pid;
+  if (wait_intermediate(st, false, err) < 0) return -1;
+  if (st->init <= 0) return intermediate_failed(st, "before starting init", err);
   st->init_pidfd = pidfd_open(st->init, 0);
   if (st->init_pidfd < 0) return sbx_set_errno(err, "pidfd_open the init process %d", st->init);
   logf_(st, "init is process %d", (int)st->init);
-  reap(&st->intermediate, NULL);
-  close_fd(&st->intermediate_pidfd);
-  if (st->job_start_pending && job_start(st, err) < 0) return -1;
   return 0;
 }
 
@@ -438,38 +507,15 @@ static int drain(run_state *st, bool *closed, sbx_error **err) {
     }
     if (r < 0) {
       if (!e && errno == EAGAIN) return 0;
-      if (err && !*err) *err = e;
-      else sbx_error_free(e);
+      if (err && !*err)
+        *err = e;
+      else
+        sbx_error_free(e);
       return -1;
     }
-    switch (msg.type) {
-    case MSG_JOB_START:
-      if (job_start(st, err) < 0) return -1;
-      break;
-    case MSG_JOB_EXIT:
-      st->job_ended = true;
-      st->wstatus = msg.wstatus;
-      st->ru = msg.ru;
-      if (st->ctx.cg) {
-        /* init waits for this go-ahead before it exits (and its exit tears down the mounts and
-         * namespaces, which would be charged to the cgroup): the figure now is the job's. */
-        note_end(st);
-        sbx_error *se = NULL;
-        if (channel_send_simple(st->ctx.down.wr, MSG_JOB_GO, 0, &se) < 0)
-          logf_(st, "%s", se->message);
-        sbx_error_free(se);
-      } else {
-        note_end(st);
-      }
-      break;
-    case MSG_ERROR:
-    case MSG_EXEC_FAILED:
-      note_child_error(st, &msg);
-      break;
-    default:
+    if (msg.type == MSG_INIT_PID || !note_message(st, &msg))
       return sbx_set_error(err, EPROTO, "unexpected %s message from the sandbox",
                            channel_msg_name(msg.type));
-    }
   }
 }
 
@@ -481,7 +527,7 @@ static int supervise(run_state *st, sbx_error **err) {
   for (;;) {
     int timeout = -1;
     if (l->wall_time_us != SBX_UNSET && !st->wall_killed && !st->cpu_killed &&
-        !st->output_killed) {
+        !st->output_killed && !st->job_ended) {
       double left = (double)l->wall_time_us / 1e6 - elapsed_s(&st->start);
       if (left <= 0) {
         logf_(st, "wall time limit reached: killing the sandbox");
@@ -492,7 +538,7 @@ static int supervise(run_state *st, sbx_error **err) {
       timeout = (int)(left * 1000.0) + 1;
     }
     if (st->ctx.cg && l->cpu_time_us != SBX_UNSET && !st->cpu_killed && !st->wall_killed &&
-        !st->output_killed) {
+        !st->output_killed && !st->job_ended) {
       /* cpu_time: the whole tree's CPU from the cgroup, checked at least as often as the
        * remaining budget could be spent by every CPU at once. */
       uint64_t used;
@@ -600,6 +646,14 @@ static void fill_result(run_state *st, sbx_result *res) {
     return;
   }
   if (!st->job_ended) return;
+  if (st->forbidden) {
+    /* init ended the job at the forbidden call; SIGSYS is what the kernel's own kill action
+     * would have shown. */
+    res->status = SBX_STATUS_FORBIDDEN_SYSCALL;
+    res->signal = SIGSYS;
+    res->syscall = seccomp_syscall_name(st->sc_arch, st->sc_nr);
+    return;
+  }
   int ws = st->wstatus;
   if (WIFEXITED(ws)) {
     res->exit_code = WEXITSTATUS(ws);
@@ -671,8 +725,10 @@ int sbx_run(const sbx_spec *spec, const sbx_run_options *opts, sbx_result *resul
     result->status = SBX_STATUS_SETUP_ERROR;
     result->message = xstrdup(e->message);
     if (result == &scratch) sbx_result_clear(result);
-    if (err && !*err) *err = e;
-    else sbx_error_free(e);
+    if (err && !*err)
+      *err = e;
+    else
+      sbx_error_free(e);
     return -1;
   }
   run_state st = {
@@ -688,6 +744,7 @@ int sbx_run(const sbx_spec *spec, const sbx_run_options *opts, sbx_result *resul
   st.ctx.up = st.ctx.down = (channel){-1, -1};
   st.ctx.stdin_fd = st.ctx.stdout_fd = st.ctx.stderr_fd = -1;
   output_init(&st.out);
+  st.ctx.handoff = -1;
   sbx_error *e = NULL;
   int r = run(&st, result, &e);
   run_state_cleanup(&st);
@@ -695,8 +752,10 @@ int sbx_run(const sbx_spec *spec, const sbx_run_options *opts, sbx_result *resul
     result->status = SBX_STATUS_SETUP_ERROR;
     result->message = xstrdup(e && e->message ? e->message : "setup failed");
     if (result->wall_time_s == 0 && st.start.tv_sec) result->wall_time_s = elapsed_s(&st.start);
-    if (err && !*err) *err = e;
-    else sbx_error_free(e);
+    if (err && !*err)
+      *err = e;
+    else
+      sbx_error_free(e);
   }
   if (result == &scratch) sbx_result_clear(result);
   return r;

@@ -199,6 +199,9 @@ SBX_PUBLIC int sbx_run(const sbx_spec *spec, const sbx_run_options *opts, sbx_re
                        sbx_error **err);
 SBX_PUBLIC void sbx_result_clear(sbx_result *result);
 
+/* The run report: one JSON object (schema in docs/report.md), ending in a newline. */
+SBX_PUBLIC char *sbx_result_to_json(const sbx_result *result, sbx_error **err);
+
 #ifdef __cplusplus
 }
 #endif

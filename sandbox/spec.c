@@ -242,7 +242,7 @@ void spec_add_annotation(sbx_spec *s, const char *key, const char *value) {
 #define ARG_MAX_BYTES (1u << 20) /* a sane cap on one argument or variable */
 
 static int check_string(const char *what, const char *s, sbx_error **err) {
-  if (!s) return sbx_set_error(err, EINVAL, "%s is missing", what);
+  if (!s) return sbx_set_invalid(err, "%s is missing", what);
   size_t n = strnlen(s, ARG_MAX_BYTES + 1);
   if (n > ARG_MAX_BYTES)
     return sbx_set_error(err, E2BIG, "%s is longer than %u bytes", what, ARG_MAX_BYTES);
@@ -251,12 +251,12 @@ static int check_string(const char *what, const char *s, sbx_error **err) {
 
 static int check_abs_path(const char *what, const char *p, sbx_error **err) {
   if (check_string(what, p, err) < 0) return -1;
-  if (p[0] != '/') return sbx_set_error(err, EINVAL, "%s '%s' is not an absolute path", what, p);
+  if (p[0] != '/') return sbx_set_invalid(err, "%s '%s' is not an absolute path", what, p);
   return 0;
 }
 
 int sbx_spec_set_args(sbx_spec *s, const char *const *argv, size_t argc, sbx_error **err) {
-  if (argc == 0) return sbx_set_error(err, EINVAL, "the command is empty");
+  if (argc == 0) return sbx_set_invalid(err, "the command is empty");
   for (size_t i = 0; i < argc; i++)
     if (check_string("command argument", argv[i], err) < 0) return -1;
   strv_free(s->process.args);
@@ -272,7 +272,7 @@ int sbx_spec_set_env(sbx_spec *s, const char *name, const char *value, sbx_error
       check_string("environment variable value", value, err) < 0)
     return -1;
   if (!*name || strchr(name, '='))
-    return sbx_set_error(err, EINVAL, "bad environment variable name '%s'", name);
+    return sbx_set_invalid(err, "bad environment variable name '%s'", name);
   spec_env_set(s, name, value);
   return 0;
 }

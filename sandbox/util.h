@@ -81,6 +81,9 @@ bool strv_contains(char *const *v, const char *s);
 /* Sets *err (when err != NULL and *err == NULL) to a new error with `code` and the formatted
  * message; when code != 0, ": strerror(code)" is appended. Returns -1 (or -code if asked). */
 int sbx_set_error(sbx_error **err, int code, const char *fmt, ...) SBX_PRINTF(3, 4);
+/* Sets *err like sbx_set_error with code EINVAL but without strerror: for bad input, where
+ * "Invalid argument" would add nothing. Returns -1. */
+int sbx_set_invalid(sbx_error **err, const char *fmt, ...) SBX_PRINTF(2, 3);
 /* Same, with errno as the code. Returns -1. */
 int sbx_set_errno(sbx_error **err, const char *fmt, ...) SBX_PRINTF(2, 3);
 /* Prefixes the message of *err with "context: ". Returns -1. */

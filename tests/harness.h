@@ -81,20 +81,23 @@ static int test_state; /* 0 pass, 1 fail, 2 skip */
 
 static const char *test_current = "";
 
+/* Runs one test; setjmp lives here so that no caller's local is clobbered by longjmp. */
+static int test_run_one(int i) {
+  test_current = test_cases[i].name;
+  test_state = 0;
+  if (setjmp(test_jmp) == 0) test_cases[i].fn();
+  if (test_state == 0) printf("PASS: %s:%s\n", TEST_FILE, test_current);
+  fflush(stdout);
+  return test_state == 1;
+}
+
 /* Runs the tests whose names contain argv[1] (all without an argument). */
-#define RUN_TESTS()                                                             \
-  int main(int argc, char **argv) {                                             \
-    volatile int failed = 0;                                                    \
-    for (volatile int i = 0; i < test_count; i++) {                             \
-      if (argc > 1 && !strstr(test_cases[i].name, argv[1])) continue;           \
-      test_current = test_cases[i].name;                                        \
-      test_state = 0;                                                           \
-      if (setjmp(test_jmp) == 0) test_cases[i].fn();                            \
-      if (test_state == 0) printf("PASS: %s:%s\n", TEST_FILE, test_current);    \
-      if (test_state == 1) failed++;                                            \
-      fflush(stdout);                                                           \
-    }                                                                           \
-    return failed ? 1 : 0;                                                      \
+#define RUN_TESTS()                                                   \
+  int main(int argc, char **argv) {                                   \
+    int failed = 0;                                                   \
+    for (int i = 0; i < test_count; i++)                              \
+      if (argc < 2 || strstr(test_cases[i].name, argv[1])) failed += test_run_one(i); \
+    return failed ? 1 : 0;                                            \
   }
 
 #endif

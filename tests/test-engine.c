@@ -11,8 +11,12 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <seccomp.h>
 #include <signal.h>
+#include <stddef.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -87,18 +91,17 @@ static int run_out(const sbx_spec *s, sbx_run_options *o, sbx_result *res, sbx_e
   return r;
 }
 
-#define RUN_OK(spec, out)                                                                        \
-  do {                                                                                           \
-    sbx_result res_;                                                                             \
-    sbx_error *err_ = NULL;                                                                      \
-    char **op_ = (out);                                                                          \
-    int r_ = run_out(spec, NULL, &res_, &err_, op_);                                             \
-    if (r_ != 0)                                                                                 \
-      TEST_FAIL("sbx_run failed: %s", err_ ? err_->message : "(no error)");                      \
-    if (res_.status != SBX_STATUS_OK)                                                            \
-      TEST_FAIL("status %s exit %d signal %d; output: %s", sbx_status_name(res_.status),        \
-                res_.exit_code, res_.signal, op_ && *op_ ? *op_ : "");                     \
-    sbx_result_clear(&res_);                                                                     \
+#define RUN_OK(spec, out)                                                                \
+  do {                                                                                   \
+    sbx_result res_;                                                                     \
+    sbx_error *err_ = NULL;                                                              \
+    char **op_ = (out);                                                                  \
+    int r_ = run_out(spec, NULL, &res_, &err_, op_);                                     \
+    if (r_ != 0) TEST_FAIL("sbx_run failed: %s", err_ ? err_->message : "(no error)");   \
+    if (res_.status != SBX_STATUS_OK)                                                    \
+      TEST_FAIL("status %s exit %d signal %d; output: %s", sbx_status_name(res_.status), \
+                res_.exit_code, res_.signal, op_ &&*op_ ? *op_ : "");                    \
+    sbx_result_clear(&res_);                                                             \
   } while (0)
 
 static bool userns_available(void) {
@@ -113,9 +116,9 @@ static bool userns_available(void) {
   return ok;
 }
 
-#define NEED_USERNS()                                                                            \
-  do {                                                                                           \
-    if (!userns_available()) SKIP_TEST("user namespaces are not available here");               \
+#define NEED_USERNS()                                                             \
+  do {                                                                            \
+    if (!userns_available()) SKIP_TEST("user namespaces are not available here"); \
   } while (0)
 
 static char *fd_list(void) {
@@ -134,9 +137,7 @@ static char *fd_list(void) {
   return s;
 }
 
-static bool no_children(void) {
-  return waitpid(-1, NULL, WNOHANG) < 0 && errno == ECHILD;
-}
+static bool no_children(void) { return waitpid(-1, NULL, WNOHANG) < 0 && errno == ECHILD; }
 
 /* ---- basic runs ------------------------------------------------------------------------------ */
 
@@ -197,10 +198,11 @@ TEST(ids_and_uid_map) {
   char *out = NULL;
   RUN_OK(s, &out);
   /* The job is root of its namespace, mapped onto nobody as root or onto the caller's ids. */
-  char *want = geteuid() == 0
-                   ? xstrdup("0\n0\n         0      65534          1\n         0      65534          1\n")
-                   : xasprintf("0\n0\n         0 %10u          1\n         0 %10u          1\n",
-                               geteuid(), getegid());
+  char *want =
+      geteuid() == 0
+          ? xstrdup("0\n0\n         0      65534          1\n         0      65534          1\n")
+          : xasprintf("0\n0\n         0 %10u          1\n         0 %10u          1\n", geteuid(),
+                      getegid());
   CHECK_EQ_STR(out, want);
   free(want);
   free(out);
@@ -286,9 +288,10 @@ TEST(only_stdio_fds_reach_the_job) {
 TEST(host_paths_are_invisible) {
   NEED_USERNS();
   setup_tmpdir();
-  char *script = xasprintf("for p in /etc/passwd /root /home %s /oldroot /newroot; do "
-                           "test -e $p && echo visible $p; done; ls /",
-                           tmpdir);
+  char *script = xasprintf(
+      "for p in /etc/passwd /root /home %s /oldroot /newroot; do "
+      "test -e $p && echo visible $p; done; ls /",
+      tmpdir);
   sbx_spec *s = sh_spec(script);
   free(script);
   char *out = NULL;
@@ -300,11 +303,12 @@ TEST(host_paths_are_invisible) {
 
 TEST(mounts_have_their_flags) {
   NEED_USERNS();
-  sbx_spec *s = sh_spec("touch /usr/x 2>/dev/null && echo usr-writable; "
-                        "touch /x 2>/dev/null && echo root-writable; "
-                        "echo hi > /tmp/f && cat /tmp/f; "
-                        "grep -E ' /(usr|tmp|proc|dev|dev/pts|dev/shm) ' /proc/self/mountinfo | "
-                        "cut -d' ' -f5,6,9");
+  sbx_spec *s = sh_spec(
+      "touch /usr/x 2>/dev/null && echo usr-writable; "
+      "touch /x 2>/dev/null && echo root-writable; "
+      "echo hi > /tmp/f && cat /tmp/f; "
+      "grep -E ' /(usr|tmp|proc|dev|dev/pts|dev/shm) ' /proc/self/mountinfo | "
+      "cut -d' ' -f5,6,9");
   char *out = NULL;
   RUN_OK(s, &out);
   CHECK(!strstr(out, "writable"));
@@ -320,23 +324,49 @@ TEST(mounts_have_their_flags) {
   sbx_spec_free(s);
 }
 
-TEST(dev_is_minimal_and_works) {
+TEST(oci_mount_types) {
   NEED_USERNS();
-  sbx_spec *s = sh_spec("ls /dev | tr '\\n' ' '; echo; echo x > /dev/null && echo null-ok; "
-                        "head -c 4 /dev/zero | od -An -tx1; head -c 8 /dev/urandom | wc -c; "
-                        "readlink /dev/ptmx /dev/stdout");
+  /* sysfs, mqueue and devpts as foreign specs ask for them; a noexec tmpfs. */
+  sbx_spec *s = sh_spec(
+      "cut -d' ' -f5,6,9 /proc/self/mountinfo | grep -E '^/(sys|mq|pts|x) '; "
+      "cp /bin/true /x/t && /x/t 2>/dev/null || echo noexec");
+  spec_add_mount(s, SBX_MOUNT_SYSFS, NULL, "/sys", SBX_MNT_RO);
+  spec_add_mount(s, SBX_MOUNT_MQUEUE, NULL, "/mq", 0);
+  spec_add_mount(s, SBX_MOUNT_DEVPTS, NULL, "/pts", 0);
+  spec_add_mount(s, SBX_MOUNT_TMPFS, NULL, "/x", SBX_MNT_NOEXEC);
   char *out = NULL;
   RUN_OK(s, &out);
-  CHECK_EQ_STR(out, "fd full null ptmx pts random shm stderr stdin stdout tty urandom zero \n"
-                    "null-ok\n 00 00 00 00\n8\npts/ptmx\n/proc/self/fd/1\n");
+  CHECK_CONTAINS(out, "/sys ro,nosuid,nodev,noexec");
+  CHECK_CONTAINS(out, "sysfs\n");
+  CHECK_CONTAINS(out, "/mq rw,nosuid,nodev,noexec");
+  CHECK_CONTAINS(out, "mqueue\n");
+  CHECK_CONTAINS(out, "/pts rw,nosuid,noexec");
+  CHECK_CONTAINS(out, "/x rw,nosuid,nodev,noexec");
+  CHECK_CONTAINS(out, "noexec\n");
+  free(out);
+  sbx_spec_free(s);
+}
+
+TEST(dev_is_minimal_and_works) {
+  NEED_USERNS();
+  sbx_spec *s = sh_spec(
+      "ls /dev | tr '\\n' ' '; echo; echo x > /dev/null && echo null-ok; "
+      "head -c 4 /dev/zero | od -An -tx1; head -c 8 /dev/urandom | wc -c; "
+      "readlink /dev/ptmx /dev/stdout");
+  char *out = NULL;
+  RUN_OK(s, &out);
+  CHECK_EQ_STR(out,
+               "fd full null ptmx pts random shm stderr stdin stdout tty urandom zero \n"
+               "null-ok\n 00 00 00 00\n8\npts/ptmx\n/proc/self/fd/1\n");
   free(out);
   sbx_spec_free(s);
 }
 
 TEST(tmpfs_size_is_enforced) {
   NEED_USERNS();
-  sbx_spec *s = sh_spec("head -c 3000000 /dev/zero > /tmp/big 2>/dev/null || echo full; "
-                        "stat -c %s /tmp/big");
+  sbx_spec *s = sh_spec(
+      "head -c 3000000 /dev/zero > /tmp/big 2>/dev/null || echo full; "
+      "stat -c %s /tmp/big");
   s->mounts[s->n_mounts - 1].size = 1 << 20;
   char *out = NULL;
   RUN_OK(s, &out);
@@ -388,9 +418,10 @@ TEST(masked_and_readonly_paths) {
   char *sub = xasprintf("%s/subdir", dir);
   CHECK(mkdir(sub, 0777) == 0 || errno == EEXIST);
   chmod(sub, 0777);
-  sbx_spec *s = sh_spec("cat /data/secret; ls /data/subdir; touch /data/subdir/x 2>/dev/null "
-                        "&& echo masked-writable; cat /proc/version 2>&1 | wc -c; "
-                        "(echo x > /data/new) 2>/dev/null && echo ro-writable; echo done");
+  sbx_spec *s = sh_spec(
+      "cat /data/secret; ls /data/subdir; touch /data/subdir/x 2>/dev/null "
+      "&& echo masked-writable; cat /proc/version 2>&1 | wc -c; "
+      "(echo x > /data/new) 2>/dev/null && echo ro-writable; echo done");
   CHECK(sbx_spec_add_bind(s, dir, "/data", false, NULL) == 0);
   strv_push(&s->masked_paths, &s->n_masked_paths, "/data/secret");
   strv_push(&s->masked_paths, &s->n_masked_paths, "/data/subdir");
@@ -471,7 +502,111 @@ TEST(wall_time_limit) {
   sbx_spec_free(s);
 }
 
-/* ---- errors ----------------------------------------------------------------------------------- */
+TEST(capabilities_no_new_privs_seccomp) {
+  NEED_USERNS();
+  sbx_spec *s = sh_spec(
+      "grep -E '^(Cap(Inh|Prm|Eff|Bnd|Amb)|NoNewPrivs|Seccomp):' /proc/self/status "
+      "| tr -s '\\t' ' '; mkdir /tmp/d 2>&1 | sed 's/.*: //'");
+  char *out = NULL;
+  RUN_OK(s, &out);
+  CHECK_EQ_STR(out,
+               "CapInh: 0000000000000000\nCapPrm: 0000000000000000\n"
+               "CapEff: 0000000000000000\nCapBnd: 0000000000000000\n"
+               "CapAmb: 0000000000000000\nNoNewPrivs: 1\nSeccomp: 0\n");
+  free(out);
+  /* A policy that denies mkdir with EPERM. */
+  s->seccomp.enabled = true;
+  s->seccomp.default_action = SBX_SECCOMP_ALLOW;
+  sbx_seccomp_rule *r = spec_add_seccomp_rule(s, SBX_SECCOMP_ERRNO, EPERM);
+  spec_rule_add_name(r, "mkdir");
+  spec_rule_add_name(r, "mkdirat");
+  RUN_OK(s, &out);
+  CHECK_CONTAINS(out, "Seccomp: 2\n");
+  CHECK_CONTAINS(out, "Operation not permitted\n");
+  free(out);
+  sbx_spec_free(s);
+}
+
+TEST(forbidden_syscall_is_named) {
+  NEED_USERNS();
+  /* The shell's child is killed at mkdir; the report names it, and nothing of the job runs on. */
+  sbx_spec *s = sh_spec("echo before; mkdir /tmp/d; echo after");
+  s->seccomp.enabled = true;
+  s->seccomp.default_action = SBX_SECCOMP_ALLOW;
+  sbx_seccomp_rule *r = spec_add_seccomp_rule(s, SBX_SECCOMP_KILL_PROCESS, 0);
+  spec_rule_add_name(r, "mkdir");
+  spec_rule_add_name(r, "mkdirat");
+  sbx_result res;
+  sbx_error *err = NULL;
+  char *out = NULL;
+  int rc = run_out(s, NULL, &res, &err, &out);
+  if (rc != 0) TEST_FAIL("sbx_run: %s", err ? err->message : "?");
+  CHECK_EQ_INT(res.status, SBX_STATUS_FORBIDDEN_SYSCALL);
+  CHECK(res.syscall && (strcmp(res.syscall, "mkdir") == 0 || strcmp(res.syscall, "mkdirat") == 0));
+  CHECK_EQ_INT(res.signal, SIGSYS);
+  CHECK_EQ_STR(out, "before\n");
+  free(out);
+  sbx_result_clear(&res);
+  /* Allowed syscalls still work under the same filter. */
+  sbx_spec *ok = sh_spec("echo fine");
+  strv_free(ok->seccomp.architectures);
+  ok->seccomp = s->seccomp; /* borrowed for this run */
+  RUN_OK(ok, &out);
+  CHECK_EQ_STR(out, "fine\n");
+  free(out);
+  memset(&ok->seccomp, 0, sizeof ok->seccomp);
+  ok->seccomp.architectures = xcalloc(1, sizeof(char *));
+  sbx_spec_free(ok);
+  sbx_spec_free(s);
+}
+
+TEST(network_none_and_loopback) {
+  NEED_USERNS();
+  sbx_spec *s = sh_spec(
+      "grep -c '127.0.0.1' /proc/net/fib_trie; cat /proc/net/dev | "
+      "tail -n +3 | cut -d: -f1 | tr -d ' '");
+  char *out = NULL;
+  RUN_OK(s, &out); /* none: lo is down, without addresses; only lo exists */
+  CHECK_EQ_STR(out, "0\nlo\n");
+  free(out);
+  s->network = SBX_NET_LOOPBACK;
+  RUN_OK(s, &out);
+  CHECK(atoi(out) > 0);
+  CHECK_CONTAINS(out, "\nlo\n");
+  free(out);
+  sbx_spec_free(s);
+}
+
+TEST(gcc_compiles_in_the_sandbox) {
+  NEED_USERNS();
+  if (access("/usr/bin/gcc", X_OK) < 0) SKIP_TEST("no gcc here");
+  setup_tmpdir();
+  char *dir = xasprintf("%s/src", tmpdir);
+  CHECK(mkdir(dir, 0777) == 0 || errno == EEXIST);
+  chmod(dir, 0777); /* as root the job is host uid 65534 */
+  char *src = xasprintf("%s/hello.c", dir);
+  FILE *fp = fopen(src, "w");
+  CHECK(fp);
+  fputs("#include <stdio.h>\nint main(void) { puts(\"hello, sandbox\"); return 0; }\n", fp);
+  fclose(fp);
+  chmod(src, 0644);
+  sbx_spec *s = sh_spec("gcc -o hello hello.c && ./hello");
+  CHECK(sbx_spec_add_bind(s, dir, "/src", false, NULL) == 0);
+  CHECK(sbx_spec_set_cwd(s, "/src", NULL) == 0);
+  char *out = NULL;
+  RUN_OK(s, &out);
+  CHECK_EQ_STR(out, "hello, sandbox\n");
+  char *bin = xasprintf("%s/hello", dir);
+  CHECK(access(bin, X_OK) == 0);
+  free(bin);
+  free(out);
+  free(src);
+  free(dir);
+  sbx_spec_free(s);
+}
+
+/* ---- errors -----------------------------------------------------------------------------------
+ */
 
 static void check_setup_error(sbx_spec *s, const char *message, int exec_errno) {
   sbx_result res;
@@ -558,6 +693,47 @@ TEST(optional_bind_is_skipped) {
   sbx_spec_free(s);
 }
 
+TEST(error_namespaces_off) {
+  NEED_USERNS();
+  /* No pid namespace: a fresh /proc cannot be mounted from a user namespace. */
+  sbx_spec *s = sh_spec("true");
+  s->namespaces &= ~SBX_NS_PID;
+  check_setup_error(s,
+                    "a fresh /proc needs the pid namespace: mount proc on /proc: Operation not "
+                    "permitted",
+                    0);
+  sbx_spec_free(s);
+  /* No user namespace: as root, uid 0 would be host root; unprivileged, nothing is allowed. */
+  s = sh_spec("true");
+  s->namespaces &= ~SBX_NS_USER;
+  if (geteuid() == 0)
+    check_setup_error(s,
+                      "the job would run as host root: turn the user namespace on, or give the "
+                      "job another uid: Operation not permitted",
+                      0);
+  else
+    check_setup_error(s,
+                      "create the pid namespace (unshare CLONE_NEWPID; without a user namespace "
+                      "this needs root): Operation not permitted",
+                      0);
+  sbx_spec_free(s);
+}
+
+TEST(namespaces_off_still_run) {
+  NEED_USERNS();
+  /* Only the user and pid namespaces: the host's filesystem, the caller's ids mapped. */
+  sbx_spec *s = spec_new();
+  s->namespaces = SBX_NS_USER | SBX_NS_PID;
+  s->network = SBX_NET_HOST;
+  const char *argv[] = {"/bin/sh", "-c", "echo $$; id -u"};
+  CHECK(sbx_spec_set_args(s, argv, 3, NULL) == 0);
+  char *out = NULL;
+  RUN_OK(s, &out);
+  CHECK_EQ_STR(out, "2\n0\n");
+  free(out);
+  sbx_spec_free(s);
+}
+
 /* ---- processes and signals ------------------------------------------------------------------ */
 
 static int count_procs_with(const char *needle) {
@@ -602,8 +778,9 @@ TEST(orphans_do_not_survive) {
 TEST(orphans_are_reaped_while_running) {
   NEED_USERNS();
   /* Orphans that exit become zombies of init unless it reaps them. */
-  sbx_spec *s = sh_spec("for i in 1 2 3 4 5; do (true &) ; done; sleep 0.3; "
-                        "grep -l '^State:.*Z' /proc/[0-9]*/status 2>/dev/null | wc -l");
+  sbx_spec *s = sh_spec(
+      "for i in 1 2 3 4 5; do (true &) ; done; sleep 0.3; "
+      "grep -l '^State:.*Z' /proc/[0-9]*/status 2>/dev/null | wc -l");
   char *out = NULL;
   RUN_OK(s, &out);
   CHECK_EQ_STR(out, "0\n");
@@ -679,6 +856,185 @@ TEST(no_leaks_over_many_runs) {
   sbx_spec_free(bad);
 }
 
+static int wait_for_procs(const char *needle, int want, int ms) {
+  int n = -1;
+  for (int i = 0; i < ms / 10; i++) {
+    n = count_procs_with(needle);
+    if (n == want) return n;
+    usleep(10000);
+  }
+  return n;
+}
+
+TEST(supervisor_death_kills_the_job) {
+  NEED_USERNS();
+  /* A supervisor (a child of this test) runs a job that sleeps; SIGKILL to the supervisor must
+   * take every process of the job with it. */
+  sbx_spec *s = sh_spec("t=1234.7; sleep $t & sleep $t; wait");
+  pid_t sup = fork();
+  CHECK(sup >= 0);
+  if (sup == 0) {
+    sbx_result res;
+    sbx_run(s, NULL, &res, NULL);
+    _exit(0);
+  }
+  int seen = wait_for_procs("sleep 1234.7", 2, 5000);
+  kill(sup, SIGKILL);
+  waitpid(sup, NULL, 0);
+  CHECK_EQ_INT(seen, 2);
+  CHECK_EQ_INT(wait_for_procs("sleep 1234.7", 0, 3000), 0);
+  sbx_spec_free(s);
+}
+
+TEST(error_userns_not_permitted) {
+  NEED_USERNS();
+  /* A seccomp filter in a child makes unshare() fail with EPERM, as AppArmor or the sysctl
+   * would; the message says what to check. */
+  int pfd[2];
+  CHECK(pipe2(pfd, O_CLOEXEC) == 0);
+  pid_t c = fork();
+  CHECK(c >= 0);
+  if (c == 0) {
+    close(pfd[0]);
+    scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+    if (!ctx || seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(unshare), 0) < 0 ||
+        prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 || seccomp_load(ctx) < 0)
+      _exit(2);
+    sbx_spec *s = sh_spec("true");
+    sbx_result res;
+    sbx_error *err = NULL;
+    int r = sbx_run(s, NULL, &res, &err);
+    const char *m = r < 0 && err ? err->message : "(ran)";
+    if (write(pfd[1], m, strlen(m)) < 0) _exit(3);
+    _exit(0);
+  }
+  close(pfd[1]);
+  char buf[512] = "";
+  ssize_t n = read(pfd[0], buf, sizeof buf - 1);
+  close(pfd[0]);
+  int st;
+  waitpid(c, &st, 0);
+  CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+  CHECK(n > 0);
+  buf[n] = '\0';
+  CHECK_EQ_STR(buf,
+               "user namespaces are not permitted here (check user.max_user_namespaces / "
+               "AppArmor): Operation not permitted");
+}
+
+TEST(root_directory) {
+  NEED_USERNS();
+  setup_tmpdir();
+  /* An OCI-style root directory with its mount points, given relative to the bundle. */
+  char *bundle = xasprintf("%s/bundle", tmpdir);
+  char *root = xasprintf("%s/rootfs", bundle);
+  CHECK(mkdir(bundle, 0755) == 0 && mkdir(root, 0755) == 0);
+  const char *dirs[] = {"usr", "proc", "dev", "tmp"};
+  for (size_t i = 0; i < ARRAY_SIZE(dirs); i++) {
+    char *d = xasprintf("%s/%s", root, dirs[i]);
+    CHECK(mkdir(d, 0755) == 0);
+    free(d);
+  }
+  const char *links[][2] = {{"bin", "usr/bin"}, {"lib", "usr/lib"}, {"lib64", "usr/lib64"}};
+  for (size_t i = 0; i < ARRAY_SIZE(links); i++) {
+    char *l = xasprintf("%s/%s", root, links[i][0]);
+    CHECK(symlink(links[i][1], l) == 0);
+    free(l);
+  }
+  char *marker = xasprintf("%s/marker", root);
+  FILE *fp = fopen(marker, "w");
+  CHECK(fp);
+  fputs("from the root directory\n", fp);
+  fclose(fp);
+  chmod(marker, 0644);
+
+  sbx_spec *s = spec_new();
+  spec_add_mount(s, SBX_MOUNT_BIND, "/usr", "/usr", SBX_MNT_RO | SBX_MNT_RECURSIVE);
+  spec_add_mount(s, SBX_MOUNT_PROC, NULL, "/proc", 0);
+  spec_add_mount(s, SBX_MOUNT_DEV, NULL, "/dev", 0);
+  spec_add_mount(s, SBX_MOUNT_TMPFS, NULL, "/tmp", 0)->mode = 01777;
+  spec_env_set(s, "PATH", "/usr/bin");
+  const char *argv[] = {"sh", "-c",
+                        "cat /marker; touch /new 2>/dev/null && echo root-writable; "
+                        "ls / | tr '\\n' ' '"};
+  CHECK(sbx_spec_set_args(s, argv, 3, NULL) == 0);
+  CHECK(sbx_spec_set_rootfs(s, "rootfs", true, NULL) == 0);
+  sbx_run_options o;
+  sbx_run_options_init(&o);
+  o.bundle_dir = bundle;
+  sbx_result res;
+  sbx_error *err = NULL;
+  char *out = NULL;
+  int r = run_out(s, &o, &res, &err, &out);
+  if (r != 0) TEST_FAIL("sbx_run: %s", err ? err->message : "?");
+  CHECK_EQ_INT(res.status, SBX_STATUS_OK);
+  CHECK_EQ_STR(out, "from the root directory\nbin dev lib lib64 marker proc tmp usr ");
+  free(out);
+  sbx_result_clear(&res);
+  /* A missing root directory is a setup error naming it. */
+  char *missing = xasprintf("%s/missing", bundle);
+  CHECK(sbx_spec_set_rootfs(s, missing, true, NULL) == 0);
+  free(missing);
+  char *want = xasprintf("the root directory %s/missing: No such file or directory", bundle);
+  check_setup_error(s, want, 0);
+  free(want);
+  sbx_spec_free(s);
+  free(marker);
+  free(root);
+  free(bundle);
+}
+
+/* ---- the channel ---------------------------------------------------------------------------- */
+
+TEST(channel_messages_and_errors) {
+  channel ch;
+  CHECK(channel_open(&ch, NULL) == 0);
+  /* One direction only: the read end cannot send. */
+  CHECK(channel_send_simple(ch.rd, MSG_INIT_PID, 1, NULL) < 0);
+  CHECK(channel_send_simple(ch.wr, MSG_INIT_PID, 42, NULL) == 0);
+  CHECK_EQ_INT(channel_send_text(ch.wr, MSG_ERROR, ENOENT, "bind mount /x on /y: nope"), 0);
+  channel_msg m;
+  sbx_error *err = NULL;
+  CHECK_EQ_INT(channel_recv(ch.rd, &m, "test", &err), 1);
+  CHECK_EQ_INT(m.type, MSG_INIT_PID);
+  CHECK_EQ_INT(m.pid, 42);
+  CHECK_EQ_INT(channel_recv(ch.rd, &m, "test", &err), 1);
+  CHECK_EQ_INT(m.type, MSG_ERROR);
+  CHECK_EQ_INT(m.code, ENOENT);
+  CHECK_EQ_STR(m.text, "bind mount /x on /y: nope");
+
+  /* Garbled: too short, an unknown type, text without its NUL. */
+  uint32_t tiny = MSG_INIT_PID;
+  CHECK(send(ch.wr, &tiny, sizeof tiny, 0) == sizeof tiny);
+  CHECK_EQ_INT(channel_recv(ch.rd, &m, "test", &err), -1);
+  CHECK_CONTAINS(err->message, "garbled message on the test channel");
+  sbx_error_free(err);
+  err = NULL;
+  channel_msg bad;
+  memset(&bad, 0, sizeof bad);
+  bad.type = 999;
+  CHECK(send(ch.wr, &bad, offsetof(channel_msg, text) + 1, 0) > 0);
+  CHECK_EQ_INT(channel_recv(ch.rd, &m, "test", &err), -1);
+  CHECK_CONTAINS(err->message, "type 999");
+  sbx_error_free(err);
+  err = NULL;
+  memset(&bad, 'x', sizeof bad);
+  bad.type = MSG_ERROR;
+  CHECK(send(ch.wr, &bad, sizeof bad, 0) > 0);
+  CHECK_EQ_INT(channel_recv(ch.rd, &m, "test", &err), -1);
+  CHECK_CONTAINS(err->message, "not terminated");
+  sbx_error_free(err);
+  err = NULL;
+
+  /* Closed: EOF is an error with a message, not a hang. */
+  channel_close_end(&ch.wr);
+  CHECK_EQ_INT(channel_recv(ch.rd, &m, "test", &err), 0);
+  CHECK_EQ_STR(err->message, "the test channel closed unexpectedly: Broken pipe");
+  sbx_error_free(err);
+  channel_close(&ch);
+  CHECK_EQ_INT(ch.rd, -1);
+}
+
 /* ---- the user namespace plumbing ------------------------------------------------------------ */
 
 TEST(idmap_plan_defaults) {
@@ -725,8 +1081,9 @@ TEST(newuidmap_helper_is_used) {
   char *log = xasprintf("%s/helper.log", tmpdir);
   FILE *fp = fopen(helper, "w");
   CHECK(fp);
-  fprintf(fp, "#!/bin/sh\necho \"$@\" > %s\npid=$1; shift\nprintf '%%s %%s %%s\\n' \"$@\" > "
-              "/proc/$pid/uid_map\n",
+  fprintf(fp,
+          "#!/bin/sh\necho \"$@\" > %s\npid=$1; shift\nprintf '%%s %%s %%s\\n' \"$@\" > "
+          "/proc/$pid/uid_map\n",
           log);
   fclose(fp);
   chmod(helper, 0755);

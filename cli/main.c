@@ -1,0 +1,467 @@
+/* main.c: the `sandbox` command. Argument parsing and printing only: every action is a call
+ * into libsandbox (sandbox.h). */
+#include "sandbox.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* Exit statuses of the CLI itself (the job's own status passes through otherwise). */
+enum {
+  EXIT_SANDBOX_FAILURE = 125, /* the sandbox could not be set up; bad usage or profile */
+  EXIT_NOT_EXECUTABLE = 126,
+  EXIT_NOT_FOUND = 127,
+};
+
+static const char *prog = "sandbox";
+
+static void print_error_chain(const sbx_error *err) {
+  for (; err; err = err->next) fprintf(stderr, "%s: %s\n", prog, err->message);
+}
+
+__attribute__((format(printf, 1, 2))) static void complain(const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  fprintf(stderr, "%s: ", prog);
+  vfprintf(stderr, fmt, ap);
+  fputc('\n', stderr);
+  va_end(ap);
+}
+
+static void usage_main(FILE *f) {
+  fprintf(f,
+          "Usage: sandbox COMMAND [OPTION]... \n"
+          "Runs untrusted build and job steps in a Linux sandbox.\n"
+          "\n"
+          "Commands:\n"
+          "  run     run a command in the sandbox\n"
+          "  spec    print the OCI config.json a profile translates to\n"
+          "  check   validate job profiles\n"
+          "  help    show help for a command\n"
+          "\n"
+          "Options:\n"
+          "  -h, --help     show this help\n"
+          "      --version  show the version\n"
+          "\n"
+          "Run 'sandbox COMMAND --help' for a command's options; 'man sandbox' for the rest.\n");
+}
+
+static void usage_run(FILE *f) {
+  fprintf(f,
+          "Usage: sandbox run [OPTION]... [--] CMD [ARG]...\n"
+          "       sandbox run --bundle DIR [OPTION]... [-- CMD [ARG]...]\n"
+          "Runs CMD in the sandbox described by a job profile (the stock 'default' profile\n"
+          "when none is given: everything isolated, the current directory read-write on /work,\n"
+          "no network) or by an OCI bundle.\n"
+          "\n"
+          "  -p, --profile=NAME|PATH   the job profile (a stock name or a .yaml path)\n"
+          "      --set=KEY.PATH=VALUE  override a profile key (repeatable)\n"
+          "      --bundle=DIR          run DIR/config.json with its root\n"
+          "      --bind=SRC[:DST[:ro|rw]]  bind-mount a host path (read-only by default)\n"
+          "      --env=NAME[=VALUE]    set a variable (without a value: the caller's)\n"
+          "      --cwd=DIR             the working directory inside the sandbox\n"
+          "      --report=FILE         write the run report as JSON to FILE ('-': stdout)\n"
+          "      --stats               print a one-line summary of the run to stderr\n"
+          "  -v, --verbose             describe each set-up step on stderr\n"
+          "  -h, --help                show this help\n"
+          "\n"
+          "Exit status: the job's exit status; 128+N when a signal N killed it; 125 when the\n"
+          "sandbox failed; 126 when CMD is not executable; 127 when CMD is not found.\n");
+}
+
+static void usage_spec(FILE *f) {
+  fprintf(f,
+          "Usage: sandbox spec [-p] PROFILE [--set KEY.PATH=VALUE]... [-- CMD [ARG]...]\n"
+          "Prints the OCI runtime-spec config.json that PROFILE translates to.\n"
+          "\n"
+          "  -p, --profile=NAME|PATH   the job profile (also accepted as the first argument)\n"
+          "      --set=KEY.PATH=VALUE  override a profile key (repeatable)\n"
+          "  -o, --output=FILE         write to FILE instead of stdout\n"
+          "  -h, --help                show this help\n");
+}
+
+static void usage_check(FILE *f) {
+  fprintf(f,
+          "Usage: sandbox check PROFILE...\n"
+          "Validates job profiles, printing every error as FILE:LINE:COLUMN: KEY: MESSAGE.\n"
+          "Exits 0 when all are valid, 1 otherwise.\n"
+          "\n"
+          "  --set=KEY.PATH=VALUE  override a profile key (repeatable)\n"
+          "  -h, --help            show this help\n");
+}
+
+/* A growing list of strings taken from argv (not copied). */
+struct strlist {
+  const char **v;
+  size_t n;
+};
+
+static void strlist_add(struct strlist *l, const char *s) {
+  const char **v = realloc(l->v, (l->n + 1) * sizeof *v);
+  if (!v) {
+    complain("out of memory");
+    exit(EXIT_SANDBOX_FAILURE);
+  }
+  v[l->n++] = s;
+  l->v = v;
+}
+
+static void log_verbose(void *ctx, const char *msg) {
+  (void)ctx;
+  fprintf(stderr, "%s: %s\n", prog, msg);
+}
+
+static int write_text(const char *path, const char *text) {
+  if (strcmp(path, "-") == 0) {
+    if (fputs(text, stdout) == EOF || fflush(stdout) == EOF) {
+      complain("write to stdout: %s", strerror(errno));
+      return -1;
+    }
+    return 0;
+  }
+  FILE *f = fopen(path, "we");
+  if (!f) {
+    complain("open %s: %s", path, strerror(errno));
+    return -1;
+  }
+  int bad = fputs(text, f) == EOF;
+  if (fclose(f) == EOF) bad = 1;
+  if (bad) {
+    complain("write %s: %s", path, strerror(errno));
+    return -1;
+  }
+  return 0;
+}
+
+static int load_profile(const char *profile, struct strlist *sets, sbx_spec **spec) {
+  sbx_load_options lo = {0};
+  lo.sets = sets->v;
+  lo.n_sets = sets->n;
+  sbx_error *err = NULL;
+  if (sbx_spec_load_profile(profile, &lo, spec, &err) < 0) {
+    print_error_chain(err);
+    sbx_error_free(err);
+    return -1;
+  }
+  return 0;
+}
+
+/* ---- sandbox spec ------------------------------------------------------------------------- */
+
+enum { OPT_SET = 256, OPT_BUNDLE, OPT_BIND, OPT_ENV, OPT_CWD, OPT_REPORT, OPT_STATS, OPT_VERSION };
+
+static int cmd_spec(int argc, char **argv) {
+  static const struct option opts[] = {
+      {"profile", required_argument, NULL, 'p'}, {"set", required_argument, NULL, OPT_SET},
+      {"output", required_argument, NULL, 'o'},  {"help", no_argument, NULL, 'h'},
+      {NULL, 0, NULL, 0},
+  };
+  const char *profile = NULL, *output = "-";
+  struct strlist sets = {0};
+  int c;
+  while ((c = getopt_long(argc, argv, "+p:o:h", opts, NULL)) != -1) {
+    switch (c) {
+    case 'p': profile = optarg; break;
+    case OPT_SET: strlist_add(&sets, optarg); break;
+    case 'o': output = optarg; break;
+    case 'h': usage_spec(stdout); free(sets.v); return 0;
+    default: usage_spec(stderr); free(sets.v); return 2;
+    }
+  }
+  if (!profile && optind < argc && strcmp(argv[optind - 1], "--") != 0) profile = argv[optind++];
+  if (optind < argc && strcmp(argv[optind], "--") == 0) optind++;
+  if (!profile) {
+    complain("spec: no profile given (try 'sandbox spec default')");
+    free(sets.v);
+    return 2;
+  }
+  sbx_spec *spec = NULL;
+  int rc = load_profile(profile, &sets, &spec);
+  free(sets.v);
+  if (rc < 0) return 1;
+  sbx_error *err = NULL;
+  if (optind < argc &&
+      sbx_spec_set_args(spec, (const char *const *)argv + optind, (size_t)(argc - optind), &err) < 0) {
+    print_error_chain(err);
+    sbx_error_free(err);
+    sbx_spec_free(spec);
+    return 1;
+  }
+  char *json = sbx_spec_to_json(spec, &err);
+  sbx_spec_free(spec);
+  if (!json) {
+    print_error_chain(err);
+    sbx_error_free(err);
+    return 1;
+  }
+  rc = write_text(output, json);
+  free(json);
+  return rc < 0 ? 1 : 0;
+}
+
+/* ---- sandbox check ------------------------------------------------------------------------ */
+
+static int cmd_check(int argc, char **argv) {
+  static const struct option opts[] = {
+      {"set", required_argument, NULL, OPT_SET},
+      {"help", no_argument, NULL, 'h'},
+      {NULL, 0, NULL, 0},
+  };
+  struct strlist sets = {0};
+  int c;
+  while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+    switch (c) {
+    case OPT_SET: strlist_add(&sets, optarg); break;
+    case 'h': usage_check(stdout); free(sets.v); return 0;
+    default: usage_check(stderr); free(sets.v); return 2;
+    }
+  }
+  if (optind >= argc) {
+    complain("check: no profile given");
+    free(sets.v);
+    return 2;
+  }
+  int bad = 0;
+  for (int i = optind; i < argc; i++) {
+    sbx_spec *spec = NULL;
+    if (load_profile(argv[i], &sets, &spec) < 0) {
+      bad = 1;
+      continue;
+    }
+    sbx_spec_free(spec);
+    printf("%s: ok\n", argv[i]);
+  }
+  free(sets.v);
+  return bad;
+}
+
+/* ---- sandbox run -------------------------------------------------------------------------- */
+
+/* --bind SRC[:DST[:ro|rw]]; a relative SRC is taken from the current directory. */
+static int add_bind(sbx_spec *spec, const char *arg) {
+  char *copy = strdup(arg);
+  if (!copy) return -1;
+  char *src = copy, *dst = NULL, *mode = NULL;
+  char *colon = strchr(src, ':');
+  if (colon) {
+    *colon = '\0';
+    dst = colon + 1;
+    colon = strchr(dst, ':');
+    if (colon) {
+      *colon = '\0';
+      mode = colon + 1;
+    }
+  }
+  bool ro = true;
+  if (mode && strcmp(mode, "rw") == 0)
+    ro = false;
+  else if (mode && strcmp(mode, "ro") != 0) {
+    complain("--bind %s: mode '%s' is neither 'ro' nor 'rw'", arg, mode);
+    free(copy);
+    return -1;
+  }
+  if (!*src) {
+    complain("--bind %s: the source is empty", arg);
+    free(copy);
+    return -1;
+  }
+  char abs_src[PATH_MAX];
+  if (src[0] != '/') {
+    char cwd[PATH_MAX];
+    if (!getcwd(cwd, sizeof cwd)) {
+      complain("--bind %s: getcwd: %s", arg, strerror(errno));
+      free(copy);
+      return -1;
+    }
+    if (snprintf(abs_src, sizeof abs_src, "%s/%s", cwd, src) >= (int)sizeof abs_src) {
+      complain("--bind %s: path too long", arg);
+      free(copy);
+      return -1;
+    }
+    src = abs_src;
+  }
+  if (!dst || !*dst) dst = src;
+  sbx_error *err = NULL;
+  int rc = sbx_spec_add_bind(spec, src, dst, ro, &err);
+  if (rc < 0) {
+    fprintf(stderr, "%s: --bind %s: %s\n", prog, arg, err->message);
+    sbx_error_free(err);
+  }
+  free(copy);
+  return rc;
+}
+
+static int add_env(sbx_spec *spec, const char *arg) {
+  const char *eq = strchr(arg, '=');
+  char *name = eq ? strndup(arg, (size_t)(eq - arg)) : strdup(arg);
+  if (!name) return -1;
+  const char *value = eq ? eq + 1 : getenv(name);
+  int rc = 0;
+  if (!value) {
+    complain("--env %s: the variable is not set here, so there is nothing to pass on", arg);
+    rc = -1;
+  } else {
+    sbx_error *err = NULL;
+    rc = sbx_spec_set_env(spec, name, value, &err);
+    if (rc < 0) {
+      fprintf(stderr, "%s: --env %s: %s\n", prog, arg, err->message);
+      sbx_error_free(err);
+    }
+  }
+  free(name);
+  return rc;
+}
+
+static void print_stats(const sbx_result *r) {
+  fprintf(stderr,
+          "%s: %s exit=%d signal=%d wall=%.3fs cpu=%.3fs (user %.3fs, sys %.3fs) "
+          "mem_peak=%llu max_rss=%llu out=%llu err=%llu\n",
+          prog, sbx_status_name(r->status), r->exit_code, r->signal, r->wall_time_s,
+          r->cpu_time_s, r->cpu_user_s, r->cpu_system_s, (unsigned long long)r->memory_peak_bytes,
+          (unsigned long long)r->max_rss_bytes, (unsigned long long)r->stdout_bytes,
+          (unsigned long long)r->stderr_bytes);
+}
+
+static int exit_status_of(const sbx_result *r) {
+  switch (r->status) {
+  case SBX_STATUS_OK: return 0;
+  case SBX_STATUS_EXIT_NONZERO: return r->exit_code;
+  case SBX_STATUS_SETUP_ERROR:
+    if (r->exec_failed) return r->exec_errno == ENOENT ? EXIT_NOT_FOUND : EXIT_NOT_EXECUTABLE;
+    return EXIT_SANDBOX_FAILURE;
+  default:
+    if (r->signal > 0) return 128 + r->signal;
+    return r->exit_code ? r->exit_code : EXIT_SANDBOX_FAILURE;
+  }
+}
+
+static int cmd_run(int argc, char **argv) {
+  static const struct option opts[] = {
+      {"profile", required_argument, NULL, 'p'}, {"set", required_argument, NULL, OPT_SET},
+      {"bundle", required_argument, NULL, OPT_BUNDLE}, {"bind", required_argument, NULL, OPT_BIND},
+      {"env", required_argument, NULL, OPT_ENV},       {"cwd", required_argument, NULL, OPT_CWD},
+      {"report", required_argument, NULL, OPT_REPORT}, {"stats", no_argument, NULL, OPT_STATS},
+      {"verbose", no_argument, NULL, 'v'},             {"help", no_argument, NULL, 'h'},
+      {NULL, 0, NULL, 0},
+  };
+  const char *profile = NULL, *bundle = NULL, *cwd = NULL, *report = NULL;
+  struct strlist sets = {0}, binds = {0}, envs = {0};
+  bool stats = false, verbose = false;
+  int c, status = EXIT_SANDBOX_FAILURE;
+  while ((c = getopt_long(argc, argv, "+p:vh", opts, NULL)) != -1) {
+    switch (c) {
+    case 'p': profile = optarg; break;
+    case OPT_SET: strlist_add(&sets, optarg); break;
+    case OPT_BUNDLE: bundle = optarg; break;
+    case OPT_BIND: strlist_add(&binds, optarg); break;
+    case OPT_ENV: strlist_add(&envs, optarg); break;
+    case OPT_CWD: cwd = optarg; break;
+    case OPT_REPORT: report = optarg; break;
+    case OPT_STATS: stats = true; break;
+    case 'v': verbose = true; break;
+    case 'h': usage_run(stdout); status = 0; goto out;
+    default: usage_run(stderr); goto out;
+    }
+  }
+  if (bundle && (profile || sets.n)) {
+    complain("run: --bundle cannot be combined with --profile or --set");
+    goto out;
+  }
+  if (!bundle && optind >= argc) {
+    complain("run: no command given (try 'sandbox run -- /bin/true')");
+    goto out;
+  }
+
+  sbx_spec *spec = NULL;
+  sbx_error *err = NULL;
+  char *config = NULL;
+  if (bundle) {
+    if (asprintf(&config, "%s/config.json", bundle) < 0) goto out;
+    int rc = sbx_spec_load_json(config, &spec, &err);
+    free(config);
+    if (rc < 0) {
+      print_error_chain(err);
+      sbx_error_free(err);
+      goto out;
+    }
+  } else if (load_profile(profile ? profile : "default", &sets, &spec) < 0) {
+    goto out;
+  }
+  if (optind < argc &&
+      sbx_spec_set_args(spec, (const char *const *)argv + optind, (size_t)(argc - optind), &err) < 0)
+    goto fail;
+  for (size_t i = 0; i < binds.n; i++)
+    if (add_bind(spec, binds.v[i]) < 0) goto done;
+  for (size_t i = 0; i < envs.n; i++)
+    if (add_env(spec, envs.v[i]) < 0) goto done;
+  if (cwd && sbx_spec_set_cwd(spec, cwd, &err) < 0) goto fail;
+
+  sbx_run_options ro;
+  sbx_run_options_init(&ro);
+  ro.bundle_dir = bundle;
+  ro.forward_signals = true;
+  if (verbose) ro.log = log_verbose;
+  sbx_result result;
+  int rc = sbx_run(spec, &ro, &result, &err);
+  if (rc < 0) print_error_chain(err);
+  sbx_error_free(err);
+  err = NULL;
+  status = exit_status_of(&result);
+  if (stats) print_stats(&result);
+  if (report) {
+    char *json = sbx_result_to_json(&result, &err);
+    if (!json || write_text(report, json) < 0) status = EXIT_SANDBOX_FAILURE;
+    free(json);
+  }
+  sbx_result_clear(&result);
+fail:
+  if (err) {
+    print_error_chain(err);
+    sbx_error_free(err);
+  }
+done:
+  sbx_spec_free(spec);
+out:
+  free(sets.v);
+  free(binds.v);
+  free(envs.v);
+  return status;
+}
+
+int main(int argc, char **argv) {
+  if (argc < 2) {
+    usage_main(stderr);
+    return 2;
+  }
+  const char *cmd = argv[1];
+  if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "version") == 0) {
+    printf("sandbox %s\n", sbx_version());
+    return 0;
+  }
+  if (strcmp(cmd, "-h") == 0 || strcmp(cmd, "--help") == 0) {
+    usage_main(stdout);
+    return 0;
+  }
+  if (strcmp(cmd, "help") == 0) {
+    const char *topic = argc > 2 ? argv[2] : "";
+    if (strcmp(topic, "run") == 0) usage_run(stdout);
+    else if (strcmp(topic, "spec") == 0) usage_spec(stdout);
+    else if (strcmp(topic, "check") == 0) usage_check(stdout);
+    else usage_main(stdout);
+    return 0;
+  }
+  /* Each command parses argv[1..]: argv[0] for getopt is the command name. */
+  argc--;
+  argv++;
+  if (strcmp(cmd, "run") == 0) return cmd_run(argc, argv);
+  if (strcmp(cmd, "spec") == 0) return cmd_spec(argc, argv);
+  if (strcmp(cmd, "check") == 0) return cmd_check(argc, argv);
+  complain("unknown command '%s' (see 'sandbox --help')", cmd);
+  return 2;
+}

@@ -1,0 +1,17 @@
+#!/bin/sh
+# run.sh: the README's first job. Copies hello.c into a fresh directory, compiles it with gcc
+# inside the sandbox (default profile: that directory read-write on /work, the system
+# read-only, no network) and runs the result, also inside the sandbox.
+set -eu
+top=$(cd "$(dirname "$0")/../.." && pwd)
+sandbox=${SANDBOX:-$top/build/sandbox}
+export SANDBOX_PROFILE_PATH=${SANDBOX_PROFILE_PATH:-$top/profiles}
+dir=$(mktemp -d "${TMPDIR:-/tmp}/sandbox-hello.XXXXXX")
+trap 'rm -rf "$dir"' EXIT
+cp "$top/examples/hello/hello.c" "$dir/"
+# As root the job runs as the unprivileged host id 65534, which must be able to write here.
+if [ "$(id -u)" = 0 ]; then chown 65534:65534 "$dir"; fi
+cd "$dir"
+set -x
+"$sandbox" run -- gcc -Wall -o hello hello.c
+"$sandbox" run -- ./hello

@@ -1,0 +1,871 @@
+/* test-hardening: seccomp filters, capabilities, no_new_privs and the loopback, each tried in a
+ * forked child (fork, set up, try, report through the exit status). */
+#define TEST_FILE "test-hardening"
+#include "harness.h"
+
+#include "hardening.h"
+#include "util.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <ifaddrs.h>
+#include <linux/audit.h>
+#include <netinet/in.h>
+#include <sched.h>
+#include <seccomp.h>
+#include <signal.h>
+/* spec.h declares its own cap_from_name/cap_to_name (capability names of the spec), which clash
+ * with libcap's; libcap's are not used here, so its declarations are renamed away. */
+#define cap_from_name libcap_cap_from_name
+#define cap_to_name libcap_cap_to_name
+#include <sys/capability.h>
+#undef cap_from_name
+#undef cap_to_name
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <time.h>
+
+/* Exit codes of the children. */
+enum { C_OK = 0, C_SKIP = 77, C_SETUP = 78 };
+
+/* Runs fn(arg) in a child and returns its wait status. The child dies after 20 s. */
+static int in_child(int (*fn)(void *), void *arg) {
+  fflush(stdout);
+  pid_t pid = fork();
+  if (pid < 0) TEST_FAIL("fork: %s", strerror(errno));
+  if (pid == 0) {
+    alarm(20);
+    _exit(fn(arg));
+  }
+  int st;
+  while (waitpid(pid, &st, 0) < 0)
+    if (errno != EINTR) TEST_FAIL("waitpid: %s", strerror(errno));
+  return st;
+}
+
+#define CHECK_EXITED_OK(st)                                                                 \
+  do {                                                                                      \
+    int s_ = (st);                                                                          \
+    if (WIFEXITED(s_) && WEXITSTATUS(s_) == C_SKIP) SKIP_TEST("the kernel refused a namespace"); \
+    if (!WIFEXITED(s_) || WEXITSTATUS(s_) != 0)                                             \
+      TEST_FAIL("child: %s %d", WIFEXITED(s_) ? "exit status" : "killed by signal",         \
+                WIFEXITED(s_) ? WEXITSTATUS(s_) : WTERMSIG(s_));                            \
+  } while (0)
+
+static sbx_spec *policy(sbx_seccomp_action def, uint32_t def_errno) {
+  sbx_spec *s = spec_new();
+  s->seccomp.enabled = true;
+  s->seccomp.default_action = def;
+  s->seccomp.default_errno = def_errno;
+  return s;
+}
+
+static sbx_seccomp_rule *rule(sbx_spec *s, sbx_seccomp_action a, uint32_t e, const char *name) {
+  sbx_seccomp_rule *r = spec_add_seccomp_rule(s, a, e);
+  spec_rule_add_name(r, name);
+  return r;
+}
+
+static seccomp_filter *build_ok(sbx_spec *s) {
+  seccomp_filter *f = NULL;
+  sbx_error *err = NULL;
+  if (seccomp_filter_build(&s->seccomp, &f, &err) < 0) {
+    static char msg[512];
+    snprintf(msg, sizeof msg, "%s", err->message);
+    sbx_error_free(err);
+    TEST_FAIL("seccomp_filter_build: %s", msg);
+  }
+  if (!f) TEST_FAIL("seccomp_filter_build gave no filter");
+  return f;
+}
+
+/* In the child: no_new_privs + the filter. */
+static int child_install(const seccomp_filter *f) {
+  sbx_error *err = NULL;
+  if (set_no_new_privs(&err) < 0 || seccomp_filter_install(f, &err) < 0) {
+    fprintf(stderr, "child: %s\n", err->message);
+    return C_SETUP;
+  }
+  return 0;
+}
+
+/* The expected outcome of one syscall: returns 0 when `rc`/errno match. */
+static int expect_errno(long rc, int want) {
+  int e = errno;
+  if (rc != -1) return 10;
+  return e == want ? 0 : 100 + (e % 100);
+}
+
+/* ---- seccomp: actions --------------------------------------------------------------------- */
+
+static int child_deny(void *p) {
+  if (child_install(p)) return C_SETUP;
+  /* mount is denied with EPERM; getppid, which never fails, with EXDEV: proof of the filter. */
+  int r;
+  if ((r = expect_errno(mount("none", "/nonexistent-sbx", "tmpfs", 0, NULL), EPERM))) return r;
+  if ((r = expect_errno(syscall(SYS_getppid), EXDEV))) return 20 + r;
+  if (syscall(SYS_getpid) <= 0) return 30; /* the rest is allowed */
+  return 0;
+}
+
+TEST(seccomp_deny_errno) {
+  sbx_spec *s = policy(SBX_SECCOMP_ALLOW, 0);
+  rule(s, SBX_SECCOMP_ERRNO, EPERM, "mount");
+  rule(s, SBX_SECCOMP_ERRNO, EXDEV, "getppid");
+  seccomp_filter *f = build_ok(s);
+  CHECK_EXITED_OK(in_child(child_deny, f));
+  seccomp_filter_free(f);
+  sbx_spec_free(s);
+}
+
+static int child_getppid(void *p) {
+  if (child_install(p)) return C_SETUP;
+  syscall(SYS_getppid);
+  return 0;
+}
+
+TEST(seccomp_kill_sigsys) {
+  for (int a = 0; a < 2; a++) {
+    sbx_spec *s = policy(SBX_SECCOMP_ALLOW, 0);
+    rule(s, a ? SBX_SECCOMP_KILL : SBX_SECCOMP_KILL_PROCESS, 0, "getppid");
+    seccomp_filter *f = build_ok(s);
+    int st = in_child(child_getppid, f);
+    if (!WIFSIGNALED(st) || WTERMSIG(st) != SIGSYS)
+      TEST_FAIL("action %s: child status 0x%x, expected death by SIGSYS",
+                a ? "kill" : "kill_process", st);
+    seccomp_filter_free(f);
+    sbx_spec_free(s);
+  }
+}
+
+static volatile sig_atomic_t trapped;
+static char trapped_name[64];
+static void on_sigsys(int sig, siginfo_t *si, void *uc) {
+  (void)sig, (void)uc;
+  /* (Not async-signal-safe, but this test's child does nothing else meanwhile.) */
+  char *n = seccomp_siginfo_syscall_name(si);
+  snprintf(trapped_name, sizeof trapped_name, "%s", n ? n : "(none)");
+  free(n);
+  trapped = 1;
+}
+
+static int child_trap(void *p) {
+  struct sigaction sa = {.sa_sigaction = on_sigsys, .sa_flags = SA_SIGINFO};
+  if (sigaction(SIGSYS, &sa, NULL) < 0) return C_SETUP;
+  if (child_install(p)) return C_SETUP;
+  long rc = syscall(SYS_getppid);
+  if (!trapped) return 1;
+  if (rc != -1 && rc != -ENOSYS && rc != 0) { /* TRAP skips the call; the return is ENOSYS */ }
+  return strcmp(trapped_name, "getppid") == 0 ? 0 : 2;
+}
+
+TEST(seccomp_trap_names_the_syscall) {
+  sbx_spec *s = policy(SBX_SECCOMP_ALLOW, 0);
+  rule(s, SBX_SECCOMP_TRAP, 0, "getppid");
+  seccomp_filter *f = build_ok(s);
+  CHECK_EXITED_OK(in_child(child_trap, f));
+  seccomp_filter_free(f);
+  sbx_spec_free(s);
+}
+
+/* ---- seccomp: argument rules -------------------------------------------------------------- */
+
+static int child_socket(void *p) {
+  if (child_install(p)) return C_SETUP;
+  int r;
+  if ((r = expect_errno(socket(AF_PACKET, SOCK_RAW, 0), EACCES))) return r;
+  /* The kernel reads the family as an int: high bits must not get past a masked rule. */
+  if ((r = expect_errno(syscall(SYS_socket, (1ul << 32) | AF_PACKET, SOCK_RAW, 0), EACCES)))
+    return 20 + r;
+  int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+  if (fd < 0) return 40;
+  close(fd);
+  return 0;
+}
+
+TEST(seccomp_arg_socket_af_packet) {
+  sbx_spec *s = policy(SBX_SECCOMP_ALLOW, 0);
+  sbx_seccomp_rule *r = rule(s, SBX_SECCOMP_ERRNO, EACCES, "socket");
+  spec_rule_add_arg(r, 0, SBX_OP_MASKED_EQ, 0xffffffffu, AF_PACKET);
+  seccomp_filter *f = build_ok(s);
+  CHECK_EXITED_OK(in_child(child_socket, f));
+  seccomp_filter_free(f);
+  sbx_spec_free(s);
+}
+
+static int child_tiocsti(void *p) {
+  int master = posix_openpt(O_RDWR | O_NOCTTY);
+  if (master < 0 || grantpt(master) < 0 || unlockpt(master) < 0) return C_SETUP;
+  int slave = open(ptsname(master), O_RDWR | O_NOCTTY);
+  if (slave < 0) return C_SETUP;
+  if (child_install(p)) return C_SETUP;
+  char c = 'x';
+  int r;
+  if ((r = expect_errno(ioctl(slave, TIOCSTI, &c), EPERM))) return r;
+  if ((r = expect_errno(syscall(SYS_ioctl, slave, (1ul << 32) | TIOCSTI, &c), EPERM)))
+    return 20 + r;
+  struct termios t;
+  if (tcgetattr(slave, &t) < 0) return 40; /* other ioctls work */
+  return 0;
+}
+
+/* A plain == on socket's family (an int to the kernel) is compared on the lower 32 bits. */
+TEST(seccomp_arg_int_compared_as_int) {
+  sbx_spec *s = policy(SBX_SECCOMP_ALLOW, 0);
+  sbx_seccomp_rule *r = rule(s, SBX_SECCOMP_ERRNO, EACCES, "socket");
+  spec_rule_add_arg(r, 0, SBX_OP_EQ, AF_PACKET, 0);
+  seccomp_filter *f = build_ok(s);
+  CHECK_EXITED_OK(in_child(child_socket, f));
+  seccomp_filter_free(f);
+  sbx_spec_free(s);
+  s = policy(SBX_SECCOMP_ALLOW, 0);
+  r = rule(s, SBX_SECCOMP_ERRNO, EPERM, "ioctl");
+  spec_rule_add_arg(r, 1, SBX_OP_EQ, TIOCSTI, 0);
+  f = build_ok(s);
+  CHECK_EXITED_OK(in_child(child_tiocsti, f));
+  seccomp_filter_free(f);
+  sbx_spec_free(s);
+}
+
+TEST(seccomp_arg_ioctl_tiocsti) {
+  sbx_spec *s = policy(SBX_SECCOMP_ALLOW, 0);
+  sbx_seccomp_rule *r = rule(s, SBX_SECCOMP_ERRNO, EPERM, "ioctl");
+  spec_rule_add_arg(r, 1, SBX_OP_MASKED_EQ, 0xffffffffu, TIOCSTI);
+  seccomp_filter *f = build_ok(s);
+  CHECK_EXITED_OK(in_child(child_tiocsti, f));
+  seccomp_filter_free(f);
+  sbx_spec_free(s);
+}
+
+/* ---- seccomp: unknown syscalls and foreign ABIs ------------------------------------------- */
+
+/* What a child needs after the filter, including under ASan (which may call sigaltstack,
+ * futex, gettid, ...). */
+static const char *const allow_basics[] = {
+    "exit_group", "exit",  "write",         "writev",       "getpid",  "rt_sigreturn",
+    "brk",        "mmap",  "munmap",        "mprotect",     "madvise", "sigaltstack",
+    "gettid",     "futex", "rt_sigprocmask", "rt_sigaction", "tgkill",  "sched_yield",
+    NULL};
+
+static sbx_spec *allow_list(sbx_seccomp_action def) {
+  sbx_spec *s = policy(def, EPERM);
+  sbx_seccomp_rule *r = spec_add_seccomp_rule(s, SBX_SECCOMP_ALLOW, 0);
+  for (size_t i = 0; allow_basics[i]; i++) spec_rule_add_name(r, allow_basics[i]);
+  return s;
+}
+
+static int child_unknown(void *p) {
+  int max = seccomp_max_known_syscall(seccomp_arch_native());
+  if (child_install(p)) return C_SETUP;
+  int r;
+  if ((r = expect_errno(syscall(max + 1), ENOSYS))) return r;
+  if ((r = expect_errno(syscall(1000), ENOSYS))) return 20 + r;
+  if (syscall(SYS_getpid) <= 0) return 40;
+  return 0;
+}
+
+static int child_listed_default(void *p) {
+  if (child_install(p)) return C_SETUP;
+  return expect_errno(syscall(SYS_getppid), EPERM); /* known, not listed: the default */
+}
+
+TEST(seccomp_unknown_syscall_enosys) {
+  sbx_spec *s = allow_list(SBX_SECCOMP_ERRNO);
+  seccomp_filter *f = build_ok(s);
+  CHECK_EXITED_OK(in_child(child_unknown, f));
+  CHECK_EXITED_OK(in_child(child_listed_default, f));
+  seccomp_filter_free(f);
+  sbx_spec_free(s);
+  /* With a kill default, unknown syscalls still return ENOSYS (libc falls back). */
+  s = allow_list(SBX_SECCOMP_KILL_PROCESS);
+  f = build_ok(s);
+  CHECK_EXITED_OK(in_child(child_unknown, f));
+  int st = in_child(child_listed_default, f);
+  CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS);
+  seccomp_filter_free(f);
+  sbx_spec_free(s);
+}
+
+static int child_x32(void *p) {
+  if (child_install(p)) return C_SETUP;
+#ifdef __x86_64__
+  syscall(0x40000000 | 39); /* x32 getpid */
+#endif
+  return 0;
+}
+
+static int child_int80(void *p) {
+  if (child_install(p)) return C_SETUP;
+#ifdef __x86_64__
+  long ret;
+  __asm__ volatile("int $0x80" : "=a"(ret) : "a"(20L) /* i386 getpid */
+                   : "memory", "r8", "r9", "r10", "r11");
+#endif
+  return 0;
+}
+
+TEST(seccomp_foreign_abi_killed) {
+#ifndef __x86_64__
+  SKIP_TEST("the x32 and i386 entry points exist on x86_64 only");
+#endif
+  sbx_spec *s = policy(SBX_SECCOMP_ALLOW, 0);
+  rule(s, SBX_SECCOMP_ERRNO, EPERM, "mount");
+  seccomp_filter *f = build_ok(s);
+  int st = in_child(child_x32, f);
+  if (!WIFSIGNALED(st) || WTERMSIG(st) != SIGSYS)
+    TEST_FAIL("x32 syscall: child status 0x%x, expected death by SIGSYS", st);
+  st = in_child(child_int80, f);
+  if (!WIFSIGNALED(st) || WTERMSIG(st) != SIGSYS)
+    TEST_FAIL("int 0x80: child status 0x%x, expected death by SIGSYS", st);
+  seccomp_filter_free(f);
+  sbx_spec_free(s);
+}
+
+TEST(seccomp_syscall_names) {
+  char *n;
+  CHECK(seccomp_max_known_syscall(seccomp_arch_native()) >= 435); /* clone3 */
+  n = seccomp_syscall_name(0, SYS_mount);
+  CHECK_EQ_STR(n, "mount");
+  free(n);
+  n = seccomp_syscall_name(0, 100000);
+  CHECK_EQ_STR(n, "syscall 100000");
+  free(n);
+#ifdef __x86_64__
+  n = seccomp_syscall_name(AUDIT_ARCH_X86_64, 0x40000000 | 39);
+  CHECK_EQ_STR(n, "getpid (x32)");
+  free(n);
+  n = seccomp_syscall_name(AUDIT_ARCH_I386, 20);
+  CHECK_EQ_STR(n, "getpid (x86)");
+  free(n);
+#endif
+  siginfo_t si = {.si_signo = SIGSEGV};
+  CHECK(seccomp_siginfo_syscall_name(&si) == NULL);
+}
+
+/* ---- seccomp: bad policies ---------------------------------------------------------------- */
+
+static void check_build_fails(sbx_spec *s, const char *needle) {
+  seccomp_filter *f = NULL;
+  sbx_error *err = NULL;
+  int rc = seccomp_filter_build(&s->seccomp, &f, &err);
+  sbx_spec_free(s);
+  if (rc == 0) {
+    seccomp_filter_free(f);
+    TEST_FAIL("a bad policy was accepted (expected '%s')", needle);
+  }
+  CHECK(f == NULL);
+  CHECK(err != NULL);
+  static char msg[512];
+  snprintf(msg, sizeof msg, "%s", err->message);
+  sbx_error_free(err);
+  CHECK_CONTAINS(msg, needle);
+}
+
+TEST(seccomp_bad_policies) {
+  sbx_spec *s = policy(SBX_SECCOMP_ALLOW, 0);
+  rule(s, SBX_SECCOMP_ERRNO, EPERM, "no_such_syscall");
+  check_build_fails(s, "'no_such_syscall' is unknown");
+
+  s = policy(SBX_SECCOMP_ALLOW, 0);
+  rule(s, SBX_SECCOMP_ERRNO, 5000, "mount");
+  check_build_fails(s, "errno 5000");
+
+  s = policy(SBX_SECCOMP_ALLOW, 0);
+  strv_push(&s->seccomp.architectures, &s->seccomp.n_architectures, "SCMP_ARCH_PDP11");
+  check_build_fails(s, "unknown architecture 'SCMP_ARCH_PDP11'");
+
+  s = policy(SBX_SECCOMP_ALLOW, 0);
+  spec_rule_add_arg(rule(s, SBX_SECCOMP_ERRNO, EPERM, "socket"), 7, SBX_OP_EQ, 1, 0);
+  check_build_fails(s, "argument index 7");
+
+  s = policy(SBX_SECCOMP_ALLOW, 0);
+  rule(s, SBX_SECCOMP_ERRNO, EPERM, "mount")->action = (sbx_seccomp_action)99;
+  check_build_fails(s, "unknown action");
+
+  /* Not errors: an unknown name in an allow rule; a rule with the default action. */
+  s = allow_list(SBX_SECCOMP_ERRNO);
+  rule(s, SBX_SECCOMP_ALLOW, 0, "no_such_syscall");
+  rule(s, SBX_SECCOMP_ERRNO, EPERM, "mount");
+  seccomp_filter *f = build_ok(s);
+  seccomp_filter_free(f);
+  sbx_spec_free(s);
+
+  /* Disabled: no filter, no error; installing NULL does nothing. */
+  s = spec_new();
+  f = (seccomp_filter *)1;
+  CHECK_EQ_INT(seccomp_filter_build(&s->seccomp, &f, NULL), 0);
+  CHECK(f == NULL);
+  CHECK_EQ_INT(seccomp_filter_install(NULL, NULL), 0);
+  sbx_spec_free(s);
+}
+
+static int child_no_nnp(void *p) {
+  sbx_error *err = NULL;
+  if (seccomp_filter_install(p, &err) == 0) return 1;
+  int ok = err->code == EACCES && strstr(err->message, "no_new_privs") != NULL;
+  sbx_error_free(err);
+  return ok ? 0 : 2;
+}
+
+TEST(seccomp_install_needs_nnp) {
+  cap_t c = cap_get_proc();
+  cap_flag_value_t v = CAP_CLEAR;
+  cap_get_flag(c, CAP_SYS_ADMIN, CAP_EFFECTIVE, &v);
+  cap_free(c);
+  if (v == CAP_SET) SKIP_TEST("CAP_SYS_ADMIN may install a filter without no_new_privs");
+  sbx_spec *s = policy(SBX_SECCOMP_ALLOW, 0);
+  rule(s, SBX_SECCOMP_ERRNO, EPERM, "mount");
+  seccomp_filter *f = build_ok(s);
+  CHECK_EXITED_OK(in_child(child_no_nnp, f));
+  seccomp_filter_free(f);
+  sbx_spec_free(s);
+}
+
+/* ---- seccomp: the caches ------------------------------------------------------------------ */
+
+static bool same_program(const seccomp_filter *a, const seccomp_filter *b) {
+  size_t la, lb;
+  const void *pa = seccomp_filter_program(a, &la), *pb = seccomp_filter_program(b, &lb);
+  return la == lb && memcmp(pa, pb, la * 8) == 0;
+}
+
+TEST(seccomp_cache_memory) {
+  seccomp_cache_clear_memory();
+  sbx_spec *s = allow_list(SBX_SECCOMP_ERRNO);
+  seccomp_filter *a = build_ok(s);
+  CHECK_EQ_INT(seccomp_cache_last_source(), SECCOMP_FROM_COMPILE);
+  seccomp_filter *b = build_ok(s);
+  CHECK_EQ_INT(seccomp_cache_last_source(), SECCOMP_FROM_MEMORY);
+  CHECK(same_program(a, b));
+  /* A different policy is a different entry. */
+  rule(s, SBX_SECCOMP_ERRNO, EACCES, "mount");
+  seccomp_filter *c = build_ok(s);
+  CHECK_EQ_INT(seccomp_cache_last_source(), SECCOMP_FROM_COMPILE);
+  CHECK(!same_program(a, c));
+  char k1[17], k2[17];
+  seccomp_policy_key(&s->seccomp, k1);
+  s->seccomp.rules[1].errno_ret = EXDEV;
+  seccomp_policy_key(&s->seccomp, k2);
+  CHECK(strcmp(k1, k2) != 0);
+  seccomp_filter_free(a);
+  seccomp_filter_free(b);
+  seccomp_filter_free(c);
+  sbx_spec_free(s);
+}
+
+static int rm_rf(const char *dir) {
+  char *cmd = xasprintf("rm -rf '%s'", dir);
+  int rc = system(cmd);
+  free(cmd);
+  return rc;
+}
+
+TEST(seccomp_cache_disk) {
+  char tmpl[] = "/tmp/sbx-seccomp-cache.XXXXXX";
+  char *base = mkdtemp(tmpl);
+  CHECK(base != NULL);
+  char *dir = xasprintf("%s/cache", base);
+  sbx_error *err = NULL;
+  CHECK_EQ_INT(seccomp_cache_set_dir(dir, &err), 0);
+  struct stat st;
+  CHECK(stat(dir, &st) == 0 && (st.st_mode & 0777) == 0700);
+
+  seccomp_cache_clear_memory();
+  sbx_spec *s = allow_list(SBX_SECCOMP_ERRNO);
+  rule(s, SBX_SECCOMP_KILL_PROCESS, 0, "ptrace");
+  seccomp_filter *a = build_ok(s);
+  CHECK_EQ_INT(seccomp_cache_last_source(), SECCOMP_FROM_COMPILE);
+  seccomp_cache_clear_memory();
+  seccomp_filter *b = build_ok(s);
+  CHECK_EQ_INT(seccomp_cache_last_source(), SECCOMP_FROM_DISK);
+  CHECK(same_program(a, b));
+  seccomp_filter_free(b);
+
+  char key[17];
+  seccomp_policy_key(&s->seccomp, key);
+  char *entry = xasprintf("%s/%s.bpf", dir, key);
+  CHECK(stat(entry, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 0777) == 0600);
+
+  /* A writable-by-others entry is not trusted. */
+  CHECK(chmod(entry, 0666) == 0);
+  seccomp_cache_clear_memory();
+  b = build_ok(s);
+  CHECK_EQ_INT(seccomp_cache_last_source(), SECCOMP_FROM_COMPILE);
+  seccomp_filter_free(b);
+  /* (the compile rewrote it, 0600) A truncated entry is not used. */
+  CHECK(stat(entry, &st) == 0 && (st.st_mode & 0777) == 0600);
+  CHECK(truncate(entry, st.st_size - 8) == 0);
+  seccomp_cache_clear_memory();
+  b = build_ok(s);
+  CHECK_EQ_INT(seccomp_cache_last_source(), SECCOMP_FROM_COMPILE);
+  CHECK(same_program(a, b));
+  seccomp_filter_free(b);
+  /* A symlink is not followed. */
+  char *other = xasprintf("%s/other", base);
+  CHECK(rename(entry, other) == 0);
+  CHECK(symlink(other, entry) == 0);
+  seccomp_cache_clear_memory();
+  b = build_ok(s);
+  CHECK_EQ_INT(seccomp_cache_last_source(), SECCOMP_FROM_COMPILE);
+  seccomp_filter_free(b);
+  /* A cache directory that others can enter is refused. */
+  CHECK(chmod(dir, 0755) == 0);
+  CHECK(seccomp_cache_set_dir(NULL, NULL) == 0);
+  CHECK(seccomp_cache_set_dir(dir, &err) < 0);
+  CHECK(err && strstr(err->message, "mode 0700"));
+  sbx_error_free(err);
+  CHECK(seccomp_cache_set_dir("relative/dir", NULL) < 0);
+
+  seccomp_filter_free(a);
+  sbx_spec_free(s);
+  free(entry);
+  free(other);
+  free(dir);
+  seccomp_cache_set_dir(NULL, NULL);
+  seccomp_cache_clear_memory();
+  CHECK_EQ_INT(rm_rf(base), 0);
+}
+
+static int enter_userns(int extra);
+
+/* ---- forbidden-syscall reporting (user notification, under a pid namespace) ---------------- */
+
+#define HANDOFF_FD 100
+
+typedef struct notify_case {
+  seccomp_filter *variant;
+  int attack; /* 0 getppid, 1 x32 getpid, 2 int 0x80 getpid */
+  const char *want;
+} notify_case;
+
+static int job_attack(notify_case *nc, int sock) {
+  if (dup2(sock, HANDOFF_FD) < 0) return C_SETUP;
+  sbx_error *err = NULL;
+  int l = -1;
+  if (set_no_new_privs(&err) < 0 || seccomp_filter_install_listener(nc->variant, &l, &err) < 0 ||
+      seccomp_listener_send(HANDOFF_FD, l, &err) < 0) {
+    fprintf(stderr, "job: %s\n", err->message);
+    return C_SETUP;
+  }
+  if (nc->attack == 0) syscall(SYS_getppid);
+#ifdef __x86_64__
+  if (nc->attack == 1) syscall(0x40000000 | 39);
+  if (nc->attack == 2) {
+    long ret;
+    __asm__ volatile("int $0x80" : "=a"(ret) : "a"(20L) : "memory", "r8", "r9", "r10", "r11");
+  }
+#endif
+  return 3; /* the forbidden call returned: it should have blocked until killed */
+}
+
+/* pid 1 of a new pid namespace, as the engine's init. */
+static int notify_init(notify_case *nc) {
+  int sv[2];
+  if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) return C_SETUP;
+  pid_t job = fork();
+  if (job < 0) return C_SETUP;
+  if (job == 0) _exit(job_attack(nc, sv[1]));
+  close(sv[1]);
+  sbx_error *err = NULL;
+  int l;
+  uint32_t arch;
+  int nr, pid;
+  if (seccomp_listener_recv(sv[0], &l, &err) < 0 || seccomp_notify_next(l, &arch, &nr, &pid, &err) < 0) {
+    fprintf(stderr, "init: %s\n", err->message);
+    return 4;
+  }
+  if (pid != job) return 5;
+  kill(-1, SIGKILL); /* every process of the namespace but init */
+  int st;
+  if (waitpid(job, &st, 0) != job || !WIFSIGNALED(st) || WTERMSIG(st) != SIGKILL) return 6;
+  char *name = seccomp_syscall_name(arch, nr);
+  int ok = strcmp(name, nc->want) == 0;
+  if (!ok) fprintf(stderr, "init: got '%s', expected '%s'\n", name, nc->want);
+  free(name);
+  return ok ? 0 : 7;
+}
+
+static int child_notify(void *p) {
+  int r = enter_userns(CLONE_NEWPID);
+  if (r) return r;
+  pid_t init = fork();
+  if (init < 0) return C_SETUP;
+  if (init == 0) _exit(notify_init(p));
+  int st;
+  if (waitpid(init, &st, 0) != init) return C_SETUP;
+  return WIFEXITED(st) ? WEXITSTATUS(st) : 100 + WTERMSIG(st);
+}
+
+TEST(seccomp_forbidden_syscall_named_under_pidns) {
+  sbx_spec *s = policy(SBX_SECCOMP_ALLOW, 0);
+  rule(s, SBX_SECCOMP_KILL_PROCESS, 0, "getppid");
+  rule(s, SBX_SECCOMP_KILL_PROCESS, 0, "sendmsg"); /* the hand-off still works */
+  seccomp_filter *f = build_ok(s);
+  seccomp_filter *v = seccomp_filter_notify_variant(f, HANDOFF_FD);
+  CHECK(v != NULL);
+  notify_case cases[] = {{v, 0, "getppid"}, {v, 1, "getpid (x32)"}, {v, 2, "getpid (x86)"}};
+  size_t n = 1;
+#ifdef __x86_64__
+  n = 3;
+#endif
+  for (size_t i = 0; i < n; i++) {
+    int st = in_child(child_notify, &cases[i]);
+    if (WIFEXITED(st) && WEXITSTATUS(st) != 0 && WEXITSTATUS(st) != C_SKIP)
+      TEST_FAIL("case '%s': status %d", cases[i].want, WEXITSTATUS(st));
+    CHECK_EXITED_OK(st);
+  }
+  seccomp_filter_free(v);
+  seccomp_filter_free(f);
+  sbx_spec_free(s);
+}
+
+static int child_listener_lost(void *p) {
+  sbx_error *err = NULL;
+  int l = -1;
+  if (set_no_new_privs(&err) < 0 || seccomp_filter_install_listener(p, &l, &err) < 0)
+    return C_SETUP;
+  close(l); /* the supervisor is gone */
+  return expect_errno(syscall(SYS_getppid), ENOSYS);
+}
+
+TEST(seccomp_notify_without_supervisor_still_denies) {
+  sbx_spec *s = policy(SBX_SECCOMP_ALLOW, 0);
+  rule(s, SBX_SECCOMP_KILL_PROCESS, 0, "getppid");
+  seccomp_filter *f = build_ok(s);
+  seccomp_filter *v = seccomp_filter_notify_variant(f, HANDOFF_FD);
+  CHECK_EXITED_OK(in_child(child_listener_lost, v));
+  seccomp_filter_free(v);
+  seccomp_filter_free(f);
+  sbx_spec_free(s);
+}
+
+/* ---- capabilities and no_new_privs -------------------------------------------------------- */
+
+/* Reads "Name:\t<hex>" from /proc/self/status; -1 when absent. */
+static long long status_field(const char *name) {
+  FILE *f = fopen("/proc/self/status", "re");
+  if (!f) return -1;
+  char line[256];
+  long long v = -1;
+  size_t n = strlen(name);
+  while (fgets(line, sizeof line, f))
+    if (strncmp(line, name, n) == 0 && line[n] == ':') {
+      v = strtoll(line + n + 1, NULL, strcmp(name, "NoNewPrivs") == 0 || strcmp(name, "Seccomp") == 0 ? 10 : 16);
+      break;
+    }
+  fclose(f);
+  return v;
+}
+
+static int enter_userns(int extra) {
+  if (unshare(CLONE_NEWUSER | extra) < 0) {
+    if (errno == EPERM || errno == EINVAL || errno == ENOSPC || errno == EACCES) return C_SKIP;
+    return C_SETUP;
+  }
+  return 0;
+}
+
+static int child_caps(void *p) {
+  uint64_t keep = *(uint64_t *)p;
+  int r = enter_userns(0);
+  if (r) return r;
+  sbx_error *err = NULL;
+  if (caps_drop(keep, &err) < 0) {
+    fprintf(stderr, "caps_drop: %s\n", err->message);
+    return 1;
+  }
+  const char *sets[] = {"CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb"};
+  for (int i = 0; i < 5; i++)
+    if (status_field(sets[i]) != (long long)keep) return 10 + i;
+  return 0;
+}
+
+TEST(caps_drop_all_in_userns) {
+  uint64_t keep = 0;
+  CHECK_EXITED_OK(in_child(child_caps, &keep));
+}
+
+TEST(caps_keep_one) {
+  uint64_t keep = UINT64_C(1) << CAP_NET_BIND_SERVICE;
+  CHECK_EXITED_OK(in_child(child_caps, &keep));
+}
+
+static int child_caps_no_setpcap(void *p) {
+  (void)p;
+  sbx_error *err = NULL;
+  if (caps_drop(0, &err) == 0) return 1;
+  int ok = err->code == EPERM && strstr(err->message, "CAP_SETPCAP");
+  sbx_error_free(err);
+  return ok ? 0 : 2;
+}
+
+TEST(caps_drop_fails_clearly_without_setpcap) {
+  if (geteuid() == 0) SKIP_TEST("root holds CAP_SETPCAP");
+  if (status_field("CapBnd") == 0) SKIP_TEST("the bounding set is already empty");
+  CHECK_EXITED_OK(in_child(child_caps_no_setpcap, NULL));
+}
+
+static int child_nnp(void *p) {
+  (void)p;
+  sbx_error *err = NULL;
+  if (status_field("NoNewPrivs") != 0) return 1;
+  if (set_no_new_privs(&err) < 0) return 2;
+  return status_field("NoNewPrivs") == 1 ? 0 : 3;
+}
+
+TEST(no_new_privs) { CHECK_EXITED_OK(in_child(child_nnp, NULL)); }
+
+/* The job's order: user namespace, caps_drop, no_new_privs, filter, execve. The exec'd cat
+ * shows the kernel's view of the job. */
+static int child_job(void *p) {
+  int *pipefd = p;
+  int r = enter_userns(0);
+  if (r) return r;
+  if (dup2(pipefd[1], 1) < 0) return C_SETUP;
+  sbx_spec *s = policy(SBX_SECCOMP_ALLOW, 0);
+  rule(s, SBX_SECCOMP_ERRNO, EPERM, "mount");
+  seccomp_filter *f = NULL;
+  sbx_error *err = NULL;
+  if (seccomp_filter_build(&s->seccomp, &f, &err) < 0 || caps_drop(0, &err) < 0 ||
+      set_no_new_privs(&err) < 0 || seccomp_filter_install(f, &err) < 0) {
+    fprintf(stderr, "job: %s\n", err->message);
+    return C_SETUP;
+  }
+  execl("/bin/cat", "cat", "/proc/self/status", (char *)NULL);
+  return 127;
+}
+
+TEST(job_sequence_status) {
+  int pipefd[2];
+  CHECK(pipe2(pipefd, O_CLOEXEC) == 0);
+  int st = in_child(child_job, pipefd);
+  close(pipefd[1]);
+  char out[8192];
+  ssize_t n = read(pipefd[0], out, sizeof out - 1);
+  close(pipefd[0]);
+  CHECK_EXITED_OK(st);
+  CHECK(n > 0);
+  out[n] = 0;
+  CHECK_CONTAINS(out, "NoNewPrivs:\t1");
+  CHECK_CONTAINS(out, "Seccomp:\t2");
+  CHECK_CONTAINS(out, "CapInh:\t0000000000000000");
+  CHECK_CONTAINS(out, "CapPrm:\t0000000000000000");
+  CHECK_CONTAINS(out, "CapEff:\t0000000000000000");
+  CHECK_CONTAINS(out, "CapBnd:\t0000000000000000");
+  CHECK_CONTAINS(out, "CapAmb:\t0000000000000000");
+}
+
+/* ---- loopback ----------------------------------------------------------------------------- */
+
+/* Connects to `addr` and checks one byte both ways through an accepted connection, when
+ * `listener` >= 0; else returns the connect errno. */
+static int tcp_roundtrip(int family, const char *ip) {
+  union {
+    struct sockaddr sa;
+    struct sockaddr_in in4;
+    struct sockaddr_in6 in6;
+  } a = {0};
+  socklen_t len;
+  if (family == AF_INET) {
+    a.in4.sin_family = AF_INET;
+    inet_pton(AF_INET, ip, &a.in4.sin_addr);
+    len = sizeof a.in4;
+  } else {
+    a.in6.sin6_family = AF_INET6;
+    inet_pton(AF_INET6, ip, &a.in6.sin6_addr);
+    len = sizeof a.in6;
+  }
+  int l = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (l < 0) return 50;
+  if (bind(l, &a.sa, len) < 0 || listen(l, 1) < 0 || getsockname(l, &a.sa, &len) < 0) return 51;
+  int c = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (c < 0 || connect(c, &a.sa, len) < 0) return 52;
+  int s = accept(l, NULL, NULL);
+  if (s < 0) return 53;
+  char x = 'x', y = 0;
+  if (write(c, &x, 1) != 1 || read(s, &y, 1) != 1 || y != 'x') return 54;
+  close(s), close(c), close(l);
+  return 0;
+}
+
+static int connect_errno(const char *ip, int port) {
+  struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+  inet_pton(AF_INET, ip, &a.sin_addr);
+  int c = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (c < 0) return -1;
+  int rc = connect(c, (struct sockaddr *)&a, sizeof a);
+  int e = errno;
+  close(c);
+  return rc == 0 ? 0 : e;
+}
+
+static int child_loopback(void *p) {
+  int host_port = *(int *)p;
+  int r = enter_userns(CLONE_NEWNET);
+  if (r) return r;
+  /* network: none: lo is down, even our own 127.0.0.1 is unreachable. */
+  if (connect_errno("127.0.0.1", 9) != ENETUNREACH) return 1;
+  sbx_error *err = NULL;
+  if (netlink_loopback_up(&err) < 0 || netlink_loopback_up(&err) < 0) { /* twice: EEXIST */
+    fprintf(stderr, "netlink_loopback_up: %s\n", err->message);
+    return 2;
+  }
+  if ((r = tcp_roundtrip(AF_INET, "127.0.0.1"))) return r;
+  int s6 = socket(AF_INET6, SOCK_STREAM, 0);
+  if (s6 >= 0) {
+    close(s6);
+    if ((r = tcp_roundtrip(AF_INET6, "::1"))) return 10 + r;
+  }
+  /* The host's listener is in another namespace. */
+  if (connect_errno("127.0.0.1", host_port) != ECONNREFUSED) return 3;
+  struct ifaddrs *ifs;
+  if (getifaddrs(&ifs) < 0) return 4;
+  for (struct ifaddrs *i = ifs; i; i = i->ifa_next)
+    if (strcmp(i->ifa_name, "lo") != 0) return 5;
+  freeifaddrs(ifs);
+  return 0;
+}
+
+TEST(loopback_in_new_netns) {
+  /* A listener on the host's 127.0.0.1, which the child must not reach. */
+  int l = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  struct sockaddr_in a = {.sin_family = AF_INET};
+  inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
+  socklen_t len = sizeof a;
+  int port = -1;
+  if (l >= 0 && bind(l, (struct sockaddr *)&a, len) == 0 && listen(l, 1) == 0 &&
+      getsockname(l, (struct sockaddr *)&a, &len) == 0)
+    port = ntohs(a.sin_port);
+  if (port < 0) {
+    if (l >= 0) close(l);
+    SKIP_TEST("no host loopback to listen on");
+  }
+  int st = in_child(child_loopback, &port);
+  close(l);
+  CHECK_EXITED_OK(st);
+}
+
+static int child_loopback_no_caps(void *p) {
+  (void)p;
+  sbx_error *err = NULL;
+  /* Our own net namespace, but a user namespace without CAP_NET_ADMIN over it. */
+  int r = enter_userns(CLONE_NEWNET);
+  if (r) return r;
+  if (caps_drop(0, &err) < 0) return C_SETUP;
+  if (netlink_loopback_up(&err) == 0) return 1;
+  int ok = strstr(err->message, "lo") != NULL && err->code != 0;
+  if (!ok) fprintf(stderr, "message: %s (code %d)\n", err->message, err->code);
+  sbx_error_free(err);
+  return ok ? 0 : 2;
+}
+
+TEST(loopback_error_without_cap_net_admin) {
+  CHECK_EXITED_OK(in_child(child_loopback_no_caps, NULL));
+}
+
+RUN_TESTS()

@@ -1,0 +1,226 @@
+/* test-spec.c: the spec type: defaults, copy and equality, the public editing calls,
+ * validation messages, the name tables, and the run report. */
+#define TEST_FILE "test-spec"
+#include "harness.h"
+#include "spec.h"
+#include "util.h"
+
+#include <jansson.h>
+
+TEST(defaults) {
+  sbx_spec *s = spec_new();
+  CHECK_EQ_INT(s->process.n_args, 0);
+  CHECK_EQ_STR(s->process.cwd, "/");
+  CHECK_EQ_INT(s->process.umask, 022);
+  CHECK_EQ_INT(s->process.stdin_mode, SBX_STDIN_NULL);
+  CHECK(s->process.no_new_privileges);
+  CHECK_EQ_INT(s->process.capabilities, 0);
+  CHECK(s->root.path == NULL);
+  CHECK_EQ_INT(s->namespaces, SBX_NS_ALL);
+  CHECK_EQ_INT(s->network, SBX_NET_NONE);
+  CHECK(s->limits.memory == SBX_UNSET && s->limits.wall_time_us == SBX_UNSET);
+  CHECK_EQ_INT(s->limits.core, 0);
+  CHECK_EQ_INT(s->limits.swap, 0);
+  CHECK(!s->seccomp.enabled);
+  sbx_spec_free(s);
+}
+
+static sbx_spec *full_spec(void) {
+  sbx_spec *s = spec_new();
+  const char *argv[] = {"/bin/sh", "-c", "echo hi"};
+  CHECK(sbx_spec_set_args(s, argv, 3, NULL) == 0);
+  spec_env_set(s, "PATH", "/usr/bin:/bin");
+  spec_env_set(s, "LANG", "C.UTF-8");
+  CHECK(sbx_spec_set_cwd(s, "/work", NULL) == 0);
+  CHECK(sbx_spec_add_bind(s, "/usr", "/usr", true, NULL) == 0);
+  sbx_mount *m = spec_add_mount(s, SBX_MOUNT_TMPFS, NULL, "/tmp", SBX_MNT_NOSUID);
+  m->size = 64 << 20;
+  m->mode = 01777;
+  strv_push(&s->masked_paths, &s->n_masked_paths, "/proc/kcore");
+  s->hostname = xstrdup("box");
+  s->limits.memory = 256 << 20;
+  s->uid_mappings = xcalloc(1, sizeof *s->uid_mappings);
+  s->uid_mappings[0] = (sbx_id_mapping){1000, 65534, 1};
+  s->n_uid_mappings = 1;
+  s->seccomp.enabled = true;
+  s->seccomp.default_action = SBX_SECCOMP_ERRNO;
+  s->seccomp.default_errno = EPERM;
+  sbx_seccomp_rule *r = spec_add_seccomp_rule(s, SBX_SECCOMP_ALLOW, 0);
+  spec_rule_add_name(r, "read");
+  spec_rule_add_arg(r, 0, SBX_OP_EQ, 0, 0);
+  spec_add_annotation(s, "com.example.key", "value");
+  return s;
+}
+
+TEST(copy_is_equal_and_deep) {
+  sbx_spec *a = full_spec();
+  sbx_spec *b = sbx_spec_copy(a);
+  CHECK(spec_equal(a, b));
+  CHECK(a->process.args != b->process.args);
+  CHECK(a->mounts[0].source != b->mounts[0].source);
+  CHECK(a->seccomp.rules[0].args != b->seccomp.rules[0].args);
+  sbx_spec_free(a);
+  /* b lives on after a is gone: nothing shared. */
+  CHECK_EQ_STR(b->process.args[2], "echo hi");
+  CHECK_EQ_STR(b->mounts[0].source, "/usr");
+  sbx_spec_free(b);
+}
+
+TEST(equality_sees_every_difference) {
+  sbx_spec *a = full_spec();
+  sbx_spec *b = sbx_spec_copy(a);
+  b->limits.memory++;
+  CHECK(!spec_equal(a, b));
+  b->limits.memory--;
+  b->mounts[1].mode = 0700;
+  CHECK(!spec_equal(a, b));
+  b->mounts[1].mode = 01777;
+  b->seccomp.rules[0].args[0].value = 1;
+  CHECK(!spec_equal(a, b));
+  b->seccomp.rules[0].args[0].value = 0;
+  spec_env_set(b, "LANG", "C");
+  CHECK(!spec_equal(a, b));
+  spec_env_set(b, "LANG", "C.UTF-8");
+  CHECK(spec_equal(a, b));
+  sbx_spec_free(a);
+  sbx_spec_free(b);
+}
+
+TEST(env_set_replaces) {
+  sbx_spec *s = spec_new();
+  spec_env_set(s, "A", "1");
+  spec_env_set(s, "AB", "2");
+  spec_env_set(s, "A", "3");
+  CHECK_EQ_INT(s->process.n_env, 2);
+  CHECK_EQ_STR(spec_env_get(s, "A"), "3");
+  CHECK_EQ_STR(spec_env_get(s, "AB"), "2");
+  CHECK(spec_env_get(s, "B") == NULL);
+  sbx_spec_free(s);
+}
+
+TEST(editing_calls_reject_bad_input) {
+  sbx_spec *s = spec_new();
+  sbx_error *err = NULL;
+  CHECK(sbx_spec_set_args(s, NULL, 0, &err) < 0);
+  CHECK_EQ_STR(err->message, "the command is empty");
+  sbx_error_free(err);
+  err = NULL;
+  CHECK(sbx_spec_set_cwd(s, "work", &err) < 0);
+  CHECK_EQ_STR(err->message, "working directory 'work' is not an absolute path");
+  sbx_error_free(err);
+  err = NULL;
+  CHECK(sbx_spec_set_env(s, "A=B", "x", &err) < 0);
+  CHECK_EQ_STR(err->message, "bad environment variable name 'A=B'");
+  sbx_error_free(err);
+  err = NULL;
+  CHECK(sbx_spec_add_bind(s, "rel", "/x", true, &err) < 0);
+  CHECK_EQ_STR(err->message, "bind source 'rel' is not an absolute path");
+  sbx_error_free(err);
+  err = NULL;
+  /* A huge argument is refused with a message, not copied. */
+  size_t n = (1u << 20) + 10;
+  char *huge = xmalloc(n + 1);
+  memset(huge, 'a', n);
+  huge[n] = '\0';
+  const char *argv[] = {"/bin/echo", huge};
+  CHECK(sbx_spec_set_args(s, argv, 2, &err) < 0);
+  CHECK_EQ_STR(err->message, "command argument is longer than 1048576 bytes: Argument list too long");
+  free(huge);
+  sbx_error_free(err);
+  CHECK_EQ_INT(s->process.n_args, 0);
+  sbx_spec_free(s);
+}
+
+TEST(validate_reports_every_problem) {
+  sbx_spec *s = spec_new();
+  s->namespaces &= ~(unsigned)SBX_NS_NET;
+  s->network = SBX_NET_LOOPBACK;
+  s->limits.pids = 0;
+  sbx_error *err = NULL;
+  CHECK(sbx_spec_validate(s, &err) < 0);
+  CHECK_EQ_INT(sbx_error_count(err), 3);
+  CHECK_EQ_STR(err->message, "process.args: no command to run");
+  CHECK_EQ_STR(err->next->message, "network: 'loopback' needs the net namespace, which is turned off");
+  CHECK_EQ_STR(err->next->next->message, "limits.pids: 0 allows no process");
+  sbx_error_free(err);
+  sbx_spec_free(s);
+}
+
+TEST(validate_accepts_a_good_spec) {
+  sbx_spec *s = full_spec();
+  sbx_error *err = NULL;
+  int rc = sbx_spec_validate(s, &err);
+  if (rc < 0) TEST_FAIL("%s", err->message);
+  sbx_spec_free(s);
+}
+
+TEST(name_tables) {
+  CHECK_EQ_INT(cap_from_name("CAP_SYS_ADMIN"), 21);
+  CHECK_EQ_INT(cap_from_name("net_bind_service"), 10);
+  CHECK_EQ_INT(cap_from_name("CAP_NOPE"), -1);
+  CHECK_EQ_STR(cap_to_name(0), "CAP_CHOWN");
+  CHECK_EQ_STR(cap_to_name(cap_last()), "CAP_CHECKPOINT_RESTORE");
+  CHECK(cap_to_name(cap_last() + 1) == NULL);
+  CHECK_EQ_INT(errno_from_name("EPERM"), EPERM);
+  CHECK_EQ_INT(errno_from_name("ENOSYS"), ENOSYS);
+  CHECK_EQ_INT(errno_from_name("EBOGUS"), -1);
+  CHECK_EQ_STR(errno_to_name(EACCES), "EACCES");
+  CHECK_EQ_STR(seccomp_action_to_oci(SBX_SECCOMP_KILL_PROCESS), "SCMP_ACT_KILL_PROCESS");
+  CHECK_EQ_INT(seccomp_action_from_oci("SCMP_ACT_KILL_THREAD"), SBX_SECCOMP_KILL);
+  CHECK_EQ_INT(seccomp_action_from_oci("SCMP_ACT_NOPE"), -1);
+  CHECK_EQ_INT(seccomp_op_from_oci("SCMP_CMP_MASKED_EQ"), SBX_OP_MASKED_EQ);
+  CHECK_EQ_STR(ns_to_oci(SBX_NS_NET), "network");
+  CHECK_EQ_INT(ns_from_oci("cgroup"), SBX_NS_CGROUP);
+  CHECK_EQ_INT(ns_from_oci("time"), 0);
+}
+
+TEST(error_chain_and_prefix) {
+  sbx_error *err = NULL;
+  errno = ENOENT;
+  CHECK(sbx_set_errno(&err, "open %s", "/x") == -1);
+  sbx_error_prefix(&err, "assembling the root");
+  CHECK_EQ_STR(err->message, "assembling the root: open /x: No such file or directory");
+  CHECK_EQ_INT(err->code, ENOENT);
+  /* A second error does not replace the first. */
+  sbx_set_error(&err, EPERM, "other");
+  CHECK_EQ_INT(err->code, ENOENT);
+  sbx_error_append(&err, 0, "second");
+  CHECK_EQ_INT(sbx_error_count(err), 2);
+  CHECK_EQ_STR(err->next->message, "second");
+  sbx_error_free(err);
+}
+
+TEST(report_has_every_field) {
+  sbx_result r;
+  memset(&r, 0, sizeof r);
+  r.status = SBX_STATUS_SIGNALED;
+  r.signal = 11;
+  r.wall_time_s = 1.5;
+  r.memory_peak_bytes = 123456789;
+  char *deg[] = {"memory", "pids", NULL};
+  r.degraded = deg;
+  char *text = sbx_result_to_json(&r, NULL);
+  CHECK(text != NULL);
+  json_error_t jerr;
+  json_t *o = json_loads(text, 0, &jerr);
+  free(text);
+  CHECK(o != NULL);
+  CHECK_EQ_STR(json_string_value(json_object_get(o, "status")), "signaled");
+  CHECK_EQ_INT(json_integer_value(json_object_get(json_object_get(o, "signal"), "number")), 11);
+  CHECK_EQ_STR(json_string_value(json_object_get(json_object_get(o, "signal"), "name")), "SIGSEGV");
+  CHECK_EQ_INT(json_integer_value(json_object_get(o, "memory_peak_bytes")), 123456789);
+  CHECK(json_real_value(json_object_get(o, "wall_time_s")) == 1.5);
+  CHECK_EQ_INT(json_array_size(json_object_get(o, "degraded")), 2);
+  static const char *const keys[] = {
+      "version", "status", "exit_code", "signal", "wall_time_s", "cpu_time_s", "cpu_user_s",
+      "cpu_system_s", "memory_peak_bytes", "max_rss_bytes", "oom_killed", "pids_peak",
+      "csw_voluntary", "csw_forced", "stdout_bytes", "stderr_bytes", "cgroup",
+      "cgroup_version", "degraded", "syscall", "message"};
+  for (size_t i = 0; i < ARRAY_SIZE(keys); i++)
+    if (!json_object_get(o, keys[i])) TEST_FAIL("the report has no '%s'", keys[i]);
+  json_decref(o);
+  CHECK_EQ_STR(sbx_status_name(SBX_STATUS_MEMORY_LIMIT), "memory_limit");
+  CHECK_EQ_STR(sbx_status_name((sbx_status)99), "unknown");
+}
+
+RUN_TESTS()
