@@ -76,8 +76,7 @@ int main(int argc, char **argv) {
     for (int i = 0; i < runs; i++) sum += t[i];
     printf("cgroup %s (%s), %s: %d runs, mean %.0f us, median %.0f us, p90 %.0f us\n",
            layout == CGROUP_LAYOUT_UNIFIED ? "v2" : "v1", cgroup_layout_name(layout),
-           task ? "create + limits + add a process + kill + remove"
-                : "create + limits + remove",
+           task ? "create + limits + add a process + kill + remove" : "create + limits + remove",
            runs, sum / runs, t[runs / 2], t[runs * 9 / 10]);
   }
   free(t);

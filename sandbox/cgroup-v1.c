@@ -22,8 +22,7 @@ static int write_u64(const char *dir, const char *file, uint64_t v, sbx_error **
 /* A limit whose controller is missing: an error for a required cgroup, else degraded. */
 static int missing(cgroup *cg, const char *limit, const char *what, sbx_error **err) {
   if (cg->strict)
-    return sbx_set_error(err, ENOENT, "the %s limit needs %s, which is not available", limit,
-                         what);
+    return sbx_set_error(err, ENOENT, "the %s limit needs %s, which is not available", limit, what);
   cg_degrade(cg, limit);
   return 0;
 }
@@ -104,8 +103,8 @@ int cgroup_v1_read_stats(cgroup *cg, cgroup_stats *st, sbx_error **err) {
   const char *mem = cg->v1_path[CG_V1_MEMORY];
   if (mem) {
     bool present;
-    if (cg_read_u64(mem, "memory.max_usage_in_bytes", &st->memory_peak, &st->has_memory_peak,
-                    err) < 0)
+    if (cg_read_u64(mem, "memory.max_usage_in_bytes", &st->memory_peak, &st->has_memory_peak, err) <
+        0)
       return -1;
     if (cg_read_u64(mem, "memory.usage_in_bytes", &st->memory_current, &present, err) < 0)
       return -1;

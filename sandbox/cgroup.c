@@ -27,7 +27,7 @@ const char *const cg_v1_names[CG_V1_COUNT] = {"memory", "pids", "cpu", "cpuacct"
 
 /* Removal of a cgroup whose last task is exiting may see EBUSY for a short while. */
 #define CG_RMDIR_TIMEOUT_MS 2000
-#define CG_KILL_TIMEOUT_MS 2000
+#define CG_KILL_TIMEOUT_MS  2000
 
 /* ---- files --------------------------------------------------------------------------------- */
 
@@ -59,8 +59,8 @@ int cg_write(const char *dir, const char *file, const char *value, sbx_error **e
   } while (w < 0 && errno == EINTR);
   if (w < 0) return sbx_set_errno(err, "write '%s' to %s", value, p);
   if ((size_t)w != len)
-    return sbx_set_error(err, EIO, "write '%s' to %s: short write (%zd of %zu bytes)", value, p,
-                         w, len);
+    return sbx_set_error(err, EIO, "write '%s' to %s: short write (%zd of %zu bytes)", value, p, w,
+                         len);
   return 0;
 }
 
@@ -98,15 +98,13 @@ bool cg_parse_u64(const char *s, uint64_t *out) {
   return true;
 }
 
-int cg_read_u64(const char *dir, const char *file, uint64_t *out, bool *present,
-                sbx_error **err) {
+int cg_read_u64(const char *dir, const char *file, uint64_t *out, bool *present, sbx_error **err) {
   _cleanup_free_ char *text = NULL;
   if (present) *present = false;
   if (cg_read(dir, file, present != NULL, &text, err) < 0) return -1;
   if (!text) return 0;
   if (!cg_parse_u64(text, out))
-    return sbx_set_error(err, EINVAL, "%s/%s: expected a number, found '%.40s'", dir, file,
-                         text);
+    return sbx_set_error(err, EINVAL, "%s/%s: expected a number, found '%.40s'", dir, file, text);
   if (present) *present = true;
   return 0;
 }
@@ -354,8 +352,8 @@ typedef struct placement {
 
 /* The parent directory in the hierarchy at `hier` (whose line in /proc/self/cgroup is found by
  * `controller`, NULL for cgroup2), and `base`, the part that must already exist. */
-static int parent_dir(const placement *pl, const char *hier, const char *controller,
-                      char **base, char **dir, sbx_error **err) {
+static int parent_dir(const placement *pl, const char *hier, const char *controller, char **base,
+                      char **dir, sbx_error **err) {
   if (pl->parent) {
     const char *p = pl->parent;
     while (*p == '/') p++;
@@ -623,8 +621,8 @@ int cgroup_create(const cgroup_options *o, cgroup **out, char **why, sbx_error *
     const char *self = o->proc_self_cgroup ? o->proc_self_cgroup : "/proc/self/cgroup";
     if (read_file_max(self, 1 << 16, &self_text, NULL, &e) < 0) goto fail;
   }
-  placement pl = {.root = root, .parent = o->parent, .privileged = privileged,
-                  .self_text = self_text};
+  placement pl = {
+      .root = root, .parent = o->parent, .privileged = privileged, .self_text = self_text};
 
   cgroup_options gc_opts = *o;
   gc_opts.layout = layout;
@@ -661,8 +659,9 @@ int cgroup_create(const cgroup_options *o, cgroup **out, char **why, sbx_error *
 fail:
   if (mode == SBX_CGROUP_REQUIRED) {
     *err = steal_pointer(&e);
-    return sbx_error_prefix(err, "cgroup required (profile `cgroup: required`, the default as "
-                                 "root) but unusable");
+    return sbx_error_prefix(err,
+                            "cgroup required (profile `cgroup: required`, the default as "
+                            "root) but unusable");
   }
   if (why) *why = xstrdup(e ? e->message : "no usable cgroup");
   return 0;
@@ -739,7 +738,7 @@ int cgroup_kill(cgroup *cg, int timeout_ms, sbx_error **err) {
   int r;
   if (cg->version == 2) {
     r = cg_has(cg->v2_path, "cgroup.kill") ? cgroup_v2_kill(cg->v2_path, err)
-                                             : cg_kill_procs(cg->v2_path, NULL, err);
+                                           : cg_kill_procs(cg->v2_path, NULL, err);
   } else {
     r = cgroup_v1_kill(cg, err);
   }
@@ -799,8 +798,7 @@ char **cgroup_degraded_without(const sbx_limits *l) {
 /* ---- gc ------------------------------------------------------------------------------------ */
 
 /* Removes the dead runs' cgroups in one parent directory; their names go to *names. */
-static int gc_dir(const char *parent, bool plain_tree, char ***names, size_t *n,
-                  sbx_error **err) {
+static int gc_dir(const char *parent, bool plain_tree, char ***names, size_t *n, sbx_error **err) {
   DIR *d = opendir(parent);
   if (!d) return errno == ENOENT || errno == EACCES ? 0 : sbx_set_errno(err, "open %s", parent);
   int r = 0;
@@ -846,8 +844,8 @@ int cgroup_gc(const cgroup_options *o, unsigned *removed, sbx_error **err) {
     _cleanup_error_ sbx_error *e = NULL;
     if (read_file_max(self, 1 << 16, &self_text, NULL, &e) < 0) return 0;
   }
-  placement pl = {.root = root, .parent = o->parent, .privileged = privileged,
-                  .self_text = self_text};
+  placement pl = {
+      .root = root, .parent = o->parent, .privileged = privileged, .self_text = self_text};
   _cleanup_strv_ char **names = NULL;
   size_t n = 0;
   int r = 0;

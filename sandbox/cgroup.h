@@ -27,9 +27,9 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#define CGROUP_DEFAULT_ROOT "/sys/fs/cgroup"
+#define CGROUP_DEFAULT_ROOT   "/sys/fs/cgroup"
 #define CGROUP_DEFAULT_PARENT "sandbox"
-#define CGROUP_NAME_PREFIX "sbx-"
+#define CGROUP_NAME_PREFIX    "sbx-"
 
 typedef enum cgroup_layout {
   CGROUP_LAYOUT_NONE = 0, /* no cgroup filesystem at the root */
@@ -51,11 +51,11 @@ cgroup_layout cgroup_layout_classify(long root_magic, bool unified_is_cgroup2, b
 int cgroup_layout_detect(const char *root, cgroup_layout *out, sbx_error **err);
 
 typedef struct cgroup_options {
-  const char *root;      /* NULL: /sys/fs/cgroup */
-  cgroup_layout layout;  /* CGROUP_LAYOUT_NONE: detect it */
-  const char *parent;    /* relative to each hierarchy's root; NULL: the default (see below) */
-  sbx_cgroup_mode mode;  /* AUTO: REQUIRED when privileged, OPTIONAL otherwise */
-  int privileged;        /* -1: geteuid() == 0 */
+  const char *root;     /* NULL: /sys/fs/cgroup */
+  cgroup_layout layout; /* CGROUP_LAYOUT_NONE: detect it */
+  const char *parent;   /* relative to each hierarchy's root; NULL: the default (see below) */
+  sbx_cgroup_mode mode; /* AUTO: REQUIRED when privileged, OPTIONAL otherwise */
+  int privileged;       /* -1: geteuid() == 0 */
   const char *proc_self_cgroup; /* NULL: /proc/self/cgroup (the unprivileged default parent) */
   /* Testing: the root is a plain directory tree standing in for cgroupfs (no statfs checks;
    * removal unlinks the regular files a test put there; waits for emptiness are skipped). */
@@ -96,7 +96,7 @@ typedef struct cgroup_stats {
   bool has_memory_peak;
   uint64_t memory_peak; /* bytes */
   uint64_t memory_current;
-  bool has_oom_kill_count;  /* v2 memory.events oom_kill, v1 memory.oom_control oom_kill */
+  bool has_oom_kill_count; /* v2 memory.events oom_kill, v1 memory.oom_control oom_kill */
   uint64_t oom_kills;
   uint64_t memory_max_events; /* v2 memory.events max, v1 memory.failcnt */
   bool has_pids_peak;
@@ -124,10 +124,10 @@ int cgroup_is_populated(cgroup *cg, bool *populated, sbx_error **err);
  * could not be removed (it is freed all the same). */
 int cgroup_destroy(cgroup *cg, sbx_error **err);
 
-int cgroup_version(const cgroup *cg);             /* 1 or 2 */
-const char *cgroup_name(const cgroup *cg);        /* "sbx-..." */
-const char *cgroup_path(const cgroup *cg);        /* a directory, for messages */
-char *const *cgroup_degraded(const cgroup *cg);   /* NULL-terminated; may be NULL */
+int cgroup_version(const cgroup *cg);           /* 1 or 2 */
+const char *cgroup_name(const cgroup *cg);      /* "sbx-..." */
+const char *cgroup_path(const cgroup *cg);      /* a directory, for messages */
+char *const *cgroup_degraded(const cgroup *cg); /* NULL-terminated; may be NULL */
 
 /* The limits a run without a cgroup cannot enforce ("memory", "pids", "cpu", "cpu_time": the
  * RLIMIT_CPU fallback counts one process only), NULL-terminated, or NULL when none. */

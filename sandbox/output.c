@@ -101,8 +101,7 @@ int output_pump(output_capture *oc, int i, sbx_error **err) {
     uint64_t room = used < oc->cap ? oc->cap - used : 0;
     size_t take = (uint64_t)n < room ? (size_t)n : (size_t)room;
     if ((uint64_t)n > room) oc->exceeded = true;
-    if (take > 0 && !oc->dst_failed[i] && !deliver(oc->dst[i], buf, take))
-      oc->dst_failed[i] = true;
+    if (take > 0 && !oc->dst_failed[i] && !deliver(oc->dst[i], buf, take)) oc->dst_failed[i] = true;
     oc->bytes[i] += take;
     if (oc->exceeded) return 0;
   }

@@ -12,12 +12,12 @@
 
 typedef struct output_capture {
   bool on;
-  uint64_t cap;     /* bytes, stdout and stderr together */
-  int rd[2];        /* main's read ends (non-blocking); -1 at EOF */
-  int wr[2];        /* the job's write ends; closed in main once the sandbox is forked */
-  int dst[2];       /* the caller's fds the output goes on to (not ours) */
-  uint64_t bytes[2]; /* bytes delivered per stream */
-  bool exceeded;    /* the job wrote past the cap */
+  uint64_t cap;       /* bytes, stdout and stderr together */
+  int rd[2];          /* main's read ends (non-blocking); -1 at EOF */
+  int wr[2];          /* the job's write ends; closed in main once the sandbox is forked */
+  int dst[2];         /* the caller's fds the output goes on to (not ours) */
+  uint64_t bytes[2];  /* bytes delivered per stream */
+  bool exceeded;      /* the job wrote past the cap */
   bool dst_failed[2]; /* the caller's fd failed (EPIPE...): later bytes are counted only */
 } output_capture;
 

@@ -58,7 +58,7 @@ typedef struct run_state {
   bool forbidden; /* a forbidden syscall ended the job */
   uint32_t sc_arch;
   int sc_nr;
-  bool cpu_killed; /* the supervisor ended the job at its cpu_time limit (cgroup accounting) */
+  bool cpu_killed;    /* the supervisor ended the job at its cpu_time limit (cgroup accounting) */
   bool output_killed; /* the job wrote past the output cap */
   output_capture out;
   bool job_start_pending; /* MSG_JOB_START came before init's pid */
@@ -526,8 +526,8 @@ static int supervise(run_state *st, sbx_error **err) {
   bool closed = false;
   for (;;) {
     int timeout = -1;
-    if (l->wall_time_us != SBX_UNSET && !st->wall_killed && !st->cpu_killed &&
-        !st->output_killed && !st->job_ended) {
+    if (l->wall_time_us != SBX_UNSET && !st->wall_killed && !st->cpu_killed && !st->output_killed &&
+        !st->job_ended) {
       double left = (double)l->wall_time_us / 1e6 - elapsed_s(&st->start);
       if (left <= 0) {
         logf_(st, "wall time limit reached: killing the sandbox");

@@ -11,8 +11,8 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <ftw.h>
-#include <signal.h>
 #include <linux/sched.h>
+#include <signal.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -154,8 +154,11 @@ static char *fake_v1(bool hybrid) {
 }
 
 static cgroup_options fake_opts(const char *root, cgroup_layout layout) {
-  return (cgroup_options){.root = root, .layout = layout, .mode = SBX_CGROUP_REQUIRED,
-                          .privileged = 1, .plain_tree = true};
+  return (cgroup_options){.root = root,
+                          .layout = layout,
+                          .mode = SBX_CGROUP_REQUIRED,
+                          .privileged = 1,
+                          .plain_tree = true};
 }
 
 static sbx_limits no_limits(void) {
@@ -197,8 +200,9 @@ TEST(parse_numbers) {
 }
 
 TEST(parse_keyed) {
-  const char *text = "usage_usec 1500\nuser_usec 1000\nsystem_usec 500\nnr_periods 0\n"
-                     "usage 7\n";
+  const char *text =
+      "usage_usec 1500\nuser_usec 1000\nsystem_usec 500\nnr_periods 0\n"
+      "usage 7\n";
   uint64_t v = 0;
   CHECK(cg_keyed_u64(text, "usage_usec", &v));
   CHECK_EQ_INT(v, 1500);
@@ -310,9 +314,17 @@ TEST(run_names) {
   CHECK(!cgroup_owner_alive(pid, st + 1)); /* a recycled pid is another process */
   free(a);
   free(b);
-  const char *bad[] = {"sbx-", "sbx-1-2", "sbx-1-2-3x", "sbx-1-2-3-4", "foo-1-2-3", "sbx-0-1-1",
-                       "sbx-99999999999-1-1", "sbx--1-2-3", "sbx-1-99999999999999999999-1",
-                       "sandbox", ""};
+  const char *bad[] = {"sbx-",
+                       "sbx-1-2",
+                       "sbx-1-2-3x",
+                       "sbx-1-2-3-4",
+                       "foo-1-2-3",
+                       "sbx-0-1-1",
+                       "sbx-99999999999-1-1",
+                       "sbx--1-2-3",
+                       "sbx-1-99999999999999999999-1",
+                       "sandbox",
+                       ""};
   for (size_t i = 0; i < ARRAY_SIZE(bad); i++)
     if (cgroup_parse_run_name(bad[i], &pid, &st)) TEST_FAIL("'%s' parsed as a run name", bad[i]);
   CHECK(cgroup_parse_run_name("sbx-12-345-6", &pid, &st));
@@ -328,9 +340,9 @@ TEST(run_names) {
 
 /* ---- v1 on the fake tree --------------------------------------------------------------------- */
 
-static const char *const v1_limit_files[] = {
-    "memory.limit_in_bytes", "memory.memsw.limit_in_bytes", "memory.swappiness", "pids.max",
-    "cpu.cfs_quota_us", "cpu.cfs_period_us"};
+static const char *const v1_limit_files[] = {"memory.limit_in_bytes", "memory.memsw.limit_in_bytes",
+                                             "memory.swappiness",     "pids.max",
+                                             "cpu.cfs_quota_us",      "cpu.cfs_period_us"};
 
 /* Puts the files a kernel would create into each of the run's v1 directories. */
 static void populate_v1(cgroup *cg, bool memsw) {
@@ -634,8 +646,9 @@ TEST(v2_create_limits_stats_destroy) {
   CHECK_EQ_STR(get(d, "cgroup.procs"), "77");
   put(d, "cgroup.procs", "");
   /* Figures. */
-  put(d, "cpu.stat", "usage_usec 1500000\nuser_usec 1000000\nsystem_usec 500000\n"
-                     "nr_periods 20\nnr_throttled 7\nthrottled_usec 12345\n");
+  put(d, "cpu.stat",
+      "usage_usec 1500000\nuser_usec 1000000\nsystem_usec 500000\n"
+      "nr_periods 20\nnr_throttled 7\nthrottled_usec 12345\n");
   put(d, "memory.peak", "110000000\n");
   put(d, "memory.current", "8192\n");
   put(d, "memory.events", "low 0\nhigh 0\nmax 9\noom 1\noom_kill 1\noom_group_kill 0\n");
@@ -886,7 +899,7 @@ TEST(gc_dead_owners) {
   pid_t me;
   uint64_t my_start;
   CHECK(cgroup_parse_run_name(mine, &me, &my_start));
-  char *dead1 = xasprintf("sbx-%d-1-0", (int)dead);            /* owner gone */
+  char *dead1 = xasprintf("sbx-%d-1-0", (int)dead); /* owner gone */
   char *dead2 = xasprintf("sbx-%d-%llu-0", (int)me, (unsigned long long)my_start + 7); /* reused */
   const char *names[] = {dead1, dead2, mine, "other", "sbx-not-a-run"};
   pid_t victim = sleeper();
@@ -946,10 +959,10 @@ static cgroup_layout real_layout(void) {
   return l;
 }
 
-#define NEED_REAL_ROOT()                                                                     \
-  do {                                                                                       \
-    if (geteuid() != 0) SKIP_TEST("needs root to create cgroups");                           \
-    if (real_layout() == CGROUP_LAYOUT_NONE) SKIP_TEST("no cgroup filesystem");              \
+#define NEED_REAL_ROOT()                                                        \
+  do {                                                                          \
+    if (geteuid() != 0) SKIP_TEST("needs root to create cgroups");              \
+    if (real_layout() == CGROUP_LAYOUT_NONE) SKIP_TEST("no cgroup filesystem"); \
   } while (0)
 
 /* A child that waits for a byte on `fd`, then runs `job`, then waits to be killed. */
@@ -1208,8 +1221,8 @@ TEST(real_v2_clone_into_cgroup) {
   int fd = cgroup_clone_fd(cg);
   CHECK(fd >= 0);
   CHECK(cg_has(cgroup_path(cg), "cgroup.kill"));
-  struct clone_args args = {.flags = CLONE_INTO_CGROUP, .exit_signal = SIGCHLD,
-                            .cgroup = (uint64_t)fd};
+  struct clone_args args = {
+      .flags = CLONE_INTO_CGROUP, .exit_signal = SIGCHLD, .cgroup = (uint64_t)fd};
   long pid = syscall(SYS_clone3, &args, sizeof args);
   if (pid == 0) {
     for (;;) pause();

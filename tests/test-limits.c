@@ -48,8 +48,8 @@ static sbx_spec *helper_spec(const char *const *args, size_t n) {
   return s;
 }
 
-#define SPEC(...)                                                                              \
-  helper_spec((const char *const[]){__VA_ARGS__},                                              \
+#define SPEC(...)                                 \
+  helper_spec((const char *const[]){__VA_ARGS__}, \
               sizeof((const char *const[]){__VA_ARGS__}) / sizeof(const char *))
 
 static double now_s(void) {
@@ -127,10 +127,10 @@ static bool have_cgroups(void) {
   return l != CGROUP_LAYOUT_NONE;
 }
 
-#define NEED_ROOT_CGROUP()                                                                     \
-  do {                                                                                         \
-    if (geteuid() != 0) SKIP_TEST("needs root (a required cgroup)");                           \
-    if (!have_cgroups()) SKIP_TEST("no cgroup filesystem");                                    \
+#define NEED_ROOT_CGROUP()                                           \
+  do {                                                               \
+    if (geteuid() != 0) SKIP_TEST("needs root (a required cgroup)"); \
+    if (!have_cgroups()) SKIP_TEST("no cgroup filesystem");          \
   } while (0)
 
 static bool userns_available(void) {
@@ -143,10 +143,10 @@ static bool userns_available(void) {
 
 /* Runs without a cgroup too: as root, or rootless with user namespaces (the limit then holds
  * through the pid namespace's init, not the cgroup). */
-#define NEED_RUN()                                                                             \
-  do {                                                                                         \
-    if (geteuid() != 0 && !userns_available())                                                 \
-      SKIP_TEST("user namespaces are not available here");                                     \
+#define NEED_RUN()                                         \
+  do {                                                     \
+    if (geteuid() != 0 && !userns_available())             \
+      SKIP_TEST("user namespaces are not available here"); \
   } while (0)
 
 static void check_cgroup_used(const sbx_result *r) {

@@ -5,10 +5,10 @@
  *
  *   exit-qemu 0   (all passed: qemu exits 1)
  *   exit-qemu 1   (something failed: qemu exits 3) */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <errno.h>
 #include <sys/io.h>
 
 int main(int argc, char **argv) {
