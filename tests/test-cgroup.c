@@ -26,6 +26,9 @@
 static cgroup *live_cgroups[16];
 static pid_t live_children[64];
 static char *live_trees[16];
+/* The strings get() returned, freed by cleanup_all (checks use them in place). */
+static char *got_strings[256];
+static size_t n_got;
 
 static void track_cgroup(cgroup *cg) {
   for (size_t i = 0; i < ARRAY_SIZE(live_cgroups); i++)
@@ -70,7 +73,13 @@ static int rm_one(const char *path, const struct stat *st, int flag, struct FTW 
   return 0;
 }
 
+static void free_got(void) {
+  for (size_t i = 0; i < n_got; i++) free(got_strings[i]);
+  n_got = 0;
+}
+
 static void cleanup_all(void) {
+  free_got();
   for (size_t i = 0; i < ARRAY_SIZE(live_children); i++)
     if (live_children[i]) {
       kill(live_children[i], SIGKILL);
@@ -118,6 +127,8 @@ static char *get(const char *dir, const char *file) {
     text = NULL;
   }
   free(p);
+  if (n_got == ARRAY_SIZE(got_strings)) abort();
+  got_strings[n_got++] = text;
   return text;
 }
 
