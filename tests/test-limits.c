@@ -446,6 +446,75 @@ TEST(output_under_the_cap_is_whole) {
   check_no_cgroup_left();
 }
 
+/* Whether a cgroup named after `pid` exists in any hierarchy's "sandbox"; *empty says whether
+ * its cgroup.procs lists no process (when `empty` is not NULL). */
+static bool cgroup_of(pid_t pid, bool *empty) {
+  char prefix[64];
+  snprintf(prefix, sizeof prefix, CGROUP_NAME_PREFIX "%d-", (int)pid);
+  static const char *const dirs[] = {"/sys/fs/cgroup/sandbox", "/sys/fs/cgroup/memory/sandbox",
+                                     "/sys/fs/cgroup/pids/sandbox",
+                                     "/sys/fs/cgroup/unified/sandbox"};
+  bool found = false;
+  for (size_t i = 0; i < ARRAY_SIZE(dirs) && !found; i++) {
+    DIR *d = opendir(dirs[i]);
+    if (!d) continue;
+    struct dirent *de;
+    while (!found && (de = readdir(d))) {
+      if (strncmp(de->d_name, prefix, strlen(prefix)) != 0) continue;
+      found = true;
+      if (empty) {
+        char *procs = xasprintf("%s/%s/cgroup.procs", dirs[i], de->d_name), *text = NULL;
+        sbx_error *e = NULL;
+        *empty = read_file_max(procs, 1 << 16, &text, NULL, &e) == 0 && text[0] == '\0';
+        sbx_error_free(e);
+        free(text);
+        free(procs);
+      }
+    }
+    closedir(d);
+  }
+  return found;
+}
+
+TEST(killed_supervisor_is_cleaned_up_by_the_next_run) {
+  NEED_ROOT_CGROUP();
+  /* A supervisor (a child of ours running sbx_run) is killed while its job runs. */
+  pid_t sup = fork();
+  if (sup == 0) {
+    sbx_spec *s = SPEC("sleep", "30");
+    sbx_result r;
+    sbx_run(s, NULL, &r, NULL);
+    _exit(0);
+  }
+  CHECK(sup > 0);
+  bool seen = false;
+  for (int i = 0; i < 500 && !seen; i++) {
+    seen = cgroup_of(sup, NULL);
+    if (!seen) usleep(10000);
+  }
+  usleep(200000); /* the job is started by now */
+  kill(sup, SIGKILL);
+  int st;
+  waitpid(sup, &st, 0);
+  if (!seen) TEST_FAIL("the supervisor's cgroup never appeared");
+  /* Its job died with it (init's parent-death signal takes the pid namespace); its cgroup
+   * stays behind, empty, until the next run, which removes it. */
+  bool empty = false;
+  for (int i = 0; i < 200 && !empty; i++) {
+    CHECK(cgroup_of(sup, &empty));
+    if (!empty) usleep(5000);
+  }
+  if (!empty) TEST_FAIL("the killed supervisor's job outlived it by 1 s");
+  sbx_spec *s = SPEC("exit", "0");
+  sbx_result r;
+  run(s, &r, NULL, NULL);
+  CHECK_EQ_STR(sbx_status_name(r.status), "ok");
+  sbx_result_clear(&r);
+  sbx_spec_free(s);
+  if (cgroup_of(sup, NULL)) TEST_FAIL("the killed supervisor's cgroup survived the next run");
+  check_no_cgroup_left();
+}
+
 TEST(bad_cgroup_parent_is_a_setup_error) {
   NEED_ROOT_CGROUP();
   sbx_spec *s = SPEC("exit", "0");
