@@ -1245,11 +1245,11 @@ TEST(real_v2_clone_into_cgroup) {
   free(procdir);
   char *want = xasprintf("0::/" CGROUP_DEFAULT_PARENT "/%s\n", cgroup_name(cg));
   CHECK_EQ_STR(mine, want);
-  free(want), free(mine);
+  free(want); /* `mine` belongs to get() */
   char *procs = get(cgroup_path(cg), "cgroup.procs");
   char *pidline = xasprintf("%ld\n", pid);
   CHECK_EQ_STR(procs, pidline);
-  free(procs), free(pidline);
+  free(pidline);
   /* cgroup.kill */
   if (cgroup_kill(cg, 2000, &e) < 0) TEST_FAIL("kill: %s", e->message);
   int s = reap((pid_t)pid);
