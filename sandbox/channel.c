@@ -42,6 +42,8 @@ const char *channel_msg_name(uint32_t type) {
   case MSG_ERROR: return "error";
   case MSG_EXEC_FAILED: return "exec failure";
   case MSG_JOB_EXIT: return "job exit";
+  case MSG_JOB_START: return "job start";
+  case MSG_JOB_GO: return "job go-ahead";
   default: return "unknown message";
   }
 }

@@ -21,6 +21,8 @@ typedef enum channel_msg_type {
   MSG_ERROR,           /* any stage -> main: setup failed, `code` errno, `text` message */
   MSG_EXEC_FAILED,     /* job -> main: execve failed, `code` errno, `text` message */
   MSG_JOB_EXIT,        /* init -> main: the job ended with wait status `wstatus`, rusage `ru` */
+  MSG_JOB_START,       /* init -> main (with a cgroup): set-up done, about to fork the job */
+  MSG_JOB_GO,          /* main -> init: the cgroup's CPU figure is noted, fork the job */
   MSG_TYPE_MAX,
 } channel_msg_type;
 

@@ -4,6 +4,7 @@
 #ifndef SANDBOX_ENGINE_H
 #define SANDBOX_ENGINE_H
 
+#include "cgroup.h"
 #include "channel.h"
 #include "spec.h"
 
@@ -60,6 +61,9 @@ typedef struct engine_ctx {
   const struct seccomp_filter *seccomp;
   bool seccomp_notify;
   int handoff; /* the job's end of init's hand-off socketpair; -1: none */
+  /* The run's cgroup (made and given its limits by main), which the intermediate joins first
+   * thing; NULL when the run has none (cgroup: off, or optional and unusable). */
+  cgroup *cg;
 } engine_ctx;
 
 #define SECCOMP_HANDOFF_FD 100

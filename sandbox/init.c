@@ -43,7 +43,7 @@ static int set_one_rlimit(int resource, const char *name, uint64_t soft, uint64_
 
 /* rlimits are set in the job itself rather than in the intermediate: init then keeps the fds
  * and stack it needs, and RLIMIT_CPU (per process) counts the job's time only. */
-static int job_set_rlimits(const sbx_limits *l, sbx_error **err) {
+static int job_set_rlimits(const sbx_limits *l, bool cgroup_cpu, sbx_error **err) {
   if (l->open_files != SBX_UNSET &&
       set_one_rlimit(RLIMIT_NOFILE, "RLIMIT_NOFILE", l->open_files, l->open_files, err) < 0)
     return -1;
@@ -60,6 +60,10 @@ static int job_set_rlimits(const sbx_limits *l, sbx_error **err) {
      * up), SIGKILL one second later. */
     uint64_t s = (l->cpu_time_us + 999999) / 1000000;
     if (s == 0) s = 1;
+    /* With a cgroup the supervisor enforces the limit on the whole tree from its exact
+     * accounting; RLIMIT_CPU, charged in ticks (which can run ahead of the exact figure on a
+     * busy or virtualised host), must then not fire first: one second of margin. */
+    if (cgroup_cpu) s += 1;
     if (set_one_rlimit(RLIMIT_CPU, "RLIMIT_CPU", s, s + 1, err) < 0) return -1;
   }
   return 0;
@@ -165,7 +169,7 @@ __attribute__((noreturn)) static void job_main(engine_ctx *ctx) {
     sbx_set_errno(&err, "place the seccomp hand-off socket on fd %d", SECCOMP_HANDOFF_FD);
     engine_child_fail(fd, err, 125);
   }
-  if (job_set_rlimits(&spec->limits, &err) < 0 || job_set_ids(ctx, &err) < 0)
+  if (job_set_rlimits(&spec->limits, ctx->cg != NULL, &err) < 0 || job_set_ids(ctx, &err) < 0)
     engine_child_fail(fd, err, 125);
   if (chdir(spec->process.cwd) < 0) {
     sbx_set_errno(&err, "cannot change to the working directory '%s'", spec->process.cwd);
@@ -215,7 +219,24 @@ static int watch_supervisor(engine_ctx *ctx, sbx_error **err) {
   int r = poll(&p, 1, 0);
   if (r < 0) return sbx_set_errno(err, "poll the supervisor channel");
   if (r > 0) _exit(1); /* main is gone: nobody is left to tell */
-  channel_close_end(&ctx->down.rd);
+  /* With a cgroup, main still speaks once on it (MSG_JOB_GO, see init_main). */
+  if (!ctx->cg) channel_close_end(&ctx->down.rd);
+  return 0;
+}
+
+/* With a cgroup: tells main that the set-up is over and waits for its go-ahead, so that main
+ * can note the cgroup's CPU time spent on the sandbox's set-up (the intermediate's and init's)
+ * and count only the job's. init keeps the down channel (close-on-exec, so not the job) for the
+ * second go-ahead, at the job's end. */
+static int wait_for_go(engine_ctx *ctx, sbx_error **err) {
+  if (channel_send_simple(ctx->up.wr, MSG_JOB_START, 0, err) < 0) return -1;
+  channel_msg msg;
+  int r = channel_recv(ctx->down.rd, &msg, "supervisor", err);
+  if (r == 0) _exit(1); /* main is gone */
+  if (r < 0) return -1;
+  if (msg.type != MSG_JOB_GO)
+    return sbx_set_error(err, EPROTO, "expected the go-ahead, got a %s message",
+                         channel_msg_name(msg.type));
   return 0;
 }
 
@@ -293,6 +314,8 @@ void init_main(engine_ctx *ctx) {
     ctx->handoff = sv[1];
   }
 
+  if (ctx->cg && wait_for_go(ctx, &err) < 0) engine_child_fail(ctx->up.wr, err, 1);
+
   pid_t job = fork();
   if (job < 0) {
     sbx_set_errno(&err, "fork the job");
@@ -369,5 +392,11 @@ void init_main(engine_ctx *ctx) {
   /* The job's end is the sandbox's end: when init exits, the kernel kills everything left in
    * the pid namespace. */
   channel_send(ctx->up.wr, &done, NULL);
+  if (ctx->cg) {
+    /* main notes the cgroup's figures before our exit's teardown is charged to it; EOF (main
+     * gone) or anything else ends the wait all the same. */
+    channel_msg go;
+    channel_recv(ctx->down.rd, &go, "supervisor", NULL);
+  }
   _exit(0);
 }

@@ -68,7 +68,14 @@ void intermediate_main(engine_ctx *ctx) {
   channel_close_end(&ctx->down.wr);
   channel_close_end(&ctx->up.rd);
 
-  /* The cgroup is joined here, before anything else (branch `cgroup`). */
+  /* The cgroup first, while still the caller's ids (host root, or the owner of a delegated
+   * subtree): init and the job inherit it, so the whole tree is limited and measured from its
+   * first instruction. (CLONE_INTO_CGROUP would place init directly, but init is cloned after
+   * the drop of host root, which can no longer write a root-owned cgroup.procs.) */
+  if (ctx->cg && cgroup_add_pid(ctx->cg, 0, &err) < 0) {
+    sbx_error_prefix(&err, "join the run's cgroup");
+    engine_child_fail(ctx->up.wr, err, 1);
+  }
 
   if (ctx->idmap.userns && create_userns(ctx, &err) < 0) engine_child_fail(ctx->up.wr, err, 1);
   /* init keeps the down channel's read end: EOF on it tells init that main is gone. */

@@ -5,6 +5,7 @@
  * main waits for its own children only (waitpid on their pids, never -1) and every fd it opens
  * is close-on-exec and closed on every path, so a program can call sbx_run() many times. */
 #include "engine.h"
+#include "output.h"
 
 #include "hardening.h"
 
@@ -57,6 +58,20 @@ typedef struct run_state {
   bool forbidden; /* a forbidden syscall ended the job */
   uint32_t sc_arch;
   int sc_nr;
+  bool cpu_killed;    /* the supervisor ended the job at its cpu_time limit (cgroup accounting) */
+  bool output_killed; /* the job wrote past the output cap */
+  output_capture out;
+  bool job_start_pending; /* MSG_JOB_START came before init's pid */
+  bool have_cpu_base;
+  uint64_t cpu_base_ns; /* the cgroup's CPU time when the job was forked (the set-up's) */
+  /* The job's end as main saw it (MSG_JOB_EXIT, or the kill at a limit): the wall time and,
+   * with a cgroup, its CPU figure then, before init's exit tears the namespaces down. */
+  bool ended_at_set;
+  double ended_at_s;
+  bool have_cpu_end;
+  uint64_t cpu_end_ns;
+  bool have_cgstats;
+  cgroup_stats cgstats; /* read when the job has ended, before the cgroup goes */
 } run_state;
 
 static void logf_(const run_state *st, const char *fmt, ...) SBX_PRINTF(2, 3);
@@ -95,6 +110,14 @@ static void run_state_cleanup(run_state *st) {
     kill(st->init, SIGKILL);
     reap(&st->init, NULL);
   }
+  if (st->ctx.cg) {
+    /* Always removed, on every path; whatever is left in it is killed first. */
+    sbx_error *e = NULL;
+    if (cgroup_destroy(st->ctx.cg, &e) < 0) logf_(st, "%s", e->message);
+    sbx_error_free(e);
+    st->ctx.cg = NULL;
+  }
+  output_close(&st->out);
   channel_close(&st->ctx.up);
   channel_close(&st->ctx.down);
   close_fd(&st->intermediate_pidfd);
@@ -206,6 +229,13 @@ static int prepare(run_state *st, sbx_error **err) {
   }
   st->ctx.stdout_fd = o->stdout_fd >= 0 ? o->stdout_fd : STDOUT_FILENO;
   st->ctx.stderr_fd = o->stderr_fd >= 0 ? o->stderr_fd : STDERR_FILENO;
+  if (spec->limits.output != SBX_UNSET) {
+    /* The job writes into pipes that main pumps on to these fds, up to the cap. */
+    if (output_open(&st->out, spec->limits.output, st->ctx.stdout_fd, st->ctx.stderr_fd, err) < 0)
+      return -1;
+    st->ctx.stdout_fd = st->out.wr[0];
+    st->ctx.stderr_fd = st->out.wr[1];
+  }
 
   sigemptyset(&st->ctx.forward);
   static const int fwd[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
@@ -233,6 +263,73 @@ static int prepare(run_state *st, sbx_error **err) {
   return 0;
 }
 
+static double elapsed_s(const struct timespec *from);
+
+/* Notes the end of the job: its wall time and the cgroup's CPU figure at that moment. */
+static void note_end(run_state *st) {
+  if (st->ended_at_set) return;
+  st->ended_at_set = true;
+  st->ended_at_s = elapsed_s(&st->start);
+  sbx_error *e = NULL;
+  if (st->ctx.cg && cgroup_cpu_usage(st->ctx.cg, &st->cpu_end_ns, &e) == 0) st->have_cpu_end = true;
+  sbx_error_free(e);
+}
+
+/* ---- the cgroup ----------------------------------------------------------------------------- */
+
+/* Makes the run's cgroup and writes its limits, before the first fork; fills the result's
+ * cgroup fields. Without a usable cgroup (optional or off), the run goes on with rlimits and
+ * rusage, and the limits that cannot be enforced are listed as degraded. */
+static int setup_cgroup(run_state *st, sbx_result *res, sbx_error **err) {
+  const sbx_spec *spec = st->ctx.spec;
+  cgroup_options o = {.mode = spec->cgroup_mode, .parent = spec->cgroup_parent, .privileged = -1};
+  _cleanup_free_ char *why = NULL;
+  if (cgroup_create(&o, &st->ctx.cg, &why, err) < 0) return -1;
+  if (!st->ctx.cg) {
+    res->degraded = cgroup_degraded_without(&spec->limits);
+    logf_(st, "no cgroup: %s", why ? why : "off");
+    return 0;
+  }
+  logf_(st, "created cgroup %s (v%d)", cgroup_path(st->ctx.cg), cgroup_version(st->ctx.cg));
+  if (cgroup_apply_limits(st->ctx.cg, &spec->limits, err) < 0) return -1;
+  res->cgroup = true;
+  res->cgroup_version = cgroup_version(st->ctx.cg);
+  char *const *d = cgroup_degraded(st->ctx.cg);
+  if (d) res->degraded = strv_copy(d);
+  return 0;
+}
+
+/* Ends every process of the sandbox: the cgroup's (cgroup.kill, or freeze-kill-thaw on v1),
+ * and init, whose death takes the pid namespace with it. */
+static void kill_sandbox(run_state *st) {
+  note_end(st);
+  if (st->ctx.cg) {
+    sbx_error *e = NULL;
+    if (cgroup_kill(st->ctx.cg, 1000, &e) < 0) logf_(st, "%s", e->message);
+    sbx_error_free(e);
+  }
+  if (st->init > 0) kill(st->init, SIGKILL);
+}
+
+/* init finished the set-up: note the cgroup's CPU time so far (the set-up's, not the job's)
+ * and let it fork the job. A failure to answer is a setup error (init would wait forever). */
+static void job_start(run_state *st) {
+  sbx_error *e = NULL;
+  if (cgroup_cpu_usage(st->ctx.cg, &st->cpu_base_ns, &e) == 0)
+    st->have_cpu_base = true;
+  else
+    logf_(st, "%s", e->message);
+  sbx_error_free(e);
+  e = NULL;
+  if (channel_send_simple(st->ctx.down.wr, MSG_JOB_GO, 0, &e) < 0 && !st->child_err) {
+    sbx_error_prefix(&e, "let init start the job");
+    st->child_err = e;
+    kill_sandbox(st);
+  } else {
+    sbx_error_free(e);
+  }
+}
+
 /* ---- talking to the children ------------------------------------------------------------- */
 
 static void note_child_error(run_state *st, const channel_msg *msg) {
@@ -254,6 +351,11 @@ static bool note_message(run_state *st, const channel_msg *msg) {
     if (msg->pid <= 0 || st->init > 0) return false;
     st->init = msg->pid;
     return true;
+  case MSG_JOB_START:
+    /* With a cgroup: init finished the set-up and waits for the go-ahead. */
+    if (!st->ctx.cg) return false;
+    job_start(st);
+    return true;
   case MSG_JOB_EXIT:
     st->job_ended = true;
     st->wstatus = msg->wstatus;
@@ -261,6 +363,14 @@ static bool note_message(run_state *st, const channel_msg *msg) {
     st->forbidden = msg->forbidden != 0;
     st->sc_arch = msg->sc_arch;
     st->sc_nr = msg->sc_nr;
+    note_end(st);
+    if (st->ctx.cg) {
+      /* init waits for this go-ahead before it exits (its exit tears down the mounts and
+       * namespaces, which would be charged to the cgroup): the figures now are the job's. */
+      sbx_error *e = NULL;
+      if (channel_send_simple(st->ctx.down.wr, MSG_JOB_GO, 0, &e) < 0) logf_(st, "%s", e->message);
+      sbx_error_free(e);
+    }
     return true;
   case MSG_ERROR:
   case MSG_EXEC_FAILED: note_child_error(st, msg); return true;
@@ -355,6 +465,7 @@ static int start(run_state *st, sbx_error **err) {
   pthread_sigmask(SIG_SETMASK, &saved, NULL);
   if (pid < 0) return sbx_set_error(err, fork_errno, "fork the sandbox's intermediate process");
   st->intermediate = pid;
+  output_close_write_ends(&st->out);
   channel_close_end(&st->ctx.up.wr);
   channel_close_end(&st->ctx.down.rd);
   st->intermediate_pidfd = pidfd_open(pid, 0);
@@ -415,25 +526,57 @@ static int supervise(run_state *st, sbx_error **err) {
   bool closed = false;
   for (;;) {
     int timeout = -1;
-    if (l->wall_time_us != SBX_UNSET && !st->wall_killed && !st->job_ended) {
+    if (l->wall_time_us != SBX_UNSET && !st->wall_killed && !st->cpu_killed && !st->output_killed &&
+        !st->job_ended) {
       double left = (double)l->wall_time_us / 1e6 - elapsed_s(&st->start);
       if (left <= 0) {
         logf_(st, "wall time limit reached: killing the sandbox");
-        kill(st->init, SIGKILL);
+        kill_sandbox(st);
         st->wall_killed = true;
         continue;
       }
       timeout = (int)(left * 1000.0) + 1;
     }
-    struct pollfd p[3] = {{.fd = closed ? -1 : st->ctx.up.rd, .events = POLLIN},
+    if (st->ctx.cg && l->cpu_time_us != SBX_UNSET && !st->cpu_killed && !st->wall_killed &&
+        !st->output_killed && !st->job_ended) {
+      /* cpu_time: the whole tree's CPU from the cgroup, checked at least as often as the
+       * remaining budget could be spent by every CPU at once. */
+      uint64_t used;
+      sbx_error *e = NULL;
+      if (cgroup_cpu_usage(st->ctx.cg, &used, &e) == 0) {
+        used = used > st->cpu_base_ns ? used - st->cpu_base_ns : 0;
+        uint64_t limit_ns = l->cpu_time_us * 1000;
+        if (used >= limit_ns) {
+          logf_(st, "cpu time limit reached: killing the sandbox");
+          kill_sandbox(st);
+          st->cpu_killed = true;
+          continue;
+        }
+        long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+        uint64_t ms = (limit_ns - used) / 1000000 / (uint64_t)(ncpu > 0 ? ncpu : 1);
+        int check = ms < 1 ? 1 : ms > 100 ? 100 : (int)ms;
+        if (timeout < 0 || check < timeout) timeout = check;
+      }
+      sbx_error_free(e);
+    }
+    struct pollfd p[5] = {{.fd = closed ? -1 : st->ctx.up.rd, .events = POLLIN},
                           {.fd = st->init_pidfd, .events = POLLIN},
-                          {.fd = st->sigfd, .events = POLLIN}};
-    int r = poll(p, 3, timeout);
+                          {.fd = st->sigfd, .events = POLLIN},
+                          {.fd = st->out.exceeded ? -1 : st->out.rd[0], .events = POLLIN},
+                          {.fd = st->out.exceeded ? -1 : st->out.rd[1], .events = POLLIN}};
+    int r = poll(p, 5, timeout);
     if (r < 0) {
       if (errno == EINTR) continue;
       return sbx_set_errno(err, "poll the sandbox");
     }
     if (p[0].revents && drain(st, &closed, err) < 0) return -1;
+    for (int i = 0; i < 2; i++)
+      if (p[3 + i].revents && output_pump(&st->out, i, err) < 0) return -1;
+    if (st->out.exceeded && !st->output_killed && !st->wall_killed && !st->cpu_killed) {
+      logf_(st, "output limit reached: killing the sandbox");
+      kill_sandbox(st);
+      st->output_killed = true;
+    }
     if (p[2].revents) {
       struct signalfd_siginfo si;
       while (read(st->sigfd, &si, sizeof si) == (ssize_t)sizeof si) {
@@ -446,7 +589,11 @@ static int supervise(run_state *st, sbx_error **err) {
       if (drain(st, &closed, err) < 0) return -1;
       int status;
       reap(&st->init, &status);
-      if (!st->job_ended && !st->child_err && !st->wall_killed) {
+      /* Every writer of the output pipes is gone with the pid namespace: what is left in them
+       * goes on to the caller, up to the cap. */
+      output_drain(&st->out);
+      if (!st->job_ended && !st->child_err && !st->wall_killed && !st->cpu_killed &&
+          !st->output_killed) {
         _cleanup_free_ char *how = describe_status(status);
         return sbx_set_error(err, EPIPE,
                              "the sandbox's init process ended (%s) without reporting the job's "
@@ -462,19 +609,43 @@ static double tv_s(struct timeval tv) { return (double)tv.tv_sec + (double)tv.tv
 
 static void fill_result(run_state *st, sbx_result *res) {
   const sbx_limits *l = &st->ctx.spec->limits;
-  res->wall_time_s = elapsed_s(&st->start);
-  if (st->wall_killed) {
-    res->status = SBX_STATUS_WALL_TIME_LIMIT;
+  const cgroup_stats *cs = st->have_cgstats ? &st->cgstats : NULL;
+  res->wall_time_s = st->ended_at_set ? st->ended_at_s : elapsed_s(&st->start);
+  /* The whole tree's figures from the cgroup; rusage (the job and its reaped descendants) is
+   * the fallback, and the source of the largest single process and the context switches. */
+  if (st->job_ended) {
+    res->cpu_user_s = tv_s(st->ru.ru_utime);
+    res->cpu_system_s = tv_s(st->ru.ru_stime);
+    res->cpu_time_s = res->cpu_user_s + res->cpu_system_s;
+    res->max_rss_bytes = (uint64_t)st->ru.ru_maxrss * 1024;
+    res->memory_peak_bytes = res->max_rss_bytes;
+    res->csw_voluntary = (uint64_t)st->ru.ru_nvcsw;
+    res->csw_forced = (uint64_t)st->ru.ru_nivcsw;
+  }
+  if (cs && cs->has_cpu) {
+    /* The job's part: the set-up's CPU time (noted at MSG_JOB_START) taken off, from user and
+     * system in proportion. */
+    uint64_t total = st->have_cpu_end ? st->cpu_end_ns : cs->cpu_usage_ns;
+    uint64_t base = st->have_cpu_base ? st->cpu_base_ns : 0;
+    uint64_t job = total > base ? total - base : 0;
+    uint64_t split = cs->cpu_user_ns + cs->cpu_system_ns;
+    double user_frac = split ? (double)cs->cpu_user_ns / (double)split : 0;
+    res->cpu_time_s = (double)job / 1e9;
+    res->cpu_user_s = res->cpu_time_s * user_frac;
+    res->cpu_system_s = res->cpu_time_s - res->cpu_user_s;
+  }
+  if (cs && cs->has_memory_peak) res->memory_peak_bytes = cs->memory_peak;
+  if (cs && cs->has_pids_peak) res->pids_peak = cs->pids_peak;
+  res->stdout_bytes = st->out.bytes[0];
+  res->stderr_bytes = st->out.bytes[1];
+  if (st->wall_killed || st->cpu_killed || st->output_killed) {
+    res->status = st->wall_killed  ? SBX_STATUS_WALL_TIME_LIMIT
+                  : st->cpu_killed ? SBX_STATUS_CPU_TIME_LIMIT
+                                   : SBX_STATUS_OUTPUT_LIMIT;
     res->signal = SIGKILL;
+    return;
   }
   if (!st->job_ended) return;
-  res->cpu_user_s = tv_s(st->ru.ru_utime);
-  res->cpu_system_s = tv_s(st->ru.ru_stime);
-  res->cpu_time_s = res->cpu_user_s + res->cpu_system_s;
-  res->max_rss_bytes = (uint64_t)st->ru.ru_maxrss * 1024;
-  res->csw_voluntary = (uint64_t)st->ru.ru_nvcsw;
-  res->csw_forced = (uint64_t)st->ru.ru_nivcsw;
-  if (st->wall_killed) return;
   if (st->forbidden) {
     /* init ended the job at the forbidden call; SIGSYS is what the kernel's own kill action
      * would have shown. */
@@ -497,13 +668,35 @@ static void fill_result(run_state *st, sbx_result *res) {
     else if (sig == SIGXFSZ && l->file_size != SBX_UNSET)
       res->status = SBX_STATUS_FILE_SIZE_LIMIT;
   }
+  if (cs) {
+    /* OOM: v2 memory.events oom_kill, v1 memory.oom_control oom_kill; on kernels without that
+     * count, a hit of the limit (failcnt) together with a SIGKILL. */
+    res->oom_killed = cs->has_oom_kill_count
+                          ? cs->oom_kills > 0
+                          : cs->memory_max_events > 0 && WIFSIGNALED(ws) && WTERMSIG(ws) == SIGKILL;
+    /* A limit is the verdict when the job failed and the limit was hit. */
+    bool failed = res->status == SBX_STATUS_EXIT_NONZERO || res->status == SBX_STATUS_SIGNALED;
+    if (failed && res->oom_killed && l->memory != SBX_UNSET)
+      res->status = SBX_STATUS_MEMORY_LIMIT;
+    else if (failed && cs->pids_max_events > 0 && l->pids != SBX_UNSET)
+      res->status = SBX_STATUS_PIDS_LIMIT;
+  }
 }
 
 static int run(run_state *st, sbx_result *result, sbx_error **err) {
   if (sbx_spec_validate(st->ctx.spec, err) < 0) return -1;
   if (prepare(st, err) < 0) return -1;
+  if (setup_cgroup(st, result, err) < 0) return -1;
   if (start(st, err) < 0) return -1;
   if (supervise(st, err) < 0) return -1;
+  if (st->ctx.cg) {
+    sbx_error *e = NULL;
+    if (cgroup_read_stats(st->ctx.cg, &st->cgstats, &e) == 0)
+      st->have_cgstats = true;
+    else
+      logf_(st, "%s", e->message);
+    sbx_error_free(e);
+  }
   if (st->child_err) {
     if (st->exec_failed) {
       result->exec_failed = true;
@@ -550,6 +743,7 @@ int sbx_run(const sbx_spec *spec, const sbx_run_options *opts, sbx_result *resul
   st.ctx.spec = spec;
   st.ctx.up = st.ctx.down = (channel){-1, -1};
   st.ctx.stdin_fd = st.ctx.stdout_fd = st.ctx.stderr_fd = -1;
+  output_init(&st.out);
   st.ctx.handoff = -1;
   sbx_error *e = NULL;
   int r = run(&st, result, &e);

@@ -1,0 +1,578 @@
+/* test-limits.c: every cgroup-backed limit and measurement through sbx_run(), with the static
+ * tests/limits-helper as the job (in a fresh root with nothing else), so that the same tests
+ * run on this machine (cgroup v1, hybrid) and in the cgroup v2 VM (`ninja test-v2`).
+ * The limit tests need root (a cgroup as root is `required`); the rootless test checks that
+ * `optional` degrades cleanly. After each run no cgroup of this process may be left. */
+#define TEST_FILE "test-limits"
+#include "harness.h"
+
+#include "cgroup.h"
+#include "spec.h"
+#include "util.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+
+static char helper[PATH_MAX];
+
+static const char *helper_path(void) {
+  if (!helper[0]) {
+    char self[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (n <= 0) abort();
+    self[n] = '\0';
+    snprintf(helper, sizeof helper, "%s/limits-helper", dirname(self));
+  }
+  return helper;
+}
+
+static sbx_spec *helper_spec(const char *const *args, size_t n) {
+  sbx_spec *s = spec_new();
+  spec_add_mount(s, SBX_MOUNT_BIND, helper_path(), "/helper", SBX_MNT_RO | SBX_MNT_NODEV);
+  spec_add_mount(s, SBX_MOUNT_PROC, NULL, "/proc", 0);
+  spec_add_mount(s, SBX_MOUNT_DEV, NULL, "/dev", 0);
+  sbx_mount *t = spec_add_mount(s, SBX_MOUNT_TMPFS, NULL, "/tmp", SBX_MNT_NOSUID | SBX_MNT_NODEV);
+  t->mode = 01777;
+  t->size = 4 << 20;
+  const char *argv[8] = {"/helper"};
+  for (size_t i = 0; i < n && i < 7; i++) argv[i + 1] = args[i];
+  if (sbx_spec_set_args(s, argv, n + 1, NULL) < 0) abort();
+  return s;
+}
+
+#define SPEC(...)                                 \
+  helper_spec((const char *const[]){__VA_ARGS__}, \
+              sizeof((const char *const[]){__VA_ARGS__}) / sizeof(const char *))
+
+static double now_s(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Runs the spec with stdout in a memfd. Returns sbx_run's value; *out gets the output and
+ * *took the call's duration. A setup error fails the test. */
+static void run(sbx_spec *s, sbx_result *res, char **out, double *took) {
+  int fd = memfd_create("job-stdout", MFD_CLOEXEC);
+  if (fd < 0) TEST_FAIL("memfd_create: %s", strerror(errno));
+  sbx_run_options o;
+  sbx_run_options_init(&o);
+  o.stdout_fd = fd;
+  o.stderr_fd = fd;
+  sbx_error *err = NULL;
+  double t0 = now_s();
+  int r = sbx_run(s, &o, res, &err);
+  if (took) *took = now_s() - t0;
+  off_t n = lseek(fd, 0, SEEK_END);
+  char *buf = xcalloc(1, (size_t)n + 1);
+  if (n > 0 && pread(fd, buf, (size_t)n, 0) != n) buf[0] = '\0';
+  close(fd);
+  if (r < 0) {
+    char msg[512];
+    snprintf(msg, sizeof msg, "%s", err ? err->message : "(no error)");
+    sbx_error_free(err);
+    free(buf);
+    TEST_FAIL("sbx_run: %s", msg);
+  }
+  if (out)
+    *out = buf;
+  else
+    free(buf);
+}
+
+/* The figure the job printed as "cpu SECONDS". */
+static double printed_cpu(const char *out) {
+  const char *p = out ? strstr(out, "cpu ") : NULL;
+  return p ? atof(p + 4) : -1;
+}
+
+/* No cgroup named after this process is left in any hierarchy. */
+static void check_no_cgroup_left(void) {
+  char prefix[64];
+  snprintf(prefix, sizeof prefix, CGROUP_NAME_PREFIX "%d-", (int)getpid());
+  static const char *const dirs[] = {
+      "/sys/fs/cgroup/sandbox",         "/sys/fs/cgroup/memory/sandbox",
+      "/sys/fs/cgroup/pids/sandbox",    "/sys/fs/cgroup/cpu/sandbox",
+      "/sys/fs/cgroup/cpuacct/sandbox", "/sys/fs/cgroup/freezer/sandbox",
+      "/sys/fs/cgroup/unified/sandbox"};
+  for (size_t i = 0; i < ARRAY_SIZE(dirs); i++) {
+    DIR *d = opendir(dirs[i]);
+    if (!d) continue;
+    struct dirent *de;
+    while ((de = readdir(d)))
+      if (strncmp(de->d_name, prefix, strlen(prefix)) == 0) {
+        char name[300];
+        snprintf(name, sizeof name, "%s/%s", dirs[i], de->d_name);
+        closedir(d);
+        TEST_FAIL("cgroup %s left behind", name);
+      }
+    closedir(d);
+  }
+  /* And no child process of ours. */
+  CHECK(waitpid(-1, NULL, WNOHANG) < 0 && errno == ECHILD);
+}
+
+static bool have_cgroups(void) {
+  cgroup_layout l = CGROUP_LAYOUT_NONE;
+  sbx_error *e = NULL;
+  if (cgroup_layout_detect(NULL, &l, &e) < 0) sbx_error_free(e);
+  return l != CGROUP_LAYOUT_NONE;
+}
+
+#define NEED_ROOT_CGROUP()                                           \
+  do {                                                               \
+    if (geteuid() != 0) SKIP_TEST("needs root (a required cgroup)"); \
+    if (!have_cgroups()) SKIP_TEST("no cgroup filesystem");          \
+  } while (0)
+
+static bool userns_available(void) {
+  pid_t p = fork();
+  if (p == 0) _exit(unshare(CLONE_NEWUSER) == 0 ? 0 : 1);
+  int st = 1;
+  waitpid(p, &st, 0);
+  return WIFEXITED(st) && WEXITSTATUS(st) == 0;
+}
+
+/* Runs without a cgroup too: as root, or rootless with user namespaces (the limit then holds
+ * through the pid namespace's init, not the cgroup). */
+#define NEED_RUN()                                         \
+  do {                                                     \
+    if (geteuid() != 0 && !userns_available())             \
+      SKIP_TEST("user namespaces are not available here"); \
+  } while (0)
+
+static void check_cgroup_used(const sbx_result *r) {
+  CHECK(r->cgroup);
+  CHECK(r->cgroup_version == 1 || r->cgroup_version == 2);
+  CHECK(r->degraded == NULL || r->degraded[0] == NULL);
+}
+
+/* The issue's tolerance on this machine: 5% or 20 ms. In the VM, qemu's TCG emulates every
+ * instruction, and the CPU the job's tree spends where the job's own clock cannot see it (init
+ * forking it, its exit's teardown after its last measurement: well under a millisecond on real
+ * hardware) comes to 30-60 ms there: 15% or 100 ms in the VM. */
+static bool within(double got, double want) {
+  bool vm = getenv("SBX_IN_VM") != NULL;
+  double rel = vm ? 0.15 : 0.05, abs_ = vm ? 0.1 : 0.02;
+  double tol = want * rel > abs_ ? want * rel : abs_;
+  return got >= want - tol && got <= want + tol;
+}
+
+/* ---- measurement ------------------------------------------------------------------------- */
+
+static void check_cpu_accuracy(sbx_spec *s) {
+  sbx_result r;
+  char *out = NULL;
+  run(s, &r, &out, NULL);
+  CHECK_EQ_INT(r.status, SBX_STATUS_OK);
+  check_cgroup_used(&r);
+  double inside = printed_cpu(out);
+  CHECK(inside >= 0.5);
+  if (!within(r.cpu_time_s, inside))
+    TEST_FAIL("cpu_time_s %.4f, the job measured %.4f (output '%s')", r.cpu_time_s, inside, out);
+  double us = r.cpu_user_s + r.cpu_system_s;
+  if (us < r.cpu_time_s * 0.9 || us > r.cpu_time_s * 1.1 + 0.02)
+    TEST_FAIL("user %.4f + system %.4f, total %.4f", r.cpu_user_s, r.cpu_system_s, r.cpu_time_s);
+  free(out);
+  sbx_result_clear(&r);
+  sbx_spec_free(s);
+  check_no_cgroup_left();
+}
+
+TEST(cpu_time_one_process) {
+  NEED_ROOT_CGROUP();
+  check_cpu_accuracy(SPEC("burn", "0.5"));
+}
+
+TEST(cpu_time_four_threads) {
+  NEED_ROOT_CGROUP();
+  check_cpu_accuracy(SPEC("burn-threads", "4", "0.5"));
+}
+
+TEST(cpu_time_two_processes) {
+  NEED_ROOT_CGROUP();
+  check_cpu_accuracy(SPEC("burn-procs", "2", "0.5"));
+}
+
+TEST(memory_peak) {
+  NEED_ROOT_CGROUP();
+  sbx_spec *s = SPEC("touch", "100");
+  sbx_result r;
+  char *out = NULL;
+  run(s, &r, &out, NULL);
+  CHECK_EQ_INT(r.status, SBX_STATUS_OK);
+  CHECK_CONTAINS(out, "touched 100");
+  check_cgroup_used(&r);
+  if (r.memory_peak_bytes < (100u << 20) || r.memory_peak_bytes > (110u << 20))
+    TEST_FAIL("memory_peak_bytes %.1f MiB for 100 MiB touched",
+              (double)r.memory_peak_bytes / (1 << 20));
+  /* The largest single process (ru_maxrss) is the helper: about 100 MiB too. */
+  CHECK(r.max_rss_bytes >= (100u << 20) && r.max_rss_bytes <= (110u << 20));
+  CHECK(r.csw_voluntary + r.csw_forced > 0);
+  free(out);
+  sbx_result_clear(&r);
+  sbx_spec_free(s);
+  check_no_cgroup_left();
+}
+
+/* ---- limits -------------------------------------------------------------------------------- */
+
+TEST(cpu_time_limit) {
+  NEED_ROOT_CGROUP();
+  sbx_spec *s = SPEC("spin");
+  s->limits.cpu_time_us = 1000000;
+  sbx_result r;
+  run(s, &r, NULL, NULL);
+  CHECK_EQ_STR(sbx_status_name(r.status), "cpu_time_limit");
+  if (r.cpu_time_s < 1.0 || r.cpu_time_s > 1.2) TEST_FAIL("cpu_time_s %.3f", r.cpu_time_s);
+  CHECK_EQ_INT(r.signal, SIGKILL);
+  sbx_result_clear(&r);
+  sbx_spec_free(s);
+  check_no_cgroup_left();
+}
+
+TEST(cpu_time_limit_counts_the_whole_tree) {
+  NEED_ROOT_CGROUP();
+  /* 2 processes burn 0.5 s each: the tree passes 0.6 s although neither does. */
+  sbx_spec *s = SPEC("burn-procs", "2", "1.0");
+  s->limits.cpu_time_us = 600000;
+  sbx_result r;
+  run(s, &r, NULL, NULL);
+  CHECK_EQ_STR(sbx_status_name(r.status), "cpu_time_limit");
+  if (r.cpu_time_s < 0.6 || r.cpu_time_s > 0.75) TEST_FAIL("cpu_time_s %.3f", r.cpu_time_s);
+  sbx_result_clear(&r);
+  sbx_spec_free(s);
+  check_no_cgroup_left();
+}
+
+TEST(wall_time_limit) {
+  NEED_RUN();
+  sbx_spec *s = SPEC("sleep", "10");
+  s->limits.wall_time_us = 1000000;
+  sbx_result r;
+  double took;
+  run(s, &r, NULL, &took);
+  CHECK_EQ_STR(sbx_status_name(r.status), "wall_time_limit");
+  if (took > 1.2) TEST_FAIL("sbx_run returned after %.3f s", took);
+  if (r.wall_time_s < 1.0 || r.wall_time_s > 1.05)
+    TEST_FAIL("wall_time_s %.3f: the kill did not land within 50 ms", r.wall_time_s);
+  if (geteuid() == 0) check_cgroup_used(&r);
+  sbx_result_clear(&r);
+  sbx_spec_free(s);
+  check_no_cgroup_left();
+}
+
+TEST(memory_limit) {
+  NEED_ROOT_CGROUP();
+  sbx_spec *s = SPEC("hog");
+  s->limits.memory = 64 << 20;
+  sbx_result r;
+  run(s, &r, NULL, NULL);
+  CHECK_EQ_STR(sbx_status_name(r.status), "memory_limit");
+  CHECK(r.oom_killed);
+  CHECK_EQ_INT(r.signal, SIGKILL);
+  CHECK(r.memory_peak_bytes <= (64u << 20));
+  check_cgroup_used(&r);
+  sbx_result_clear(&r);
+  sbx_spec_free(s);
+  check_no_cgroup_left();
+}
+
+TEST(memory_within_limit_is_ok) {
+  NEED_ROOT_CGROUP();
+  sbx_spec *s = SPEC("touch", "16");
+  s->limits.memory = 64 << 20;
+  sbx_result r;
+  run(s, &r, NULL, NULL);
+  CHECK_EQ_STR(sbx_status_name(r.status), "ok");
+  CHECK(!r.oom_killed);
+  sbx_result_clear(&r);
+  sbx_spec_free(s);
+  check_no_cgroup_left();
+}
+
+TEST(pids_limit) {
+  NEED_ROOT_CGROUP();
+  sbx_spec *s = SPEC("forkbomb");
+  s->limits.pids = 16;
+  s->limits.wall_time_us = 20000000; /* a backstop: the bomb must end long before */
+  sbx_result r;
+  run(s, &r, NULL, NULL);
+  CHECK_EQ_STR(sbx_status_name(r.status), "pids_limit");
+  CHECK_EQ_INT(r.exit_code, 1);
+  if (r.pids_peak) CHECK(r.pids_peak <= 16);
+  CHECK(r.wall_time_s < 10);
+  sbx_result_clear(&r);
+  sbx_spec_free(s);
+  check_no_cgroup_left();
+}
+
+TEST(cpu_quota_throttles) {
+  NEED_ROOT_CGROUP();
+  sbx_spec *s = SPEC("burn", "0.2");
+  s->limits.cpu_quota_us = 20000; /* 20% of one CPU */
+  s->limits.cpu_period_us = 100000;
+  sbx_result r;
+  double took;
+  run(s, &r, NULL, &took);
+  CHECK_EQ_STR(sbx_status_name(r.status), "ok");
+  /* 0.2 s of CPU at 20 ms per 100 ms: about 0.9 s or more of wall time. */
+  if (r.wall_time_s < 0.7) TEST_FAIL("wall_time_s %.3f under a 20%% quota", r.wall_time_s);
+  sbx_result_clear(&r);
+  sbx_spec_free(s);
+  check_no_cgroup_left();
+}
+
+TEST(signaled_and_exit_code) {
+  NEED_RUN();
+  sbx_spec *s = SPEC("segv");
+  sbx_result r;
+  run(s, &r, NULL, NULL);
+  CHECK_EQ_STR(sbx_status_name(r.status), "signaled");
+  CHECK_EQ_INT(r.signal, SIGSEGV);
+  CHECK(!r.oom_killed);
+  sbx_result_clear(&r);
+  sbx_spec_free(s);
+  s = SPEC("exit", "3");
+  run(s, &r, NULL, NULL);
+  CHECK_EQ_STR(sbx_status_name(r.status), "exit_nonzero");
+  CHECK_EQ_INT(r.exit_code, 3);
+  sbx_result_clear(&r);
+  sbx_spec_free(s);
+  /* exit 3 after the pids limit refused nothing: not pids_limit. */
+  s = SPEC("exit", "3");
+  s->limits.pids = 16;
+  s->limits.memory = 64 << 20;
+  run(s, &r, NULL, NULL);
+  CHECK_EQ_STR(sbx_status_name(r.status), "exit_nonzero");
+  sbx_result_clear(&r);
+  sbx_spec_free(s);
+  check_no_cgroup_left();
+}
+
+/* Runs with stdout and stderr in two memfds. */
+static void run_split(sbx_spec *s, sbx_result *res, char **out, size_t *nout, char **errs,
+                      size_t *nerr) {
+  int fds[2];
+  for (int i = 0; i < 2; i++)
+    if ((fds[i] = memfd_create("job-output", MFD_CLOEXEC)) < 0)
+      TEST_FAIL("memfd_create: %s", strerror(errno));
+  sbx_run_options o;
+  sbx_run_options_init(&o);
+  o.stdout_fd = fds[0];
+  o.stderr_fd = fds[1];
+  sbx_error *err = NULL;
+  int r = sbx_run(s, &o, res, &err);
+  char **bufs[2] = {out, errs};
+  size_t *lens[2] = {nout, nerr};
+  for (int i = 0; i < 2; i++) {
+    off_t n = lseek(fds[i], 0, SEEK_END);
+    *bufs[i] = xcalloc(1, (size_t)n + 1);
+    if (n > 0 && pread(fds[i], *bufs[i], (size_t)n, 0) != n) n = 0;
+    *lens[i] = (size_t)n;
+    close(fds[i]);
+  }
+  if (r < 0) {
+    char msg[512];
+    snprintf(msg, sizeof msg, "%s", err ? err->message : "(no error)");
+    sbx_error_free(err);
+    TEST_FAIL("sbx_run: %s", msg);
+  }
+}
+
+static bool is_pattern(const char *b, size_t n) {
+  for (size_t i = 0; i < n; i++)
+    if ((unsigned char)b[i] != i % 251) return false;
+  return true;
+}
+
+TEST(output_limit) {
+  NEED_RUN();
+  sbx_spec *s = SPEC("write", "100000000");
+  s->limits.output = 1 << 20;
+  sbx_result r;
+  char *out, *errs;
+  size_t nout, nerr;
+  run_split(s, &r, &out, &nout, &errs, &nerr);
+  CHECK_EQ_STR(sbx_status_name(r.status), "output_limit");
+  CHECK_EQ_INT(r.signal, SIGKILL);
+  CHECK_EQ_INT(nout, 1 << 20); /* exactly the first MiB */
+  CHECK(is_pattern(out, nout));
+  CHECK_EQ_INT(r.stdout_bytes, 1 << 20);
+  CHECK_EQ_INT(nerr, 0);
+  CHECK(r.wall_time_s < 5);
+  free(out), free(errs);
+  sbx_result_clear(&r);
+  sbx_spec_free(s);
+  check_no_cgroup_left();
+}
+
+TEST(output_under_the_cap_is_whole) {
+  NEED_RUN();
+  sbx_spec *s = SPEC("write", "300000", "70000");
+  s->limits.output = 370000; /* exactly the cap: not past it */
+  sbx_result r;
+  char *out, *errs;
+  size_t nout, nerr;
+  run_split(s, &r, &out, &nout, &errs, &nerr);
+  CHECK_EQ_STR(sbx_status_name(r.status), "ok");
+  CHECK_EQ_INT(nout, 300000);
+  CHECK(is_pattern(out, nout));
+  CHECK_EQ_INT(nerr, 70000);
+  CHECK(is_pattern(errs, nerr));
+  CHECK_EQ_INT(r.stdout_bytes, 300000);
+  CHECK_EQ_INT(r.stderr_bytes, 70000);
+  free(out), free(errs);
+  sbx_result_clear(&r);
+  sbx_spec_free(s);
+  /* One byte more is past it. */
+  s = SPEC("write", "300000", "70001");
+  s->limits.output = 370000;
+  run_split(s, &r, &out, &nout, &errs, &nerr);
+  CHECK_EQ_STR(sbx_status_name(r.status), "output_limit");
+  CHECK_EQ_INT(nout + nerr, 370000);
+  CHECK_EQ_INT(r.stdout_bytes + r.stderr_bytes, 370000);
+  free(out), free(errs);
+  sbx_result_clear(&r);
+  sbx_spec_free(s);
+  check_no_cgroup_left();
+}
+
+/* Whether a cgroup named after `pid` exists in any hierarchy's "sandbox"; *empty says whether
+ * its cgroup.procs lists no process (when `empty` is not NULL). */
+static bool cgroup_of(pid_t pid, bool *empty) {
+  char prefix[64];
+  snprintf(prefix, sizeof prefix, CGROUP_NAME_PREFIX "%d-", (int)pid);
+  static const char *const dirs[] = {"/sys/fs/cgroup/sandbox", "/sys/fs/cgroup/memory/sandbox",
+                                     "/sys/fs/cgroup/pids/sandbox",
+                                     "/sys/fs/cgroup/unified/sandbox"};
+  bool found = false;
+  for (size_t i = 0; i < ARRAY_SIZE(dirs) && !found; i++) {
+    DIR *d = opendir(dirs[i]);
+    if (!d) continue;
+    struct dirent *de;
+    while (!found && (de = readdir(d))) {
+      if (strncmp(de->d_name, prefix, strlen(prefix)) != 0) continue;
+      found = true;
+      if (empty) {
+        char *procs = xasprintf("%s/%s/cgroup.procs", dirs[i], de->d_name), *text = NULL;
+        sbx_error *e = NULL;
+        *empty = read_file_max(procs, 1 << 16, &text, NULL, &e) == 0 && text[0] == '\0';
+        sbx_error_free(e);
+        free(text);
+        free(procs);
+      }
+    }
+    closedir(d);
+  }
+  return found;
+}
+
+TEST(killed_supervisor_is_cleaned_up_by_the_next_run) {
+  NEED_ROOT_CGROUP();
+  /* A supervisor (a child of ours running sbx_run) is killed while its job runs. */
+  pid_t sup = fork();
+  if (sup == 0) {
+    sbx_spec *s = SPEC("sleep", "30");
+    sbx_result r;
+    sbx_run(s, NULL, &r, NULL);
+    _exit(0);
+  }
+  CHECK(sup > 0);
+  bool seen = false;
+  for (int i = 0; i < 500 && !seen; i++) {
+    seen = cgroup_of(sup, NULL);
+    if (!seen) usleep(10000);
+  }
+  usleep(200000); /* the job is started by now */
+  kill(sup, SIGKILL);
+  int st;
+  waitpid(sup, &st, 0);
+  if (!seen) TEST_FAIL("the supervisor's cgroup never appeared");
+  /* Its job died with it (init's parent-death signal takes the pid namespace); its cgroup
+   * stays behind, empty, until the next run, which removes it. */
+  bool empty = false;
+  for (int i = 0; i < 200 && !empty; i++) {
+    CHECK(cgroup_of(sup, &empty));
+    if (!empty) usleep(5000);
+  }
+  if (!empty) TEST_FAIL("the killed supervisor's job outlived it by 1 s");
+  sbx_spec *s = SPEC("exit", "0");
+  sbx_result r;
+  run(s, &r, NULL, NULL);
+  CHECK_EQ_STR(sbx_status_name(r.status), "ok");
+  sbx_result_clear(&r);
+  sbx_spec_free(s);
+  if (cgroup_of(sup, NULL)) TEST_FAIL("the killed supervisor's cgroup survived the next run");
+  check_no_cgroup_left();
+}
+
+TEST(bad_cgroup_parent_is_a_setup_error) {
+  NEED_ROOT_CGROUP();
+  sbx_spec *s = SPEC("exit", "0");
+  s->cgroup_parent = xstrdup("../escape");
+  sbx_result r;
+  sbx_error *err = NULL;
+  CHECK_EQ_INT(sbx_run(s, NULL, &r, &err), -1);
+  CHECK_EQ_INT(r.status, SBX_STATUS_SETUP_ERROR);
+  CHECK_CONTAINS(err ? err->message : NULL, "cgroup parent '../escape'");
+  sbx_error_free(err);
+  sbx_result_clear(&r);
+  sbx_spec_free(s);
+  check_no_cgroup_left();
+}
+
+TEST(cgroup_off_degrades) {
+  NEED_ROOT_CGROUP();
+  sbx_spec *s = SPEC("exit", "0");
+  s->cgroup_mode = SBX_CGROUP_OFF;
+  s->limits.memory = 64 << 20;
+  s->limits.pids = 16;
+  sbx_result r;
+  run(s, &r, NULL, NULL);
+  CHECK_EQ_STR(sbx_status_name(r.status), "ok");
+  CHECK(!r.cgroup);
+  CHECK_EQ_INT(r.cgroup_version, 0);
+  CHECK(strv_contains(r.degraded, "memory"));
+  CHECK(strv_contains(r.degraded, "pids"));
+  sbx_result_clear(&r);
+  sbx_spec_free(s);
+}
+
+/* ---- rootless ------------------------------------------------------------------------------- */
+
+TEST(rootless_optional_degrades) {
+  if (geteuid() == 0) SKIP_TEST("for an unprivileged user");
+  if (!userns_available()) SKIP_TEST("user namespaces are not available here");
+  sbx_spec *s = SPEC("burn", "0.1");
+  s->limits.memory = 64 << 20;
+  s->limits.pids = 16;
+  s->limits.cpu_time_us = 5000000;
+  sbx_result r;
+  char *out = NULL;
+  run(s, &r, &out, NULL);
+  CHECK_EQ_STR(sbx_status_name(r.status), "ok");
+  if (r.cgroup) {
+    /* A delegated subtree was found: the limits may then hold. */
+    CHECK(r.cgroup_version == 1 || r.cgroup_version == 2);
+  } else {
+    CHECK(strv_contains(r.degraded, "memory"));
+    CHECK(strv_contains(r.degraded, "pids"));
+    CHECK(strv_contains(r.degraded, "cpu_time"));
+    /* The figures come from rusage. */
+    CHECK(r.cpu_time_s >= 0.09);
+  }
+  free(out);
+  sbx_result_clear(&r);
+  sbx_spec_free(s);
+}
+
+RUN_TESTS()
