@@ -892,9 +892,9 @@ TEST(seccomp_errors) {
       "    - {syscall: read, action: kill, errno: EPERM}\n",
       "job.yaml:3:7: seccomp.rules[0]: a rule needs a syscall (a name, a @group or a "
       "list of them)\n"
-      "job.yaml:4:7: seccomp.rules[1]: a rule needs an action (allow, errno, kill, "
+      "job.yaml:4:7: seccomp.rules[1]: a rule needs an action (deny, allow, errno, kill, "
       "kill_process, trap or log)\n"
-      "job.yaml:5:44: seccomp.rules[2].errno: errno is only for action: errno");
+      "job.yaml:5:44: seccomp.rules[2].errno: errno is only for action: errno or deny");
   CHECK_ERRORS(
       "seccomp:\n  rules:\n    - syscall: socket\n      action: errno\n      args:\n"
       "        - {index: 6, value: AF_PAKET}\n"
