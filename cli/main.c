@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -353,6 +354,27 @@ static int exit_status_of(const sbx_result *r) {
   }
 }
 
+/* Where compiled seccomp filters are kept between runs: $XDG_CACHE_HOME/sandbox/seccomp, or
+ * ~/.cache/sandbox/seccomp (the library creates it, mode 0700, and checks it). NULL when no
+ * home is known: filters are then compiled by every run. */
+static char *seccomp_cache_dir(void) {
+  const char *xdg = getenv("XDG_CACHE_HOME");
+  char *dir = NULL;
+  if (xdg && xdg[0] == '/') {
+    if (asprintf(&dir, "%s/sandbox/seccomp", xdg) < 0) return NULL;
+    return dir;
+  }
+  const char *home = getenv("HOME");
+  if (!home || home[0] != '/') {
+    struct passwd *pw = getpwuid(geteuid());
+    home = pw && pw->pw_dir && pw->pw_dir[0] == '/' ? pw->pw_dir : NULL;
+  }
+  if (!home) return NULL;
+  if (asprintf(&dir, "%s/.cache/sandbox/seccomp", strcmp(home, "/") == 0 ? "" : home) < 0)
+    return NULL;
+  return dir;
+}
+
 static int cmd_run(int argc, char **argv) {
   static const struct option opts[] = {
       {"profile", required_argument, NULL, 'p'}, {"set", required_argument, NULL, OPT_SET},
@@ -418,9 +440,12 @@ static int cmd_run(int argc, char **argv) {
   sbx_run_options_init(&ro);
   ro.bundle_dir = bundle;
   ro.forward_signals = true;
+  char *cache_dir = seccomp_cache_dir();
+  ro.seccomp_cache_dir = cache_dir;
   if (verbose) ro.log = log_verbose;
   sbx_result result;
   int rc = sbx_run(spec, &ro, &result, &err);
+  free(cache_dir);
   if (rc < 0) print_error_chain(err);
   sbx_error_free(err);
   err = NULL;
