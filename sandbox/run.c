@@ -145,8 +145,9 @@ static int prepare(run_state *st, sbx_error **err) {
   if (idmap_plan_make(spec, geteuid(), getegid(), &st->ctx.idmap, err) < 0) return -1;
   /* Compiled (or taken from the cache) here, before any fork: the job only loads it. */
   sbx_error *cache_err = NULL;
-  if (seccomp_filter_build_in(&spec->seccomp, o->seccomp_cache_dir, &st->filter, &cache_err,
-                              err) < 0) {
+  const char *cache_dir = o->seccomp_cache_dir;
+  int rc = seccomp_filter_build_in(&spec->seccomp, cache_dir, &st->filter, &cache_err, err);
+  if (rc < 0) {
     sbx_error_free(cache_err);
     return -1;
   }
