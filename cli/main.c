@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* Exit statuses of the CLI itself (the job's own status passes through otherwise). */
@@ -356,22 +357,28 @@ static int exit_status_of(const sbx_result *r) {
 
 /* Where compiled seccomp filters are kept between runs: $XDG_CACHE_HOME/sandbox/seccomp, or
  * ~/.cache/sandbox/seccomp (the library creates it, mode 0700, and checks it). NULL when no
- * home is known: filters are then compiled by every run. */
+ * home is known, or when the home (or $XDG_CACHE_HOME) exists and belongs to someone else (`sudo -E` keeps the user's HOME: root
+ * would otherwise create root-owned directories in it): filters are then compiled by every
+ * run. */
 static char *seccomp_cache_dir(void) {
   const char *xdg = getenv("XDG_CACHE_HOME");
-  char *dir = NULL;
+  const char *base = NULL, *sub = NULL;
   if (xdg && xdg[0] == '/') {
-    if (asprintf(&dir, "%s/sandbox/seccomp", xdg) < 0) return NULL;
-    return dir;
+    base = xdg;
+    sub = "sandbox/seccomp";
+  } else {
+    base = getenv("HOME");
+    if (!base || base[0] != '/') {
+      struct passwd *pw = getpwuid(geteuid());
+      base = pw && pw->pw_dir && pw->pw_dir[0] == '/' ? pw->pw_dir : NULL;
+    }
+    sub = ".cache/sandbox/seccomp";
   }
-  const char *home = getenv("HOME");
-  if (!home || home[0] != '/') {
-    struct passwd *pw = getpwuid(geteuid());
-    home = pw && pw->pw_dir && pw->pw_dir[0] == '/' ? pw->pw_dir : NULL;
-  }
-  if (!home) return NULL;
-  if (asprintf(&dir, "%s/.cache/sandbox/seccomp", strcmp(home, "/") == 0 ? "" : home) < 0)
-    return NULL;
+  if (!base) return NULL;
+  struct stat st;
+  if (stat(base, &st) == 0 ? st.st_uid != geteuid() : errno != ENOENT) return NULL;
+  char *dir = NULL;
+  if (asprintf(&dir, "%s/%s", strcmp(base, "/") == 0 ? "" : base, sub) < 0) return NULL;
   return dir;
 }
 

@@ -425,3 +425,12 @@ cache_run cache-open-dir-unused compiled
 check_grep cache-open-dir-explained "$T/err" "must be owned by uid $(id -u) with mode 0700"
 cache_run cache-open-dir-still-unused compiled
 chmod 700 "$cdir"
+# An existing $XDG_CACHE_HOME of another user (sudo -E keeps the user's): nothing is created in it.
+if is_root; then
+  mkdir -p "$T/other-home" && chown 12345:12345 "$T/other-home"
+  export XDG_CACHE_HOME="$T/other-home"
+  cache_run cache-foreign-home-unused compiled
+  check_eq cache-foreign-home-untouched "$(ls -A "$T/other-home")" ""
+else
+  skip cache-foreign-home-unused "giving a directory to another user needs root"
+fi
