@@ -2,7 +2,7 @@
  * (libcap), no_new_privs, and the loopback interface of a private net namespace (libnl-route-3).
  *
  * The engine calls these in this order (see docs/security.md):
- *   main, before any fork:   seccomp_filter_build()           (compiles or takes from the cache)
+ *   main, before any fork:   seccomp_filter_build_in()        (compiles or takes from the cache)
  *   init, in the new netns:  netlink_loopback_up()            (network: loopback only)
  *   job, after setresuid:    caps_drop(), set_no_new_privs(), seccomp_filter_install(), execve
  *   main, after the job:     seccomp_filter_free()

@@ -529,8 +529,8 @@ static const struct attack {
   int (*fn)(const char *arg);
   const char *what;
 } attacks[] = {
-    {"int80", a_int80, "i386 getpid through int 0x80 (expect SIGSYS)"},
-    {"x32", a_x32, "x32 getpid (expect SIGSYS)"},
+    {"int80", a_int80, "i386 getpid through int 0x80 (expect the job killed)"},
+    {"x32", a_x32, "x32 getpid (expect the job killed)"},
     {"tiocsti", a_tiocsti, "push a character into the terminal on stdin"},
     {"tiocsti-highbits", a_tiocsti_highbits, "TIOCSTI with the upper 32 bits set"},
     {"tioclinux", a_tioclinux, "TIOCLINUX on stdin"},
