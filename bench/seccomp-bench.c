@@ -2,12 +2,19 @@
  *
  *   seccomp-bench [ITERATIONS]
  *
- * seccomp, for two policies (a deny-list shaped like the stock `default` profile, and an
- * allow-list of every syscall libseccomp knows but a deny set, the worst case for libseccomp):
+ * seccomp, for the policies of the stock profiles `default` (compile and test have the same)
+ * and `judge` (the same rules, killing), and an allow-list of every syscall libseccomp knows but
+ * a deny set, the worst case for libseccomp:
  *   compile      libseccomp: rules, BPF generation, export (in-memory and disk caches cold)
  *   memory-hit   seccomp_filter_build answered by the in-memory cache
  *   disk-hit     seccomp_filter_build answered by the on-disk cache (memory cache cold)
  *   install      seccomp(SECCOMP_SET_MODE_FILTER) of the prepared BPF, in a fresh child
+ *   +notify      what forbidden-syscall naming adds in the job: the notify variant installed
+ *                with a listener, which is handed over a socketpair (the engine's path
+ *                whenever a filter is loaded under a pid namespace)
+ *   cycle        from fork to waitpid of a child that installs the filter and exits
+ *   cycle+notify the same with the engine's notify path: socketpair, install with a listener,
+ *                SCM_RIGHTS hand-over, the parent's recvmsg
  * network (each in a fresh child, from fork to the parent's waitpid):
  *   fork         fork + _exit, the floor
  *   userns       + unshare(CLONE_NEWUSER)
@@ -18,8 +25,10 @@
 #include "hardening.h"
 #include "util.h"
 
+#include <fcntl.h>
 #include <sched.h>
 #include <seccomp.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -41,76 +50,14 @@ static void report(const char *policy, const char *what, double *t, int n) {
          t[(n * 9) / 10], n);
 }
 
-static sbx_spec *deny_list(void) {
-  static const char *const deny[] = {"mount",
-                                     "umount2",
-                                     "pivot_root",
-                                     "chroot",
-                                     "unshare",
-                                     "setns",
-                                     "kexec_load",
-                                     "kexec_file_load",
-                                     "init_module",
-                                     "finit_module",
-                                     "delete_module",
-                                     "bpf",
-                                     "perf_event_open",
-                                     "userfaultfd",
-                                     "keyctl",
-                                     "add_key",
-                                     "request_key",
-                                     "ptrace",
-                                     "process_vm_readv",
-                                     "process_vm_writev",
-                                     "reboot",
-                                     "swapon",
-                                     "swapoff",
-                                     "syslog",
-                                     "acct",
-                                     "settimeofday",
-                                     "clock_settime",
-                                     "clock_adjtime",
-                                     "adjtimex",
-                                     "iopl",
-                                     "ioperm",
-                                     "open_by_handle_at",
-                                     "name_to_handle_at",
-                                     "quotactl",
-                                     "lookup_dcookie",
-                                     "io_uring_setup",
-                                     "io_uring_enter",
-                                     "io_uring_register",
-                                     "fsopen",
-                                     "fsmount",
-                                     "fsconfig",
-                                     "fspick",
-                                     "move_mount",
-                                     "open_tree",
-                                     "mount_setattr",
-                                     "uselib",
-                                     "nfsservctl",
-                                     "vhangup",
-                                     NULL};
-  sbx_spec *s = spec_new();
-  s->seccomp.enabled = true;
-  s->seccomp.default_action = SBX_SECCOMP_ALLOW;
-  sbx_seccomp_rule *r = spec_add_seccomp_rule(s, SBX_SECCOMP_ERRNO, EPERM);
-  for (size_t i = 0; deny[i]; i++) spec_rule_add_name(r, deny[i]);
-  r = spec_add_seccomp_rule(s, SBX_SECCOMP_ERRNO, ENOSYS);
-  spec_rule_add_name(r, "clone3");
-  r = spec_add_seccomp_rule(s, SBX_SECCOMP_ERRNO, EPERM);
-  spec_rule_add_name(r, "clone");
-  spec_rule_add_arg(r, 0, SBX_OP_MASKED_EQ, 0x10000000 /* CLONE_NEWUSER */, 0x10000000);
-  static const int families[] = {17 /* PACKET */, 15 /* KEY */, 38 /* ALG */, 40 /* VSOCK */};
-  for (size_t i = 0; i < ARRAY_SIZE(families); i++) {
-    r = spec_add_seccomp_rule(s, SBX_SECCOMP_ERRNO, EAFNOSUPPORT);
-    spec_rule_add_name(r, "socket");
-    spec_rule_add_arg(r, 0, SBX_OP_EQ, (uint64_t)families[i], 0);
-  }
-  for (uint64_t req = 0x5412 /* TIOCSTI */; req <= 0x541c /* TIOCLINUX */; req += 0xa) {
-    r = spec_add_seccomp_rule(s, SBX_SECCOMP_ERRNO, EPERM);
-    spec_rule_add_name(r, "ioctl");
-    spec_rule_add_arg(r, 1, SBX_OP_MASKED_EQ, 0xffffffffu, req);
+/* A stock profile's policy, loaded as `sandbox run -p NAME` loads it (SANDBOX_PROFILE_PATH, which
+ * bench/seccomp.sh points at the source tree's profiles/). */
+static sbx_spec *stock(const char *name) {
+  sbx_spec *s = NULL;
+  sbx_error *err = NULL;
+  if (sbx_spec_load_profile(name, NULL, &s, &err) < 0) {
+    fprintf(stderr, "seccomp-bench: profile %s: %s\n", name, err->message);
+    exit(1);
   }
   return s;
 }
@@ -207,6 +154,55 @@ static void bench_policy(const char *name, const sbx_spec *s, const char *cache,
     waitpid(pid, NULL, 0);
   }
   report(name, "install", t, iters);
+  seccomp_filter *nv = seccomp_filter_notify_variant(f, 100);
+  for (int notify = 0; notify <= 1; notify++) {
+    double *cyc = xcalloc((size_t)iters, sizeof *cyc);
+    for (int i = 0; i < iters; i++) {
+      int p[2], sv[2] = {-1, -1};
+      double c0 = now_us();
+      if (pipe(p) < 0) exit(1);
+      if (notify && socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) exit(1);
+      pid_t pid = fork();
+      if (pid == 0) {
+        close(p[0]);
+        if (notify && (close(sv[0]) < 0 || dup3(sv[1], 100, O_CLOEXEC) < 0)) _exit(1);
+        if (set_no_new_privs(NULL) < 0) _exit(1);
+        double t0 = now_us();
+        int rc, l = -1;
+        if (notify)
+          rc = seccomp_filter_install_listener(nv, &l, NULL) < 0 ||
+                       seccomp_listener_send(100, l, NULL) < 0
+                   ? -1
+                   : 0;
+        else
+          rc = seccomp_filter_install(f, NULL);
+        double dt = now_us() - t0;
+        _exit(rc == 0 && write(p[1], &dt, sizeof dt) == sizeof dt ? 0 : 1);
+      }
+      close(p[1]);
+      if (pid < 0 || read(p[0], &t[i], sizeof t[i]) != sizeof t[i]) {
+        fprintf(stderr, "seccomp-bench: installing the filter failed\n");
+        exit(1);
+      }
+      close(p[0]);
+      if (notify) {
+        close(sv[1]);
+        int l = -1;
+        if (seccomp_listener_recv(sv[0], &l, NULL) < 0) {
+          fprintf(stderr, "seccomp-bench: no listener came\n");
+          exit(1);
+        }
+        close(l);
+        close(sv[0]);
+      }
+      waitpid(pid, NULL, 0);
+      cyc[i] = now_us() - c0;
+    }
+    if (notify) report(name, "+notify", t, iters);
+    report(name, notify ? "cycle+notify" : "cycle", cyc, iters);
+    free(cyc);
+  }
+  seccomp_filter_free(nv);
   seccomp_filter_free(f);
   free(t);
 }
@@ -252,10 +248,12 @@ int main(int argc, char **argv) {
   char *cache = xasprintf("%s/cache", tmpl);
   const struct scmp_version *v = seccomp_version();
   printf("libseccomp %u.%u.%u, %d iterations\n", v->major, v->minor, v->micro, iters);
-  sbx_spec *d = deny_list(), *a = allow_list();
-  bench_policy("deny-list", d, cache, iters);
+  sbx_spec *d = stock("default"), *j = stock("judge"), *a = allow_list();
+  bench_policy("default", d, cache, iters);
+  bench_policy("judge", j, cache, iters);
   bench_policy("allow-list", a, cache, iters);
   sbx_spec_free(d);
+  sbx_spec_free(j);
   sbx_spec_free(a);
   for (int m = NET_FORK; m <= NET_LOOPBACK; m++)
     if (bench_net(m, iters) < 0) break;

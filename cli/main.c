@@ -6,10 +6,12 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* Exit statuses of the CLI itself (the job's own status passes through otherwise). */
@@ -353,6 +355,33 @@ static int exit_status_of(const sbx_result *r) {
   }
 }
 
+/* Where compiled seccomp filters are kept between runs: $XDG_CACHE_HOME/sandbox/seccomp, or
+ * ~/.cache/sandbox/seccomp (the library creates it, mode 0700, and checks it). NULL when no
+ * home is known, or when the home (or $XDG_CACHE_HOME) exists and belongs to someone else (`sudo -E` keeps the user's HOME: root
+ * would otherwise create root-owned directories in it): filters are then compiled by every
+ * run. */
+static char *seccomp_cache_dir(void) {
+  const char *xdg = getenv("XDG_CACHE_HOME");
+  const char *base = NULL, *sub = NULL;
+  if (xdg && xdg[0] == '/') {
+    base = xdg;
+    sub = "sandbox/seccomp";
+  } else {
+    base = getenv("HOME");
+    if (!base || base[0] != '/') {
+      struct passwd *pw = getpwuid(geteuid());
+      base = pw && pw->pw_dir && pw->pw_dir[0] == '/' ? pw->pw_dir : NULL;
+    }
+    sub = ".cache/sandbox/seccomp";
+  }
+  if (!base) return NULL;
+  struct stat st;
+  if (stat(base, &st) == 0 ? st.st_uid != geteuid() : errno != ENOENT) return NULL;
+  char *dir = NULL;
+  if (asprintf(&dir, "%s/%s", strcmp(base, "/") == 0 ? "" : base, sub) < 0) return NULL;
+  return dir;
+}
+
 static int cmd_run(int argc, char **argv) {
   static const struct option opts[] = {
       {"profile", required_argument, NULL, 'p'}, {"set", required_argument, NULL, OPT_SET},
@@ -418,9 +447,12 @@ static int cmd_run(int argc, char **argv) {
   sbx_run_options_init(&ro);
   ro.bundle_dir = bundle;
   ro.forward_signals = true;
+  char *cache_dir = seccomp_cache_dir();
+  ro.seccomp_cache_dir = cache_dir;
   if (verbose) ro.log = log_verbose;
   sbx_result result;
   int rc = sbx_run(spec, &ro, &result, &err);
+  free(cache_dir);
   if (rc < 0) print_error_chain(err);
   sbx_error_free(err);
   err = NULL;

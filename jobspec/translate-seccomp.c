@@ -67,6 +67,9 @@ typedef struct sc {
   sbx_spec *spec;
   sbx_seccomp_action def;
   uint32_t def_errno;
+  /* deny_action and deny_errno, which `action: deny` in a rule stands for. */
+  sbx_seccomp_action deny;
+  uint32_t deny_errno;
   /* Unconditional rules so far: a name has one action. */
   char **names;
   size_t n_names;
@@ -323,21 +326,31 @@ static void tr_rule(sc *c, const js_node *n, const char *path) {
     ok = false;
   }
   int action = SBX_SECCOMP_ERRNO;
+  /* `action: deny` is the section's deny_action, so that `--set seccomp.deny_action=kill`
+   * turns a profile's argument rules into kills too; its errno, if given, is used when that
+   * action is errno (deny_errno otherwise). */
+  bool deny = false;
   if (!(v = js_map_get(n, "action"))) {
     js_error(c->e, n, path,
-             "a rule needs an action (allow, errno, kill, kill_process, trap or "
+             "a rule needs an action (deny, allow, errno, kill, kill_process, trap or "
              "log)");
     ok = false;
+  } else if (v->kind == JS_SCALAR && v->str && strcmp(v->str, "deny") == 0) {
+    deny = true;
+    action = c->deny;
   } else if (!js_get_enum(c->e, v, ap, action_names, ARRAY_SIZE(action_names), &action)) {
     ok = false;
   }
-  uint32_t err = EPERM;
+  uint32_t err = deny ? c->deny_errno : EPERM;
   if ((v = js_map_get(n, "errno"))) {
-    if (action != SBX_SECCOMP_ERRNO) {
-      js_error(c->e, v, ep, "errno is only for action: errno");
+    uint32_t given = EPERM;
+    if (!deny && action != SBX_SECCOMP_ERRNO) {
+      js_error(c->e, v, ep, "errno is only for action: errno or deny");
       ok = false;
-    } else if (!get_errno(c, v, ep, &err)) {
+    } else if (!get_errno(c, v, ep, &given)) {
       ok = false;
+    } else if (action == SBX_SECCOMP_ERRNO) {
+      err = given;
     }
   }
   sbx_seccomp_arg args[6];
@@ -461,6 +474,8 @@ void js_translate_seccomp(js_errors *e, const js_node *sec, sbx_spec *spec) {
     else
       get_errno(&c, n, "seccomp.deny_errno", &deny_errno);
   }
+  c.deny = (sbx_seccomp_action)deny_action;
+  c.deny_errno = deny_errno;
   spec->seccomp.enabled = true;
   spec->seccomp.default_action = c.def;
   spec->seccomp.default_errno = c.def == SBX_SECCOMP_ERRNO ? c.def_errno : 0;

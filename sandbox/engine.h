@@ -55,8 +55,8 @@ typedef struct engine_ctx {
   /* The job's stdio on the host side: opened or chosen by main, inherited through fork. */
   int stdin_fd, stdout_fd, stderr_fd;
   sigset_t forward; /* the signals init forwards to the job */
-  /* The seccomp filter main compiled; NULL: none. With seccomp_notify (a pid namespace and a
-   * policy that kills), it is the user-notification variant: the job hands the listener to init
+  /* The seccomp filter main compiled; NULL: none. With seccomp_notify (a filter under a pid
+   * namespace, always), it is the user-notification variant: the job hands the listener to init
    * over `handoff` (placed on SECCOMP_HANDOFF_FD) and init reports the forbidden syscall. */
   const struct seccomp_filter *seccomp;
   bool seccomp_notify;

@@ -2,7 +2,7 @@
  * (libcap), no_new_privs, and the loopback interface of a private net namespace (libnl-route-3).
  *
  * The engine calls these in this order (see docs/security.md):
- *   main, before any fork:   seccomp_filter_build()           (compiles or takes from the cache)
+ *   main, before any fork:   seccomp_filter_build_in()        (compiles or takes from the cache)
  *   init, in the new netns:  netlink_loopback_up()            (network: loopback only)
  *   job, after setresuid:    caps_drop(), set_no_new_privs(), seccomp_filter_install(), execve
  *   main, after the job:     seccomp_filter_free()
@@ -62,6 +62,12 @@ void seccomp_policy_key(const sbx_seccomp *sc, char out[17]);
  * file, then rename). A cache that cannot be used is never an error for seccomp_filter_build:
  * it compiles instead. Thread-safe. */
 int seccomp_cache_set_dir(const char *dir, sbx_error **err);
+/* seccomp_filter_build with the on-disk cache in `cache_dir` (absolute; created with its
+ * missing parents, mode 0700, and checked as above) instead of the one set with
+ * seccomp_cache_set_dir; NULL: that one. A directory that cannot be used is no error: the
+ * filter is built without it and, when `cache_err` is not NULL, *cache_err says why. */
+int seccomp_filter_build_in(const sbx_seccomp *sc, const char *cache_dir, seccomp_filter **out,
+                            sbx_error **cache_err, sbx_error **err);
 /* Forgets every filter of the in-memory cache (for the bench and the tests). */
 void seccomp_cache_clear_memory(void);
 /* How the last seccomp_filter_build of this thread got its filter. */

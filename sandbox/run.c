@@ -162,28 +162,33 @@ static char *resolve_source(const char *src) {
   return xasprintf("%s/%s", strcmp(buf, "/") == 0 ? "" : buf, base);
 }
 
-static bool is_kill(sbx_seccomp_action a) {
-  return a == SBX_SECCOMP_KILL || a == SBX_SECCOMP_KILL_PROCESS;
-}
-
-static bool policy_kills(const sbx_seccomp *sc) {
-  if (is_kill(sc->default_action)) return true;
-  for (size_t i = 0; i < sc->n_rules; i++)
-    if (is_kill(sc->rules[i].action)) return true;
-  return false;
-}
-
 static int prepare(run_state *st, sbx_error **err) {
   const sbx_spec *spec = st->ctx.spec;
   const sbx_run_options *o = st->opts;
   if (idmap_plan_make(spec, geteuid(), getegid(), &st->ctx.idmap, err) < 0) return -1;
   /* Compiled (or taken from the cache) here, before any fork: the job only loads it. */
-  if (seccomp_filter_build(&spec->seccomp, &st->filter, err) < 0) return -1;
+  sbx_error *cache_err = NULL;
+  const char *cache_dir = o->seccomp_cache_dir;
+  int rc = seccomp_filter_build_in(&spec->seccomp, cache_dir, &st->filter, &cache_err, err);
+  if (rc < 0) {
+    sbx_error_free(cache_err);
+    return -1;
+  }
+  if (cache_err) logf_(st, "%s (the seccomp filter is not cached on disk)", cache_err->message);
+  sbx_error_free(cache_err);
+  if (st->filter) {
+    static const char *const how[] = {"compiled", "taken from the memory cache",
+                                      "loaded from the disk cache"};
+    seccomp_cache_source src = seccomp_cache_last_source();
+    logf_(st, "seccomp filter: %s", src <= SECCOMP_FROM_DISK ? how[src] : "built");
+  }
   st->ctx.seccomp = st->filter;
-  /* A policy that kills reports the forbidden syscall by name: its kill actions become user
-   * notifications that init answers by ending the job. Only under a pid namespace, where init
-   * may kill every process of the job at once (kill(-1)). */
-  if (st->filter && (spec->namespaces & SBX_NS_PID) && policy_kills(&spec->seccomp)) {
+  /* Every loaded filter reports a forbidden syscall by name: its kill actions, and the
+   * bad-architecture kill that every filter has (i386 int 0x80, x32), become user
+   * notifications that init answers by ending the job. Whatever the policy's own actions, an
+   * int 0x80 is then a named forbidden_syscall rather than a bare SIGSYS. Only under a pid
+   * namespace, where init may kill every process of the job at once (kill(-1)). */
+  if (st->filter && (spec->namespaces & SBX_NS_PID)) {
     st->notify_filter = seccomp_filter_notify_variant(st->filter, SECCOMP_HANDOFF_FD);
     if (!st->notify_filter)
       return sbx_set_error(err, E2BIG,

@@ -131,6 +131,14 @@ typedef struct sbx_run_options {
    * usual. In a multi-threaded program the other threads must block these signals too, or
    * the kernel may deliver them there instead. */
   bool forward_signals;
+  /* A directory for the on-disk cache of compiled seccomp filters (absolute), so that a new
+   * process only loads a filter that an earlier run compiled. Created with its missing
+   * parents (mode 0700); it must belong to the caller's effective uid and allow no access to
+   * group or others, and entries that fail a check (owner, mode, symlink, size, contents) are
+   * ignored and rewritten. A directory that cannot be used is not an error (the log says why).
+   * NULL: filters are cached in this process's memory only. `sandbox run` passes
+   * $XDG_CACHE_HOME/sandbox/seccomp (~/.cache/sandbox/seccomp). */
+  const char *seccomp_cache_dir;
 } sbx_run_options;
 
 /* Initialises options with the defaults (fds -1, everything else NULL or false). */

@@ -704,6 +704,11 @@ static void disk_store(const char *dir, const char *name, const buf *policy,
 }
 
 int seccomp_filter_build(const sbx_seccomp *sc, seccomp_filter **out, sbx_error **err) {
+  return seccomp_filter_build_in(sc, NULL, out, NULL, err);
+}
+
+int seccomp_filter_build_in(const sbx_seccomp *sc, const char *dir_arg, seccomp_filter **out,
+                            sbx_error **cache_err, sbx_error **err) {
   *out = NULL;
   if (!sc->enabled) return 0;
   buf policy = {0};
@@ -715,7 +720,19 @@ int seccomp_filter_build(const sbx_seccomp *sc, seccomp_filter **out, sbx_error 
     *out = f;
     return 0;
   }
-  _cleanup_free_ char *dir = cache_dir_get();
+  _cleanup_free_ char *dir = NULL;
+  if (!dir_arg) {
+    dir = cache_dir_get();
+  } else if (dir_arg[0] != '/') {
+    sbx_set_error(cache_err, EINVAL, "seccomp cache: '%s' is not an absolute path", dir_arg);
+  } else {
+    /* Created (0700, with its parents) and checked here; unusable means memory only. */
+    int dfd = cache_dir_open(dir_arg, true, cache_err);
+    if (dfd >= 0) {
+      close(dfd);
+      dir = xstrdup(dir_arg);
+    }
+  }
   char name[32];
   snprintf(name, sizeof name, "%016llx.bpf", (unsigned long long)fnv1a64(policy.data, policy.len));
   if (dir && (f = disk_lookup(dir, name, &policy))) {

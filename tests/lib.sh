@@ -7,6 +7,8 @@ set -u
 SBX=$SBX_BUILDDIR/sandbox
 export SANDBOX_PROFILE_PATH="$SBX_SRCDIR/profiles"
 T=$(mktemp -d "${TMPDIR:-/tmp}/sbx-test.XXXXXX") || exit 1
+# `sandbox run` keeps compiled seccomp filters under $XDG_CACHE_HOME: not in the caller's home.
+export XDG_CACHE_HOME="$T/cache"
 chmod 755 "$T"
 trap 'rm -rf "$T"' EXIT
 test_file=$(basename "$0" .sh)

@@ -64,6 +64,7 @@ static inline void stock_policy_apply_with(sbx_spec *s, sbx_seccomp_action actio
                                      "io_uring_setup",
                                      "io_uring_enter",
                                      "io_uring_register",
+                                     "uselib",
                                      NULL};
   s->seccomp.enabled = true;
   s->seccomp.default_action = SBX_SECCOMP_ALLOW;
@@ -71,15 +72,33 @@ static inline void stock_policy_apply_with(sbx_spec *s, sbx_seccomp_action actio
   for (size_t i = 0; deny[i]; i++) spec_rule_add_name(r, deny[i]);
   r = spec_add_seccomp_rule(s, SBX_SECCOMP_ERRNO, ENOSYS);
   spec_rule_add_name(r, "clone3");
-  r = spec_add_seccomp_rule(s, action, EPERM);
-  spec_rule_add_name(r, "clone");
-  spec_rule_add_arg(r, 0, SBX_OP_MASKED_EQ, CLONE_NEWUSER, CLONE_NEWUSER);
+  static const uint64_t ns[] = {CLONE_NEWUSER, CLONE_NEWNS,  CLONE_NEWPID,   CLONE_NEWNET,
+                                CLONE_NEWUTS,  CLONE_NEWIPC, CLONE_NEWCGROUP};
+  for (size_t i = 0; i < ARRAY_SIZE(ns); i++) {
+    r = spec_add_seccomp_rule(s, action, EPERM);
+    spec_rule_add_name(r, "clone");
+    spec_rule_add_arg(r, 0, SBX_OP_MASKED_EQ, ns[i], ns[i]);
+  }
   static const int fam[] = {AF_PACKET, AF_KEY, AF_ALG, AF_VSOCK, AF_BLUETOOTH, AF_XDP};
   for (size_t i = 0; i < ARRAY_SIZE(fam); i++) {
     r = spec_add_seccomp_rule(s, action, EAFNOSUPPORT);
     spec_rule_add_name(r, "socket");
     spec_rule_add_arg(r, 0, SBX_OP_EQ, (uint64_t)fam[i], 0);
   }
+  /* Raw IP sockets, SOCK_PACKET, and netlink other than NETLINK_ROUTE. */
+  static const struct {
+    int family, type;
+  } raw[] = {{AF_INET, SOCK_RAW}, {AF_INET6, SOCK_RAW}, {AF_INET, SOCK_PACKET}};
+  for (size_t i = 0; i < ARRAY_SIZE(raw); i++) {
+    r = spec_add_seccomp_rule(s, action, EPERM);
+    spec_rule_add_name(r, "socket");
+    spec_rule_add_arg(r, 0, SBX_OP_EQ, (uint64_t)raw[i].family, 0);
+    spec_rule_add_arg(r, 1, SBX_OP_MASKED_EQ, 15, (uint64_t)raw[i].type);
+  }
+  r = spec_add_seccomp_rule(s, action, EPROTONOSUPPORT);
+  spec_rule_add_name(r, "socket");
+  spec_rule_add_arg(r, 0, SBX_OP_EQ, AF_NETLINK, 0);
+  spec_rule_add_arg(r, 2, SBX_OP_NE, 0, 0);
   static const unsigned long req[] = {TIOCSTI, TIOCLINUX};
   for (size_t i = 0; i < ARRAY_SIZE(req); i++) {
     r = spec_add_seccomp_rule(s, action, EPERM);
@@ -101,11 +120,22 @@ static const struct {
     {"tiocsti-highbits", "ioctl"},
     {"tioclinux", "ioctl"},
     {"socket-packet", "socket"},
+    {"socket-raw", "socket"},
+    {"socket-raw6", "socket"},
+    {"socket-inet-packet", "socket"},
+    {"socket-netlink", "socket"},
+    {"socket-netlink-highbits", "socket"},
     {"socket-vsock", "socket"},
     {"socket-vsock-highbits", "socket"},
     {"socket-alg", "socket"},
     {"socket-key", "socket"},
     {"clone-newuser", "clone"},
+    {"clone-newns", "clone"},
+    {"clone-newpid", "clone"},
+    {"clone-newnet", "clone"},
+    {"clone-newuts", "clone"},
+    {"clone-newipc", "clone"},
+    {"clone-newcgroup", "clone"},
     {"unshare", "unshare"},
     {"setns", "setns"},
     {"mount", "mount"},
@@ -113,6 +143,10 @@ static const struct {
     {"pivot_root", "pivot_root"},
     {"chroot", "chroot"},
     {"open_by_handle_at", "open_by_handle_at"},
+    {"name_to_handle_at", "name_to_handle_at"},
+    {"fsopen", "fsopen"},
+    {"lookup_dcookie", "lookup_dcookie"},
+    {"uselib", "uselib"},
     {"quotactl", "quotactl"},
     {"kexec", "kexec_load"},
     {"init_module", "finit_module"},
@@ -168,6 +202,10 @@ static const char *const stock_errno_attacks[] = {"tiocsti",
                                                   "tioclinux",
                                                   "socket-packet",
                                                   "socket-raw",
+                                                  "socket-raw6",
+                                                  "socket-inet-packet",
+                                                  "socket-netlink",
+                                                  "socket-netlink-highbits",
                                                   "socket-vsock",
                                                   "socket-vsock-highbits",
                                                   "socket-alg",
@@ -175,6 +213,10 @@ static const char *const stock_errno_attacks[] = {"tiocsti",
                                                   "clone-newuser",
                                                   "clone-newns",
                                                   "clone-newnet",
+                                                  "clone-newpid",
+                                                  "clone-newuts",
+                                                  "clone-newipc",
+                                                  "clone-newcgroup",
                                                   "clone3",
                                                   "unshare",
                                                   "setns",
@@ -183,6 +225,10 @@ static const char *const stock_errno_attacks[] = {"tiocsti",
                                                   "pivot_root",
                                                   "chroot",
                                                   "open_by_handle_at",
+                                                  "name_to_handle_at",
+                                                  "fsopen",
+                                                  "lookup_dcookie",
+                                                  "uselib",
                                                   "quotactl",
                                                   "kexec",
                                                   "init_module",

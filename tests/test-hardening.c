@@ -578,6 +578,54 @@ TEST(seccomp_cache_disk) {
   CHECK_EQ_INT(rm_rf(base), 0);
 }
 
+/* The per-run cache directory (sbx_run_options.seccomp_cache_dir): created, used, and when
+ * unusable reported in cache_err while the build still succeeds. */
+TEST(seccomp_cache_per_run_dir) {
+  char tmpl[] = "/tmp/sbx-seccomp-cache.XXXXXX";
+  char *base = mkdtemp(tmpl);
+  CHECK(base != NULL);
+  char *dir = xasprintf("%s/home/.cache/sandbox/seccomp", base);
+  sbx_spec *s = allow_list(SBX_SECCOMP_ERRNO);
+  rule(s, SBX_SECCOMP_KILL_PROCESS, 0, "bpf");
+  seccomp_cache_clear_memory();
+  seccomp_filter *f = NULL;
+  sbx_error *cerr = NULL, *err = NULL;
+  CHECK_EQ_INT(seccomp_filter_build_in(&s->seccomp, dir, &f, &cerr, &err), 0);
+  CHECK(f != NULL && cerr == NULL);
+  CHECK_EQ_INT(seccomp_cache_last_source(), SECCOMP_FROM_COMPILE);
+  seccomp_filter_free(f);
+  struct stat st;
+  CHECK(stat(dir, &st) == 0 && (st.st_mode & 0777) == 0700);
+  seccomp_cache_clear_memory();
+  CHECK_EQ_INT(seccomp_filter_build_in(&s->seccomp, dir, &f, &cerr, &err), 0);
+  CHECK_EQ_INT(seccomp_cache_last_source(), SECCOMP_FROM_DISK);
+  seccomp_filter_free(f);
+  /* The global directory (none set) plays no part. */
+  seccomp_cache_clear_memory();
+  CHECK_EQ_INT(seccomp_filter_build_in(&s->seccomp, NULL, &f, &cerr, &err), 0);
+  CHECK_EQ_INT(seccomp_cache_last_source(), SECCOMP_FROM_COMPILE);
+  seccomp_filter_free(f);
+  /* Unusable directories: the filter is compiled, and cache_err says why. */
+  CHECK(chmod(dir, 0770) == 0);
+  seccomp_cache_clear_memory();
+  CHECK_EQ_INT(seccomp_filter_build_in(&s->seccomp, dir, &f, &cerr, &err), 0);
+  CHECK(f != NULL && err == NULL);
+  CHECK_EQ_INT(seccomp_cache_last_source(), SECCOMP_FROM_COMPILE);
+  CHECK(cerr && strstr(cerr->message, "mode 0700"));
+  sbx_error_free(cerr);
+  cerr = NULL;
+  seccomp_filter_free(f);
+  seccomp_cache_clear_memory();
+  CHECK_EQ_INT(seccomp_filter_build_in(&s->seccomp, "relative/dir", &f, &cerr, &err), 0);
+  CHECK(f != NULL && cerr && strstr(cerr->message, "not an absolute path"));
+  sbx_error_free(cerr);
+  seccomp_filter_free(f);
+  sbx_spec_free(s);
+  free(dir);
+  seccomp_cache_clear_memory();
+  CHECK_EQ_INT(rm_rf(base), 0);
+}
+
 static int enter_userns(int extra);
 static int write_file(const char *path, const char *text);
 

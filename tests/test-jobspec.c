@@ -859,6 +859,48 @@ TEST(seccomp_rules_with_arguments) {
   sbx_spec_free(s);
 }
 
+/* `action: deny` is the section's deny_action; its errno applies only when that is errno. */
+TEST(seccomp_rule_action_deny) {
+  static const char *const yaml =
+      "seccomp:\n"
+      "  deny: [ptrace]\n"
+      "  rules:\n"
+      "    - {syscall: socket, action: deny, errno: EAFNOSUPPORT, args: [{index: 0, value: 17}]}\n"
+      "    - {syscall: clone, action: deny, args: [{index: 0, op: masked_eq, value: "
+      "CLONE_NEWNS, value_two: CLONE_NEWNS}]}\n"
+      "    - {syscall: clone3, action: errno, errno: ENOSYS}\n";
+  sbx_spec *s = load(yaml);
+  const sbx_seccomp *sc = &s->seccomp;
+  CHECK_EQ_INT(sc->n_rules, 4);
+  CHECK_EQ_INT(sc->rules[1].action, SBX_SECCOMP_ERRNO);
+  CHECK_EQ_INT(sc->rules[1].errno_ret, EAFNOSUPPORT);
+  CHECK_EQ_INT(sc->rules[2].action, SBX_SECCOMP_ERRNO);
+  CHECK_EQ_INT(sc->rules[2].errno_ret, EPERM);
+  sbx_spec_free(s);
+  /* deny_errno is the errno of a deny rule that gives none. */
+  char *with_errno = xasprintf("%s  deny_errno: EACCES\n", yaml);
+  s = load(with_errno);
+  CHECK_EQ_INT(s->seccomp.rules[1].errno_ret, EAFNOSUPPORT);
+  CHECK_EQ_INT(s->seccomp.rules[2].errno_ret, EACCES);
+  sbx_spec_free(s);
+  free(with_errno);
+  /* With deny_action: kill (as --set gives it) every deny rule kills; clone3's stays. */
+  sbx_load_options o = opts_base();
+  const char *sets[] = {"seccomp.deny_action=kill_process"};
+  o.sets = sets;
+  o.n_sets = 1;
+  s = load_opts(yaml, &o);
+  sc = &s->seccomp;
+  CHECK_EQ_INT(sc->n_rules, 4);
+  for (size_t i = 0; i < 3; i++) {
+    CHECK_EQ_INT(sc->rules[i].action, SBX_SECCOMP_KILL_PROCESS);
+    CHECK_EQ_INT(sc->rules[i].errno_ret, 0);
+  }
+  CHECK_EQ_INT(sc->rules[3].action, SBX_SECCOMP_ERRNO);
+  CHECK_EQ_INT(sc->rules[3].errno_ret, ENOSYS);
+  sbx_spec_free(s);
+}
+
 TEST(seccomp_errors) {
   CHECK_ERRORS("seccomp:\n  deny: [mount, unshar, frobnicate, '@mout']\n",
                "job.yaml:2:17: seccomp.deny[1]: unknown system call 'unshar' (did you mean "
@@ -892,9 +934,9 @@ TEST(seccomp_errors) {
       "    - {syscall: read, action: kill, errno: EPERM}\n",
       "job.yaml:3:7: seccomp.rules[0]: a rule needs a syscall (a name, a @group or a "
       "list of them)\n"
-      "job.yaml:4:7: seccomp.rules[1]: a rule needs an action (allow, errno, kill, "
+      "job.yaml:4:7: seccomp.rules[1]: a rule needs an action (deny, allow, errno, kill, "
       "kill_process, trap or log)\n"
-      "job.yaml:5:44: seccomp.rules[2].errno: errno is only for action: errno");
+      "job.yaml:5:44: seccomp.rules[2].errno: errno is only for action: errno or deny");
   CHECK_ERRORS(
       "seccomp:\n  rules:\n    - syscall: socket\n      action: errno\n      args:\n"
       "        - {index: 6, value: AF_PAKET}\n"
@@ -1429,6 +1471,13 @@ TEST(stock_judge) {
   CHECK_EQ_INT(l->output, 64ull << 20);
   CHECK_EQ_INT(l->file_size, 64ull << 20);
   CHECK_EQ_INT(s->network, SBX_NET_NONE);
+  /* A forbidden call is a verdict: every denial kills, but clone3's ENOSYS (the fallback). */
+  const sbx_seccomp *sc = &s->seccomp;
+  CHECK(sc->enabled && sc->n_rules > 20);
+  for (size_t i = 0; i < sc->n_rules; i++) {
+    bool clone3 = sc->rules[i].n_names == 1 && strcmp(sc->rules[i].names[0], "clone3") == 0;
+    CHECK_EQ_INT(sc->rules[i].action, clone3 ? SBX_SECCOMP_ERRNO : SBX_SECCOMP_KILL_PROCESS);
+  }
   sbx_spec_free(s);
 }
 

@@ -182,6 +182,36 @@ static int a_socket_raw(const char *a) {
   (void)a;
   return sock(AF_INET, SOCK_RAW, 0, "socket(AF_INET, SOCK_RAW)");
 }
+static int a_socket_raw6(const char *a) {
+  (void)a;
+  trying("socket(AF_INET6, SOCK_RAW | SOCK_CLOEXEC, ICMPV6)");
+  long rc = syscall(SYS_socket, AF_INET6, SOCK_RAW | SOCK_CLOEXEC, 58);
+  if (rc >= 0) close((int)rc);
+  return expect_fail(rc, 0);
+}
+static int a_socket_inet_packet(const char *a) {
+  (void)a;
+  /* The kernel turns AF_INET + SOCK_PACKET into an AF_PACKET socket. */
+  trying("socket(AF_INET, SOCK_PACKET)");
+  long rc = syscall(SYS_socket, AF_INET, SOCK_PACKET, 0x0300 /* htons(ETH_P_ALL) */);
+  if (rc >= 0) close((int)rc);
+  return expect_fail(rc, 0);
+}
+static int a_socket_netlink(const char *a) {
+  (void)a;
+  trying("socket(AF_NETLINK, SOCK_RAW, NETLINK_AUDIT)");
+  long rc = syscall(SYS_socket, AF_NETLINK, SOCK_RAW, 9 /* NETLINK_AUDIT */);
+  if (rc >= 0) close((int)rc);
+  return expect_fail(rc, 0);
+}
+static int a_socket_netlink_high(const char *a) {
+  (void)a;
+  /* NETLINK_ROUTE in the upper half does not make a denied protocol pass. */
+  trying("socket(AF_NETLINK, SOCK_RAW, NETLINK_KOBJECT_UEVENT | 1 << 32)");
+  long rc = syscall(SYS_socket, AF_NETLINK, SOCK_RAW, (1l << 32) | 15);
+  if (rc >= 0) close((int)rc);
+  return expect_fail(rc, 0);
+}
 static int a_socket_vsock(const char *a) {
   (void)a;
   return sock(AF_VSOCK, SOCK_STREAM, 0, "socket(AF_VSOCK)");
@@ -219,6 +249,23 @@ static int a_clone_newns(const char *a) {
 static int a_clone_newnet(const char *a) {
   (void)a;
   return clone_ns(CLONE_NEWNET, "clone(CLONE_NEWNET)");
+}
+
+static int a_clone_newpid(const char *a) {
+  (void)a;
+  return clone_ns(CLONE_NEWPID, "clone(CLONE_NEWPID)");
+}
+static int a_clone_newuts(const char *a) {
+  (void)a;
+  return clone_ns(CLONE_NEWUTS, "clone(CLONE_NEWUTS)");
+}
+static int a_clone_newipc(const char *a) {
+  (void)a;
+  return clone_ns(CLONE_NEWIPC, "clone(CLONE_NEWIPC)");
+}
+static int a_clone_newcgroup(const char *a) {
+  (void)a;
+  return clone_ns(CLONE_NEWCGROUP, "clone(CLONE_NEWCGROUP)");
 }
 
 static int a_clone3(const char *arg) {
@@ -282,6 +329,49 @@ static int a_open_by_handle_at(const char *arg) {
     unsigned char f_handle[8];
   } h = {8, 1, {0}};
   return expect_fail(syscall(SYS_open_by_handle_at, -1, &h, O_RDONLY), EBADF);
+}
+static int a_name_to_handle_at(const char *arg) {
+  (void)arg;
+  trying("name_to_handle_at(/nonexistent-sbx)");
+  struct {
+    unsigned int handle_bytes;
+    int handle_type;
+    unsigned char f_handle[128];
+  } h = {128, 0, {0}};
+  int mount_id;
+  return expect_fail(syscall(SYS_name_to_handle_at, AT_FDCWD, "/nonexistent-sbx", &h, &mount_id, 0),
+                     ENOENT);
+}
+static int a_fsopen(const char *arg) {
+  (void)arg;
+  trying("fsopen(sbx-no-such-fs)");
+  long rc = syscall(SYS_fsopen, "sbx-no-such-fs", 0);
+  if (rc >= 0) close((int)rc);
+  return expect_fail(rc, ENODEV);
+}
+static int a_lookup_dcookie(const char *arg) {
+  (void)arg;
+#ifdef SYS_lookup_dcookie
+  trying("lookup_dcookie(0)");
+  /* Removed from recent kernels (ENOSYS there), a bad cookie elsewhere: both mean reached. */
+  char buf[16];
+  long rc = syscall(SYS_lookup_dcookie, 0ull, buf, sizeof buf);
+  if (rc < 0 && errno == ENOSYS) return not_blocked("the call reached the kernel (ENOSYS)");
+  return expect_fail(rc, EINVAL);
+#else
+  return untried("no lookup_dcookie on this architecture");
+#endif
+}
+static int a_uselib(const char *arg) {
+  (void)arg;
+#ifdef SYS_uselib
+  trying("uselib(/nonexistent-sbx) (@obsolete)");
+  long rc = syscall(SYS_uselib, "/nonexistent-sbx");
+  if (rc < 0 && errno == ENOSYS) return not_blocked("the call reached the kernel (ENOSYS)");
+  return expect_fail(rc, ENOENT);
+#else
+  return untried("no uselib on this architecture");
+#endif
 }
 static int a_quotactl(const char *arg) {
   (void)arg;
@@ -439,14 +529,18 @@ static const struct attack {
   int (*fn)(const char *arg);
   const char *what;
 } attacks[] = {
-    {"int80", a_int80, "i386 getpid through int 0x80 (expect SIGSYS)"},
-    {"x32", a_x32, "x32 getpid (expect SIGSYS)"},
+    {"int80", a_int80, "i386 getpid through int 0x80 (expect the job killed)"},
+    {"x32", a_x32, "x32 getpid (expect the job killed)"},
     {"tiocsti", a_tiocsti, "push a character into the terminal on stdin"},
     {"tiocsti-highbits", a_tiocsti_highbits, "TIOCSTI with the upper 32 bits set"},
     {"tioclinux", a_tioclinux, "TIOCLINUX on stdin"},
     {"setuid", a_setuid, "ARG: run a setuid-root id; its euid must stay ours"},
     {"socket-packet", a_socket_packet, "socket(AF_PACKET)"},
     {"socket-raw", a_socket_raw, "socket(AF_INET, SOCK_RAW)"},
+    {"socket-raw6", a_socket_raw6, "socket(AF_INET6, SOCK_RAW)"},
+    {"socket-inet-packet", a_socket_inet_packet, "socket(AF_INET, SOCK_PACKET): a packet socket"},
+    {"socket-netlink", a_socket_netlink, "socket(AF_NETLINK, NETLINK_AUDIT)"},
+    {"socket-netlink-highbits", a_socket_netlink_high, "netlink uevents, upper 32 bits set"},
     {"socket-vsock", a_socket_vsock, "socket(AF_VSOCK)"},
     {"socket-vsock-highbits", a_socket_vsock_high, "socket(AF_VSOCK | 1 << 32)"},
     {"socket-alg", a_socket_alg, "socket(AF_ALG)"},
@@ -454,7 +548,11 @@ static const struct attack {
     {"clone-newuser", a_clone_newuser, "clone(CLONE_NEWUSER)"},
     {"clone-newns", a_clone_newns, "clone(CLONE_NEWNS)"},
     {"clone-newnet", a_clone_newnet, "clone(CLONE_NEWNET)"},
-    {"clone3", a_clone3, "clone3(CLONE_NEWUSER)"},
+    {"clone-newpid", a_clone_newpid, "clone(CLONE_NEWPID)"},
+    {"clone-newuts", a_clone_newuts, "clone(CLONE_NEWUTS)"},
+    {"clone-newipc", a_clone_newipc, "clone(CLONE_NEWIPC)"},
+    {"clone-newcgroup", a_clone_newcgroup, "clone(CLONE_NEWCGROUP)"},
+    {"clone3", a_clone3, "clone3(CLONE_NEWUSER) (expect ENOSYS)"},
     {"unshare", a_unshare, "unshare(CLONE_NEWUSER)"},
     {"setns", a_setns, "setns into a namespace"},
     {"mount", a_mount, "mount a tmpfs"},
@@ -462,6 +560,10 @@ static const struct attack {
     {"pivot_root", a_pivot_root, "pivot_root"},
     {"chroot", a_chroot, "chroot"},
     {"open_by_handle_at", a_open_by_handle_at, "open_by_handle_at"},
+    {"name_to_handle_at", a_name_to_handle_at, "name_to_handle_at"},
+    {"fsopen", a_fsopen, "fsopen (the new mount API)"},
+    {"lookup_dcookie", a_lookup_dcookie, "lookup_dcookie"},
+    {"uselib", a_uselib, "uselib (@obsolete)"},
     {"quotactl", a_quotactl, "quotactl"},
     {"kexec", a_kexec, "kexec_load"},
     {"init_module", a_init_module, "finit_module"},
