@@ -64,7 +64,8 @@ int main(int argc, char **argv) {
   int bad = 0;
   for (int i = 0; i < n; i++) {
     double m1, p1, m2, p2;
-    if (measure(profiles[i], iters, 0, &m1, &p1) < 0 || measure(profiles[i], iters, 1, &m2, &p2) < 0) {
+    if (measure(profiles[i], iters, 0, &m1, &p1) < 0 ||
+        measure(profiles[i], iters, 1, &m2, &p2) < 0) {
       bad = 1;
       continue;
     }

@@ -160,8 +160,10 @@ enum { OPT_SET = 256, OPT_BUNDLE, OPT_BIND, OPT_ENV, OPT_CWD, OPT_REPORT, OPT_ST
 
 static int cmd_spec(int argc, char **argv) {
   static const struct option opts[] = {
-      {"profile", required_argument, NULL, 'p'}, {"set", required_argument, NULL, OPT_SET},
-      {"output", required_argument, NULL, 'o'},  {"help", no_argument, NULL, 'h'},
+      {"profile", required_argument, NULL, 'p'},
+      {"set", required_argument, NULL, OPT_SET},
+      {"output", required_argument, NULL, 'o'},
+      {"help", no_argument, NULL, 'h'},
       {NULL, 0, NULL, 0},
   };
   const char *profile = NULL, *output = "-";
@@ -179,8 +181,14 @@ static int cmd_spec(int argc, char **argv) {
     case 'p': profile = optarg; break;
     case OPT_SET: strlist_add(&sets, optarg); break;
     case 'o': output = optarg; break;
-    case 'h': usage_spec(stdout); free(sets.v); return 0;
-    default: usage_spec(stderr); free(sets.v); return 2;
+    case 'h':
+      usage_spec(stdout);
+      free(sets.v);
+      return 0;
+    default:
+      usage_spec(stderr);
+      free(sets.v);
+      return 2;
     }
   }
   if (!profile && optind < dashdash) profile = argv[optind++];
@@ -200,8 +208,8 @@ static int cmd_spec(int argc, char **argv) {
   free(sets.v);
   if (rc < 0) return 1;
   sbx_error *err = NULL;
-  if (optind < argc &&
-      sbx_spec_set_args(spec, (const char *const *)argv + optind, (size_t)(argc - optind), &err) < 0) {
+  if (optind < argc && sbx_spec_set_args(spec, (const char *const *)argv + optind,
+                                         (size_t)(argc - optind), &err) < 0) {
     print_error_chain(err);
     sbx_error_free(err);
     sbx_spec_free(spec);
@@ -232,8 +240,14 @@ static int cmd_check(int argc, char **argv) {
   while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
     switch (c) {
     case OPT_SET: strlist_add(&sets, optarg); break;
-    case 'h': usage_check(stdout); free(sets.v); return 0;
-    default: usage_check(stderr); free(sets.v); return 2;
+    case 'h':
+      usage_check(stdout);
+      free(sets.v);
+      return 0;
+    default:
+      usage_check(stderr);
+      free(sets.v);
+      return 2;
     }
   }
   if (optind >= argc) {
@@ -336,8 +350,8 @@ static void print_stats(const sbx_result *r) {
   fprintf(stderr,
           "%s: %s exit=%d signal=%d wall=%.3fs cpu=%.3fs (user %.3fs, sys %.3fs) "
           "mem_peak=%llu max_rss=%llu out=%llu err=%llu\n",
-          prog, sbx_status_name(r->status), r->exit_code, r->signal, r->wall_time_s,
-          r->cpu_time_s, r->cpu_user_s, r->cpu_system_s, (unsigned long long)r->memory_peak_bytes,
+          prog, sbx_status_name(r->status), r->exit_code, r->signal, r->wall_time_s, r->cpu_time_s,
+          r->cpu_user_s, r->cpu_system_s, (unsigned long long)r->memory_peak_bytes,
           (unsigned long long)r->max_rss_bytes, (unsigned long long)r->stdout_bytes,
           (unsigned long long)r->stderr_bytes);
 }
@@ -357,9 +371,9 @@ static int exit_status_of(const sbx_result *r) {
 
 /* Where compiled seccomp filters are kept between runs: $XDG_CACHE_HOME/sandbox/seccomp, or
  * ~/.cache/sandbox/seccomp (the library creates it, mode 0700, and checks it). NULL when no
- * home is known, or when the home (or $XDG_CACHE_HOME) exists and belongs to someone else (`sudo -E` keeps the user's HOME: root
- * would otherwise create root-owned directories in it): filters are then compiled by every
- * run. */
+ * home is known, or when the home (or $XDG_CACHE_HOME) exists and belongs to someone else (`sudo
+ * -E` keeps the user's HOME: root would otherwise create root-owned directories in it): filters are
+ * then compiled by every run. */
 static char *seccomp_cache_dir(void) {
   const char *xdg = getenv("XDG_CACHE_HOME");
   const char *base = NULL, *sub = NULL;
@@ -384,11 +398,16 @@ static char *seccomp_cache_dir(void) {
 
 static int cmd_run(int argc, char **argv) {
   static const struct option opts[] = {
-      {"profile", required_argument, NULL, 'p'}, {"set", required_argument, NULL, OPT_SET},
-      {"bundle", required_argument, NULL, OPT_BUNDLE}, {"bind", required_argument, NULL, OPT_BIND},
-      {"env", required_argument, NULL, OPT_ENV},       {"cwd", required_argument, NULL, OPT_CWD},
-      {"report", required_argument, NULL, OPT_REPORT}, {"stats", no_argument, NULL, OPT_STATS},
-      {"verbose", no_argument, NULL, 'v'},             {"help", no_argument, NULL, 'h'},
+      {"profile", required_argument, NULL, 'p'},
+      {"set", required_argument, NULL, OPT_SET},
+      {"bundle", required_argument, NULL, OPT_BUNDLE},
+      {"bind", required_argument, NULL, OPT_BIND},
+      {"env", required_argument, NULL, OPT_ENV},
+      {"cwd", required_argument, NULL, OPT_CWD},
+      {"report", required_argument, NULL, OPT_REPORT},
+      {"stats", no_argument, NULL, OPT_STATS},
+      {"verbose", no_argument, NULL, 'v'},
+      {"help", no_argument, NULL, 'h'},
       {NULL, 0, NULL, 0},
   };
   const char *profile = NULL, *bundle = NULL, *cwd = NULL, *report = NULL;
@@ -406,7 +425,10 @@ static int cmd_run(int argc, char **argv) {
     case OPT_REPORT: report = optarg; break;
     case OPT_STATS: stats = true; break;
     case 'v': verbose = true; break;
-    case 'h': usage_run(stdout); status = 0; goto out;
+    case 'h':
+      usage_run(stdout);
+      status = 0;
+      goto out;
     default: usage_run(stderr); goto out;
     }
   }
@@ -434,8 +456,8 @@ static int cmd_run(int argc, char **argv) {
   } else if (load_profile(profile ? profile : "default", &sets, &spec) < 0) {
     goto out;
   }
-  if (optind < argc &&
-      sbx_spec_set_args(spec, (const char *const *)argv + optind, (size_t)(argc - optind), &err) < 0)
+  if (optind < argc && sbx_spec_set_args(spec, (const char *const *)argv + optind,
+                                         (size_t)(argc - optind), &err) < 0)
     goto fail;
   for (size_t i = 0; i < binds.n; i++)
     if (add_bind(spec, binds.v[i]) < 0) goto done;
@@ -494,10 +516,14 @@ int main(int argc, char **argv) {
   }
   if (strcmp(cmd, "help") == 0) {
     const char *topic = argc > 2 ? argv[2] : "";
-    if (strcmp(topic, "run") == 0) usage_run(stdout);
-    else if (strcmp(topic, "spec") == 0) usage_spec(stdout);
-    else if (strcmp(topic, "check") == 0) usage_check(stdout);
-    else usage_main(stdout);
+    if (strcmp(topic, "run") == 0)
+      usage_run(stdout);
+    else if (strcmp(topic, "spec") == 0)
+      usage_spec(stdout);
+    else if (strcmp(topic, "check") == 0)
+      usage_check(stdout);
+    else
+      usage_main(stdout);
     return 0;
   }
   /* Each command parses argv[1..]: argv[0] for getopt is the command name. */

@@ -71,7 +71,8 @@ char *sbx_result_to_json(const sbx_result *r, sbx_error **err) {
   bad |= set_new(o, "degraded", deg);
   bad |= set_new(o, "syscall", r->syscall ? json_string(r->syscall) : json_null());
   bad |= set_new(o, "message", r->message ? json_string(r->message) : json_null());
-  char *text = bad ? NULL : json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(9));
+  char *text =
+      bad ? NULL : json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(9));
   json_decref(o);
   if (!text) {
     sbx_set_error(err, ENOMEM, "building the report");

@@ -28,9 +28,9 @@ extern "C" {
 #define SBX_PUBLIC
 #endif
 
-#define SBX_VERSION_MAJOR 0
-#define SBX_VERSION_MINOR 1
-#define SBX_VERSION_PATCH 0
+#define SBX_VERSION_MAJOR  0
+#define SBX_VERSION_MINOR  1
+#define SBX_VERSION_PATCH  0
 #define SBX_VERSION_STRING "0.1.0"
 
 /* The version of the library that is loaded, such as "0.1.0". */
@@ -145,9 +145,9 @@ typedef struct sbx_run_options {
 SBX_PUBLIC void sbx_run_options_init(sbx_run_options *opts);
 
 typedef enum sbx_status {
-  SBX_STATUS_OK = 0,            /* exited 0 */
-  SBX_STATUS_EXIT_NONZERO,      /* exited with another code */
-  SBX_STATUS_SIGNALED,          /* killed by a signal not caused by a limit */
+  SBX_STATUS_OK = 0,       /* exited 0 */
+  SBX_STATUS_EXIT_NONZERO, /* exited with another code */
+  SBX_STATUS_SIGNALED,     /* killed by a signal not caused by a limit */
   SBX_STATUS_WALL_TIME_LIMIT,
   SBX_STATUS_CPU_TIME_LIMIT,
   SBX_STATUS_MEMORY_LIMIT,
@@ -155,7 +155,7 @@ typedef enum sbx_status {
   SBX_STATUS_OUTPUT_LIMIT,
   SBX_STATUS_FILE_SIZE_LIMIT,
   SBX_STATUS_FORBIDDEN_SYSCALL,
-  SBX_STATUS_SETUP_ERROR,       /* the sandbox could not be set up or the command not run */
+  SBX_STATUS_SETUP_ERROR, /* the sandbox could not be set up or the command not run */
 } sbx_status;
 
 /* "ok", "exit_nonzero", ... as in the report. */
@@ -163,8 +163,8 @@ SBX_PUBLIC const char *sbx_status_name(sbx_status status);
 
 typedef struct sbx_result {
   sbx_status status;
-  int exit_code;      /* the job's exit code when it exited, else 0 */
-  int signal;         /* the signal that killed it, else 0 */
+  int exit_code; /* the job's exit code when it exited, else 0 */
+  int signal;    /* the signal that killed it, else 0 */
   /* Setup errors: the command could not be executed (exec failed), with errno in exec_errno:
    * the CLI exits 127 for ENOENT and 126 for the others. */
   bool exec_failed;

@@ -52,9 +52,7 @@ static const char *const cap_names[] = {
 
 int cap_last(void) { return (int)ARRAY_SIZE(cap_names) - 1; }
 
-const char *cap_to_name(int cap) {
-  return cap >= 0 && cap <= cap_last() ? cap_names[cap] : NULL;
-}
+const char *cap_to_name(int cap) { return cap >= 0 && cap <= cap_last() ? cap_names[cap] : NULL; }
 
 int cap_from_name(const char *name) {
   const char *bare = strncasecmp(name, "CAP_", 4) == 0 ? name + 4 : name;
@@ -63,7 +61,8 @@ int cap_from_name(const char *name) {
   return -1;
 }
 
-#define E(x) {#x, x}
+#define E(x) \
+  { #x, x }
 static const struct {
   const char *name;
   int value;
@@ -215,12 +214,9 @@ const char *errno_to_name(int e) {
 }
 
 static const char *const action_names[] = {
-    [SBX_SECCOMP_ALLOW] = "SCMP_ACT_ALLOW",
-    [SBX_SECCOMP_ERRNO] = "SCMP_ACT_ERRNO",
-    [SBX_SECCOMP_KILL] = "SCMP_ACT_KILL",
-    [SBX_SECCOMP_KILL_PROCESS] = "SCMP_ACT_KILL_PROCESS",
-    [SBX_SECCOMP_TRAP] = "SCMP_ACT_TRAP",
-    [SBX_SECCOMP_LOG] = "SCMP_ACT_LOG",
+    [SBX_SECCOMP_ALLOW] = "SCMP_ACT_ALLOW", [SBX_SECCOMP_ERRNO] = "SCMP_ACT_ERRNO",
+    [SBX_SECCOMP_KILL] = "SCMP_ACT_KILL",   [SBX_SECCOMP_KILL_PROCESS] = "SCMP_ACT_KILL_PROCESS",
+    [SBX_SECCOMP_TRAP] = "SCMP_ACT_TRAP",   [SBX_SECCOMP_LOG] = "SCMP_ACT_LOG",
 };
 
 const char *seccomp_action_to_oci(sbx_seccomp_action a) {
@@ -235,8 +231,12 @@ int seccomp_action_from_oci(const char *name) {
 }
 
 static const char *const op_names[] = {
-    [SBX_OP_EQ] = "SCMP_CMP_EQ", [SBX_OP_NE] = "SCMP_CMP_NE", [SBX_OP_LT] = "SCMP_CMP_LT",
-    [SBX_OP_LE] = "SCMP_CMP_LE", [SBX_OP_GT] = "SCMP_CMP_GT", [SBX_OP_GE] = "SCMP_CMP_GE",
+    [SBX_OP_EQ] = "SCMP_CMP_EQ",
+    [SBX_OP_NE] = "SCMP_CMP_NE",
+    [SBX_OP_LT] = "SCMP_CMP_LT",
+    [SBX_OP_LE] = "SCMP_CMP_LE",
+    [SBX_OP_GT] = "SCMP_CMP_GT",
+    [SBX_OP_GE] = "SCMP_CMP_GE",
     [SBX_OP_MASKED_EQ] = "SCMP_CMP_MASKED_EQ",
 };
 
@@ -254,9 +254,8 @@ static const struct {
   unsigned bit;
   const char *name;
 } ns_names[] = {
-    {SBX_NS_PID, "pid"},   {SBX_NS_NET, "network"}, {SBX_NS_MOUNT, "mount"},
-    {SBX_NS_IPC, "ipc"},   {SBX_NS_UTS, "uts"},     {SBX_NS_USER, "user"},
-    {SBX_NS_CGROUP, "cgroup"},
+    {SBX_NS_PID, "pid"}, {SBX_NS_NET, "network"}, {SBX_NS_MOUNT, "mount"},   {SBX_NS_IPC, "ipc"},
+    {SBX_NS_UTS, "uts"}, {SBX_NS_USER, "user"},   {SBX_NS_CGROUP, "cgroup"},
 };
 
 const char *ns_to_oci(unsigned bit) {

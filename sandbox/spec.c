@@ -118,8 +118,8 @@ bool spec_equal(const sbx_spec *a, const sbx_spec *b) {
   if (!strv_equal(pa->args, pb->args) || !strv_equal(pa->env, pb->env) ||
       !str_eq(pa->cwd, pb->cwd) || pa->uid != pb->uid || pa->gid != pb->gid ||
       pa->umask != pb->umask || pa->stdin_mode != pb->stdin_mode ||
-      !str_eq(pa->stdin_path, pb->stdin_path) ||
-      pa->no_new_privileges != pb->no_new_privileges || pa->capabilities != pb->capabilities)
+      !str_eq(pa->stdin_path, pb->stdin_path) || pa->no_new_privileges != pb->no_new_privileges ||
+      pa->capabilities != pb->capabilities)
     return false;
   if (!str_eq(a->root.path, b->root.path) || a->root.readonly != b->root.readonly) return false;
   if (a->n_mounts != b->n_mounts) return false;
@@ -169,8 +169,8 @@ bool spec_equal(const sbx_spec *a, const sbx_spec *b) {
   return true;
 }
 
-sbx_mount *spec_add_mount(sbx_spec *s, sbx_mount_type type, const char *source,
-                          const char *target, unsigned flags) {
+sbx_mount *spec_add_mount(sbx_spec *s, sbx_mount_type type, const char *source, const char *target,
+                          unsigned flags) {
   s->mounts = xrealloc(s->mounts, (s->n_mounts + 1) * sizeof *s->mounts);
   sbx_mount *m = &s->mounts[s->n_mounts++];
   memset(m, 0, sizeof *m);
@@ -333,8 +333,7 @@ int sbx_spec_validate(const sbx_spec *s, sbx_error **err) {
                        m->source ? m->source : "");
   }
   if (s->network != SBX_NET_HOST && !(s->namespaces & SBX_NS_NET))
-    sbx_error_append(&errs, EINVAL,
-                     "network: '%s' needs the net namespace, which is turned off",
+    sbx_error_append(&errs, EINVAL, "network: '%s' needs the net namespace, which is turned off",
                      s->network == SBX_NET_LOOPBACK ? "loopback" : "none");
   if (s->network == SBX_NET_HOST && (s->namespaces & SBX_NS_NET))
     sbx_error_append(&errs, EINVAL, "network: 'host' contradicts the net namespace being on");

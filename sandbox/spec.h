@@ -14,9 +14,9 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#define SBX_UNSET UINT64_MAX
+#define SBX_UNSET             UINT64_MAX
 #define SBX_ANNOTATION_PREFIX "org.sandbox."
-#define SBX_OCI_VERSION "1.0.2"
+#define SBX_OCI_VERSION       "1.0.2"
 
 /* ---- process ------------------------------------------------------------------------------ */
 
@@ -36,7 +36,7 @@ typedef struct sbx_process {
   uint32_t gid;   /* inside the sandbox */
   uint32_t umask; /* 0..0777 */
   sbx_stdin_mode stdin_mode;
-  char *stdin_path; /* SBX_STDIN_FILE only */
+  char *stdin_path;       /* SBX_STDIN_FILE only */
   bool no_new_privileges; /* always true for specs we write; read from OCI */
   uint64_t capabilities;  /* bit n = capability n (CAP_CHOWN = 0 ...): kept capabilities */
 } sbx_process;
@@ -220,22 +220,22 @@ const char *spec_env_get(const sbx_spec *spec, const char *name);
 sbx_seccomp_rule *spec_add_seccomp_rule(sbx_spec *spec, sbx_seccomp_action action,
                                         uint32_t errno_ret);
 void spec_rule_add_name(sbx_seccomp_rule *rule, const char *name);
-void spec_rule_add_arg(sbx_seccomp_rule *rule, unsigned index, sbx_seccomp_op op,
-                       uint64_t value, uint64_t value_two);
+void spec_rule_add_arg(sbx_seccomp_rule *rule, unsigned index, sbx_seccomp_op op, uint64_t value,
+                       uint64_t value_two);
 void spec_add_annotation(sbx_spec *spec, const char *key, const char *value);
 
 /* ---- name tables (spec-names.c), shared by the YAML and JSON sides ------------------------ */
 
 /* Capability names: "CAP_CHOWN" or "chown" (case-insensitive, with or without CAP_). */
-int cap_from_name(const char *name);          /* -1 if unknown */
-const char *cap_to_name(int cap);             /* "CAP_CHOWN"; NULL if unknown */
-int cap_last(void);                           /* highest capability number we know */
+int cap_from_name(const char *name);                     /* -1 if unknown */
+const char *cap_to_name(int cap);                        /* "CAP_CHOWN"; NULL if unknown */
+int cap_last(void);                                      /* highest capability number we know */
 const char *seccomp_action_to_oci(sbx_seccomp_action a); /* "SCMP_ACT_ERRNO" */
 int seccomp_action_from_oci(const char *name);           /* -1 if unknown */
 const char *seccomp_op_to_oci(sbx_seccomp_op op);        /* "SCMP_CMP_EQ" */
 int seccomp_op_from_oci(const char *name);
-int errno_from_name(const char *name); /* "EPERM" -> 1; -1 if unknown */
-const char *errno_to_name(int e);      /* 1 -> "EPERM"; NULL if unknown */
+int errno_from_name(const char *name);  /* "EPERM" -> 1; -1 if unknown */
+const char *errno_to_name(int e);       /* 1 -> "EPERM"; NULL if unknown */
 const char *ns_to_oci(unsigned ns_bit); /* SBX_NS_USER -> "user" */
 unsigned ns_from_oci(const char *name); /* 0 if unknown */
 

@@ -14,9 +14,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#define SBX_INTERNAL __attribute__((visibility("hidden")))
+#define SBX_INTERNAL     __attribute__((visibility("hidden")))
 #define SBX_PRINTF(a, b) __attribute__((format(printf, a, b)))
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define ARRAY_SIZE(a)    (sizeof(a) / sizeof((a)[0]))
 
 /* ---- cleanup ------------------------------------------------------------------------------ */
 
@@ -35,11 +35,11 @@ void strv_free(char **v);
 static inline void cleanup_strvp(char ***v) { strv_free(*v); }
 static inline void cleanup_errorp(sbx_error **e) { sbx_error_free(*e); }
 
-#define _cleanup_free_ __attribute__((cleanup(cleanup_freep)))
-#define _cleanup_close_ __attribute__((cleanup(cleanup_closep)))
+#define _cleanup_free_   __attribute__((cleanup(cleanup_freep)))
+#define _cleanup_close_  __attribute__((cleanup(cleanup_closep)))
 #define _cleanup_fclose_ __attribute__((cleanup(cleanup_fclosep)))
-#define _cleanup_strv_ __attribute__((cleanup(cleanup_strvp)))
-#define _cleanup_error_ __attribute__((cleanup(cleanup_errorp)))
+#define _cleanup_strv_   __attribute__((cleanup(cleanup_strvp)))
+#define _cleanup_error_  __attribute__((cleanup(cleanup_errorp)))
 
 /* Hands ownership on: returns *pp and sets *pp to NULL (or -1 for fds). */
 static inline void *steal_ptr(void *pp) {

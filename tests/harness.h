@@ -24,37 +24,37 @@ static int test_count;
 static jmp_buf test_jmp;
 static int test_state; /* 0 pass, 1 fail, 2 skip */
 
-#define TEST(name)                                                              \
-  static void test_##name(void);                                                \
-  __attribute__((constructor)) static void register_##name(void) {             \
-    if (test_count < (int)(sizeof test_cases / sizeof test_cases[0]))           \
-      test_cases[test_count++] = (struct test_case){#name, test_##name};        \
-  }                                                                             \
+#define TEST(name)                                                       \
+  static void test_##name(void);                                         \
+  __attribute__((constructor)) static void register_##name(void) {       \
+    if (test_count < (int)(sizeof test_cases / sizeof test_cases[0]))    \
+      test_cases[test_count++] = (struct test_case){#name, test_##name}; \
+  }                                                                      \
   static void test_##name(void)
 
-#define TEST_FAIL(...)                                                          \
-  do {                                                                          \
-    printf("FAIL: %s:%s: ", TEST_FILE, test_current);                           \
-    printf(__VA_ARGS__);                                                        \
-    printf(" (at %s:%d)\n", __FILE__, __LINE__);                                \
-    fflush(stdout);                                                             \
-    test_state = 1;                                                             \
-    longjmp(test_jmp, 1);                                                       \
+#define TEST_FAIL(...)                                \
+  do {                                                \
+    printf("FAIL: %s:%s: ", TEST_FILE, test_current); \
+    printf(__VA_ARGS__);                              \
+    printf(" (at %s:%d)\n", __FILE__, __LINE__);      \
+    fflush(stdout);                                   \
+    test_state = 1;                                   \
+    longjmp(test_jmp, 1);                             \
   } while (0)
 
-#define SKIP_TEST(...)                                                          \
-  do {                                                                          \
-    printf("SKIP: %s:%s: ", TEST_FILE, test_current);                           \
-    printf(__VA_ARGS__);                                                        \
-    printf("\n");                                                               \
-    fflush(stdout);                                                             \
-    test_state = 2;                                                             \
-    longjmp(test_jmp, 1);                                                       \
+#define SKIP_TEST(...)                                \
+  do {                                                \
+    printf("SKIP: %s:%s: ", TEST_FILE, test_current); \
+    printf(__VA_ARGS__);                              \
+    printf("\n");                                     \
+    fflush(stdout);                                   \
+    test_state = 2;                                   \
+    longjmp(test_jmp, 1);                             \
   } while (0)
 
-#define CHECK(cond)                                                             \
-  do {                                                                          \
-    if (!(cond)) TEST_FAIL("check failed: %s", #cond);                          \
+#define CHECK(cond)                                    \
+  do {                                                 \
+    if (!(cond)) TEST_FAIL("check failed: %s", #cond); \
   } while (0)
 
 #define CHECK_EQ_INT(a, b)                                                      \
@@ -63,20 +63,18 @@ static int test_state; /* 0 pass, 1 fail, 2 skip */
     if (a_ != b_) TEST_FAIL("%s == %lld, expected %s == %lld", #a, a_, #b, b_); \
   } while (0)
 
-#define CHECK_EQ_STR(a, b)                                                      \
-  do {                                                                          \
-    const char *a_ = (a), *b_ = (b);                                            \
-    if (!a_ || !b_ || strcmp(a_, b_) != 0)                                      \
-      TEST_FAIL("%s is \"%s\", expected \"%s\"", #a, a_ ? a_ : "(null)",        \
-                b_ ? b_ : "(null)");                                            \
+#define CHECK_EQ_STR(a, b)                                                                    \
+  do {                                                                                        \
+    const char *a_ = (a), *b_ = (b);                                                          \
+    if (!a_ || !b_ || strcmp(a_, b_) != 0)                                                    \
+      TEST_FAIL("%s is \"%s\", expected \"%s\"", #a, a_ ? a_ : "(null)", b_ ? b_ : "(null)"); \
   } while (0)
 
-#define CHECK_CONTAINS(hay, needle)                                             \
-  do {                                                                          \
-    const char *h_ = (hay), *n_ = (needle);                                     \
-    if (!h_ || !strstr(h_, n_))                                                 \
-      TEST_FAIL("%s is \"%s\", which does not contain \"%s\"", #hay,            \
-                h_ ? h_ : "(null)", n_);                                        \
+#define CHECK_CONTAINS(hay, needle)                                                           \
+  do {                                                                                        \
+    const char *h_ = (hay), *n_ = (needle);                                                   \
+    if (!h_ || !strstr(h_, n_))                                                               \
+      TEST_FAIL("%s is \"%s\", which does not contain \"%s\"", #hay, h_ ? h_ : "(null)", n_); \
   } while (0)
 
 static const char *test_current = "";
@@ -92,12 +90,12 @@ static int test_run_one(int i) {
 }
 
 /* Runs the tests whose names contain argv[1] (all without an argument). */
-#define RUN_TESTS()                                                   \
-  int main(int argc, char **argv) {                                   \
-    int failed = 0;                                                   \
-    for (int i = 0; i < test_count; i++)                              \
+#define RUN_TESTS()                                                                   \
+  int main(int argc, char **argv) {                                                   \
+    int failed = 0;                                                                   \
+    for (int i = 0; i < test_count; i++)                                              \
       if (argc < 2 || strstr(test_cases[i].name, argv[1])) failed += test_run_one(i); \
-    return failed ? 1 : 0;                                            \
+    return failed ? 1 : 0;                                                            \
   }
 
 #endif

@@ -1,8 +1,9 @@
 /* test-golden.c: the config.json of every stock profile, byte for byte, against the golden
  * files in tests/golden/. The profiles are loaded with fixed variables (PWD /home/user/src,
  * HOME /home/user, an unprivileged caller with uid and gid 1000) so the output does not depend
- * on who runs the test. Each must also read back from its JSON as an equal spec. To accept a deliberate change: SBX_UPDATE_GOLDEN=1 build/tests/test-golden
- * rewrites the files; review the diff before committing it. */
+ * on who runs the test. Each must also read back from its JSON as an equal spec. To accept a
+ * deliberate change: SBX_UPDATE_GOLDEN=1 build/tests/test-golden rewrites the files; review the
+ * diff before committing it. */
 #define TEST_FILE "test-golden"
 #include "harness.h"
 #include "spec.h"

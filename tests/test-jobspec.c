@@ -653,7 +653,8 @@ TEST(id_mapping_as_root) {
   CHECK_EQ_STR(m,
                "job.yaml:1:24: id_mapping.host_uid: the job never runs as the host's root: "
                "choose another uid, or auto");
-  _cleanup_free_ char *m2 = errors_opts("process: {user: {uid: 1000, gid: 1000}}\nid_mapping: {count: 100}\n", &o);
+  _cleanup_free_ char *m2 =
+      errors_opts("process: {user: {uid: 1000, gid: 1000}}\nid_mapping: {count: 100}\n", &o);
   CHECK_EQ_STR(m2,
                "job.yaml:2:21: id_mapping.count: maps uid 0 to 99, which leaves out the "
                "job's uid 1000 (process.user)\n"

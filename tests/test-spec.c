@@ -124,7 +124,8 @@ TEST(editing_calls_reject_bad_input) {
   huge[n] = '\0';
   const char *argv[] = {"/bin/echo", huge};
   CHECK(sbx_spec_set_args(s, argv, 2, &err) < 0);
-  CHECK_EQ_STR(err->message, "command argument is longer than 1048576 bytes: Argument list too long");
+  CHECK_EQ_STR(err->message,
+               "command argument is longer than 1048576 bytes: Argument list too long");
   free(huge);
   sbx_error_free(err);
   CHECK_EQ_INT(s->process.n_args, 0);
@@ -140,7 +141,8 @@ TEST(validate_reports_every_problem) {
   CHECK(sbx_spec_validate(s, &err) < 0);
   CHECK_EQ_INT(sbx_error_count(err), 3);
   CHECK_EQ_STR(err->message, "process.args: no command to run");
-  CHECK_EQ_STR(err->next->message, "network: 'loopback' needs the net namespace, which is turned off");
+  CHECK_EQ_STR(err->next->message,
+               "network: 'loopback' needs the net namespace, which is turned off");
   CHECK_EQ_STR(err->next->next->message, "limits.pids: 0 allows no process");
   sbx_error_free(err);
   sbx_spec_free(s);
@@ -211,11 +213,13 @@ TEST(report_has_every_field) {
   CHECK_EQ_INT(json_integer_value(json_object_get(o, "memory_peak_bytes")), 123456789);
   CHECK(json_real_value(json_object_get(o, "wall_time_s")) == 1.5);
   CHECK_EQ_INT(json_array_size(json_object_get(o, "degraded")), 2);
-  static const char *const keys[] = {
-      "version", "status", "exit_code", "signal", "wall_time_s", "cpu_time_s", "cpu_user_s",
-      "cpu_system_s", "memory_peak_bytes", "max_rss_bytes", "oom_killed", "pids_peak",
-      "csw_voluntary", "csw_forced", "stdout_bytes", "stderr_bytes", "cgroup",
-      "cgroup_version", "degraded", "syscall", "message"};
+  static const char *const keys[] = {"version",       "status",       "exit_code",
+                                     "signal",        "wall_time_s",  "cpu_time_s",
+                                     "cpu_user_s",    "cpu_system_s", "memory_peak_bytes",
+                                     "max_rss_bytes", "oom_killed",   "pids_peak",
+                                     "csw_voluntary", "csw_forced",   "stdout_bytes",
+                                     "stderr_bytes",  "cgroup",       "cgroup_version",
+                                     "degraded",      "syscall",      "message"};
   for (size_t i = 0; i < ARRAY_SIZE(keys); i++)
     if (!json_object_get(o, keys[i])) TEST_FAIL("the report has no '%s'", keys[i]);
   json_decref(o);

@@ -19,7 +19,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   opts.gid = 1000;
   sbx_spec *spec = NULL;
   sbx_error *err = NULL;
-  if (sbx_spec_load_profile_string("fuzz.yaml", (const char *)data, size, &opts, &spec, &err) == 0) {
+  if (sbx_spec_load_profile_string("fuzz.yaml", (const char *)data, size, &opts, &spec, &err) ==
+      0) {
     char *json = sbx_spec_to_json(spec, NULL);
     free(json);
     sbx_spec_free(spec);
