@@ -141,12 +141,55 @@ static int write_text(const char *path, const char *text) {
   return 0;
 }
 
+/* Where stock profiles are looked up, in order: $SANDBOX_PROFILE_PATH (colon-separated), the
+ * profiles/ directory beside the directory of this program (a build tree: build/sandbox finds
+ * profiles/), and the installed profile directory. */
+#ifndef SBX_DATADIR
+#define SBX_DATADIR "/usr/local/share/sandbox"
+#endif
+struct search_path {
+  char *buf;         /* the strings below point into this */
+  const char *v[64]; /* at most 62 from the environment, then the two fixed ones */
+  size_t n;
+};
+
+static void search_path_make(struct search_path *sp) {
+  sp->n = 0;
+  sp->buf = NULL;
+  const char *env = getenv("SANDBOX_PROFILE_PATH");
+  if (env && *env && (sp->buf = strdup(env))) {
+    char *save = NULL;
+    for (char *d = strtok_r(sp->buf, ":", &save); d && sp->n < 62; d = strtok_r(NULL, ":", &save))
+      sp->v[sp->n++] = d;
+  }
+  static char beside[PATH_MAX];
+  char exe[PATH_MAX], rel[PATH_MAX];
+  ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
+  if (len > 0) {
+    exe[len] = '\0';
+    char *slash = strrchr(exe, '/');
+    if (slash) {
+      *slash = '\0';
+      if (snprintf(rel, sizeof rel, "%s/../profiles", exe) < (int)sizeof rel &&
+          realpath(rel, beside))
+        sp->v[sp->n++] = beside;
+    }
+  }
+  sp->v[sp->n++] = SBX_DATADIR "/profiles";
+}
+
 static int load_profile(const char *profile, struct strlist *sets, sbx_spec **spec) {
+  struct search_path sp;
+  search_path_make(&sp);
   sbx_load_options lo = {0};
   lo.sets = sets->v;
   lo.n_sets = sets->n;
+  lo.search_path = sp.v;
+  lo.n_search_path = sp.n;
   sbx_error *err = NULL;
-  if (sbx_spec_load_profile(profile, &lo, spec, &err) < 0) {
+  int rc = sbx_spec_load_profile(profile, &lo, spec, &err);
+  free(sp.buf);
+  if (rc < 0) {
     print_error_chain(err);
     sbx_error_free(err);
     return -1;

@@ -51,3 +51,9 @@ check_grep run_bundle_missing_named "$T/err" "$T/none/config.json"
 unset SANDBOX_TEST_UNSET_VAR
 check_status run_env_unset 125 "$SBX" run --env SANDBOX_TEST_UNSET_VAR -- /bin/true
 check_grep run_env_unset_named "$T/err" "--env SANDBOX_TEST_UNSET_VAR: the variable is not set here"
+
+# Stock profiles are found beside the build tree without SANDBOX_PROFILE_PATH.
+(cd "$T" && env -u SANDBOX_PROFILE_PATH "$SBX" check judge) >"$T/out" 2>"$T/err"
+check_eq profiles_found_from_build_tree "$?" 0
+(cd "$T" && env -u SANDBOX_PROFILE_PATH "$SBX" check nosuch) >"$T/out" 2>"$T/err"
+check_grep search_path_named "$T/err" "no profile 'nosuch' in $SBX_SRCDIR/profiles:"

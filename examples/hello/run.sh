@@ -15,3 +15,4 @@ cd "$dir"
 set -x
 "$sandbox" run -- gcc -Wall -o hello hello.c
 "$sandbox" run -- ./hello
+{ set +x; } 2>/dev/null
