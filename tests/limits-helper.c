@@ -7,7 +7,8 @@
  *   burn-procs N SECONDS    burn it in N child processes (the sum); prints "cpu SECONDS"
  *   touch MIB               touch MIB MiB of anonymous memory; prints "touched MIB"
  *   hog                     allocate and touch 16 MiB chunks until 1 GiB or killed
- *   forkbomb                fork until refused (children wait); exit 1 when refused
+ *   forkbomb [MARKER]       fork until refused (children wait); exit 1 when refused; MARKER is
+ *                           ignored: tests find the bomb's processes by it on the host
  *   spin                    loop forever
  *   sleep SECONDS           sleep
  *   segv                    die of SIGSEGV
