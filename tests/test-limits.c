@@ -104,7 +104,7 @@ static void check_no_cgroup_left(void) {
       "/sys/fs/cgroup/sandbox",         "/sys/fs/cgroup/memory/sandbox",
       "/sys/fs/cgroup/pids/sandbox",    "/sys/fs/cgroup/cpu/sandbox",
       "/sys/fs/cgroup/cpuacct/sandbox", "/sys/fs/cgroup/freezer/sandbox",
-      "/sys/fs/cgroup/unified/sandbox"};
+      "/sys/fs/cgroup/unified/sandbox", "/sys/fs/cgroup/cpuset/sandbox" /* never joined */};
   for (size_t i = 0; i < ARRAY_SIZE(dirs); i++) {
     DIR *d = opendir(dirs[i]);
     if (!d) continue;
