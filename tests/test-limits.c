@@ -352,7 +352,8 @@ TEST(pids_limit) {
   char marker[64];
   snprintf(marker, sizeof marker, "bomb-marker-%d-%ld", (int)getpid(), (long)time(NULL));
   CHECK_EQ_INT(count_marked(marker), 0);
-  sbx_spec *s = SPEC("forkbomb", marker);
+  /* The bomb holds its processes for 0.3 s once refused, so that the host sees them. */
+  sbx_spec *s = SPEC("forkbomb", marker, "0.3");
   s->limits.pids = 16;
   s->limits.wall_time_us = 20000000; /* a backstop: the bomb must end long before */
   bomb_watch w = {.marker = marker};
