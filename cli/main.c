@@ -410,13 +410,14 @@ static int add_env(sbx_spec *spec, const char *arg) {
 }
 
 static void print_stats(const sbx_result *r) {
+  const char *peak_source = sbx_memory_peak_source_name(r->memory_peak_source);
   fprintf(stderr,
           "%s: %s exit=%d signal=%d wall=%.3fs cpu=%.3fs (user %.3fs, sys %.3fs) "
-          "mem_peak=%llu max_rss=%llu out=%llu err=%llu\n",
+          "mem_peak=%llu (%s) max_rss=%llu out=%llu err=%llu\n",
           prog, sbx_status_name(r->status), r->exit_code, r->signal, r->wall_time_s, r->cpu_time_s,
           r->cpu_user_s, r->cpu_system_s, (unsigned long long)r->memory_peak_bytes,
-          (unsigned long long)r->max_rss_bytes, (unsigned long long)r->stdout_bytes,
-          (unsigned long long)r->stderr_bytes);
+          peak_source ? peak_source : "none", (unsigned long long)r->max_rss_bytes,
+          (unsigned long long)r->stdout_bytes, (unsigned long long)r->stderr_bytes);
 }
 
 static int exit_status_of(const sbx_result *r) {

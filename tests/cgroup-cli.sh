@@ -41,6 +41,38 @@ if grep -Eq '^removed [0-9]+ cgroups? of dead runs$' "$T/out"; then pass gc-coun
   fail gc-count "unexpected output: $(cat "$T/out")"
 fi
 
+# Where the memory peak comes from, in the report and the --stats line: without a cgroup,
+# ru_maxrss (the largest single process), and the report says so.
+cat >"$T/nocg.yaml" <<'EOF'
+description: the sandbox without a cgroup (so no cgroup-backed limit)
+filesystem:
+  root: tmpfs
+  binds:
+    - /usr
+    - {source: /bin, optional: true}
+    - {source: /lib, optional: true}
+    - {source: /lib64, optional: true}
+cgroup: off
+EOF
+check_status report-no-cgroup 0 timeout 60 "$SBX" run -p "$T/nocg.yaml" --stats --report - \
+  -- /bin/true
+check_grep report-no-cgroup-source "$T/out" '"memory_peak_source": "rusage"'
+check_grep report-no-cgroup-flag "$T/out" '"cgroup": false'
+check_grep stats-no-cgroup-source "$T/err" "(rusage)"
+if is_root && [ -e "$CG/memory/cgroup.procs" ]; then
+  check_status report-cgroup 0 timeout 60 "$SBX" run --stats --report - -- /bin/true
+  check_grep report-cgroup-source "$T/out" '"memory_peak_source": "cgroup"'
+  check_grep stats-cgroup-source "$T/err" "(cgroup)"
+elif ! is_root; then
+  # Rootless: "cgroup" only in a delegated subtree with the memory controller.
+  check_status report-rootless 0 timeout 60 "$SBX" run --report - -- /bin/true
+  if grep -q '"cgroup": false' "$T/out"; then
+    check_grep report-rootless-source "$T/out" '"memory_peak_source": "rusage"'
+  else
+    pass report-rootless-source
+  fi
+fi
+
 if ! is_root; then
   for t in parent-placement parent-kill-leaves-cgroup parent-gc default-kill-leaves-cgroup \
     default-gc gc-leaves-others cpuset-untouched; do
