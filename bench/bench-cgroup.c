@@ -1,6 +1,9 @@
-/* bench-cgroup: the cost of a run's cgroup: create (with the gc scan) + limits + destroy, on an
- * empty cgroup and with one process added and killed, on this host's layout. Needs root.
- *   bench-cgroup [RUNS]   (default 200) */
+/* bench-cgroup: the cost of a run's cgroup: set-up (create, with the gc scan, + limits, + adding
+ * a process) and teardown (kill what is left + remove), on an empty cgroup and with one process
+ * added and killed, on this host's layout. Needs root.
+ *   bench-cgroup [RUNS]   (default 200)
+ * Prints one line per case: "cgroup vN (LAYOUT), CASE: R runs, mean M us, median D us, p90 P us
+ * (set-up median S us, teardown median T us)". */
 #include "cgroup.h"
 #include "util.h"
 
@@ -20,7 +23,7 @@ static int cmp(const void *a, const void *b) {
   return x < y ? -1 : x > y;
 }
 
-static int one(bool with_task, double *us) {
+static int one(bool with_task, double *us, double *setup_us, double *teardown_us) {
   sbx_limits l;
   memset(&l, 0xff, sizeof l);
   l.swap = 0;
@@ -42,8 +45,12 @@ static int one(bool with_task, double *us) {
   int r = cgroup_create(&o, &cg, NULL, &e);
   if (r == 0) r = cgroup_apply_limits(cg, &l, &e);
   if (r == 0 && with_task) r = cgroup_add_pid(cg, child, &e);
+  double t1 = now_us();
   if (cgroup_destroy(cg, r == 0 ? &e : NULL) < 0) r = -1;
-  *us = now_us() - t0;
+  double t2 = now_us();
+  *us = t2 - t0;
+  *setup_us = t1 - t0;
+  *teardown_us = t2 - t1;
   if (child > 0) {
     kill(child, SIGKILL);
     waitpid(child, NULL, 0);
@@ -67,18 +74,25 @@ int main(int argc, char **argv) {
     sbx_error_free(e);
     return 0;
   }
-  double *t = xcalloc((size_t)runs, sizeof *t);
+  double *t = xcalloc((size_t)runs, sizeof *t), *su = xcalloc((size_t)runs, sizeof *su),
+         *td = xcalloc((size_t)runs, sizeof *td);
   for (int task = 0; task < 2; task++) {
     for (int i = 0; i < runs; i++)
-      if (one(task, &t[i]) < 0) return 1;
+      if (one(task, &t[i], &su[i], &td[i]) < 0) return 1;
     qsort(t, (size_t)runs, sizeof *t, cmp);
+    qsort(su, (size_t)runs, sizeof *su, cmp);
+    qsort(td, (size_t)runs, sizeof *td, cmp);
     double sum = 0;
     for (int i = 0; i < runs; i++) sum += t[i];
-    printf("cgroup %s (%s), %s: %d runs, mean %.0f us, median %.0f us, p90 %.0f us\n",
-           layout == CGROUP_LAYOUT_UNIFIED ? "v2" : "v1", cgroup_layout_name(layout),
-           task ? "create + limits + add a process + kill + remove" : "create + limits + remove",
-           runs, sum / runs, t[runs / 2], t[runs * 9 / 10]);
+    printf(
+        "cgroup %s (%s), %s: %d runs, mean %.0f us, median %.0f us, p90 %.0f us "
+        "(set-up median %.0f us, teardown median %.0f us)\n",
+        layout == CGROUP_LAYOUT_UNIFIED ? "v2" : "v1", cgroup_layout_name(layout),
+        task ? "create + limits + add a process + kill + remove" : "create + limits + remove", runs,
+        sum / runs, t[runs / 2], t[runs * 9 / 10], su[runs / 2], td[runs / 2]);
   }
   free(t);
+  free(su);
+  free(td);
   return 0;
 }

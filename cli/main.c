@@ -45,6 +45,7 @@ static void usage_main(FILE *f) {
           "  run     run a command in the sandbox\n"
           "  spec    print the OCI config.json a profile translates to\n"
           "  check   validate job profiles\n"
+          "  gc      remove the cgroups that killed runs left behind\n"
           "  help    show help for a command\n"
           "\n"
           "Options:\n"
@@ -68,6 +69,8 @@ static void usage_run(FILE *f) {
           "      --bind=SRC[:DST[:ro|rw]]  bind-mount a host path (read-only by default)\n"
           "      --env=NAME[=VALUE]    set a variable (without a value: the caller's)\n"
           "      --cwd=DIR             the working directory inside the sandbox\n"
+          "      --cgroup-parent=PATH  make the run's cgroup below PATH in each hierarchy\n"
+          "                            (default: 'sandbox', or '<own cgroup>/sandbox' rootless)\n"
           "      --report=FILE         write the run report as JSON to FILE ('-': stdout)\n"
           "      --stats               print a one-line summary of the run to stderr\n"
           "  -v, --verbose             describe each set-up step on stderr\n"
@@ -96,6 +99,22 @@ static void usage_check(FILE *f) {
           "\n"
           "  --set=KEY.PATH=VALUE  override a profile key (repeatable)\n"
           "  -h, --help            show this help\n");
+}
+
+static void usage_gc(FILE *f) {
+  fprintf(f,
+          "Usage: sandbox gc [--cgroup-parent=PATH]\n"
+          "Removes the cgroups that runs left behind when their supervisor was killed (a run\n"
+          "removes its own otherwise): in every hierarchy, the directories below the parent\n"
+          "that are named as a run's cgroup (sbx-PID-START-N) and whose supervisor (PID, with\n"
+          "that start time) no longer exists. What is left in them is killed. No other cgroup\n"
+          "is touched. Prints how many runs' cgroups were removed.\n"
+          "\n"
+          "      --cgroup-parent=PATH  the parent given to 'sandbox run --cgroup-parent'\n"
+          "                            (default: 'sandbox', or '<own cgroup>/sandbox' rootless)\n"
+          "  -h, --help                show this help\n"
+          "\n"
+          "Exit status: 0 when every leftover found was removed, 1 otherwise.\n");
 }
 
 /* A growing list of strings taken from argv (not copied). */
@@ -199,7 +218,17 @@ static int load_profile(const char *profile, struct strlist *sets, sbx_spec **sp
 
 /* ---- sandbox spec ------------------------------------------------------------------------- */
 
-enum { OPT_SET = 256, OPT_BUNDLE, OPT_BIND, OPT_ENV, OPT_CWD, OPT_REPORT, OPT_STATS, OPT_VERSION };
+enum {
+  OPT_SET = 256,
+  OPT_BUNDLE,
+  OPT_BIND,
+  OPT_ENV,
+  OPT_CWD,
+  OPT_REPORT,
+  OPT_STATS,
+  OPT_VERSION,
+  OPT_CGROUP_PARENT,
+};
 
 static int cmd_spec(int argc, char **argv) {
   static const struct option opts[] = {
@@ -312,6 +341,40 @@ static int cmd_check(int argc, char **argv) {
   return bad;
 }
 
+/* ---- sandbox gc --------------------------------------------------------------------------- */
+
+static int cmd_gc(int argc, char **argv) {
+  static const struct option opts[] = {
+      {"cgroup-parent", required_argument, NULL, OPT_CGROUP_PARENT},
+      {"help", no_argument, NULL, 'h'},
+      {NULL, 0, NULL, 0},
+  };
+  const char *parent = NULL;
+  int c;
+  while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+    switch (c) {
+    case OPT_CGROUP_PARENT: parent = optarg; break;
+    case 'h': usage_gc(stdout); return 0;
+    default: usage_gc(stderr); return 2;
+    }
+  }
+  if (optind < argc) {
+    complain("gc: unexpected argument '%s'", argv[optind]);
+    return 2;
+  }
+  sbx_error *err = NULL;
+  size_t removed = 0;
+  int rc = sbx_gc(parent, &removed, &err);
+  if (rc == 0 || removed > 0)
+    printf("removed %zu cgroup%s of dead runs\n", removed, removed == 1 ? "" : "s");
+  if (rc < 0) {
+    print_error_chain(err);
+    sbx_error_free(err);
+    return 1;
+  }
+  return 0;
+}
+
 /* ---- sandbox run -------------------------------------------------------------------------- */
 
 /* --bind SRC[:DST[:ro|rw]]; a relative SRC is taken from the current directory. */
@@ -390,13 +453,14 @@ static int add_env(sbx_spec *spec, const char *arg) {
 }
 
 static void print_stats(const sbx_result *r) {
+  const char *peak_source = sbx_memory_peak_source_name(r->memory_peak_source);
   fprintf(stderr,
           "%s: %s exit=%d signal=%d wall=%.3fs cpu=%.3fs (user %.3fs, sys %.3fs) "
-          "mem_peak=%llu max_rss=%llu out=%llu err=%llu\n",
+          "mem_peak=%llu (%s) max_rss=%llu out=%llu err=%llu\n",
           prog, sbx_status_name(r->status), r->exit_code, r->signal, r->wall_time_s, r->cpu_time_s,
           r->cpu_user_s, r->cpu_system_s, (unsigned long long)r->memory_peak_bytes,
-          (unsigned long long)r->max_rss_bytes, (unsigned long long)r->stdout_bytes,
-          (unsigned long long)r->stderr_bytes);
+          peak_source ? peak_source : "none", (unsigned long long)r->max_rss_bytes,
+          (unsigned long long)r->stdout_bytes, (unsigned long long)r->stderr_bytes);
 }
 
 static int exit_status_of(const sbx_result *r) {
@@ -449,11 +513,12 @@ static int cmd_run(int argc, char **argv) {
       {"cwd", required_argument, NULL, OPT_CWD},
       {"report", required_argument, NULL, OPT_REPORT},
       {"stats", no_argument, NULL, OPT_STATS},
+      {"cgroup-parent", required_argument, NULL, OPT_CGROUP_PARENT},
       {"verbose", no_argument, NULL, 'v'},
       {"help", no_argument, NULL, 'h'},
       {NULL, 0, NULL, 0},
   };
-  const char *profile = NULL, *bundle = NULL, *cwd = NULL, *report = NULL;
+  const char *profile = NULL, *bundle = NULL, *cwd = NULL, *report = NULL, *cgroup_parent = NULL;
   struct strlist sets = {0}, binds = {0}, envs = {0};
   bool stats = false, verbose = false;
   int c, status = EXIT_SANDBOX_FAILURE;
@@ -467,6 +532,7 @@ static int cmd_run(int argc, char **argv) {
     case OPT_CWD: cwd = optarg; break;
     case OPT_REPORT: report = optarg; break;
     case OPT_STATS: stats = true; break;
+    case OPT_CGROUP_PARENT: cgroup_parent = optarg; break;
     case 'v': verbose = true; break;
     case 'h':
       usage_run(stdout);
@@ -507,6 +573,11 @@ static int cmd_run(int argc, char **argv) {
   for (size_t i = 0; i < envs.n; i++)
     if (add_env(spec, envs.v[i]) < 0) goto done;
   if (cwd && sbx_spec_set_cwd(spec, cwd, &err) < 0) goto fail;
+  if (cgroup_parent && sbx_spec_set_cgroup_parent(spec, cgroup_parent, &err) < 0) {
+    fprintf(stderr, "%s: --cgroup-parent %s: %s\n", prog, cgroup_parent, err->message);
+    sbx_error_free(err);
+    goto done;
+  }
 
   sbx_run_options ro;
   sbx_run_options_init(&ro);
@@ -565,6 +636,8 @@ int main(int argc, char **argv) {
       usage_spec(stdout);
     else if (strcmp(topic, "check") == 0)
       usage_check(stdout);
+    else if (strcmp(topic, "gc") == 0)
+      usage_gc(stdout);
     else
       usage_main(stdout);
     return 0;
@@ -575,6 +648,7 @@ int main(int argc, char **argv) {
   if (strcmp(cmd, "run") == 0) return cmd_run(argc, argv);
   if (strcmp(cmd, "spec") == 0) return cmd_spec(argc, argv);
   if (strcmp(cmd, "check") == 0) return cmd_check(argc, argv);
+  if (strcmp(cmd, "gc") == 0) return cmd_gc(argc, argv);
   complain("unknown command '%s' (see 'sandbox --help')", cmd);
   return 2;
 }

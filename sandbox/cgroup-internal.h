@@ -5,7 +5,11 @@
 #include "cgroup.h"
 #include "util.h"
 
-/* The v1 controllers we use, in the order they are joined. */
+/* The v1 controllers we use, in the order they are joined. Not cpuset, by decision: no limit
+ * maps to it (limits.cpus is a CPU-time share, written as a cpu quota, not a set of CPUs), and a
+ * new v1 cpuset cgroup takes no task until its cpuset.cpus and cpuset.mems are copied from the
+ * parent; the job stays in its supervisor's cpuset and nothing of ours is made in that
+ * hierarchy (docs/report.md, "The v1 hierarchies a run joins"). */
 typedef enum cg_v1_controller {
   CG_V1_MEMORY = 0,
   CG_V1_PIDS,

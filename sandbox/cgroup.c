@@ -797,6 +797,61 @@ char **cgroup_degraded_without(const sbx_limits *l) {
 
 /* ---- gc ------------------------------------------------------------------------------------ */
 
+/* A number after `key` ("PPid:") in a /proc/PID/status text; for a line of several numbers
+ * (NSpid), the last one. False when absent. */
+static bool status_field(const char *text, const char *key, long *out) {
+  const char *p = strstr(text, key);
+  if (!p || (p != text && p[-1] != '\n')) return false;
+  p += strlen(key);
+  bool found = false;
+  for (;;) {
+    while (*p == ' ' || *p == '\t') p++;
+    char *end;
+    long v = strtol(p, &end, 10);
+    if (end == p) return found;
+    *out = v;
+    found = true;
+    p = end;
+  }
+}
+
+/* Whether the run cgroup `dir`, whose owner (pid, start time) is gone as this process sees
+ * pids, may still belong to a live supervisor in another pid namespace, and must be left alone:
+ *  - cgroup.procs lists a task as 0: this process cannot see it (its pid namespace is not ours
+ *    nor below ours), so neither can it see that task's supervisor;
+ *  - a task's parent is the owner as seen from its own pid namespace (the sandbox's processes
+ *    are children of their supervisor until it dies): the innermost pid of that parent (NSpid)
+ *    is the owner's pid, and its start time the owner's. */
+static bool owned_elsewhere(const char *dir, pid_t owner, uint64_t start_time) {
+  _cleanup_free_ char *procs = NULL;
+  if (cg_read(dir, "cgroup.procs", true, &procs, NULL) < 0 || !procs) return false;
+  for (char *s = procs; *s;) {
+    char *end;
+    long pid = strtol(s, &end, 10);
+    if (end == s) break;
+    s = end;
+    while (isspace((unsigned char)*s)) s++;
+    if (pid == 0) return true;
+    _cleanup_free_ char *status_path = xasprintf("/proc/%ld/status", pid);
+    _cleanup_free_ char *status = NULL;
+    _cleanup_error_ sbx_error *e = NULL;
+    long ppid;
+    if (read_file_max(status_path, 1 << 16, &status, NULL, &e) < 0 ||
+        !status_field(status, "PPid:", &ppid) || ppid <= 1)
+      continue;
+    _cleanup_free_ char *pstatus_path = xasprintf("/proc/%ld/status", ppid);
+    _cleanup_free_ char *pstatus = NULL;
+    long inner;
+    uint64_t st;
+    bool gone;
+    if (read_file_max(pstatus_path, 1 << 16, &pstatus, NULL, &e) == 0 &&
+        status_field(pstatus, "NSpid:", &inner) && inner == (long)owner &&
+        proc_start_time((pid_t)ppid, &st, &gone) && st == start_time)
+      return true;
+  }
+  return false;
+}
+
 /* Removes the dead runs' cgroups in one parent directory; their names go to *names. */
 static int gc_dir(const char *parent, bool plain_tree, char ***names, size_t *n, sbx_error **err) {
   DIR *d = opendir(parent);
@@ -809,6 +864,7 @@ static int gc_dir(const char *parent, bool plain_tree, char ***names, size_t *n,
     uint64_t st;
     if (!cgroup_parse_run_name(de->d_name, &pid, &st) || cgroup_owner_alive(pid, st)) continue;
     _cleanup_free_ char *path = xasprintf("%s/%s", parent, de->d_name);
+    if (owned_elsewhere(path, pid, st)) continue;
     if (cg_has(path, "freezer.state")) cgroup_v1_freeze_kill_thaw(path, NULL);
     if (cg_has(path, "cgroup.kill")) cgroup_v2_kill(path, NULL);
     if (cg_has(path, "cgroup.procs")) cg_kill_procs(path, NULL, NULL);
@@ -876,4 +932,16 @@ int cgroup_gc(const cgroup_options *o, unsigned *removed, sbx_error **err) {
   }
   if (removed) *removed = (unsigned)n;
   return r;
+}
+
+/* ---- the public call ----------------------------------------------------------------------- */
+
+int sbx_gc(const char *cgroup_parent, size_t *removed, sbx_error **err) {
+  if (removed) *removed = 0;
+  cgroup_options o = {.parent = cgroup_parent, .privileged = -1};
+  unsigned n = 0;
+  int r = cgroup_gc(&o, &n, err);
+  if (removed) *removed = n;
+  if (r < 0) return sbx_error_prefix(err, "removing the cgroups of dead runs");
+  return 0;
 }

@@ -26,6 +26,15 @@ const char *sbx_status_name(sbx_status status) {
   return "unknown";
 }
 
+const char *sbx_memory_peak_source_name(sbx_memory_peak_source source) {
+  switch (source) {
+  case SBX_MEMORY_PEAK_CGROUP: return "cgroup";
+  case SBX_MEMORY_PEAK_RUSAGE: return "rusage";
+  case SBX_MEMORY_PEAK_NONE: break;
+  }
+  return NULL;
+}
+
 static int set_new(json_t *obj, const char *key, json_t *value) {
   if (!value) return -1;
   return json_object_set_new(obj, key, value);
@@ -57,6 +66,8 @@ char *sbx_result_to_json(const sbx_result *r, sbx_error **err) {
   bad |= set_new(o, "cpu_user_s", json_real(r->cpu_user_s));
   bad |= set_new(o, "cpu_system_s", json_real(r->cpu_system_s));
   bad |= set_new(o, "memory_peak_bytes", json_integer((json_int_t)r->memory_peak_bytes));
+  const char *peak_source = sbx_memory_peak_source_name(r->memory_peak_source);
+  bad |= set_new(o, "memory_peak_source", peak_source ? json_string(peak_source) : json_null());
   bad |= set_new(o, "max_rss_bytes", json_integer((json_int_t)r->max_rss_bytes));
   bad |= set_new(o, "oom_killed", json_boolean(r->oom_killed));
   bad |= set_new(o, "pids_peak", json_integer((json_int_t)r->pids_peak));

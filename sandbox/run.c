@@ -624,6 +624,7 @@ static void fill_result(run_state *st, sbx_result *res) {
     res->cpu_time_s = res->cpu_user_s + res->cpu_system_s;
     res->max_rss_bytes = (uint64_t)st->ru.ru_maxrss * 1024;
     res->memory_peak_bytes = res->max_rss_bytes;
+    res->memory_peak_source = SBX_MEMORY_PEAK_RUSAGE;
     res->csw_voluntary = (uint64_t)st->ru.ru_nvcsw;
     res->csw_forced = (uint64_t)st->ru.ru_nivcsw;
   }
@@ -639,7 +640,10 @@ static void fill_result(run_state *st, sbx_result *res) {
     res->cpu_user_s = res->cpu_time_s * user_frac;
     res->cpu_system_s = res->cpu_time_s - res->cpu_user_s;
   }
-  if (cs && cs->has_memory_peak) res->memory_peak_bytes = cs->memory_peak;
+  if (cs && cs->has_memory_peak) {
+    res->memory_peak_bytes = cs->memory_peak;
+    res->memory_peak_source = SBX_MEMORY_PEAK_CGROUP;
+  }
   if (cs && cs->has_pids_peak) res->pids_peak = cs->pids_peak;
   res->stdout_bytes = st->out.bytes[0];
   res->stderr_bytes = st->out.bytes[1];

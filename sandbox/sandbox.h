@@ -112,6 +112,12 @@ SBX_PUBLIC int sbx_spec_add_bind(sbx_spec *spec, const char *source, const char 
 /* Sets the root filesystem directory (as `root.path` of an OCI bundle). */
 SBX_PUBLIC int sbx_spec_set_rootfs(sbx_spec *spec, const char *path, bool read_only,
                                    sbx_error **err);
+/* Sets the parent of the run's cgroup, a path below the root of each cgroup hierarchy
+ * ("ci/jobs"; a leading '/' is allowed and dropped) in place of the default ("sandbox" as root,
+ * "<own cgroup>/sandbox" rootless). Components "." and ".." are refused; NULL restores the
+ * default. Missing directories of the path are created for the run and removed after it
+ * when empty. */
+SBX_PUBLIC int sbx_spec_set_cgroup_parent(sbx_spec *spec, const char *parent, sbx_error **err);
 
 /* ---- running ------------------------------------------------------------------------------ */
 
@@ -161,6 +167,16 @@ typedef enum sbx_status {
 /* "ok", "exit_nonzero", ... as in the report. */
 SBX_PUBLIC const char *sbx_status_name(sbx_status status);
 
+/* Where sbx_result.memory_peak_bytes comes from. */
+typedef enum sbx_memory_peak_source {
+  SBX_MEMORY_PEAK_NONE = 0, /* no figure (the job never ran) */
+  SBX_MEMORY_PEAK_CGROUP,   /* the cgroup's peak (v2 memory.peak, v1 memory.max_usage_in_bytes) */
+  SBX_MEMORY_PEAK_RUSAGE,   /* no cgroup peak: the largest single process (ru_maxrss) */
+} sbx_memory_peak_source;
+
+/* "cgroup", "rusage", or NULL for SBX_MEMORY_PEAK_NONE, as in the report. */
+SBX_PUBLIC const char *sbx_memory_peak_source_name(sbx_memory_peak_source source);
+
 typedef struct sbx_result {
   sbx_status status;
   int exit_code; /* the job's exit code when it exited, else 0 */
@@ -170,8 +186,9 @@ typedef struct sbx_result {
   bool exec_failed;
   int exec_errno;
   double wall_time_s, cpu_time_s, cpu_user_s, cpu_system_s;
-  uint64_t memory_peak_bytes; /* the whole job (cgroup) */
-  uint64_t max_rss_bytes;     /* the largest single process */
+  uint64_t memory_peak_bytes; /* the whole job (cgroup), or ru_maxrss: see memory_peak_source */
+  sbx_memory_peak_source memory_peak_source;
+  uint64_t max_rss_bytes; /* the largest single process */
   bool oom_killed;
   uint64_t pids_peak;
   uint64_t csw_voluntary, csw_forced;
@@ -209,6 +226,18 @@ SBX_PUBLIC void sbx_result_clear(sbx_result *result);
 
 /* The run report: one JSON object (schema in docs/report.md), ending in a newline. */
 SBX_PUBLIC char *sbx_result_to_json(const sbx_result *result, sbx_error **err);
+
+/* ---- maintenance -------------------------------------------------------------------------- */
+
+/* Removes the cgroups that runs of supervisors that no longer exist left behind (a supervisor
+ * killed with SIGKILL cannot remove its own): in every hierarchy, below `cgroup_parent` (as in
+ * sbx_spec_set_cgroup_parent; NULL: the default parent of this user, as sbx_run places them).
+ * Only directories named as sbx_run names a run's cgroup ("sbx-<pid>-<start time>-<n>") whose
+ * supervisor process (that pid with that start time) is gone are touched: what is left in them
+ * is killed and they are removed. Every other cgroup is left alone, including runs whose
+ * processes this process cannot see (another pid namespace's). *removed (may be NULL) counts
+ * the runs removed. Runs of sbx_run remove such leftovers under their own parent too. */
+SBX_PUBLIC int sbx_gc(const char *cgroup_parent, size_t *removed, sbx_error **err);
 
 #ifdef __cplusplus
 }

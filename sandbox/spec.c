@@ -302,6 +302,29 @@ int sbx_spec_set_rootfs(sbx_spec *s, const char *path, bool read_only, sbx_error
   return 0;
 }
 
+int sbx_spec_set_cgroup_parent(sbx_spec *s, const char *parent, sbx_error **err) {
+  if (!parent) {
+    free(s->cgroup_parent);
+    s->cgroup_parent = NULL;
+    return 0;
+  }
+  if (check_string("cgroup parent", parent, err) < 0) return -1;
+  const char *p = parent;
+  while (*p == '/') p++;
+  if (!*p)
+    return sbx_set_invalid(err, "cgroup parent '%s' names the root of the hierarchies", parent);
+  for (const char *c = p; *c;) {
+    size_t len = strcspn(c, "/");
+    if ((len == 1 && c[0] == '.') || (len == 2 && c[0] == '.' && c[1] == '.'))
+      return sbx_set_invalid(err, "cgroup parent '%s' has a '%.*s' component", parent, (int)len, c);
+    c += len;
+    while (*c == '/') c++;
+  }
+  free(s->cgroup_parent);
+  s->cgroup_parent = xstrdup(p);
+  return 0;
+}
+
 /* ---- validation --------------------------------------------------------------------------- */
 
 static void check_mappings(const char *what, const sbx_id_mapping *m, size_t n, sbx_error **err) {

@@ -7,7 +7,10 @@
  *   burn-procs N SECONDS    burn it in N child processes (the sum); prints "cpu SECONDS"
  *   touch MIB               touch MIB MiB of anonymous memory; prints "touched MIB"
  *   hog                     allocate and touch 16 MiB chunks until 1 GiB or killed
- *   forkbomb                fork until refused (children wait); exit 1 when refused
+ *   forkbomb [MARKER [HOLD]]
+ *                           fork until refused (children wait); exit 1 when refused, after HOLD
+ *                           seconds (default 0) with every process still there; MARKER is
+ *                           ignored: tests find the bomb's processes by it on the host
  *   spin                    loop forever
  *   sleep SECONDS           sleep
  *   segv                    die of SIGSEGV
@@ -106,6 +109,10 @@ int main(int argc, char **argv) {
       pid_t pid = fork();
       if (pid < 0) {
         fprintf(stderr, "fork: %s\n", strerror(errno));
+        double hold = argc > 3 ? atof(argv[3]) : 0;
+        struct timespec ts = {(time_t)hold, (long)((hold - (double)(time_t)hold) * 1e9)};
+        while (hold > 0 && nanosleep(&ts, &ts) < 0 && errno == EINTR) {
+        }
         return 1;
       }
       if (pid == 0) {

@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <linux/sched.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
@@ -958,6 +959,95 @@ TEST(gc_dead_owners) {
   CHECK(!is_dir(d));
   CHECK_EQ_INT(untrack_destroy(cg, &e), 0);
   free(d), free(dead1), free(dead2), free(mine), free(root);
+  cleanup_all();
+}
+
+/* A run whose supervisor lives in another pid namespace looks dead from here (its pid is
+ * another process's, or nobody's). gc leaves it alone when it cannot see the run's tasks
+ * (cgroup.procs lists them as 0), or when a task's parent is the owner under the pid that its
+ * own namespace gives it (NSpid) with the owner's start time. */
+TEST(gc_leaves_runs_of_other_pid_namespaces) {
+  BEGIN();
+  char *root = fake_v1(false);
+  char *sb = xasprintf("%s/memory/sandbox", root);
+  CHECK(mkdir(sb, 0755) == 0);
+  pid_t dead = fork();
+  if (dead == 0) _exit(0);
+  waitpid(dead, NULL, 0);
+  char *hidden = xasprintf("%s/sbx-%d-1-0", sb, (int)dead);
+  CHECK(mkdir(hidden, 0755) == 0);
+  put(hidden, "cgroup.procs", "0\n0\n");
+  cgroup_options o = fake_opts(root, CGROUP_LAYOUT_LEGACY);
+  unsigned removed = 99;
+  sbx_error *e = NULL;
+  if (cgroup_gc(&o, &removed, &e) < 0) TEST_FAIL("gc: %s", e->message);
+  CHECK_EQ_INT(removed, 0);
+  CHECK(is_dir(hidden));
+
+  /* A supervisor that is pid 1 of its own pid namespace, with its job as its child: C makes
+   * the namespace, G is its pid 1 (the supervisor), H its child (the job). */
+  int p[2];
+  CHECK(pipe(p) == 0);
+  pid_t c = fork();
+  if (c == 0) {
+    close(p[0]);
+    if (unshare(geteuid() == 0 ? CLONE_NEWPID : CLONE_NEWUSER | CLONE_NEWPID) < 0) _exit(2);
+    pid_t g = fork();
+    if (g == 0) {
+      prctl(PR_SET_PDEATHSIG, SIGKILL);
+      pid_t h = fork();
+      if (h == 0) {
+        char self[32] = {0};
+        if (readlink("/proc/self", self, sizeof self - 1) <= 0) _exit(3);
+        int hp = atoi(self);
+        if (write(p[1], &hp, sizeof hp) != sizeof hp) _exit(3);
+        for (;;) pause();
+      }
+      for (;;) pause();
+    }
+    int gp = (int)g;
+    if (g < 0 || write(p[1], &gp, sizeof gp) != sizeof gp) _exit(3);
+    for (;;) pause();
+  }
+  CHECK(c > 0);
+  track_child(c);
+  close(p[1]);
+  int g = 0, h = 0;
+  bool ok = read(p[0], &g, sizeof g) == sizeof g && read(p[0], &h, sizeof h) == sizeof h;
+  close(p[0]);
+  if (!ok) {
+    int st = reap(c);
+    if (WIFEXITED(st) && WEXITSTATUS(st) == 2) SKIP_TEST("no pid namespace for this user here");
+    TEST_FAIL("the pid namespace's processes did not start (status %d)", st);
+  }
+  CHECK(g > 0 && h > 0);
+  char *stat_path = xasprintf("/proc/%d/stat", g), *stat_text = NULL;
+  CHECK_EQ_INT(read_file_max(stat_path, 4096, &stat_text, NULL, &e), 0);
+  /* The start time is field 22, counted after the ")" that ends the command name. */
+  char *q = strrchr(stat_text, ')');
+  CHECK(q != NULL);
+  for (int field = 2; field < 22 && q; field++) q = strchr(q + 1, ' ');
+  CHECK(q != NULL);
+  unsigned long long g_start = strtoull(q + 1, NULL, 10);
+  char *elsewhere = xasprintf("%s/sbx-1-%llu-0", sb, g_start);
+  CHECK(mkdir(elsewhere, 0755) == 0);
+  char *procs = xasprintf("%d\n", h);
+  put(elsewhere, "cgroup.procs", procs);
+  CHECK(!cgroup_owner_alive(1, g_start)); /* as this process sees pids */
+  if (cgroup_gc(&o, &removed, &e) < 0) TEST_FAIL("gc: %s", e->message);
+  CHECK_EQ_INT(removed, 0);
+  CHECK(is_dir(elsewhere));
+  CHECK_EQ_INT(kill(h, 0), 0); /* nothing was killed */
+
+  /* Once that supervisor is gone, its run is a leftover like any other. */
+  kill(g, SIGKILL);
+  for (int i = 0; i < 200 && kill(h, 0) == 0; i++) usleep(5000);
+  if (cgroup_gc(&o, &removed, &e) < 0) TEST_FAIL("gc: %s", e->message);
+  CHECK_EQ_INT(removed, 1);
+  CHECK(!is_dir(elsewhere));
+  CHECK(is_dir(hidden));
+  free(procs), free(elsewhere), free(stat_text), free(stat_path), free(hidden), free(sb),
+      free(root);
   cleanup_all();
 }
 

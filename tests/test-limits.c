@@ -14,8 +14,10 @@
 #include <fcntl.h>
 #include <libgen.h>
 #include <limits.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -102,7 +104,7 @@ static void check_no_cgroup_left(void) {
       "/sys/fs/cgroup/sandbox",         "/sys/fs/cgroup/memory/sandbox",
       "/sys/fs/cgroup/pids/sandbox",    "/sys/fs/cgroup/cpu/sandbox",
       "/sys/fs/cgroup/cpuacct/sandbox", "/sys/fs/cgroup/freezer/sandbox",
-      "/sys/fs/cgroup/unified/sandbox"};
+      "/sys/fs/cgroup/unified/sandbox", "/sys/fs/cgroup/cpuset/sandbox" /* never joined */};
   for (size_t i = 0; i < ARRAY_SIZE(dirs); i++) {
     DIR *d = opendir(dirs[i]);
     if (!d) continue;
@@ -211,6 +213,7 @@ TEST(memory_peak) {
   CHECK_EQ_INT(r.status, SBX_STATUS_OK);
   CHECK_CONTAINS(out, "touched 100");
   check_cgroup_used(&r);
+  CHECK_EQ_INT(r.memory_peak_source, SBX_MEMORY_PEAK_CGROUP);
   if (r.memory_peak_bytes < (100u << 20) || r.memory_peak_bytes > (110u << 20))
     TEST_FAIL("memory_peak_bytes %.1f MiB for 100 MiB touched",
               (double)r.memory_peak_bytes / (1 << 20));
@@ -299,17 +302,83 @@ TEST(memory_within_limit_is_ok) {
   check_no_cgroup_left();
 }
 
+/* The processes on the host whose command line carries `marker` (an argument of their own):
+ * on a shared machine, a count of every process would see unrelated noise. */
+static int count_marked(const char *marker) {
+  DIR *d = opendir("/proc");
+  if (!d) return -1;
+  int n = 0;
+  struct dirent *de;
+  size_t mlen = strlen(marker);
+  while ((de = readdir(d))) {
+    if (de->d_name[0] < '1' || de->d_name[0] > '9') continue;
+    char path[300], buf[4096];
+    snprintf(path, sizeof path, "/proc/%s/cmdline", de->d_name);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) continue; /* gone meanwhile */
+    ssize_t len = read(fd, buf, sizeof buf);
+    close(fd);
+    for (ssize_t i = 0; len > 0 && i + (ssize_t)mlen <= len; i++)
+      if ((i == 0 || buf[i - 1] == '\0') && memcmp(buf + i, marker, mlen) == 0 &&
+          (i + (ssize_t)mlen == len || buf[i + mlen] == '\0')) {
+        n++;
+        break;
+      }
+  }
+  closedir(d);
+  return n;
+}
+
+typedef struct bomb_watch {
+  const char *marker;
+  atomic_bool stop;
+  int max_seen; /* the most marked processes seen at once while the run lasted */
+} bomb_watch;
+
+static void *watch_bomb(void *arg) {
+  bomb_watch *w = arg;
+  while (!atomic_load(&w->stop)) {
+    int n = count_marked(w->marker);
+    if (n > w->max_seen) w->max_seen = n;
+    usleep(2000);
+  }
+  return NULL;
+}
+
 TEST(pids_limit) {
   NEED_ROOT_CGROUP();
-  sbx_spec *s = SPEC("forkbomb");
+  /* The bomb's processes carry a marker of this run on their command line (every fork keeps
+   * the helper's argv), so that the host's count of them can be taken with other jobs about. */
+  char marker[64];
+  snprintf(marker, sizeof marker, "bomb-marker-%d-%ld", (int)getpid(), (long)time(NULL));
+  CHECK_EQ_INT(count_marked(marker), 0);
+  /* The bomb holds its processes for 0.3 s once refused, so that the host sees them. */
+  sbx_spec *s = SPEC("forkbomb", marker, "0.3");
   s->limits.pids = 16;
   s->limits.wall_time_us = 20000000; /* a backstop: the bomb must end long before */
+  bomb_watch w = {.marker = marker};
+  pthread_t th;
+  CHECK_EQ_INT(pthread_create(&th, NULL, watch_bomb, &w), 0);
   sbx_result r;
   run(s, &r, NULL, NULL);
+  atomic_store(&w.stop, true);
+  pthread_join(th, NULL);
+  /* Afterwards the host has none of the bomb's processes: its count of them is what it was
+   * before (0). A zombie still being reaped may linger for a moment. */
+  int left = count_marked(marker);
+  for (int i = 0; i < 50 && left != 0; i++) {
+    usleep(10000);
+    left = count_marked(marker);
+  }
   CHECK_EQ_STR(sbx_status_name(r.status), "pids_limit");
   CHECK_EQ_INT(r.exit_code, 1);
   if (r.pids_peak) CHECK(r.pids_peak <= 16);
   CHECK(r.wall_time_s < 10);
+  /* The watcher saw the bomb (so the count above can see one) and never more than the limit
+   * (16 tasks in the cgroup, one of them the sandbox's init). */
+  if (w.max_seen < 2 || w.max_seen > 16)
+    TEST_FAIL("the host saw %d of the bomb's processes at once (want 2..16)", w.max_seen);
+  if (left != 0) TEST_FAIL("%d of the bomb's processes are left on the host", left);
   sbx_result_clear(&r);
   sbx_spec_free(s);
   check_no_cgroup_left();
@@ -547,6 +616,29 @@ TEST(cgroup_off_degrades) {
   sbx_spec_free(s);
 }
 
+/* Without a cgroup the memory peak is the largest single process's (ru_maxrss), and the result
+ * says so. Runs as root and rootless. */
+TEST(memory_peak_without_cgroup_is_rusage) {
+  NEED_RUN();
+  sbx_spec *s = SPEC("touch", "24");
+  s->cgroup_mode = SBX_CGROUP_OFF;
+  sbx_result r;
+  char *out = NULL;
+  run(s, &r, &out, NULL);
+  CHECK_EQ_STR(sbx_status_name(r.status), "ok");
+  CHECK_CONTAINS(out, "touched 24");
+  CHECK(!r.cgroup);
+  CHECK_EQ_INT(r.memory_peak_source, SBX_MEMORY_PEAK_RUSAGE);
+  CHECK_EQ_STR(sbx_memory_peak_source_name(r.memory_peak_source), "rusage");
+  CHECK(r.memory_peak_bytes == r.max_rss_bytes);
+  if (r.memory_peak_bytes < (24u << 20) || r.memory_peak_bytes > (32u << 20))
+    TEST_FAIL("memory_peak_bytes %.1f MiB for 24 MiB touched",
+              (double)r.memory_peak_bytes / (1 << 20));
+  free(out);
+  sbx_result_clear(&r);
+  sbx_spec_free(s);
+}
+
 /* ---- rootless ------------------------------------------------------------------------------- */
 
 TEST(rootless_optional_degrades) {
@@ -569,6 +661,7 @@ TEST(rootless_optional_degrades) {
     CHECK(strv_contains(r.degraded, "cpu_time"));
     /* The figures come from rusage. */
     CHECK(r.cpu_time_s >= 0.09);
+    CHECK_EQ_INT(r.memory_peak_source, SBX_MEMORY_PEAK_RUSAGE);
   }
   free(out);
   sbx_result_clear(&r);

@@ -199,6 +199,7 @@ TEST(report_has_every_field) {
   r.signal = 11;
   r.wall_time_s = 1.5;
   r.memory_peak_bytes = 123456789;
+  r.memory_peak_source = SBX_MEMORY_PEAK_RUSAGE;
   char *deg[] = {"memory", "pids", NULL};
   r.degraded = deg;
   char *text = sbx_result_to_json(&r, NULL);
@@ -211,20 +212,78 @@ TEST(report_has_every_field) {
   CHECK_EQ_INT(json_integer_value(json_object_get(json_object_get(o, "signal"), "number")), 11);
   CHECK_EQ_STR(json_string_value(json_object_get(json_object_get(o, "signal"), "name")), "SIGSEGV");
   CHECK_EQ_INT(json_integer_value(json_object_get(o, "memory_peak_bytes")), 123456789);
+  CHECK_EQ_STR(json_string_value(json_object_get(o, "memory_peak_source")), "rusage");
   CHECK(json_real_value(json_object_get(o, "wall_time_s")) == 1.5);
   CHECK_EQ_INT(json_array_size(json_object_get(o, "degraded")), 2);
-  static const char *const keys[] = {"version",       "status",       "exit_code",
-                                     "signal",        "wall_time_s",  "cpu_time_s",
-                                     "cpu_user_s",    "cpu_system_s", "memory_peak_bytes",
-                                     "max_rss_bytes", "oom_killed",   "pids_peak",
-                                     "csw_voluntary", "csw_forced",   "stdout_bytes",
-                                     "stderr_bytes",  "cgroup",       "cgroup_version",
-                                     "degraded",      "syscall",      "message"};
+  static const char *const keys[] = {"version",           "status",
+                                     "exit_code",         "signal",
+                                     "wall_time_s",       "cpu_time_s",
+                                     "cpu_user_s",        "cpu_system_s",
+                                     "memory_peak_bytes", "memory_peak_source",
+                                     "max_rss_bytes",     "oom_killed",
+                                     "pids_peak",         "csw_voluntary",
+                                     "csw_forced",        "stdout_bytes",
+                                     "stderr_bytes",      "cgroup",
+                                     "cgroup_version",    "degraded",
+                                     "syscall",           "message"};
   for (size_t i = 0; i < ARRAY_SIZE(keys); i++)
     if (!json_object_get(o, keys[i])) TEST_FAIL("the report has no '%s'", keys[i]);
   json_decref(o);
   CHECK_EQ_STR(sbx_status_name(SBX_STATUS_MEMORY_LIMIT), "memory_limit");
   CHECK_EQ_STR(sbx_status_name((sbx_status)99), "unknown");
+}
+
+/* memory_peak_source: "cgroup", "rusage", or null when there is no figure. */
+TEST(report_memory_peak_source) {
+  static const struct {
+    sbx_memory_peak_source source;
+    const char *want; /* NULL: JSON null */
+  } cases[] = {{SBX_MEMORY_PEAK_CGROUP, "cgroup"},
+               {SBX_MEMORY_PEAK_RUSAGE, "rusage"},
+               {SBX_MEMORY_PEAK_NONE, NULL}};
+  for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+    sbx_result r;
+    memset(&r, 0, sizeof r);
+    r.memory_peak_source = cases[i].source;
+    char *text = sbx_result_to_json(&r, NULL);
+    CHECK(text != NULL);
+    json_t *o = json_loads(text, 0, NULL);
+    free(text);
+    CHECK(o != NULL);
+    json_t *v = json_object_get(o, "memory_peak_source");
+    CHECK(v != NULL);
+    if (cases[i].want)
+      CHECK_EQ_STR(json_string_value(v), cases[i].want);
+    else
+      CHECK(json_is_null(v));
+    json_decref(o);
+  }
+  CHECK(sbx_memory_peak_source_name((sbx_memory_peak_source)42) == NULL);
+}
+
+/* The cgroup parent setter: relative paths (a leading '/' dropped), no '.' or '..' parts. */
+TEST(set_cgroup_parent) {
+  sbx_spec *s = spec_new();
+  sbx_error *err = NULL;
+  CHECK_EQ_INT(sbx_spec_set_cgroup_parent(s, "ci/jobs", &err), 0);
+  CHECK_EQ_STR(s->cgroup_parent, "ci/jobs");
+  CHECK_EQ_INT(sbx_spec_set_cgroup_parent(s, "//ci/x", &err), 0);
+  CHECK_EQ_STR(s->cgroup_parent, "ci/x");
+  static const char *const bad[] = {"../x", "a/../b", "a/./b", "a/..", "/", "", "."};
+  for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+    err = NULL;
+    CHECK_EQ_INT(sbx_spec_set_cgroup_parent(s, bad[i], &err), -1);
+    CHECK(err != NULL);
+    CHECK_EQ_INT(err->code, EINVAL);
+    CHECK_CONTAINS(err->message, "cgroup parent");
+    sbx_error_free(err);
+  }
+  CHECK_EQ_STR(s->cgroup_parent, "ci/x");                          /* unchanged by the refusals */
+  CHECK_EQ_INT(sbx_spec_set_cgroup_parent(s, "a..b/.c", NULL), 0); /* dots inside names are fine */
+  CHECK_EQ_STR(s->cgroup_parent, "a..b/.c");
+  CHECK_EQ_INT(sbx_spec_set_cgroup_parent(s, NULL, NULL), 0);
+  CHECK(s->cgroup_parent == NULL);
+  sbx_spec_free(s);
 }
 
 RUN_TESTS()
