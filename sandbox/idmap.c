@@ -51,6 +51,11 @@ int idmap_plan_make(const sbx_spec *spec, uid_t euid, gid_t egid, idmap_plan *pl
       return sbx_set_error(err, EPERM,
                            "the job would run as host root: turn the user namespace on, or "
                            "give the job another uid");
+    /* Nor in the host's root group, whose files (0640 root:root) it could then read. */
+    if (plan->privileged && spec->process.gid == 0)
+      return sbx_set_error(err, EPERM,
+                           "the job would run in the host's root group: turn the user "
+                           "namespace on, or give the job another gid");
     return 0;
   }
   uint32_t juid = spec->process.uid, jgid = spec->process.gid;

@@ -162,13 +162,31 @@ static char *resolve_source(const char *src) {
   return xasprintf("%s/%s", strcmp(buf, "/") == 0 ? "" : buf, base);
 }
 
+/* Whether the job may run as host uid `uid`: a mapped id, or its own uid without a user
+ * namespace. */
+static bool job_may_be(const run_state *st, uid_t uid) {
+  const idmap_plan *p = &st->ctx.idmap;
+  if (!p->userns) return st->ctx.spec->process.uid == uid;
+  for (size_t i = 0; i < p->n_uids; i++)
+    if (uid >= p->uids[i].host_id && uid - p->uids[i].host_id < p->uids[i].size) return true;
+  return false;
+}
+
 static int prepare(run_state *st, sbx_error **err) {
   const sbx_spec *spec = st->ctx.spec;
   const sbx_run_options *o = st->opts;
   if (idmap_plan_make(spec, geteuid(), getegid(), &st->ctx.idmap, err) < 0) return -1;
-  /* Compiled (or taken from the cache) here, before any fork: the job only loads it. */
+  /* Compiled (or taken from the cache) here, before any fork: the job only loads it. The disk
+   * cache belongs to the caller's uid; a job that runs as that uid (an unprivileged caller's
+   * job does) could rewrite a cached filter through a read-write bind and so switch off the
+   * filter of every later run. Such runs keep filters in memory only. */
   sbx_error *cache_err = NULL;
   const char *cache_dir = o->seccomp_cache_dir;
+  if (cache_dir && job_may_be(st, geteuid())) {
+    logf_(st, "seccomp filter: not cached on disk, since the job runs as uid %u, the owner of %s",
+          (unsigned)geteuid(), cache_dir);
+    cache_dir = NULL;
+  }
   int rc = seccomp_filter_build_in(&spec->seccomp, cache_dir, &st->filter, &cache_err, err);
   if (rc < 0) {
     sbx_error_free(cache_err);

@@ -142,8 +142,11 @@ typedef struct sbx_run_options {
    * parents (mode 0700); it must belong to the caller's effective uid and allow no access to
    * group or others, and entries that fail a check (owner, mode, symlink, size, contents) are
    * ignored and rewritten. A directory that cannot be used is not an error (the log says why).
-   * NULL: filters are cached in this process's memory only. `sandbox run` passes
-   * $XDG_CACHE_HOME/sandbox/seccomp (~/.cache/sandbox/seccomp). */
+   * The disk cache is not used for a job that may run as the caller's own host uid (an
+   * unprivileged caller's job does): such a job could rewrite a cached filter through a
+   * read-write bind and switch off the filter of later runs; it is used when root runs jobs
+   * mapped to other ids. NULL: filters are cached in this process's memory only. `sandbox run`
+   * passes $XDG_CACHE_HOME/sandbox/seccomp (~/.cache/sandbox/seccomp). */
   const char *seccomp_cache_dir;
 } sbx_run_options;
 

@@ -336,6 +336,18 @@ static void check_mappings(const char *what, const sbx_id_mapping *m, size_t n, 
   }
 }
 
+/* A path inside the sandbox with a "." or ".." component: refused, so that no path the engine
+ * creates or mounts on can climb out of the new root while it is assembled. */
+static bool has_dot_component(const char *p) {
+  for (const char *c = p; *c;) {
+    while (*c == '/') c++;
+    size_t n = strcspn(c, "/");
+    if ((n == 1 && c[0] == '.') || (n == 2 && c[0] == '.' && c[1] == '.')) return true;
+    c += n;
+  }
+  return false;
+}
+
 int sbx_spec_validate(const sbx_spec *s, sbx_error **err) {
   sbx_error *errs = NULL;
   const sbx_process *p = &s->process;
@@ -351,10 +363,23 @@ int sbx_spec_validate(const sbx_spec *s, sbx_error **err) {
     if (!m->target || m->target[0] != '/')
       sbx_error_append(&errs, EINVAL, "mounts[%zu]: target '%s' is not an absolute path", i,
                        m->target ? m->target : "");
+    else if (has_dot_component(m->target))
+      sbx_error_append(&errs, EINVAL, "mounts[%zu]: target '%s' has a '.' or '..' component", i,
+                       m->target);
     if (m->type == SBX_MOUNT_BIND && (!m->source || m->source[0] != '/'))
       sbx_error_append(&errs, EINVAL, "mounts[%zu]: bind source '%s' is not an absolute path", i,
                        m->source ? m->source : "");
   }
+  for (size_t i = 0; i < s->n_masked_paths; i++)
+    if (s->masked_paths[i][0] != '/' || has_dot_component(s->masked_paths[i]))
+      sbx_error_append(&errs, EINVAL,
+                       "maskedPaths: '%s' is not an absolute path without '.' or '..'",
+                       s->masked_paths[i]);
+  for (size_t i = 0; i < s->n_readonly_paths; i++)
+    if (s->readonly_paths[i][0] != '/' || has_dot_component(s->readonly_paths[i]))
+      sbx_error_append(&errs, EINVAL,
+                       "readonlyPaths: '%s' is not an absolute path without '.' or '..'",
+                       s->readonly_paths[i]);
   if (s->network != SBX_NET_HOST && !(s->namespaces & SBX_NS_NET))
     sbx_error_append(&errs, EINVAL, "network: '%s' needs the net namespace, which is turned off",
                      s->network == SBX_NET_LOOPBACK ? "loopback" : "none");

@@ -375,6 +375,19 @@ done
 
 # ---- the on-disk seccomp cache ---------------------------------------------------------------
 export XDG_CACHE_HOME="$T/cache2"
+if ! is_root; then
+  # An unprivileged caller's job runs as the caller's uid, which owns the cache: it could rewrite
+  # a cached filter (a poisoned entry would switch off seccomp for later runs), so the disk cache
+  # is not used at all.
+  if sbx cache-unprivileged-unused 0 -v -- /bin/true; then
+    check_grep cache-unprivileged-explained "$T/err" "not cached on disk, since the job runs as uid $(id -u)"
+    if ls "$XDG_CACHE_HOME/sandbox/seccomp/"*.bpf >/dev/null 2>&1; then
+      fail cache-unprivileged-nothing-written "$(ls -la "$XDG_CACHE_HOME/sandbox/seccomp/")"
+    else
+      pass cache-unprivileged-nothing-written
+    fi
+  fi
+else
 cdir=$XDG_CACHE_HOME/sandbox/seccomp
 # cache_run NAME EXPECTED-LOG: a verbose run of /bin/true; the log names where the filter came from.
 cache_run() {
@@ -433,4 +446,5 @@ if is_root; then
   check_eq cache-foreign-home-untouched "$(ls -A "$T/other-home")" ""
 else
   skip cache-foreign-home-unused "giving a directory to another user needs root"
+fi
 fi

@@ -716,6 +716,18 @@ TEST(error_namespaces_off) {
                       "create the pid namespace (unshare CLONE_NEWPID; without a user namespace "
                       "this needs root): Operation not permitted",
                       0);
+  /* Nor in the host's root group. */
+  s->process.uid = 1000;
+  if (geteuid() == 0)
+    check_setup_error(s,
+                      "the job would run in the host's root group: turn the user namespace on, "
+                      "or give the job another gid: Operation not permitted",
+                      0);
+  else
+    check_setup_error(s,
+                      "create the pid namespace (unshare CLONE_NEWPID; without a user namespace "
+                      "this needs root): Operation not permitted",
+                      0);
   sbx_spec_free(s);
 }
 

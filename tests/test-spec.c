@@ -148,6 +148,31 @@ TEST(validate_reports_every_problem) {
   sbx_spec_free(s);
 }
 
+TEST(validate_refuses_dot_components_inside) {
+  sbx_spec *s = full_spec();
+  CHECK(sbx_spec_add_bind(s, "/tmp", "/../oldroot/etc/evil", false, NULL) == 0);
+  strv_push(&s->masked_paths, &s->n_masked_paths, "/proc/./kcore");
+  strv_push(&s->readonly_paths, &s->n_readonly_paths, "/proc/sys/..");
+  sbx_error *err = NULL;
+  CHECK(sbx_spec_validate(s, &err) < 0);
+  CHECK_EQ_INT(sbx_error_count(err), 3);
+  CHECK_EQ_STR(err->message,
+               "mounts[2]: target '/../oldroot/etc/evil' has a '.' or '..' component");
+  CHECK_EQ_STR(err->next->message,
+               "maskedPaths: '/proc/./kcore' is not an absolute path without '.' or '..'");
+  CHECK_EQ_STR(err->next->next->message,
+               "readonlyPaths: '/proc/sys/..' is not an absolute path without '.' or '..'");
+  sbx_error_free(err);
+  sbx_spec_free(s);
+  /* A name that merely starts with dots is fine. */
+  s = full_spec();
+  CHECK(sbx_spec_add_bind(s, "/tmp", "/work/..data/.x", false, NULL) == 0);
+  err = NULL;
+  int rc = sbx_spec_validate(s, &err);
+  if (rc < 0) TEST_FAIL("%s", err->message);
+  sbx_spec_free(s);
+}
+
 TEST(validate_accepts_a_good_spec) {
   sbx_spec *s = full_spec();
   sbx_error *err = NULL;
