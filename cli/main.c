@@ -334,6 +334,22 @@ static int cmd_check(int argc, char **argv) {
       bad = 1;
       continue;
     }
+    /* What `run` and `spec` would refuse is an error here too: the spec's own validation
+     * (with a stand-in command when the profile leaves it to the command line) and the
+     * config.json translation. */
+    sbx_error *err = NULL;
+    static const char *const stand_in[] = {"/bin/true"};
+    if (!sbx_spec_has_command(spec)) sbx_spec_set_args(spec, stand_in, 1, NULL);
+    char *json = NULL;
+    if (sbx_spec_validate(spec, &err) < 0 || !(json = sbx_spec_to_json(spec, &err))) {
+      for (sbx_error *e = err; e; e = e->next)
+        fprintf(stderr, "%s: %s: %s\n", prog, argv[i], e->message);
+      sbx_error_free(err);
+      sbx_spec_free(spec);
+      bad = 1;
+      continue;
+    }
+    free(json);
     sbx_spec_free(spec);
     printf("%s: ok\n", argv[i]);
   }
@@ -545,14 +561,11 @@ static int cmd_run(int argc, char **argv) {
     complain("run: --bundle cannot be combined with --profile or --set");
     goto out;
   }
-  if (!bundle && optind >= argc) {
-    complain("run: no command given (try 'sandbox run -- /bin/true')");
-    goto out;
-  }
 
   sbx_spec *spec = NULL;
   sbx_error *err = NULL;
   char *config = NULL;
+  FILE *report_file = NULL;
   if (bundle) {
     if (asprintf(&config, "%s/config.json", bundle) < 0) goto out;
     int rc = sbx_spec_load_json(config, &spec, &err);
@@ -568,6 +581,21 @@ static int cmd_run(int argc, char **argv) {
   if (optind < argc && sbx_spec_set_args(spec, (const char *const *)argv + optind,
                                          (size_t)(argc - optind), &err) < 0)
     goto fail;
+  if (!sbx_spec_has_command(spec)) {
+    complain(
+        "run: no command given, on the command line or in the profile's process.command "
+        "(try 'sandbox run -- /bin/true')");
+    goto done;
+  }
+  /* The report file is opened before the job runs, so that a path that cannot be written
+   * fails the run up front instead of losing the report of a finished job. */
+  if (report && strcmp(report, "-") != 0) {
+    report_file = fopen(report, "we");
+    if (!report_file) {
+      complain("open %s: %s", report, strerror(errno));
+      goto done;
+    }
+  }
   for (size_t i = 0; i < binds.n; i++)
     if (add_bind(spec, binds.v[i]) < 0) goto done;
   for (size_t i = 0; i < envs.n; i++)
@@ -596,7 +624,20 @@ static int cmd_run(int argc, char **argv) {
   if (stats) print_stats(&result);
   if (report) {
     char *json = sbx_result_to_json(&result, &err);
-    if (!json || write_text(report, json) < 0) status = EXIT_SANDBOX_FAILURE;
+    if (!json) {
+      print_error_chain(err);
+      status = EXIT_SANDBOX_FAILURE;
+    } else if (report_file) {
+      int bad = fputs(json, report_file) == EOF;
+      if (fclose(report_file) == EOF) bad = 1;
+      report_file = NULL;
+      if (bad) {
+        complain("write %s: %s", report, strerror(errno));
+        status = EXIT_SANDBOX_FAILURE;
+      }
+    } else if (write_text(report, json) < 0) {
+      status = EXIT_SANDBOX_FAILURE;
+    }
     free(json);
   }
   sbx_result_clear(&result);
@@ -606,6 +647,7 @@ fail:
     sbx_error_free(err);
   }
 done:
+  if (report_file) fclose(report_file);
   sbx_spec_free(spec);
 out:
   free(sets.v);

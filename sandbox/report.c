@@ -35,6 +35,47 @@ const char *sbx_memory_peak_source_name(sbx_memory_peak_source source) {
   return NULL;
 }
 
+/* A JSON string of text that may not be UTF-8 (a message naming a file whose name is not):
+ * every byte of an invalid sequence becomes U+FFFD, so the report is always written. */
+static json_t *text_string(const char *t) {
+  json_t *j = json_string(t);
+  if (j) return j;
+  size_t n = strlen(t);
+  char *buf = xmalloc(n * 3 + 1);
+  size_t o = 0;
+  for (size_t i = 0; i < n;) {
+    unsigned char c = (unsigned char)t[i];
+    size_t len = c < 0x80             ? 1
+                 : (c & 0xE0) == 0xC0 ? 2
+                 : (c & 0xF0) == 0xE0 ? 3
+                 : (c & 0xF8) == 0xF0 ? 4
+                                      : 0;
+    bool ok = len > 0 && i + len <= n;
+    for (size_t k = 1; ok && k < len; k++) ok = ((unsigned char)t[i + k] & 0xC0) == 0x80;
+    if (ok && len > 1) {
+      /* One sequence at a time through jansson's own check (overlong forms, surrogates). */
+      char one[5] = {0};
+      memcpy(one, t + i, len);
+      json_t *probe = json_string(one);
+      ok = probe != NULL;
+      json_decref(probe);
+    }
+    if (ok) {
+      memcpy(buf + o, t + i, len);
+      o += len;
+      i += len;
+    } else {
+      memcpy(buf + o, "\xEF\xBF\xBD", 3);
+      o += 3;
+      i++;
+    }
+  }
+  buf[o] = '\0';
+  j = json_string(buf);
+  free(buf);
+  return j;
+}
+
 static int set_new(json_t *obj, const char *key, json_t *value) {
   if (!value) return -1;
   return json_object_set_new(obj, key, value);
@@ -78,10 +119,10 @@ char *sbx_result_to_json(const sbx_result *r, sbx_error **err) {
   bad |= set_new(o, "cgroup", json_boolean(r->cgroup));
   bad |= set_new(o, "cgroup_version", r->cgroup ? json_integer(r->cgroup_version) : json_null());
   json_t *deg = json_array();
-  for (char **d = r->degraded; d && *d; d++) bad |= json_array_append_new(deg, json_string(*d));
+  for (char **d = r->degraded; d && *d; d++) bad |= json_array_append_new(deg, text_string(*d));
   bad |= set_new(o, "degraded", deg);
-  bad |= set_new(o, "syscall", r->syscall ? json_string(r->syscall) : json_null());
-  bad |= set_new(o, "message", r->message ? json_string(r->message) : json_null());
+  bad |= set_new(o, "syscall", r->syscall ? text_string(r->syscall) : json_null());
+  bad |= set_new(o, "message", r->message ? text_string(r->message) : json_null());
   char *text =
       bad ? NULL : json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(9));
   json_decref(o);

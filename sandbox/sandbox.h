@@ -98,6 +98,9 @@ SBX_PUBLIC char *sbx_spec_to_json(const sbx_spec *spec, sbx_error **err);
 /* Checks the spec for contradictions and bad values. */
 SBX_PUBLIC int sbx_spec_validate(const sbx_spec *spec, sbx_error **err);
 
+/* Whether the spec has a command to run (process.args is not empty). */
+SBX_PUBLIC bool sbx_spec_has_command(const sbx_spec *spec);
+
 SBX_PUBLIC sbx_spec *sbx_spec_copy(const sbx_spec *spec);
 SBX_PUBLIC void sbx_spec_free(sbx_spec *spec);
 

@@ -60,6 +60,8 @@ void sbx_spec_free(sbx_spec *s) {
   free(s);
 }
 
+bool sbx_spec_has_command(const sbx_spec *s) { return s && s->process.n_args > 0; }
+
 static char *dup_or_null(const char *s) { return s ? xstrdup(s) : NULL; }
 
 static void *dup_mem(const void *p, size_t n, size_t size) {

@@ -108,13 +108,13 @@ bool strv_contains(char *const *v, const char *s) {
 }
 
 int read_file_max(const char *path, size_t max, char **out, size_t *len, sbx_error **err) {
-  _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+  /* O_NONBLOCK: opening a FIFO must not wait for a writer; only regular files are read. */
+  _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
   if (fd < 0) return sbx_set_errno(err, "open %s", path);
   struct stat st;
   if (fstat(fd, &st) < 0) return sbx_set_errno(err, "stat %s", path);
   if (S_ISDIR(st.st_mode)) return sbx_set_error(err, EISDIR, "read %s", path);
-  if (!S_ISREG(st.st_mode) && !S_ISFIFO(st.st_mode) && !S_ISCHR(st.st_mode))
-    return sbx_set_error(err, EINVAL, "read %s: not a regular file", path);
+  if (!S_ISREG(st.st_mode)) return sbx_set_invalid(err, "read %s: not a regular file", path);
   if (S_ISREG(st.st_mode) && (uint64_t)st.st_size > max)
     return sbx_set_error(err, EFBIG, "read %s: file is %lld bytes, larger than the %zu allowed",
                          path, (long long)st.st_size, max);

@@ -57,3 +57,23 @@ check_grep run_env_unset_named "$T/err" "--env SANDBOX_TEST_UNSET_VAR: the varia
 check_eq profiles_found_from_build_tree "$?" 0
 (cd "$T" && env -u SANDBOX_PROFILE_PATH "$SBX" check nosuch) >"$T/out" 2>"$T/err"
 check_grep search_path_named "$T/err" "no profile 'nosuch' in $SBX_SRCDIR/profiles:"
+
+# run takes the command from the profile when the command line has none.
+cd "$T" && { is_root && chown 65534:65534 "$T"; }
+printf 'extends: default\nprocess:\n  command: [echo, hi-from-profile]\n' >"$T/cmd.yaml"
+check_status run_profile_command 0 "$SBX" run -p "$T/cmd.yaml"
+check_grep run_profile_command_ran "$T/out" "hi-from-profile"
+check_status run_no_command_anywhere 125 "$SBX" run -p default
+check_grep run_no_command_explained "$T/err" "no command given, on the command line or in the profile's process.command"
+# A report path that cannot be written fails before the job runs.
+check_status report_unwritable 125 "$SBX" run --report "$T/no/such/dir/r.json" -- sh -c 'echo ran >/work/ran'
+check_grep report_unwritable_named "$T/err" "open $T/no/such/dir/r.json: No such file or directory"
+if [ -e "$T/ran" ]; then fail report_unwritable_job_not_run "the job ran"; else pass report_unwritable_job_not_run; fi
+# check refuses what spec would refuse.
+printf 'filesystem:\n  tmpfs: [/dev]\n' >"$T/dev.yaml"
+check_status check_writer_refusal 1 "$SBX" check "$T/dev.yaml"
+check_grep check_writer_refusal_named "$T/err" "a tmpfs on /dev reads back as the minimal /dev"
+# A bundle whose config.json is a FIFO is refused at once, not waited on.
+mkdir -p "$T/fifo-bundle" && mkfifo "$T/fifo-bundle/config.json"
+check_status bundle_fifo_refused 125 timeout 10 "$SBX" run --bundle "$T/fifo-bundle"
+check_grep bundle_fifo_named "$T/err" "not a regular file"

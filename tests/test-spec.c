@@ -311,4 +311,19 @@ TEST(set_cgroup_parent) {
   sbx_spec_free(s);
 }
 
+TEST(report_with_bytes_that_are_not_utf8) {
+  sbx_result r;
+  memset(&r, 0, sizeof r);
+  r.status = SBX_STATUS_SETUP_ERROR;
+  r.message = (char *)"cannot run '/tmp/\xff\xc3': No such file or directory";
+  char *text = sbx_result_to_json(&r, NULL);
+  CHECK(text != NULL);
+  json_t *o = json_loads(text, 0, NULL);
+  free(text);
+  CHECK(o != NULL);
+  CHECK_EQ_STR(json_string_value(json_object_get(o, "message")),
+               "cannot run '/tmp/\xEF\xBF\xBD\xEF\xBF\xBD': No such file or directory");
+  json_decref(o);
+}
+
 RUN_TESTS()
