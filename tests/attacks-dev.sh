@@ -93,13 +93,23 @@ if sbx ptmx-exhaust 0 --bind "$H:/helper" -- /helper/attack ptmx-exhaust 64; the
   check_grep ptmx-exhaust "$T/out" "attack ptmx-exhaust: blocked: opened 64 ptys, then No space left on device (errno 28)"
 fi
 # The ptys are the sandbox's own: a second sandbox gets its 64 while the first holds its own.
-(cd "$W" && timeout 60 "$SBX" run --bind "$H:/helper" -- /bin/sh -c \
-  '/helper/attack ptmx-exhaust 64 >/dev/null 3</dev/ptmx; sleep 5' >/dev/null 2>&1) &
+# (run in $W, the job's /work, and without a subshell: `kill` below reaches the CLI, which
+# forwards SIGTERM to the job)
+cd "$W" || exit 1
+timeout 60 "$SBX" run -- python3 -c 'import os, time
+fds = [os.open("/dev/ptmx", os.O_RDWR | os.O_NOCTTY) for _ in range(64)]
+print("holding", len(fds), flush=True)
+time.sleep(30)' >"$T/first.out" 2>&1 </dev/null &
 first=$!
-sleep 1
-if sbx ptmx-second-sandbox 0 --bind "$H:/helper" -- /helper/attack ptmx-exhaust 64; then
+cd / || exit 1
+i=0
+while ! grep -q "holding 64" "$T/first.out" && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
+if ! grep -q "holding 64" "$T/first.out"; then
+  fail ptmx-second-sandbox "the first sandbox did not open 64 ptys: $(head -c 300 "$T/first.out")"
+elif sbx ptmx-second-sandbox 0 --bind "$H:/helper" -- /helper/attack ptmx-exhaust 64; then
   check_grep ptmx-second-sandbox "$T/out" "opened 64 ptys, then No space left on device"
 fi
+kill "$first" 2>/dev/null
 wait "$first"
 
 # A devpts of its own (an OCI bundle whose /dev/pts is not the one folded into the minimal /dev:
