@@ -316,6 +316,16 @@ void init_main(engine_ctx *ctx) {
 
   if (ctx->cg && wait_for_go(ctx, &err) < 0) engine_child_fail(ctx->up.wr, err, 1);
 
+  /* A session of our own, without a controlling terminal, for init and so for the job: the
+   * caller's terminal stays out of reach (/dev/tty fails with ENXIO; bubblewrap's
+   * CVE-2017-5226), and its keys (^C, ^\) signal main, which forwards them, not the job
+   * directly. init is never a process group leader (it was cloned into main's group), so this
+   * cannot fail with EPERM unless something is badly wrong. */
+  if (setsid() < 0) {
+    sbx_set_errno(&err, "init: start a new session without a terminal (setsid)");
+    engine_child_fail(ctx->up.wr, err, 1);
+  }
+
   pid_t job = fork();
   if (job < 0) {
     sbx_set_errno(&err, "fork the job");

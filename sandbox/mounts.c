@@ -167,6 +167,16 @@ static int mount_special(const sbx_mount *m, const char *fstype, unsigned long m
   return 0;
 }
 
+/* Every devpts instance the engine mounts: its own (newinstance), a ptmx any uid of the job can
+ * open, and at most 64 ptys (max=64). Without max= a job could take every pty of the host
+ * (kernel.pty.max is shared by all devpts instances): other sandboxes, and the host's sshd
+ * and terminals, would then fail to open /dev/ptmx with ENOSPC. */
+#define DEVPTS_OPTS "newinstance,ptmxmode=0666,mode=0620,max=64"
+/* /dev/shm: without size= a tmpfs may take half of the RAM, and a job without a memory cgroup
+ * (rootless) would fill the host's memory through it. 64 MiB, what the OCI writer says
+ * (size=65536k) and what Docker gives. */
+#define DEV_SHM_OPTS "mode=01777,size=65536k"
+
 /* The minimal /dev: a tmpfs with the harmless devices bound from the host (mknod is not
  * allowed in a user namespace, and binding keeps them working), a private devpts instance,
  * /dev/shm and the stdio links. */
@@ -191,12 +201,11 @@ static int mount_dev(const sbx_mount *m, sbx_error **err) {
   }
   _cleanup_free_ char *pts = xasprintf("%s/pts", dst);
   if (mkdir(pts, 0755) < 0) return sbx_set_errno(err, "create %s/pts", m->target);
-  if (mount("devpts", pts, "devpts", MS_NOSUID | MS_NOEXEC, "newinstance,ptmxmode=0666,mode=0620") <
-      0)
+  if (mount("devpts", pts, "devpts", MS_NOSUID | MS_NOEXEC, DEVPTS_OPTS) < 0)
     return sbx_set_errno(err, "mount devpts on %s/pts", m->target);
   _cleanup_free_ char *shm = xasprintf("%s/shm", dst);
   if (mkdir(shm, 01777) < 0) return sbx_set_errno(err, "create %s/shm", m->target);
-  if (mount("tmpfs", shm, "tmpfs", MS_NOSUID | MS_NODEV, "mode=01777") < 0)
+  if (mount("tmpfs", shm, "tmpfs", MS_NOSUID | MS_NODEV, DEV_SHM_OPTS) < 0)
     return sbx_set_errno(err, "mount a tmpfs on %s/shm", m->target);
   for (size_t i = 0; i < ARRAY_SIZE(links); i++) {
     _cleanup_free_ char *l = xasprintf("%s/%s", dst, links[i][0]);
@@ -219,9 +228,7 @@ static int mount_one(const engine_ctx *ctx, size_t i, sbx_error **err) {
     }
     return 0;
   case SBX_MOUNT_DEV: return mount_dev(m, err);
-  case SBX_MOUNT_DEVPTS:
-    return mount_special(m, "devpts", MS_NOSUID | MS_NOEXEC, "newinstance,ptmxmode=0666,mode=0620",
-                         err);
+  case SBX_MOUNT_DEVPTS: return mount_special(m, "devpts", MS_NOSUID | MS_NOEXEC, DEVPTS_OPTS, err);
   case SBX_MOUNT_MQUEUE:
     return mount_special(m, "mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, err);
   case SBX_MOUNT_SYSFS:

@@ -20,6 +20,7 @@
 #include <linux/perf_event.h>
 #include <linux/reboot.h>
 #include <linux/sched.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdint.h>
@@ -132,6 +133,96 @@ static int a_tiocsti_highbits(const char *arg) {
 static int a_tioclinux(const char *arg) {
   (void)arg;
   return tiocxxx(TIOCLINUX, "ioctl(0, TIOCLINUX)");
+}
+
+/* The caller's terminal through /dev/tty: the job must have no controlling terminal, so the
+ * open fails with ENXIO. Were it open, the attack writes to it, turns its echo off and reads
+ * a line from it for up to 10 s (what a password prompt of the caller would get). */
+static int a_tty_read(const char *arg) {
+  (void)arg;
+  trying("open /dev/tty, write to it, turn its echo off and read from it");
+  int fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (fd < 0) {
+    int e = errno;
+    char buf[160];
+    snprintf(buf, sizeof buf, "open /dev/tty: %s (errno %d)", strerror(e), e);
+    return blocked(buf);
+  }
+  static const char msg[] = "attack tty-read: the job wrote this to the caller's terminal\n";
+  ssize_t w = write(fd, msg, sizeof msg - 1);
+  struct termios t;
+  int echo_off =
+      tcgetattr(fd, &t) == 0 && (t.c_lflag &= ~(tcflag_t)ECHO, tcsetattr(fd, TCSANOW, &t) == 0);
+  struct pollfd p = {.fd = fd, .events = POLLIN};
+  char line[128] = "";
+  ssize_t n = poll(&p, 1, 10000) > 0 ? read(fd, line, sizeof line - 1) : -1;
+  if (n > 0) line[n] = '\0';
+  char buf[300];
+  snprintf(buf, sizeof buf, "opened /dev/tty; wrote %zd bytes; echo %s; read '%s'", w,
+           echo_off ? "turned off" : "unchanged", n > 0 ? strtok(line, "\n") : "");
+  return not_blocked(buf);
+}
+
+/* ARG: stdin is the caller's terminal (stdin inherit): a new session, then make it the
+ * controlling terminal. It is the caller's session's: TIOCSCTTY must fail (EPERM). */
+static int a_tty_steal(const char *arg) {
+  (void)arg;
+  if (!isatty(0)) return untried("stdin is not a terminal (the test runs under script)");
+  trying("setsid, then ioctl(0, TIOCSCTTY)");
+  if (setsid() < 0) {
+    char buf[100];
+    snprintf(buf, sizeof buf, "setsid: %s (errno %d)", strerror(errno), errno);
+    return blocked(buf);
+  }
+  return expect_fail(ioctl(0, TIOCSCTTY, 0), 0);
+}
+
+/* ARG: the most ptys the sandbox allows. Opens /dev/ptmx until it fails: blocked when that is
+ * ENOSPC after at most ARG. */
+static int a_ptmx_exhaust(const char *arg) {
+  long max = arg ? strtol(arg, NULL, 10) : 0;
+  if (max <= 0) return untried("needs ARG, the most ptys allowed");
+  trying("open /dev/ptmx until it fails");
+  long n = 0;
+  int e = 0;
+  for (; n < 4096; n++) { /* the fds stay open until exit */
+    if (open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC) < 0) {
+      e = errno;
+      break;
+    }
+  }
+  char buf[160];
+  snprintf(buf, sizeof buf, "opened %ld ptys, then %s (errno %d)", n, e ? strerror(e) : "stopped",
+           e);
+  return n <= max && e == ENOSPC ? blocked(buf) : not_blocked(buf);
+}
+
+/* ARG: the size of /dev/shm in MiB. Writes up to twice that into /dev/shm: blocked when a
+ * write fails with ENOSPC by ARG MiB. */
+static int a_shm_fill(const char *arg) {
+  long mib = arg ? strtol(arg, NULL, 10) : 0;
+  if (mib <= 0) return untried("needs ARG, the size of /dev/shm in MiB");
+  trying("fill /dev/shm");
+  int fd = open("/dev/shm/attack-fill", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return untried("cannot create /dev/shm/attack-fill");
+  static char chunk[1 << 20];
+  memset(chunk, 'x', sizeof chunk);
+  long long total = 0;
+  int e = 0;
+  while (total < 2LL * mib * (long long)sizeof chunk) {
+    ssize_t w = write(fd, chunk, sizeof chunk);
+    if (w < 0) {
+      e = errno;
+      break;
+    }
+    total += w;
+  }
+  close(fd);
+  unlink("/dev/shm/attack-fill");
+  char buf[160];
+  snprintf(buf, sizeof buf, "wrote %lld bytes, then %s (errno %d)", total,
+           e ? strerror(e) : "stopped", e);
+  return total <= mib * (long long)sizeof chunk && e == ENOSPC ? blocked(buf) : not_blocked(buf);
 }
 
 /* ---- privileges --------------------------------------------------------------------------- */
@@ -534,6 +625,10 @@ static const struct attack {
     {"tiocsti", a_tiocsti, "push a character into the terminal on stdin"},
     {"tiocsti-highbits", a_tiocsti_highbits, "TIOCSTI with the upper 32 bits set"},
     {"tioclinux", a_tioclinux, "TIOCLINUX on stdin"},
+    {"tty-read", a_tty_read, "read from and write to the caller's terminal through /dev/tty"},
+    {"tty-steal", a_tty_steal, "make the terminal on stdin our controlling terminal"},
+    {"ptmx-exhaust", a_ptmx_exhaust, "ARG: open more than ARG ptys"},
+    {"shm-fill", a_shm_fill, "ARG: write more than ARG MiB to /dev/shm"},
     {"setuid", a_setuid, "ARG: run a setuid-root id; its euid must stay ours"},
     {"socket-packet", a_socket_packet, "socket(AF_PACKET)"},
     {"socket-raw", a_socket_raw, "socket(AF_INET, SOCK_RAW)"},
