@@ -174,7 +174,7 @@ static int mount_special(const sbx_mount *m, const char *fstype, unsigned long m
 #define DEVPTS_OPTS "newinstance,ptmxmode=0666,mode=0620,max=64"
 /* /dev/shm: without size= a tmpfs may take half of the RAM, and a job without a memory cgroup
  * (rootless) would fill the host's memory through it. 64 MiB, what the OCI writer says
- * (size=65536k) and what Docker gives. */
+ * (size=65536k, noexec) and what Docker gives. */
 #define DEV_SHM_OPTS "mode=01777,size=65536k"
 
 /* The minimal /dev: a tmpfs with the harmless devices bound from the host (mknod is not
@@ -205,7 +205,7 @@ static int mount_dev(const sbx_mount *m, sbx_error **err) {
     return sbx_set_errno(err, "mount devpts on %s/pts", m->target);
   _cleanup_free_ char *shm = xasprintf("%s/shm", dst);
   if (mkdir(shm, 01777) < 0) return sbx_set_errno(err, "create %s/shm", m->target);
-  if (mount("tmpfs", shm, "tmpfs", MS_NOSUID | MS_NODEV, DEV_SHM_OPTS) < 0)
+  if (mount("tmpfs", shm, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, DEV_SHM_OPTS) < 0)
     return sbx_set_errno(err, "mount a tmpfs on %s/shm", m->target);
   for (size_t i = 0; i < ARRAY_SIZE(links); i++) {
     _cleanup_free_ char *l = xasprintf("%s/%s", dst, links[i][0]);
