@@ -39,7 +39,11 @@ int output_open(output_capture *oc, uint64_t cap, int out_dst, int err_dst, sbx_
      * after poll() says it has room, and no more than it then takes without blocking (a pipe:
      * PIPE_BUF; a socket: send() with MSG_DONTWAIT; a file never blocks for long). */
     struct stat sb;
-    if (fstat(oc->dst[i], &sb) < 0) return sbx_set_errno(err, "inspect the caller's %s fd", name);
+    if (fstat(oc->dst[i], &sb) < 0) {
+      /* Not fatal: a caller's fd that is not open fails its first write, and the job's bytes
+       * are then counted only (dst_failed), as for a reader that went away. */
+      sb.st_mode = 0;
+    }
     oc->dst_sock[i] = S_ISSOCK(sb.st_mode);
     oc->chunk[i] =
         S_ISREG(sb.st_mode) || S_ISBLK(sb.st_mode) || oc->dst_sock[i] ? BUF_SIZE : PIPE_BUF;
