@@ -12,6 +12,7 @@
 #include "util.h"
 
 #include <fcntl.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <poll.h>
 #include <pthread.h>
@@ -582,19 +583,24 @@ static int supervise(run_state *st, sbx_error **err) {
       }
       sbx_error_free(e);
     }
-    struct pollfd p[5] = {{.fd = closed ? -1 : st->ctx.up.rd, .events = POLLIN},
-                          {.fd = st->init_pidfd, .events = POLLIN},
-                          {.fd = st->sigfd, .events = POLLIN},
-                          {.fd = st->out.exceeded ? -1 : st->out.rd[0], .events = POLLIN},
-                          {.fd = st->out.exceeded ? -1 : st->out.rd[1], .events = POLLIN}};
-    int r = poll(p, 5, timeout);
+    /* The output: the job's pipes while nothing waits for the caller's fd, else the caller's
+     * fd for room (main never blocks on it, so the deadlines above hold). */
+    struct pollfd p[7] = {
+        {.fd = closed ? -1 : st->ctx.up.rd, .events = POLLIN},
+        {.fd = st->init_pidfd, .events = POLLIN},
+        {.fd = st->sigfd, .events = POLLIN},
+        {.fd = output_wants_read(&st->out, 0) ? st->out.rd[0] : -1, .events = POLLIN},
+        {.fd = output_wants_read(&st->out, 1) ? st->out.rd[1] : -1, .events = POLLIN},
+        {.fd = output_wants_write(&st->out, 0) ? st->out.dst[0] : -1, .events = POLLOUT},
+        {.fd = output_wants_write(&st->out, 1) ? st->out.dst[1] : -1, .events = POLLOUT}};
+    int r = poll(p, 7, timeout);
     if (r < 0) {
       if (errno == EINTR) continue;
       return sbx_set_errno(err, "poll the sandbox");
     }
     if (p[0].revents && drain(st, &closed, err) < 0) return -1;
     for (int i = 0; i < 2; i++)
-      if (p[3 + i].revents && output_pump(&st->out, i, err) < 0) return -1;
+      if ((p[3 + i].revents || p[5 + i].revents) && output_pump(&st->out, i, err) < 0) return -1;
     if (st->out.exceeded && !st->output_killed && !st->wall_killed && !st->cpu_killed) {
       logf_(st, "output limit reached: killing the sandbox");
       kill_sandbox(st);
@@ -612,9 +618,17 @@ static int supervise(run_state *st, sbx_error **err) {
       if (drain(st, &closed, err) < 0) return -1;
       int status;
       reap(&st->init, &status);
-      /* Every writer of the output pipes is gone with the pid namespace: what is left in them
-       * goes on to the caller, up to the cap. */
-      output_drain(&st->out);
+      /* With a pid namespace, every process of the job is gone with init: what it wrote is
+       * queued in the output pipes, and only that goes on to the caller (never wait for EOF:
+       * a write end passed out of the sandbox may live on). Without one, the pipes are read
+       * until EOF for a short while (output.h). */
+      if (st->out.on) {
+        output_finish(&st->out, (st->ctx.spec->namespaces & SBX_NS_PID) != 0);
+        for (int i = 0; i < 2; i++)
+          if (st->out.dropped[i])
+            logf_(st, "the caller's %s did not take the job's last %" PRIu64 " bytes: dropped",
+                  i ? "stderr" : "stdout", st->out.dropped[i]);
+      }
       if (!st->job_ended && !st->child_err && !st->wall_killed && !st->cpu_killed &&
           !st->output_killed) {
         _cleanup_free_ char *how = describe_status(status);
@@ -708,6 +722,16 @@ static void fill_result(run_state *st, sbx_result *res) {
     else if (failed && cs->pids_max_events > 0 && l->pids != SBX_UNSET)
       res->status = SBX_STATUS_PIDS_LIMIT;
   }
+  /* Without the cgroup's CPU accounting, RLIMIT_CPU holds each process on its own, and the
+   * tree's total (rusage: the job and its reaped descendants) is only known now: a tree past
+   * the limit is cpu_time_limit, unless a more specific verdict stands (forbidden_syscall and
+   * the supervisor's kills above, file_size_limit, memory_limit, pids_limit). */
+  bool cgroup_cpu = cs && cs->has_cpu;
+  if (!cgroup_cpu && l->cpu_time_us != SBX_UNSET &&
+      (res->status == SBX_STATUS_OK || res->status == SBX_STATUS_EXIT_NONZERO ||
+       res->status == SBX_STATUS_SIGNALED) &&
+      res->cpu_time_s * 1e6 > (double)l->cpu_time_us)
+    res->status = SBX_STATUS_CPU_TIME_LIMIT;
 }
 
 static int run(run_state *st, sbx_result *result, sbx_error **err) {

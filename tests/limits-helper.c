@@ -15,7 +15,10 @@
  *   sleep SECONDS           sleep
  *   segv                    die of SIGSEGV
  *   exit CODE               exit with CODE
- *   write N [N2]            write N bytes (byte i is i % 251) to stdout, then N2 to stderr */
+ *   write N [N2]            write N bytes (byte i is i % 251) to stdout, then N2 to stderr
+ *   sendout SOCKET          connect to the unix socket SOCKET, pass it fd 1 (SCM_RIGHTS), wait
+ *                           for a byte back, print "sent" and exit: the output-capture attack
+ *                           of tests/test-limits.c (a writer outside the sandbox) */
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
@@ -23,6 +26,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -73,6 +78,38 @@ static int burn_procs(int n, double seconds) {
   while (wait(NULL) > 0) {
   }
   printf("cpu %.6f\n", sum + process_cpu());
+  return 0;
+}
+
+static int sendout(const char *path) {
+  int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  struct sockaddr_un a = {.sun_family = AF_UNIX};
+  if (s < 0 || strlen(path) >= sizeof a.sun_path) return 3;
+  strcpy(a.sun_path, path);
+  if (connect(s, (struct sockaddr *)&a, sizeof a) < 0) {
+    perror("connect");
+    return 3;
+  }
+  char byte = 'x';
+  struct iovec iov = {.iov_base = &byte, .iov_len = 1};
+  union {
+    struct cmsghdr h;
+    char buf[CMSG_SPACE(sizeof(int))];
+  } c;
+  memset(&c, 0, sizeof c);
+  struct msghdr m = {
+      .msg_iov = &iov, .msg_iovlen = 1, .msg_control = c.buf, .msg_controllen = sizeof c.buf};
+  struct cmsghdr *h = CMSG_FIRSTHDR(&m);
+  h->cmsg_level = SOL_SOCKET;
+  h->cmsg_type = SCM_RIGHTS;
+  h->cmsg_len = CMSG_LEN(sizeof(int));
+  int one = 1;
+  memcpy(CMSG_DATA(h), &one, sizeof one);
+  if (sendmsg(s, &m, 0) != 1 || read(s, &byte, 1) != 1) {
+    perror("sendmsg");
+    return 3;
+  }
+  printf("sent\n");
   return 0;
 }
 
@@ -135,6 +172,7 @@ int main(int argc, char **argv) {
     raise(SIGSEGV);
     return 4;
   }
+  if (!strcmp(cmd, "sendout") && argc == 3) return sendout(argv[2]);
   if (!strcmp(cmd, "exit") && argc == 3) return atoi(argv[2]);
   if (!strcmp(cmd, "write") && (argc == 3 || argc == 4)) {
     static char buf[65536];

@@ -33,6 +33,11 @@ check_eq output_status "$(field "$T/out.json" status)" output_limit
 check_eq output_delivered "$(wc -c <"$T/big")" 1048576
 check_eq output_counted "$(field "$T/out.json" stdout_bytes)" 1048576
 
+# Output through a pipe to a reader that starts late: nothing is lost (the supervisor waits for
+# room in the caller's pipe without blocking, and the job waits for the supervisor).
+n=$("$SBX" run --set limits.output=10M -- sh -c 'head -c 3000000 /dev/zero' 2>"$T/err" | (sleep 1; wc -c))
+check_eq output_through_slow_pipe "$n" 3000000
+
 # Exit codes and signals.
 check_status exit_three 3 "$SBX" run --report "$T/e.json" -- sh -c 'exit 3'
 check_eq exit_status_name "$(field "$T/e.json" status)" exit_nonzero

@@ -7,6 +7,7 @@
 #include "harness.h"
 
 #include "cgroup.h"
+#include "output.h"
 #include "spec.h"
 #include "util.h"
 
@@ -19,7 +20,10 @@
 #include <signal.h>
 #include <stdatomic.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 
@@ -427,9 +431,10 @@ TEST(signaled_and_exit_code) {
   check_no_cgroup_left();
 }
 
-/* Runs with stdout and stderr in two memfds. */
-static void run_split(sbx_spec *s, sbx_result *res, char **out, size_t *nout, char **errs,
-                      size_t *nerr) {
+/* Runs with stdout and stderr in two memfds. Returns sbx_run's value, with the error's
+ * message in *msg. */
+static int run_split_rc(sbx_spec *s, sbx_result *res, char **out, size_t *nout, char **errs,
+                        size_t *nerr, char *msg, size_t msg_size) {
   int fds[2];
   for (int i = 0; i < 2; i++)
     if ((fds[i] = memfd_create("job-output", MFD_CLOEXEC)) < 0)
@@ -449,12 +454,16 @@ static void run_split(sbx_spec *s, sbx_result *res, char **out, size_t *nout, ch
     *lens[i] = (size_t)n;
     close(fds[i]);
   }
-  if (r < 0) {
-    char msg[512];
-    snprintf(msg, sizeof msg, "%s", err ? err->message : "(no error)");
-    sbx_error_free(err);
+  snprintf(msg, msg_size, "%s", r < 0 && err ? err->message : "(no error)");
+  sbx_error_free(err);
+  return r;
+}
+
+static void run_split(sbx_spec *s, sbx_result *res, char **out, size_t *nout, char **errs,
+                      size_t *nerr) {
+  char msg[512];
+  if (run_split_rc(s, res, out, nout, errs, nerr, msg, sizeof msg) < 0)
     TEST_FAIL("sbx_run: %s", msg);
-  }
 }
 
 static bool is_pattern(const char *b, size_t n) {
@@ -510,6 +519,188 @@ TEST(output_under_the_cap_is_whole) {
   CHECK_EQ_INT(nout + nerr, 370000);
   CHECK_EQ_INT(r.stdout_bytes + r.stderr_bytes, 370000);
   free(out), free(errs);
+  sbx_result_clear(&r);
+  sbx_spec_free(s);
+  check_no_cgroup_left();
+}
+
+/* ---- the output capture against its caller and against a writer outside the job ---------- */
+
+/* A host process outside the sandbox (the second party of the attack): accepts one connection
+ * on the unix socket `path`, takes the fd passed over it, acknowledges, and 0.3 s later (the
+ * job has ended by then) writes a '.' to that fd every 0.1 s for 5 s. Returns its pid. */
+static pid_t start_receiver(const char *path) {
+  int l = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  struct sockaddr_un a = {.sun_family = AF_UNIX};
+  if (l < 0) TEST_FAIL("socket: %s", strerror(errno));
+  if (strlen(path) >= sizeof a.sun_path) TEST_FAIL("socket path %s too long", path);
+  memcpy(a.sun_path, path, strlen(path) + 1);
+  if (bind(l, (struct sockaddr *)&a, sizeof a) < 0 || listen(l, 1) < 0 || chmod(path, 0777) < 0)
+    TEST_FAIL("bind/listen %s: %s", path, strerror(errno));
+  pid_t pid = fork();
+  if (pid < 0) TEST_FAIL("fork: %s", strerror(errno));
+  if (pid == 0) {
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    signal(SIGPIPE, SIG_DFL);
+    alarm(20);
+    int c = accept(l, NULL, NULL);
+    char byte;
+    union {
+      struct cmsghdr h;
+      char buf[CMSG_SPACE(sizeof(int))];
+    } u;
+    struct iovec iov = {.iov_base = &byte, .iov_len = 1};
+    struct msghdr m = {
+        .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof u.buf};
+    if (c < 0 || recvmsg(c, &m, 0) != 1) _exit(1);
+    struct cmsghdr *h = CMSG_FIRSTHDR(&m);
+    if (!h || h->cmsg_type != SCM_RIGHTS) _exit(1);
+    int fd;
+    memcpy(&fd, CMSG_DATA(h), sizeof fd);
+    if (write(c, "k", 1) != 1) _exit(1);
+    usleep(300000);
+    for (int i = 0; i < 50; i++) {
+      if (write(fd, ".", 1) != 1) _exit(2);
+      usleep(100000);
+    }
+    _exit(0);
+  }
+  close(l);
+  return pid;
+}
+
+static void stop_receiver(pid_t pid, const char *dir, const char *path) {
+  kill(pid, SIGKILL);
+  waitpid(pid, NULL, 0);
+  unlink(path);
+  rmdir(dir);
+}
+
+/* The job passes its stdout pipe's write end out of the sandbox and exits: the run ends when
+ * the job does (not when the outside writer lets go), and counts and delivers only the job's
+ * own output. */
+static void check_fd_passed_out(bool pidns) {
+  char dir[] = "/tmp/sbx-fdpass.XXXXXX";
+  if (!mkdtemp(dir) || chmod(dir, 0777) < 0) TEST_FAIL("mkdtemp: %s", strerror(errno));
+  char path[sizeof dir + 2];
+  snprintf(path, sizeof path, "%s/s", dir);
+  pid_t rcv = start_receiver(path);
+  sbx_spec *s = SPEC("sendout", "/sock/s");
+  spec_add_mount(s, SBX_MOUNT_BIND, dir, "/sock", SBX_MNT_NODEV);
+  if (!pidns) {
+    /* A fresh /proc needs the pid namespace: the job goes without one. */
+    s->namespaces &= ~(unsigned)SBX_NS_PID;
+    for (size_t i = 0; i < s->n_mounts; i++)
+      if (s->mounts[i].type == SBX_MOUNT_PROC) s->mounts[i].type = SBX_MOUNT_TMPFS;
+  }
+  s->limits.output = 1 << 20;
+  s->limits.wall_time_us = 5000000;
+  sbx_result r;
+  char *out = NULL, *errs = NULL;
+  size_t nout, nerr;
+  double t0 = now_s();
+  char msg[512];
+  int rc = run_split_rc(s, &r, &out, &nout, &errs, &nerr, msg, sizeof msg);
+  double took = now_s() - t0;
+  stop_receiver(rcv, dir, path);
+  sbx_spec_free(s);
+  if (rc < 0) TEST_FAIL("sbx_run: %s", msg);
+  if (r.status != SBX_STATUS_OK)
+    TEST_FAIL("status %s, stderr '%s'", sbx_status_name(r.status), errs);
+  if (took > 2.0)
+    TEST_FAIL("sbx_run returned after %.3f s (the job ended at %.3f s)", took, r.wall_time_s);
+  if (pidns) {
+    /* Exactly the job's own output: none of the outside writer's dots. */
+    CHECK_EQ_STR(out, "sent\n");
+    CHECK_EQ_INT(r.stdout_bytes, 5);
+  } else {
+    /* Without a pid namespace the pipe is read on for OUTPUT_DRAIN_MS after the job's end. */
+    CHECK(strncmp(out, "sent\n", 5) == 0);
+    CHECK(r.stdout_bytes == nout && nout <= 5 + OUTPUT_DRAIN_MS / 100 + 1);
+  }
+  free(out), free(errs);
+  sbx_result_clear(&r);
+  check_no_cgroup_left();
+}
+
+TEST(output_fd_passed_out_of_the_sandbox) {
+  NEED_RUN();
+  check_fd_passed_out(true);
+}
+
+TEST(output_fd_passed_out_without_a_pid_namespace) {
+  NEED_RUN();
+  check_fd_passed_out(false);
+}
+
+/* The caller's stdout is a pipe nobody reads: the supervisor keeps the wall-time deadline
+ * (the job ends at 1 s), and returns within OUTPUT_IDLE_MS of the job's end. */
+TEST(output_to_a_caller_who_does_not_read) {
+  NEED_RUN();
+  int p[2];
+  if (pipe2(p, O_CLOEXEC) < 0) TEST_FAIL("pipe: %s", strerror(errno));
+  int errfd = memfd_create("job-stderr", MFD_CLOEXEC);
+  if (errfd < 0) TEST_FAIL("memfd_create: %s", strerror(errno));
+  sbx_spec *s = SPEC("write", "100000000");
+  s->limits.output = 200 << 20;
+  s->limits.wall_time_us = 1000000;
+  sbx_run_options o;
+  sbx_run_options_init(&o);
+  o.stdout_fd = p[1];
+  o.stderr_fd = errfd;
+  sbx_result r;
+  sbx_error *err = NULL;
+  double t0 = now_s();
+  int rc = sbx_run(s, &o, &r, &err);
+  double took = now_s() - t0;
+  close(p[0]), close(p[1]), close(errfd);
+  sbx_spec_free(s);
+  if (rc < 0) {
+    char msg[512];
+    snprintf(msg, sizeof msg, "%s", err ? err->message : "(no error)");
+    sbx_error_free(err);
+    TEST_FAIL("sbx_run: %s", msg);
+  }
+  CHECK_EQ_STR(sbx_status_name(r.status), "wall_time_limit");
+  if (r.wall_time_s < 1.0 || r.wall_time_s > 1.05) TEST_FAIL("wall_time_s %.3f", r.wall_time_s);
+  if (took > 1.0 + OUTPUT_IDLE_MS / 1000.0 + 0.5) TEST_FAIL("sbx_run returned after %.3f s", took);
+  /* The caller's pipe took its 64 KiB; the job's own pipe holds at most as much more. */
+  CHECK(r.stdout_bytes >= 65536 && r.stdout_bytes <= 4 * 65536);
+  sbx_result_clear(&r);
+  check_no_cgroup_left();
+}
+
+/* ---- cpu_time without a cgroup: the tree's rusage ------------------------------------------ */
+
+TEST(cpu_time_limit_without_cgroup_counts_the_tree) {
+  NEED_RUN();
+  /* 2 processes spin 0.8 s each under 1 s: RLIMIT_CPU stops neither, the tree's 1.6 s is past
+   * the limit. */
+  sbx_spec *s = SPEC("burn-procs", "2", "1.6");
+  s->cgroup_mode = SBX_CGROUP_OFF;
+  s->limits.cpu_time_us = 1000000;
+  sbx_result r;
+  run(s, &r, NULL, NULL);
+  CHECK(!r.cgroup);
+  CHECK_EQ_STR(sbx_status_name(r.status), "cpu_time_limit");
+  if (r.cpu_time_s < 1.5) TEST_FAIL("cpu_time_s %.3f", r.cpu_time_s);
+  sbx_result_clear(&r);
+  sbx_spec_free(s);
+  /* The same tree within the limit (0.4 s each) is ok. */
+  s = SPEC("burn-procs", "2", "0.8");
+  s->cgroup_mode = SBX_CGROUP_OFF;
+  s->limits.cpu_time_us = 1000000;
+  run(s, &r, NULL, NULL);
+  CHECK_EQ_STR(sbx_status_name(r.status), "ok");
+  if (r.cpu_time_s < 0.75 || r.cpu_time_s > 1.0) TEST_FAIL("cpu_time_s %.3f", r.cpu_time_s);
+  sbx_result_clear(&r);
+  sbx_spec_free(s);
+  /* A failing job past the limit is cpu_time_limit too. */
+  s = SPEC("burn-procs", "2", "1.6");
+  s->cgroup_mode = SBX_CGROUP_OFF;
+  s->limits.cpu_time_us = 1000000;
+  run(s, &r, NULL, NULL);
+  CHECK_EQ_STR(sbx_status_name(r.status), "cpu_time_limit");
   sbx_result_clear(&r);
   sbx_spec_free(s);
   check_no_cgroup_left();
