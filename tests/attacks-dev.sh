@@ -76,10 +76,20 @@ EOF
 
   # ^C typed on the terminal: the job, in a session of its own, is no longer in the terminal's
   # foreground process group; main is, and forwards SIGINT to it.
+  # The ^C is typed once the job says its trap is set (a fixed delay loses the race on a busy
+  # machine: the signal would reach a shell that has no trap yet). `exec`: script runs the
+  # command with $SHELL -c, and a shell that waits (dash does, when SHELL is unset) would itself
+  # die of the ^C.
+  rm -f "$W/int-ready"
   (
-    sleep 2
+    i=0
+    while [ ! -e "$W/int-ready" ] && [ $i -lt 300 ]; do
+      sleep 0.1
+      i=$((i + 1))
+    done
+    sleep 0.2
     printf '\003'
-  ) | (cd "$W" && timeout 60 script -qec "timeout 30 $SBX run -- sh -c 'trap \"echo job-got-sigint; exit 7\" INT; sleep 20 & wait'" /dev/null) >"$T/int.out" 2>&1
+  ) | (cd "$W" && timeout 60 script -qec "exec timeout 30 $SBX run -- sh -c 'trap \"echo job-got-sigint; exit 7\" INT; touch /work/int-ready; sleep 20 & wait'" /dev/null) >"$T/int.out" 2>&1
   got=$?
   if [ "$got" -eq 7 ] && grep -q job-got-sigint "$T/int.out"; then
     pass tty-ctrl-c-reaches-job
