@@ -46,7 +46,10 @@ int main(void) {
 C
 cflags=$(PKG_CONFIG_PATH="$root/lib/pkgconfig" PKG_CONFIG_SYSROOT_DIR="$stage" pkg-config --cflags libsandbox)
 libs=$(PKG_CONFIG_PATH="$root/lib/pkgconfig" PKG_CONFIG_SYSROOT_DIR="$stage" pkg-config --libs libsandbox)
-if cc $cflags "$T/use.c" -o "$T/use" $libs 2>"$T/err"; then
+# A sanitizer build's library needs the program linked with the same runtime.
+san=$(sed -n 's/^sanitize = //p' "$SBX_BUILDDIR/config.ninja")
+sanflags=${san:+-fsanitize=$san}
+if cc $sanflags $cflags "$T/use.c" -o "$T/use" $libs 2>"$T/err"; then
   pass compile_against_installed
   check_status run_against_installed 0 env LD_LIBRARY_PATH="$root/lib" SANDBOX_PROFILE_PATH="$root/share/sandbox/profiles" "$T/use"
   check_grep installed_lib_works "$T/out" "0.1.0 json"
