@@ -32,15 +32,19 @@ fi
 cat >"$T/use.c" <<'C'
 #include <sandbox.h>
 #include <stdio.h>
+#include <stdlib.h>
 int main(void) {
   sbx_spec *spec = NULL;
   sbx_error *err = NULL;
   if (sbx_spec_load_profile("judge", NULL, &spec, &err) < 0) {
     printf("error: %s\n", err->message);
+    sbx_error_free(err);
     return 1;
   }
   char *json = sbx_spec_to_json(spec, NULL);
   printf("%s %s\n", sbx_version(), json ? "json" : "nojson");
+  free(json);
+  sbx_spec_free(spec);
   return 0;
 }
 C
