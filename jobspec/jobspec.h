@@ -66,6 +66,19 @@ void js_map_push(js_node *map, js_node *key, js_node *value);
 js_node *js_map_get(const js_node *map, const char *key);
 ssize_t js_map_index(const js_node *map, const char *key);
 void js_map_remove(js_node *map, size_t i);
+/* The levels of a tree: 1 for a scalar or an empty collection, 1 + its deepest child otherwise. */
+unsigned js_depth(const js_node *n);
+
+/* A hash index of the keys of a map (for maps whose size a file controls, so that finding every
+ * key is not quadratic). It holds positions in map->keys; a NULL key there is skipped. */
+typedef struct js_keyset {
+  size_t *slots; /* position + 1; 0: empty */
+  size_t cap, n;
+} js_keyset;
+
+void js_keyset_add(js_keyset *ks, const js_node *map, size_t i);
+ssize_t js_keyset_find(const js_keyset *ks, const js_node *map, const char *key);
+void js_keyset_clear(js_keyset *ks);
 const char *js_kind_name(const js_node *n); /* "a string", "a list", "a map", "empty" */
 
 /* Parses YAML text into a tree whose top level is anything (the caller checks the kind).

@@ -26,6 +26,7 @@ bool js_check_keys(js_errors *e, const js_node *map, const char *path, const cha
     bool known = false;
     for (size_t j = 0; j < n_keys && !known; j++) known = strcmp(keys[j], k) == 0;
     if (known) continue;
+    if (js_errors_full(e)) break; /* no suggestions for errors that are not shown */
     _cleanup_free_ char *p = js_path(path, k);
     const char *s = js_suggest(k, keys, n_keys);
     if (s)
@@ -104,6 +105,7 @@ bool js_get_enum(js_errors *e, const js_node *n, const char *path, const char *c
       *out = (int)i;
       return true;
     }
+  if (js_errors_full(e)) return false;
   size_t len = 0;
   for (size_t i = 0; i < n_names; i++) len += strlen(names[i]) + 2;
   _cleanup_free_ char *list = xcalloc(1, len + 1);
@@ -749,6 +751,7 @@ static void tr_capabilities(tr *t, const js_node *n) {
       t->spec->process.capabilities |= 1ull << cap;
       continue;
     }
+    if (js_errors_full(t->e)) break;
     _cleanup_free_ char *p = xasprintf("capabilities[%zu]", i);
     /* Suggest in the user's spelling: compare "CAP_X" forms, print the known name. */
     _cleanup_free_ char *up =
