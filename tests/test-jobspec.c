@@ -525,11 +525,23 @@ TEST(units_sizes) {
   free(w);
   CHECK_EQ_STR(w = size_error("-5M", false), "bad size '-5M': a size cannot be negative");
   free(w);
-  CHECK_EQ_STR(w = size_error("16384P", false), "size '16384P' is too large (the most is 16E)");
+  CHECK_EQ_STR(w = size_error("16384P", false),
+               "size '16384P' is too large: the most is 9223372036854775807 bytes (8E - 1)");
   free(w);
   CHECK_EQ_STR(w = size_error("99999999999999999999", false),
-               "size '99999999999999999999' is too large (the most is 16E)");
+               "size '99999999999999999999' is too large: the most is 9223372036854775807 bytes "
+               "(8E - 1)");
   free(w);
+  /* the most is INT64_MAX, what config.json holds: 2^63 is refused, 2^63 - 1 is fine */
+  CHECK_EQ_INT(size_of("9223372036854775807"), INT64_MAX);
+  CHECK_EQ_STR(w = size_error("9223372036854775808", false),
+               "size '9223372036854775808' is too large: the most is 9223372036854775807 bytes "
+               "(8E - 1)");
+  free(w);
+  CHECK_EQ_STR(w = size_error("8192P", false),
+               "size '8192P' is too large: the most is 9223372036854775807 bytes (8E - 1)");
+  free(w);
+  CHECK_EQ_INT(size_of("8191.99P"), 8191ull * (1ull << 50) + (99ull << 50) / 100);
   CHECK_EQ_STR(w = size_error("unlimited", false), "this size cannot be unlimited");
   free(w);
 }
@@ -557,7 +569,14 @@ TEST(units_durations) {
   free(w);
   CHECK_EQ_STR(w = duration_error("-1"), "bad duration '-1': a duration cannot be negative");
   free(w);
-  CHECK_EQ_STR(w = duration_error("99999999999999h"), "duration '99999999999999h' is too long");
+  CHECK_EQ_STR(w = duration_error("99999999999999h"),
+               "duration '99999999999999h' is too long: the most is 9223372036854775807us (about "
+               "292000 years)");
+  free(w);
+  CHECK_EQ_INT(duration_of("9223372036854775807us"), INT64_MAX);
+  CHECK_EQ_STR(w = duration_error("9223372036854775808us"),
+               "duration '9223372036854775808us' is too long: the most is 9223372036854775807us "
+               "(about 292000 years)");
   free(w);
   CHECK_EQ_STR(w = duration_error("unlimited"), "this duration cannot be unlimited");
   free(w);
@@ -730,8 +749,21 @@ TEST(cgroup_and_capabilities) {
   sbx_spec_free(s);
   CHECK_ERRORS("cgroup: sometimes\ncgroup_parent: ../escape\n",
                "job.yaml:1:9: cgroup: 'sometimes' is not auto, required, optional or off\n"
-               "job.yaml:2:16: cgroup_parent: '../escape' is not a relative cgroup path without "
-               "'..'");
+               "job.yaml:2:16: cgroup_parent: '../escape' is not a relative cgroup path: expected "
+               "names joined by single '/', without '.', '..' or a leading or trailing '/'");
+  /* what sbx_spec_set_cgroup_parent and the JSON reader would refuse or change */
+  static const char *const bad_parents[] = {"a/./b", "a//b", "/a", "a/", "", ".", "a/..", "//"};
+  for (size_t i = 0; i < ARRAY_SIZE(bad_parents); i++) {
+    _cleanup_free_ char *y = xasprintf("cgroup_parent: '%s'\n", bad_parents[i]);
+    _cleanup_free_ char *want = xasprintf(
+        "job.yaml:1:16: cgroup_parent: '%s' is not a relative cgroup path: expected names joined "
+        "by single '/', without '.', '..' or a leading or trailing '/'",
+        bad_parents[i]);
+    CHECK_ERRORS(y, want);
+  }
+  s = load("cgroup_parent: a.b/..c/c..\n");
+  CHECK_EQ_STR(s->cgroup_parent, "a.b/..c/c..");
+  sbx_spec_free(s);
   CHECK_ERRORS("capabilities: [CAP_SYS_ADMN, sys_chrot, flying]\n",
                "job.yaml:1:16: capabilities[0]: unknown capability 'CAP_SYS_ADMN' (did you mean "
                "'CAP_SYS_ADMIN'?)\n"
