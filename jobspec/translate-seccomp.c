@@ -73,10 +73,11 @@ static const struct {
 #undef C
 
 /* A set of strings with their positions, by hash: a profile can repeat an entry or a group tens
- * of thousands of times, and searching lists for each would take seconds. */
+ * of thousands of times, and searching lists for each would take seconds. The strings are not
+ * copied: they belong to the tree or to the sc (groups), which outlive every index. */
 typedef struct strindex {
-  char **names; /* NULL-terminated */
-  size_t n;
+  const char **names;
+  size_t n, names_cap;
   size_t *slots; /* position + 1; 0: empty */
   size_t cap;
 } strindex;
@@ -84,6 +85,10 @@ typedef struct strindex {
 static size_t str_hash(const char *s) {
   size_t h = 14695981039346656037ull; /* FNV-1a */
   for (; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211ull;
+  /* FNV's low bits (the ones a power-of-two table uses) mix poorly: finish as MurmurHash3. */
+  h ^= h >> 33;
+  h *= 0xff51afd7ed558ccdull;
+  h ^= h >> 33;
   return h;
 }
 
@@ -103,8 +108,8 @@ static void strindex_put(strindex *x, size_t i) {
 /* Adds s unless it is there; true when it was added. */
 static bool strindex_add(strindex *x, const char *s) {
   if (strindex_find(x, s) >= 0) return false;
-  if (!x->names) x->names = xcalloc(1, sizeof(char *));
-  strv_push(&x->names, &x->n, s);
+  xgrow(&x->names, &x->names_cap, x->n + 1, sizeof *x->names);
+  x->names[x->n++] = s;
   if (x->n * 2 > x->cap) {
     free(x->slots);
     x->cap = x->cap ? x->cap * 2 : 32;
@@ -117,7 +122,7 @@ static bool strindex_add(strindex *x, const char *s) {
 }
 
 static void strindex_clear(strindex *x) {
-  strv_free(x->names);
+  free(x->names);
   free(x->slots);
   *x = (strindex){0};
 }
@@ -135,6 +140,10 @@ typedef struct sc {
   /* Unconditional rules so far: a name has one action. */
   strindex names;
   sbx_seccomp_action *actions;
+  /* "action errno entry" of the entries of unconditional rules so far (see entry_done). */
+  strindex done;
+  char **done_keys;
+  size_t n_done_keys;
   uint32_t *errnos;
   /* Made once per load, when first needed: the system calls of this architecture (for
    * suggestions) and the members of each group that exist here. */
@@ -232,42 +241,100 @@ static char *const *group_members(sc *c, size_t i, const char *const *g) {
   return c->groups[i];
 }
 
-/* Resolves one entry (a name or @group) into `names`; false on error. */
-static bool resolve_entry(sc *c, const js_node *n, const char *path, strindex *names) {
+/* Checks one entry (a name or @group); false on error. */
+static bool check_entry(sc *c, const js_node *n, const char *path) {
   const char *s;
   if (!js_get_string(c->e, n, path, &s)) return false;
   if (s[0] == '@') {
     const char *const *all = seccomp_group_names();
     size_t gi = 0;
     while (all[gi] && strcmp(all[gi], s) != 0) gi++;
-    const char *const *g = seccomp_group_syscalls(s);
-    if (!g || gi >= MAX_GROUPS) {
-      if (js_errors_full(c->e)) return false;
-      size_t na = 0;
-      while (all[na]) na++;
-      const char *sug = js_suggest(s, all, na);
-      if (!g && sug)
-        js_error(c->e, n, path, "unknown system call group '%s' (did you mean '%s'?)", s, sug);
-      else if (!g)
-        js_error(c->e, n, path, "unknown system call group '%s'", s);
-      else
-        js_error(c->e, n, path, "too many system call groups to resolve '%s'", s);
-      return false;
-    }
-    for (char *const *m = group_members(c, gi, g); *m; m++) strindex_add(names, *m);
-    return true;
+    if (all[gi] && gi < MAX_GROUPS) return true;
+    if (js_errors_full(c->e)) return false; /* no suggestion for an error that is not shown */
+    const char *sug = js_suggest(s, all, gi);
+    if (all[gi])
+      js_error(c->e, n, path, "too many system call groups to resolve '%s'", s);
+    else if (sug)
+      js_error(c->e, n, path, "unknown system call group '%s' (did you mean '%s'?)", s, sug);
+    else
+      js_error(c->e, n, path, "unknown system call group '%s'", s);
+    return false;
   }
-  int k = syscall_kind(s);
-  if (k < 0) {
+  if (syscall_kind(s) < 0) {
     unknown_syscall(c, n, path, s);
     return false;
   }
-  if (k == 1) strindex_add(names, s);
   return true;
 }
 
+/* Adds the system calls of a checked entry that exist on this architecture to `names`. */
+static void expand_entry(sc *c, const char *s, strindex *names) {
+  if (s[0] == '@') {
+    const char *const *all = seccomp_group_names();
+    size_t gi = 0;
+    while (strcmp(all[gi], s) != 0) gi++;
+    for (char *const *m = group_members(c, gi, seccomp_group_syscalls(s)); *m; m++)
+      strindex_add(names, *m);
+  } else if (syscall_kind(s) == 1) {
+    strindex_add(names, s);
+  }
+}
+
+/* True when an earlier unconditional rule had this entry with this action: all of its calls
+ * are claimed already (or were refused with an error), so it adds nothing. Otherwise remembers
+ * it. */
+static bool entry_done(sc *c, const char *entry, sbx_seccomp_action a, uint32_t err) {
+  char *key = xasprintf("%d %u %s", (int)a, a == SBX_SECCOMP_ERRNO ? err : 0, entry);
+  if (strindex_find(&c->done, key) >= 0) {
+    free(key);
+    return true;
+  }
+  strv_push(&c->done_keys, &c->n_done_keys, key);
+  free(key);
+  strindex_add(&c->done, c->done_keys[c->n_done_keys - 1]);
+  return false;
+}
+
+/* Claims the calls of `entries` for an unconditional rule, or adds them to a conditional one. */
+static void add_rule(sc *c, const strindex *entries, sbx_seccomp_action a, uint32_t err,
+                     const sbx_seccomp_arg *args, size_t n_args, const js_node *at,
+                     const char *path) {
+  /* A rule with the default action does nothing (and libseccomp refuses it): a conditional one
+   * is left out; an unconditional one still claims its calls, so that another action for them
+   * is an error. */
+  if (n_args && same_as_default(c, a, err)) return;
+  strindex names = {0};
+  for (size_t i = 0; i < entries->n; i++)
+    if (n_args || !entry_done(c, entries->names[i], a, err))
+      expand_entry(c, entries->names[i], &names);
+  sbx_seccomp_rule *r = NULL;
+  for (size_t j = 0; j < names.n; j++) {
+    const char *name = names.names[j];
+    if (n_args == 0) {
+      bool dup;
+      if (!claim(c, name, a, err, at, path, &dup) || dup || same_as_default(c, a, err)) continue;
+    } else {
+      /* A conditional rule for a name that has an unconditional action would never apply. */
+      ssize_t i = strindex_find(&c->names, name);
+      if (i >= 0) {
+        js_error(c->e, at, path,
+                 "'%s' already has the action %s for every call, so a rule with "
+                 "argument conditions never applies",
+                 name, action_names[c->actions[i]]);
+        continue;
+      }
+    }
+    if (!r) r = spec_add_seccomp_rule(c->spec, a, a == SBX_SECCOMP_ERRNO ? err : 0);
+    spec_rule_add_name(r, name);
+  }
+  if (r)
+    for (size_t i = 0; i < n_args; i++)
+      spec_rule_add_arg(r, args[i].index, args[i].op, args[i].value, args[i].value_two);
+  strindex_clear(&names);
+}
+
 /* allow: and deny: lists: one rule per entry. An entry written again adds nothing (its names
- * have the same action already), so it is skipped without being resolved again. */
+ * have the same action already), so it is skipped without being checked again. */
 static void tr_list(sc *c, const js_node *list, const char *path, sbx_seccomp_action a,
                     uint32_t err) {
   if (list->kind != JS_SEQ) {
@@ -280,19 +347,11 @@ static void tr_list(sc *c, const js_node *list, const char *path, sbx_seccomp_ac
     const js_node *item = list->items[i];
     if (item->kind == JS_SCALAR && !item->bad && !strindex_add(&seen, item->str)) continue;
     _cleanup_free_ char *p = xasprintf("%s[%zu]", path, i);
-    strindex names = {0};
-    if (resolve_entry(c, item, p, &names)) {
-      sbx_seccomp_rule *r = NULL;
-      for (size_t j = 0; j < names.n; j++) {
-        bool dup;
-        if (!claim(c, names.names[j], a, err, item, p, &dup) || dup) continue;
-        /* A rule with the default action does nothing (and libseccomp refuses it). */
-        if (same_as_default(c, a, err)) continue;
-        if (!r) r = spec_add_seccomp_rule(c->spec, a, a == SBX_SECCOMP_ERRNO ? err : 0);
-        spec_rule_add_name(r, names.names[j]);
-      }
-    }
-    strindex_clear(&names);
+    if (!check_entry(c, item, p)) continue;
+    strindex one = {0};
+    strindex_add(&one, item->str);
+    add_rule(c, &one, a, err, NULL, 0, item, p);
+    strindex_clear(&one);
   }
   strindex_clear(&seen);
 }
@@ -402,7 +461,9 @@ static void tr_rule(sc *c, const js_node *n, const char *path) {
   _cleanup_free_ char *ap = js_path(path, "action");
   _cleanup_free_ char *ep = js_path(path, "errno");
   _cleanup_free_ char *argp = js_path(path, "args");
-  strindex names __attribute__((cleanup(strindex_clear))) = {0};
+  /* The entries, checked now and resolved once the rule is complete; one written twice is
+   * checked once. */
+  strindex entries __attribute__((cleanup(strindex_clear))) = {0};
   if (!(v = js_map_get(n, "syscall"))) {
     js_error(c->e, n, path, "a rule needs a syscall (a name, a @group or a list of them)");
     ok = false;
@@ -412,9 +473,14 @@ static void tr_rule(sc *c, const js_node *n, const char *path) {
       const js_node *item = v->items[i];
       if (item->kind == JS_SCALAR && !item->bad && !strindex_add(&seen, item->str)) continue;
       _cleanup_free_ char *p = xasprintf("%s[%zu]", sp, i);
-      if (!resolve_entry(c, item, p, &names)) ok = false;
+      if (check_entry(c, item, p))
+        strindex_add(&entries, item->str);
+      else
+        ok = false;
     }
-  } else if (!resolve_entry(c, v, sp, &names)) {
+  } else if (check_entry(c, v, sp)) {
+    strindex_add(&entries, v->str);
+  } else {
     ok = false;
   }
   int action = SBX_SECCOMP_ERRNO;
@@ -464,35 +530,8 @@ static void tr_rule(sc *c, const js_node *n, const char *path) {
       }
     }
   }
-  if (!ok || names.n == 0) return;
-  bool useless = same_as_default(c, (sbx_seccomp_action)action, err);
-  sbx_seccomp_rule *r = NULL;
-  for (size_t j = 0; j < names.n; j++) {
-    const char *name = names.names[j];
-    if (n_args == 0) {
-      bool dup;
-      if (!claim(c, name, (sbx_seccomp_action)action, err, n, path, &dup) || dup || useless)
-        continue;
-    } else {
-      if (useless) continue;
-      /* A conditional rule for a name that has an unconditional action would never apply. */
-      ssize_t i = strindex_find(&c->names, name);
-      if (i >= 0) {
-        js_error(c->e, n, path,
-                 "'%s' already has the action %s for every call, so a rule with "
-                 "argument conditions never applies",
-                 name, action_names[c->actions[i]]);
-        continue;
-      }
-    }
-    if (!r)
-      r = spec_add_seccomp_rule(c->spec, (sbx_seccomp_action)action,
-                                action == SBX_SECCOMP_ERRNO ? err : 0);
-    spec_rule_add_name(r, name);
-  }
-  if (r)
-    for (size_t i = 0; i < n_args; i++)
-      spec_rule_add_arg(r, args[i].index, args[i].op, args[i].value, args[i].value_two);
+  if (!ok || entries.n == 0) return;
+  add_rule(c, &entries, (sbx_seccomp_action)action, err, args, n_args, n, path);
 }
 
 static const char *native_arch(void) {
@@ -588,6 +627,8 @@ void js_translate_seccomp(js_errors *e, const js_node *sec, sbx_spec *spec) {
     }
   }
   strindex_clear(&c.names);
+  strindex_clear(&c.done);
+  strv_free(c.done_keys);
   free(c.actions);
   free(c.errnos);
   strv_free(c.all);

@@ -108,6 +108,10 @@ unsigned js_depth(const js_node *n) {
 static size_t key_hash(const char *s) {
   size_t h = 14695981039346656037ull; /* FNV-1a */
   for (; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211ull;
+  /* FNV's low bits (the ones a power-of-two table uses) mix poorly: finish as MurmurHash3. */
+  h ^= h >> 33;
+  h *= 0xff51afd7ed558ccdull;
+  h ^= h >> 33;
   return h;
 }
 
