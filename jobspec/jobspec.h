@@ -120,6 +120,24 @@ static inline const char *js_path_str(const js_pathbuf *p) { return p->s ? p->s 
  * whose value is empty (null) removes the inherited key. `path` is the key path of parent. */
 void js_merge(js_node *parent, js_node *child, js_pathbuf *path, js_errors *errs);
 
+/* ---- string sets (errors.c) ------------------------------------------------------------- */
+
+/* A set of strings in the order added, found by hash: a file controls how many entries lists
+ * and maps have, and searching a list for each would be quadratic. The strings are not copied:
+ * they must outlive the set. */
+typedef struct js_strset {
+  const char **names;
+  size_t n, names_cap;
+  size_t *slots; /* position + 1; 0: empty */
+  size_t cap;
+} js_strset;
+
+size_t js_hash_str(const char *s);
+ssize_t js_strset_find(const js_strset *x, const char *s);
+/* Adds s unless it is there; true when it was added. */
+bool js_strset_add(js_strset *x, const char *s);
+void js_strset_clear(js_strset *x);
+
 /* ---- units (units.c) ------------------------------------------------------------------------ */
 
 /* "256M", "1.5G", "512KiB", "100B", "4096"; "unlimited" gives SBX_UNSET when allowed.

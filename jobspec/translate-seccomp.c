@@ -72,61 +72,6 @@ static const struct {
 };
 #undef C
 
-/* A set of strings with their positions, by hash: a profile can repeat an entry or a group tens
- * of thousands of times, and searching lists for each would take seconds. The strings are not
- * copied: they belong to the tree or to the sc (groups), which outlive every index. */
-typedef struct strindex {
-  const char **names;
-  size_t n, names_cap;
-  size_t *slots; /* position + 1; 0: empty */
-  size_t cap;
-} strindex;
-
-static size_t str_hash(const char *s) {
-  size_t h = 14695981039346656037ull; /* FNV-1a */
-  for (; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211ull;
-  /* FNV's low bits (the ones a power-of-two table uses) mix poorly: finish as MurmurHash3. */
-  h ^= h >> 33;
-  h *= 0xff51afd7ed558ccdull;
-  h ^= h >> 33;
-  return h;
-}
-
-static ssize_t strindex_find(const strindex *x, const char *s) {
-  if (!x->cap) return -1;
-  for (size_t h = str_hash(s) & (x->cap - 1); x->slots[h]; h = (h + 1) & (x->cap - 1))
-    if (strcmp(x->names[x->slots[h] - 1], s) == 0) return (ssize_t)(x->slots[h] - 1);
-  return -1;
-}
-
-static void strindex_put(strindex *x, size_t i) {
-  size_t h = str_hash(x->names[i]) & (x->cap - 1);
-  while (x->slots[h]) h = (h + 1) & (x->cap - 1);
-  x->slots[h] = i + 1;
-}
-
-/* Adds s unless it is there; true when it was added. */
-static bool strindex_add(strindex *x, const char *s) {
-  if (strindex_find(x, s) >= 0) return false;
-  xgrow(&x->names, &x->names_cap, x->n + 1, sizeof *x->names);
-  x->names[x->n++] = s;
-  if (x->n * 2 > x->cap) {
-    free(x->slots);
-    x->cap = x->cap ? x->cap * 2 : 32;
-    x->slots = xcalloc(x->cap, sizeof *x->slots);
-    for (size_t i = 0; i < x->n; i++) strindex_put(x, i);
-  } else {
-    strindex_put(x, x->n - 1);
-  }
-  return true;
-}
-
-static void strindex_clear(strindex *x) {
-  free(x->names);
-  free(x->slots);
-  *x = (strindex){0};
-}
-
 #define MAX_GROUPS 64
 
 typedef struct sc {
@@ -138,10 +83,10 @@ typedef struct sc {
   sbx_seccomp_action deny;
   uint32_t deny_errno;
   /* Unconditional rules so far: a name has one action. */
-  strindex names;
+  js_strset names;
   sbx_seccomp_action *actions;
   /* "action errno entry" of the entries of unconditional rules so far (see entry_done). */
-  strindex done;
+  js_strset done;
   char **done_keys;
   size_t n_done_keys;
   uint32_t *errnos;
@@ -206,7 +151,7 @@ static bool get_errno(sc *c, const js_node *n, const char *path, uint32_t *out) 
 static bool claim(sc *c, const char *name, sbx_seccomp_action a, uint32_t err, const js_node *at,
                   const char *path, bool *dup) {
   *dup = false;
-  ssize_t i = strindex_find(&c->names, name);
+  ssize_t i = js_strset_find(&c->names, name);
   if (i >= 0) {
     if (c->actions[i] == a && (a != SBX_SECCOMP_ERRNO || c->errnos[i] == err)) {
       *dup = true;
@@ -217,7 +162,7 @@ static bool claim(sc *c, const char *name, sbx_seccomp_action a, uint32_t err, c
     return false;
   }
   size_t n = c->names.n;
-  strindex_add(&c->names, name);
+  js_strset_add(&c->names, name);
   c->actions = xrealloc(c->actions, (n + 1) * sizeof *c->actions);
   c->errnos = xrealloc(c->errnos, (n + 1) * sizeof *c->errnos);
   c->actions[n] = a;
@@ -268,15 +213,15 @@ static bool check_entry(sc *c, const js_node *n, const char *path) {
 }
 
 /* Adds the system calls of a checked entry that exist on this architecture to `names`. */
-static void expand_entry(sc *c, const char *s, strindex *names) {
+static void expand_entry(sc *c, const char *s, js_strset *names) {
   if (s[0] == '@') {
     const char *const *all = seccomp_group_names();
     size_t gi = 0;
     while (strcmp(all[gi], s) != 0) gi++;
     for (char *const *m = group_members(c, gi, seccomp_group_syscalls(s)); *m; m++)
-      strindex_add(names, *m);
+      js_strset_add(names, *m);
   } else if (syscall_kind(s) == 1) {
-    strindex_add(names, s);
+    js_strset_add(names, s);
   }
 }
 
@@ -285,25 +230,25 @@ static void expand_entry(sc *c, const char *s, strindex *names) {
  * it. */
 static bool entry_done(sc *c, const char *entry, sbx_seccomp_action a, uint32_t err) {
   char *key = xasprintf("%d %u %s", (int)a, a == SBX_SECCOMP_ERRNO ? err : 0, entry);
-  if (strindex_find(&c->done, key) >= 0) {
+  if (js_strset_find(&c->done, key) >= 0) {
     free(key);
     return true;
   }
   strv_push(&c->done_keys, &c->n_done_keys, key);
   free(key);
-  strindex_add(&c->done, c->done_keys[c->n_done_keys - 1]);
+  js_strset_add(&c->done, c->done_keys[c->n_done_keys - 1]);
   return false;
 }
 
 /* Claims the calls of `entries` for an unconditional rule, or adds them to a conditional one. */
-static void add_rule(sc *c, const strindex *entries, sbx_seccomp_action a, uint32_t err,
+static void add_rule(sc *c, const js_strset *entries, sbx_seccomp_action a, uint32_t err,
                      const sbx_seccomp_arg *args, size_t n_args, const js_node *at,
                      const char *path) {
   /* A rule with the default action does nothing (and libseccomp refuses it): a conditional one
    * is left out; an unconditional one still claims its calls, so that another action for them
    * is an error. */
   if (n_args && same_as_default(c, a, err)) return;
-  strindex names = {0};
+  js_strset names = {0};
   for (size_t i = 0; i < entries->n; i++)
     if (n_args || !entry_done(c, entries->names[i], a, err))
       expand_entry(c, entries->names[i], &names);
@@ -315,7 +260,7 @@ static void add_rule(sc *c, const strindex *entries, sbx_seccomp_action a, uint3
       if (!claim(c, name, a, err, at, path, &dup) || dup || same_as_default(c, a, err)) continue;
     } else {
       /* A conditional rule for a name that has an unconditional action would never apply. */
-      ssize_t i = strindex_find(&c->names, name);
+      ssize_t i = js_strset_find(&c->names, name);
       if (i >= 0) {
         js_error(c->e, at, path,
                  "'%s' already has the action %s for every call, so a rule with "
@@ -330,7 +275,7 @@ static void add_rule(sc *c, const strindex *entries, sbx_seccomp_action a, uint3
   if (r)
     for (size_t i = 0; i < n_args; i++)
       spec_rule_add_arg(r, args[i].index, args[i].op, args[i].value, args[i].value_two);
-  strindex_clear(&names);
+  js_strset_clear(&names);
 }
 
 /* allow: and deny: lists: one rule per entry. An entry written again adds nothing (its names
@@ -342,18 +287,18 @@ static void tr_list(sc *c, const js_node *list, const char *path, sbx_seccomp_ac
              js_kind_name(list));
     return;
   }
-  strindex seen = {0};
+  js_strset seen = {0};
   for (size_t i = 0; i < list->n; i++) {
     const js_node *item = list->items[i];
-    if (item->kind == JS_SCALAR && !item->bad && !strindex_add(&seen, item->str)) continue;
+    if (item->kind == JS_SCALAR && !item->bad && !js_strset_add(&seen, item->str)) continue;
     _cleanup_free_ char *p = xasprintf("%s[%zu]", path, i);
     if (!check_entry(c, item, p)) continue;
-    strindex one = {0};
-    strindex_add(&one, item->str);
+    js_strset one = {0};
+    js_strset_add(&one, item->str);
     add_rule(c, &one, a, err, NULL, 0, item, p);
-    strindex_clear(&one);
+    js_strset_clear(&one);
   }
-  strindex_clear(&seen);
+  js_strset_clear(&seen);
 }
 
 static bool parse_value(sc *c, const js_node *n, const char *path, uint64_t *out) {
@@ -463,23 +408,23 @@ static void tr_rule(sc *c, const js_node *n, const char *path) {
   _cleanup_free_ char *argp = js_path(path, "args");
   /* The entries, checked now and resolved once the rule is complete; one written twice is
    * checked once. */
-  strindex entries __attribute__((cleanup(strindex_clear))) = {0};
+  js_strset entries __attribute__((cleanup(js_strset_clear))) = {0};
   if (!(v = js_map_get(n, "syscall"))) {
     js_error(c->e, n, path, "a rule needs a syscall (a name, a @group or a list of them)");
     ok = false;
   } else if (v->kind == JS_SEQ) {
-    strindex seen __attribute__((cleanup(strindex_clear))) = {0};
+    js_strset seen __attribute__((cleanup(js_strset_clear))) = {0};
     for (size_t i = 0; i < v->n; i++) {
       const js_node *item = v->items[i];
-      if (item->kind == JS_SCALAR && !item->bad && !strindex_add(&seen, item->str)) continue;
+      if (item->kind == JS_SCALAR && !item->bad && !js_strset_add(&seen, item->str)) continue;
       _cleanup_free_ char *p = xasprintf("%s[%zu]", sp, i);
       if (check_entry(c, item, p))
-        strindex_add(&entries, item->str);
+        js_strset_add(&entries, item->str);
       else
         ok = false;
     }
   } else if (check_entry(c, v, sp)) {
-    strindex_add(&entries, v->str);
+    js_strset_add(&entries, v->str);
   } else {
     ok = false;
   }
@@ -626,8 +571,8 @@ void js_translate_seccomp(js_errors *e, const js_node *sec, sbx_spec *spec) {
       }
     }
   }
-  strindex_clear(&c.names);
-  strindex_clear(&c.done);
+  js_strset_clear(&c.names);
+  js_strset_clear(&c.done);
   strv_free(c.done_keys);
   free(c.actions);
   free(c.errnos);

@@ -317,6 +317,23 @@ static bool env_name_ok(const char *s) {
   return true;
 }
 
+/* Sets NAME=value in the spec's environment; `names` indexes the names set so far (the spec's
+ * own lookup is a linear search, and a profile can hold tens of thousands of variables). The
+ * names are the tree's or the caller's environment's, which outlive the index. */
+static void env_set(tr *t, js_strset *names, const char *name, const char *value) {
+  sbx_process *p = &t->spec->process;
+  ssize_t i = js_strset_find(names, name);
+  char *entry = xasprintf("%s=%s", name, value);
+  if (i >= 0) {
+    free(p->env[i]);
+    p->env[i] = entry;
+    return;
+  }
+  js_strset_add(names, name);
+  strv_push(&p->env, &p->n_env, entry);
+  free(entry);
+}
+
 static void tr_process(tr *t, const js_node *proc) {
   js_errors *e = t->e;
   sbx_process *p = &t->spec->process;
@@ -348,6 +365,15 @@ static void tr_process(tr *t, const js_node *proc) {
     }
   }
   if ((n = js_map_get(proc, "umask"))) get_mode(e, n, "process.umask", 0777, &p->umask);
+  /* The names in the environment, indexed (any there already are copied, for the index). */
+  js_strset env_names __attribute__((cleanup(js_strset_clear))) = {0};
+  _cleanup_strv_ char **env_before = NULL;
+  size_t n_before = 0;
+  for (size_t i = 0; i < p->n_env; i++) {
+    _cleanup_free_ char *name = xstrndup(p->env[i], strcspn(p->env[i], "="));
+    strv_push(&env_before, &n_before, name);
+  }
+  for (size_t i = 0; i < n_before; i++) js_strset_add(&env_names, env_before[i]);
   if ((n = js_map_get(proc, "env"))) {
     if (n->kind != JS_MAP) {
       js_error(e, n, "process.env", "expected a map of NAME: value, not %s", js_kind_name(n));
@@ -360,7 +386,7 @@ static void tr_process(tr *t, const js_node *proc) {
           js_error(e, n->keys[i], path, "'%s' is not a valid environment variable name", name);
           continue;
         }
-        if (js_get_string(e, n->items[i], path, &value)) spec_env_set(t->spec, name, value);
+        if (js_get_string(e, n->items[i], path, &value)) env_set(t, &env_names, name, value);
       }
     }
   }
@@ -374,7 +400,7 @@ static void tr_process(tr *t, const js_node *proc) {
           continue;
         }
         const char *v = getenv(names[i]);
-        if (v) spec_env_set(t->spec, names[i], v);
+        if (v) env_set(t, &env_names, n->items[i]->str, v); /* the tree's copy outlives names */
       }
     }
   }
@@ -565,10 +591,13 @@ static void tr_path_list(tr *t, const js_node *n, const char *path, char ***v, s
     js_error(t->e, n, path, "expected a list of paths, not %s", js_kind_name(n));
     return;
   }
+  /* Repeated paths are dropped, found by hash (the list can be long). */
+  js_strset seen __attribute__((cleanup(js_strset_clear))) = {0};
+  for (size_t i = 0; i < *nv; i++) js_strset_add(&seen, (*v)[i]);
   for (size_t i = 0; i < n->n; i++) {
     _cleanup_free_ char *p = xasprintf("%s[%zu]", path, i);
     const char *s;
-    if (get_inside_path(t->e, n->items[i], p, &s) && !strv_contains(*v, s)) strv_push(v, nv, s);
+    if (get_inside_path(t->e, n->items[i], p, &s) && js_strset_add(&seen, s)) strv_push(v, nv, s);
   }
 }
 
@@ -579,18 +608,30 @@ static unsigned path_depth(const char *p) {
   return d;
 }
 
-/* Parents before children: a stable sort by the number of components of the target. */
+typedef struct mount_key {
+  unsigned depth;
+  size_t index;
+} mount_key;
+
+static int compare_mount_keys(const void *a, const void *b) {
+  const mount_key *x = a, *y = b;
+  if (x->depth != y->depth) return x->depth < y->depth ? -1 : 1;
+  return x->index < y->index ? -1 : x->index > y->index;
+}
+
+/* Parents before children: a stable sort by the number of components of the target (by depth,
+ * then by position, so that many mounts do not take an insertion sort's quadratic time). */
 static void sort_mounts(sbx_spec *s) {
-  for (size_t i = 1; i < s->n_mounts; i++) {
-    sbx_mount m = s->mounts[i];
-    unsigned d = path_depth(m.target);
-    size_t j = i;
-    while (j > 0 && path_depth(s->mounts[j - 1].target) > d) {
-      s->mounts[j] = s->mounts[j - 1];
-      j--;
-    }
-    s->mounts[j] = m;
-  }
+  if (s->n_mounts < 2) return;
+  mount_key *keys = xcalloc(s->n_mounts, sizeof *keys);
+  for (size_t i = 0; i < s->n_mounts; i++)
+    keys[i] = (mount_key){path_depth(s->mounts[i].target), i};
+  qsort(keys, s->n_mounts, sizeof *keys, compare_mount_keys);
+  sbx_mount *sorted = xcalloc(s->n_mounts, sizeof *sorted);
+  for (size_t i = 0; i < s->n_mounts; i++) sorted[i] = s->mounts[keys[i].index];
+  free(s->mounts);
+  s->mounts = sorted;
+  free(keys);
 }
 
 static void tr_filesystem(tr *t, const js_node *fs, bool mount_ns) {

@@ -105,19 +105,9 @@ unsigned js_depth(const js_node *n) {
   return d + 1;
 }
 
-static size_t key_hash(const char *s) {
-  size_t h = 14695981039346656037ull; /* FNV-1a */
-  for (; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211ull;
-  /* FNV's low bits (the ones a power-of-two table uses) mix poorly: finish as MurmurHash3. */
-  h ^= h >> 33;
-  h *= 0xff51afd7ed558ccdull;
-  h ^= h >> 33;
-  return h;
-}
-
 static void keyset_put(js_keyset *ks, const js_node *map, size_t i) {
   size_t mask = ks->cap - 1;
-  for (size_t h = key_hash(map->keys[i]->str) & mask;; h = (h + 1) & mask)
+  for (size_t h = js_hash_str(map->keys[i]->str) & mask;; h = (h + 1) & mask)
     if (!ks->slots[h]) {
       ks->slots[h] = i + 1;
       ks->n++;
@@ -142,7 +132,7 @@ void js_keyset_add(js_keyset *ks, const js_node *map, size_t i) {
 ssize_t js_keyset_find(const js_keyset *ks, const js_node *map, const char *key) {
   if (!ks->cap) return -1;
   size_t mask = ks->cap - 1;
-  for (size_t h = key_hash(key) & mask; ks->slots[h]; h = (h + 1) & mask) {
+  for (size_t h = js_hash_str(key) & mask; ks->slots[h]; h = (h + 1) & mask) {
     const js_node *k = map->keys[ks->slots[h] - 1];
     if (k && strcmp(k->str, key) == 0) return (ssize_t)(ks->slots[h] - 1);
   }
