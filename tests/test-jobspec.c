@@ -1871,4 +1871,73 @@ TEST(large_repeated_groups) {
   sbx_spec_free(one);
 }
 
+TEST(large_lists_and_maps_in_translation) {
+  /* 49000 variables: each used to be looked up in the whole environment */
+  _cleanup_free_ char *y = generate("process: {env: {", "K%zu: v", 49000, ", ", "}}\n");
+  sbx_spec *s = load(y);
+  CHECK_EQ_INT(s->process.n_env, 49000);
+  CHECK_EQ_STR(spec_env_get(s, "K48999"), "v");
+  sbx_spec_free(s);
+  /* 90000 masked paths, each used to be searched for in all before it; repeats dropped */
+  _cleanup_free_ char *y2 =
+      generate("filesystem:\n  masked: [/m1, /m2, ", "/m%zu", 90000, ",", ", /m7]\n");
+  CHECK(strlen(y2) < JS_MAX_FILE_BYTES);
+  s = load(y2);
+  CHECK_EQ_INT(s->n_masked_paths, 90000);
+  CHECK_EQ_STR(s->masked_paths[0], "/m1");
+  CHECK_EQ_STR(s->masked_paths[2], "/m0");
+  CHECK_EQ_STR(s->masked_paths[89999], "/m89999");
+  sbx_spec_free(s);
+  /* 60000 tmpfs mounts of two depths, deepest first: the mount sort used to be an insertion
+   * sort; it is still stable */
+  _cleanup_free_ char *y3 =
+      generate("filesystem:\n  dev: false\n  proc: false\n  tmpfs: [", "/a/b%zu", 30000, ",", "");
+  _cleanup_free_ char *y4 = generate(y3, ",/t%zu", 30000, "", "]\n");
+  CHECK(strlen(y4) < JS_MAX_FILE_BYTES);
+  s = load(y4);
+  CHECK_EQ_INT(s->n_mounts, 60000);
+  CHECK_EQ_STR(s->mounts[0].target, "/t0");
+  CHECK_EQ_STR(s->mounts[29999].target, "/t29999");
+  CHECK_EQ_STR(s->mounts[30000].target, "/a/b0");
+  CHECK_EQ_STR(s->mounts[59999].target, "/a/b29999");
+  sbx_spec_free(s);
+}
+
+TEST(large_maps_merged) {
+  /* a map of 40000 keys over one of 40000 keys (20000 in common): each key used to be searched
+   * for in the whole parent map */
+  char path[] = "/tmp/test-jobspec-parent-XXXXXX.yaml";
+  int fd = mkstemps(path, 5);
+  CHECK(fd >= 0);
+  _cleanup_free_ char *parent = generate("process: {env: {", "K%zu: p", 40000, ", ", "}}\n");
+  ssize_t w = write(fd, parent, strlen(parent));
+  close(fd);
+  _cleanup_free_ char *head = xasprintf("extends: %s\nprocess: {env: {", path);
+  _cleanup_free_ char *c1 = generate(head, "K%zu: c", 20000, ", ", ", ");
+  _cleanup_free_ char *child = generate(c1, "X%zu: c", 20000, ", ", ", K30000: ~}}\n");
+  sbx_spec *s = NULL;
+  sbx_error *e = NULL;
+  sbx_load_options o = opts_base();
+  int r = sbx_spec_load_profile_string("job.yaml", child, strlen(child), &o, &s, &e);
+  unlink(path);
+  CHECK_EQ_INT(w, (ssize_t)strlen(parent));
+  if (r < 0) {
+    _cleanup_free_ char *m = join_errors(e);
+    sbx_error_free(e);
+    TEST_FAIL("did not load: %s", m);
+  }
+  CHECK_EQ_INT(s->process.n_env, 60000 - 1);
+  CHECK_EQ_STR(spec_env_get(s, "K0"), "c");
+  CHECK(spec_env_get(s, "K30000") == NULL);
+  CHECK_EQ_STR(spec_env_get(s, "K19999"), "c");
+  CHECK_EQ_STR(spec_env_get(s, "K20000"), "p");
+  CHECK_EQ_STR(spec_env_get(s, "X19999"), "c");
+  /* the parent's order, then the child's new keys */
+  CHECK_EQ_STR(s->process.env[0], "K0=c");
+  CHECK_EQ_STR(s->process.env[5], "K5=c");
+  CHECK_EQ_STR(s->process.env[30000], "K30001=p");
+  CHECK_EQ_STR(s->process.env[39999], "X0=c");
+  sbx_spec_free(s);
+}
+
 RUN_TESTS()
