@@ -365,7 +365,8 @@ static void apply_set(loader *L, js_node *root, const char *arg) {
     append = true;
     path[--plen] = '\0';
   }
-  /* A key path is as deep as a file may nest (the tree walks are recursive). */
+  /* A key path has at most JS_MAX_DEPTH - 1 parts, so that with its value the tree is no deeper
+   * than a file may nest (every walk of the tree is recursive). */
   size_t n_dots = 0;
   for (const char *c = path; *c; c++) n_dots += *c == '.';
   if (n_dots + 1 > JS_MAX_DEPTH - 1) {
