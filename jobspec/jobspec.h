@@ -66,6 +66,19 @@ void js_map_push(js_node *map, js_node *key, js_node *value);
 js_node *js_map_get(const js_node *map, const char *key);
 ssize_t js_map_index(const js_node *map, const char *key);
 void js_map_remove(js_node *map, size_t i);
+/* The levels of a tree: 1 for a scalar or an empty collection, 1 + its deepest child otherwise. */
+unsigned js_depth(const js_node *n);
+
+/* A hash index of the keys of a map (for maps whose size a file controls, so that finding every
+ * key is not quadratic). It holds positions in map->keys; a NULL key there is skipped. */
+typedef struct js_keyset {
+  size_t *slots; /* position + 1; 0: empty */
+  size_t cap, n;
+} js_keyset;
+
+void js_keyset_add(js_keyset *ks, const js_node *map, size_t i);
+ssize_t js_keyset_find(const js_keyset *ks, const js_node *map, const char *key);
+void js_keyset_clear(js_keyset *ks);
 const char *js_kind_name(const js_node *n); /* "a string", "a list", "a map", "empty" */
 
 /* Parses YAML text into a tree whose top level is anything (the caller checks the kind).
@@ -106,6 +119,24 @@ static inline const char *js_path_str(const js_pathbuf *p) { return p->s ? p->s 
  * other values replace, a key written `name+` appends its list to the inherited list, and a key
  * whose value is empty (null) removes the inherited key. `path` is the key path of parent. */
 void js_merge(js_node *parent, js_node *child, js_pathbuf *path, js_errors *errs);
+
+/* ---- string sets (errors.c) ------------------------------------------------------------- */
+
+/* A set of strings in the order added, found by hash: a file controls how many entries lists
+ * and maps have, and searching a list for each would be quadratic. The strings are not copied:
+ * they must outlive the set. */
+typedef struct js_strset {
+  const char **names;
+  size_t n, names_cap;
+  size_t *slots; /* position + 1; 0: empty */
+  size_t cap;
+} js_strset;
+
+size_t js_hash_str(const char *s);
+ssize_t js_strset_find(const js_strset *x, const char *s);
+/* Adds s unless it is there; true when it was added. */
+bool js_strset_add(js_strset *x, const char *s);
+void js_strset_clear(js_strset *x);
 
 /* ---- units (units.c) ------------------------------------------------------------------------ */
 

@@ -23,8 +23,20 @@ typedef struct loader {
 
 /* ---- merging ------------------------------------------------------------------------------ */
 
+/* Removes the keys whose slots are NULL, keeping the order of the others. */
+static void compact_map(js_node *map) {
+  size_t j = 0;
+  for (size_t i = 0; i < map->n; i++) {
+    if (!map->keys[i]) continue;
+    map->keys[j] = map->keys[i];
+    map->items[j++] = map->items[i];
+  }
+  map->n = j;
+}
+
 /* A subtree that is added whole (nothing inherited under it): `name+:` keys in it append to
- * nothing, so they are plain keys, but their value must still be a list. */
+ * nothing, so they are plain keys, but their value must still be a list; and a key whose value
+ * is empty removes nothing, so it is dropped: the setting is as if absent. */
 static void normalize(js_node *n, js_pathbuf *path, js_errors *errs) {
   if (n->kind == JS_SEQ) {
     for (size_t i = 0; i < n->n; i++) {
@@ -35,6 +47,7 @@ static void normalize(js_node *n, js_pathbuf *path, js_errors *errs) {
     return;
   }
   if (n->kind != JS_MAP) return;
+  bool dropped = false;
   for (size_t i = 0; i < n->n; i++) {
     js_node *key = n->keys[i];
     size_t old = js_path_push_key(path, key->str);
@@ -43,23 +56,35 @@ static void normalize(js_node *n, js_pathbuf *path, js_errors *errs) {
       if (n->items[i]->kind != JS_SEQ)
         js_error(errs, key, js_path_str(path), "'%s+' appends a list, but its value is %s",
                  key->str, js_kind_name(n->items[i]));
+    } else if (n->items[i]->kind == JS_NULL) {
+      js_node_free(n->keys[i]);
+      js_node_free(n->items[i]);
+      n->keys[i] = n->items[i] = NULL;
+      dropped = true;
+      js_path_pop(path, old);
+      continue;
     }
     normalize(n->items[i], path, errs);
     js_path_pop(path, old);
   }
+  if (dropped) compact_map(n);
 }
 
-static void merge_one(js_node *parent, js_node *child, size_t i, js_node *key, js_node *value,
-                      js_pathbuf *path, js_errors *errs);
+static void merge_one(js_node *parent, js_keyset *index, js_node *child, size_t i, js_pathbuf *path,
+                      js_errors *errs);
 
 void js_merge(js_node *parent, js_node *child, js_pathbuf *path, js_errors *errs) {
+  /* The parent's keys are found through a hash index (both maps may have many keys); a removed
+   * key leaves NULL slots, compacted at the end, so that the positions stay valid meanwhile. */
+  js_keyset index = {0};
+  for (size_t i = 0; i < parent->n; i++) js_keyset_add(&index, parent, i);
   for (size_t i = 0; i < child->n; i++) {
-    js_node *key = child->keys[i];
-    js_node *value = child->items[i];
-    size_t old_len = js_path_push_key(path, key->str);
-    merge_one(parent, child, i, key, value, path, errs);
+    size_t old_len = js_path_push_key(path, child->keys[i]->str);
+    merge_one(parent, &index, child, i, path, errs);
     js_path_pop(path, old_len);
   }
+  js_keyset_clear(&index);
+  compact_map(parent);
   /* Free what was not moved. */
   for (size_t i = 0; i < child->n; i++) {
     js_node_free(child->keys[i]);
@@ -70,10 +95,11 @@ void js_merge(js_node *parent, js_node *child, js_pathbuf *path, js_errors *errs
 }
 
 /* One key of js_merge; moves what it keeps out of child (setting its slots to NULL). */
-static void merge_one(js_node *parent, js_node *child, size_t i, js_node *key, js_node *value,
-                      js_pathbuf *path, js_errors *errs) {
+static void merge_one(js_node *parent, js_keyset *index, js_node *child, size_t i, js_pathbuf *path,
+                      js_errors *errs) {
+  js_node *key = child->keys[i], *value = child->items[i];
   const char *p = js_path_str(path);
-  ssize_t at = js_map_index(parent, key->str);
+  ssize_t at = js_keyset_find(index, parent, key->str);
   js_node *old = at >= 0 ? parent->items[at] : NULL;
   if (key->append) {
     key->append = false;
@@ -94,7 +120,11 @@ static void merge_one(js_node *parent, js_node *child, size_t i, js_node *key, j
     }
   } else if (value->kind == JS_NULL) {
     /* An empty value removes the inherited key: the setting is back to its default. */
-    if (at >= 0) js_map_remove(parent, (size_t)at);
+    if (at >= 0) {
+      js_node_free(parent->keys[at]);
+      js_node_free(parent->items[at]);
+      parent->keys[at] = parent->items[at] = NULL;
+    }
     return;
   } else if (old && old->kind == JS_MAP && value->kind == JS_MAP) {
     child->items[i] = NULL;
@@ -112,6 +142,7 @@ static void merge_one(js_node *parent, js_node *child, size_t i, js_node *key, j
     parent->items[at] = value;
   } else {
     js_map_push(parent, key, value);
+    js_keyset_add(index, parent, parent->n - 1);
   }
 }
 
@@ -308,8 +339,18 @@ static void unlocate(js_node *n) {
   }
 }
 
+/* How much of a --set argument its errors echo. */
+#define SET_ECHO_MAX 80
+
 static void apply_set(loader *L, js_node *root, const char *arg) {
-  _cleanup_free_ char *label_s = xasprintf("--set '%s'", arg);
+  /* Errors name the argument, cut short when it is long (without splitting a UTF-8 sequence). */
+  size_t alen = strlen(arg), echo = alen;
+  if (alen > SET_ECHO_MAX) {
+    echo = SET_ECHO_MAX;
+    while (echo > 0 && ((unsigned char)arg[echo] & 0xC0) == 0x80) echo--;
+  }
+  _cleanup_free_ char *label_s =
+      xasprintf("--set '%.*s%s'", (int)echo, arg, echo < alen ? "..." : "");
   const char *label = js_files_add(&L->files, label_s);
   js_node where = {.file = label};
   const char *eq = strchr(arg, '=');
@@ -323,6 +364,15 @@ static void apply_set(loader *L, js_node *root, const char *arg) {
   if (path[plen - 1] == '+') {
     append = true;
     path[--plen] = '\0';
+  }
+  /* A key path has at most JS_MAX_DEPTH - 1 parts, so that with its value the tree is no deeper
+   * than a file may nest (every walk of the tree is recursive). */
+  size_t n_dots = 0;
+  for (const char *c = path; *c; c++) n_dots += *c == '.';
+  if (n_dots + 1 > JS_MAX_DEPTH - 1) {
+    js_error(&L->errs, &where, NULL, "the key path has %zu parts: the most is %u", n_dots + 1,
+             JS_MAX_DEPTH - 1);
+    return;
   }
   char **parts = NULL;
   size_t n_parts = 0;
@@ -374,6 +424,15 @@ static void apply_set(loader *L, js_node *root, const char *arg) {
     js_node *seq = js_node_new(JS_SEQ, label, 0, 0);
     js_seq_push(seq, v);
     v = seq;
+  }
+  /* The root is level 1 and the value goes n_parts levels below it: the merged tree must not
+   * nest deeper than a file may. */
+  if (n_parts + js_depth(v) > JS_MAX_DEPTH) {
+    js_error(&L->errs, &where, NULL,
+             "the value would be nested %zu levels deep, deeper than the %u allowed",
+             n_parts + js_depth(v), JS_MAX_DEPTH);
+    js_node_free(v);
+    return;
   }
   js_node *cur = root;
   for (size_t i = 0; i + 1 < n_parts; i++) {

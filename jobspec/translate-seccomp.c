@@ -22,6 +22,16 @@ static const char *const action_names[] = {
     [SBX_SECCOMP_TRAP] = "trap",   [SBX_SECCOMP_LOG] = "log",
 };
 
+/* A rule's action: an action, or deny (the section's deny_action). */
+#define RULE_DENY 6
+static const char *const rule_action_names[] = {
+    [SBX_SECCOMP_ALLOW] = "allow", [SBX_SECCOMP_ERRNO] = "errno",
+    [SBX_SECCOMP_KILL] = "kill",   [SBX_SECCOMP_KILL_PROCESS] = "kill_process",
+    [SBX_SECCOMP_TRAP] = "trap",   [SBX_SECCOMP_LOG] = "log",
+    [RULE_DENY] = "deny",
+};
+_Static_assert(ARRAY_SIZE(action_names) == RULE_DENY, "deny follows the actions");
+
 static const char *const op_names[] = {
     [SBX_OP_EQ] = "eq",
     [SBX_OP_NE] = "ne",
@@ -62,6 +72,8 @@ static const struct {
 };
 #undef C
 
+#define MAX_GROUPS 64
+
 typedef struct sc {
   js_errors *e;
   sbx_spec *spec;
@@ -71,10 +83,19 @@ typedef struct sc {
   sbx_seccomp_action deny;
   uint32_t deny_errno;
   /* Unconditional rules so far: a name has one action. */
-  char **names;
-  size_t n_names;
+  js_strset names;
   sbx_seccomp_action *actions;
+  /* "action errno entry" of the entries of unconditional rules so far (see entry_done). */
+  js_strset done;
+  char **done_keys;
+  size_t n_done_keys;
   uint32_t *errnos;
+  /* Made once per load, when first needed: the system calls of this architecture (for
+   * suggestions) and the members of each group that exist here. */
+  char **all;
+  size_t n_all;
+  bool all_made;
+  char **groups[MAX_GROUPS];
 } sc;
 
 /* 1: a system call of this architecture; 0: known, but not here; -1: unknown. */
@@ -85,21 +106,22 @@ static int syscall_kind(const char *name) {
 }
 
 static void unknown_syscall(sc *c, const js_node *at, const char *path, const char *name) {
-  char **all = NULL;
-  size_t n = 0;
-  for (int nr = 0; nr < 1024; nr++) {
-    char *s = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, nr);
-    if (s) {
-      strv_push(&all, &n, s);
-      free(s);
+  if (js_errors_full(c->e)) return; /* no suggestion for an error that is not shown */
+  if (!c->all_made) {
+    c->all_made = true;
+    for (int nr = 0; nr < 1024; nr++) {
+      char *s = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, nr);
+      if (s) {
+        strv_push(&c->all, &c->n_all, s);
+        free(s);
+      }
     }
   }
-  const char *sug = js_suggest(name, (const char *const *)all, n);
+  const char *sug = js_suggest(name, (const char *const *)c->all, c->n_all);
   if (sug)
     js_error(c->e, at, path, "unknown system call '%s' (did you mean '%s'?)", name, sug);
   else
     js_error(c->e, at, path, "unknown system call '%s'", name);
-  strv_free(all);
 }
 
 static bool get_errno(sc *c, const js_node *n, const char *path, uint32_t *out) {
@@ -129,8 +151,8 @@ static bool get_errno(sc *c, const js_node *n, const char *path, uint32_t *out) 
 static bool claim(sc *c, const char *name, sbx_seccomp_action a, uint32_t err, const js_node *at,
                   const char *path, bool *dup) {
   *dup = false;
-  for (size_t i = 0; i < c->n_names; i++) {
-    if (strcmp(c->names[i], name) != 0) continue;
+  ssize_t i = js_strset_find(&c->names, name);
+  if (i >= 0) {
     if (c->actions[i] == a && (a != SBX_SECCOMP_ERRNO || c->errnos[i] == err)) {
       *dup = true;
       return true;
@@ -139,8 +161,8 @@ static bool claim(sc *c, const char *name, sbx_seccomp_action a, uint32_t err, c
              action_names[c->actions[i]]);
     return false;
   }
-  size_t n = c->n_names;
-  strv_push(&c->names, &c->n_names, name);
+  size_t n = c->names.n;
+  js_strset_add(&c->names, name);
   c->actions = xrealloc(c->actions, (n + 1) * sizeof *c->actions);
   c->errnos = xrealloc(c->errnos, (n + 1) * sizeof *c->errnos);
   c->actions[n] = a;
@@ -152,38 +174,112 @@ static bool same_as_default(const sc *c, sbx_seccomp_action a, uint32_t err) {
   return a == c->def && (a != SBX_SECCOMP_ERRNO || err == c->def_errno);
 }
 
-/* Resolves one entry (a name or @group) into `names`; false on error. */
-static bool resolve_entry(sc *c, const js_node *n, const char *path, char ***names, size_t *nn) {
+/* The members of group number i that exist on this architecture, made once. */
+static char *const *group_members(sc *c, size_t i, const char *const *g) {
+  if (!c->groups[i]) {
+    size_t n = 0;
+    c->groups[i] = xcalloc(1, sizeof(char *));
+    /* Members that do not exist on this architecture are left out. */
+    for (; *g; g++)
+      if (syscall_kind(*g) == 1) strv_push(&c->groups[i], &n, *g);
+  }
+  return c->groups[i];
+}
+
+/* Checks one entry (a name or @group); false on error. */
+static bool check_entry(sc *c, const js_node *n, const char *path) {
   const char *s;
   if (!js_get_string(c->e, n, path, &s)) return false;
   if (s[0] == '@') {
-    const char *const *g = seccomp_group_syscalls(s);
-    if (!g) {
-      const char *const *all = seccomp_group_names();
-      size_t na = 0;
-      while (all[na]) na++;
-      const char *sug = js_suggest(s, all, na);
-      if (sug)
-        js_error(c->e, n, path, "unknown system call group '%s' (did you mean '%s'?)", s, sug);
-      else
-        js_error(c->e, n, path, "unknown system call group '%s'", s);
-      return false;
-    }
-    /* Members that do not exist on this architecture are left out. */
-    for (; *g; g++)
-      if (syscall_kind(*g) == 1 && !strv_contains(*names, *g)) strv_push(names, nn, *g);
-    return true;
+    const char *const *all = seccomp_group_names();
+    size_t gi = 0;
+    while (all[gi] && strcmp(all[gi], s) != 0) gi++;
+    if (all[gi] && gi < MAX_GROUPS) return true;
+    if (js_errors_full(c->e)) return false; /* no suggestion for an error that is not shown */
+    const char *sug = js_suggest(s, all, gi);
+    if (all[gi])
+      js_error(c->e, n, path, "too many system call groups to resolve '%s'", s);
+    else if (sug)
+      js_error(c->e, n, path, "unknown system call group '%s' (did you mean '%s'?)", s, sug);
+    else
+      js_error(c->e, n, path, "unknown system call group '%s'", s);
+    return false;
   }
-  int k = syscall_kind(s);
-  if (k < 0) {
+  if (syscall_kind(s) < 0) {
     unknown_syscall(c, n, path, s);
     return false;
   }
-  if (k == 1 && !strv_contains(*names, s)) strv_push(names, nn, s);
   return true;
 }
 
-/* allow: and deny: lists: one rule per entry. */
+/* Adds the system calls of a checked entry that exist on this architecture to `names`. */
+static void expand_entry(sc *c, const char *s, js_strset *names) {
+  if (s[0] == '@') {
+    const char *const *all = seccomp_group_names();
+    size_t gi = 0;
+    while (strcmp(all[gi], s) != 0) gi++;
+    for (char *const *m = group_members(c, gi, seccomp_group_syscalls(s)); *m; m++)
+      js_strset_add(names, *m);
+  } else if (syscall_kind(s) == 1) {
+    js_strset_add(names, s);
+  }
+}
+
+/* True when an earlier unconditional rule had this entry with this action: all of its calls
+ * are claimed already (or were refused with an error), so it adds nothing. Otherwise remembers
+ * it. */
+static bool entry_done(sc *c, const char *entry, sbx_seccomp_action a, uint32_t err) {
+  char *key = xasprintf("%d %u %s", (int)a, a == SBX_SECCOMP_ERRNO ? err : 0, entry);
+  if (js_strset_find(&c->done, key) >= 0) {
+    free(key);
+    return true;
+  }
+  strv_push(&c->done_keys, &c->n_done_keys, key);
+  free(key);
+  js_strset_add(&c->done, c->done_keys[c->n_done_keys - 1]);
+  return false;
+}
+
+/* Claims the calls of `entries` for an unconditional rule, or adds them to a conditional one. */
+static void add_rule(sc *c, const js_strset *entries, sbx_seccomp_action a, uint32_t err,
+                     const sbx_seccomp_arg *args, size_t n_args, const js_node *at,
+                     const char *path) {
+  /* A rule with the default action does nothing (and libseccomp refuses it): a conditional one
+   * is left out; an unconditional one still claims its calls, so that another action for them
+   * is an error. */
+  if (n_args && same_as_default(c, a, err)) return;
+  js_strset names = {0};
+  for (size_t i = 0; i < entries->n; i++)
+    if (n_args || !entry_done(c, entries->names[i], a, err))
+      expand_entry(c, entries->names[i], &names);
+  sbx_seccomp_rule *r = NULL;
+  for (size_t j = 0; j < names.n; j++) {
+    const char *name = names.names[j];
+    if (n_args == 0) {
+      bool dup;
+      if (!claim(c, name, a, err, at, path, &dup) || dup || same_as_default(c, a, err)) continue;
+    } else {
+      /* A conditional rule for a name that has an unconditional action would never apply. */
+      ssize_t i = js_strset_find(&c->names, name);
+      if (i >= 0) {
+        js_error(c->e, at, path,
+                 "'%s' already has the action %s for every call, so a rule with "
+                 "argument conditions never applies",
+                 name, action_names[c->actions[i]]);
+        continue;
+      }
+    }
+    if (!r) r = spec_add_seccomp_rule(c->spec, a, a == SBX_SECCOMP_ERRNO ? err : 0);
+    spec_rule_add_name(r, name);
+  }
+  if (r)
+    for (size_t i = 0; i < n_args; i++)
+      spec_rule_add_arg(r, args[i].index, args[i].op, args[i].value, args[i].value_two);
+  js_strset_clear(&names);
+}
+
+/* allow: and deny: lists: one rule per entry. An entry written again adds nothing (its names
+ * have the same action already), so it is skipped without being checked again. */
 static void tr_list(sc *c, const js_node *list, const char *path, sbx_seccomp_action a,
                     uint32_t err) {
   if (list->kind != JS_SEQ) {
@@ -191,21 +287,18 @@ static void tr_list(sc *c, const js_node *list, const char *path, sbx_seccomp_ac
              js_kind_name(list));
     return;
   }
+  js_strset seen = {0};
   for (size_t i = 0; i < list->n; i++) {
+    const js_node *item = list->items[i];
+    if (item->kind == JS_SCALAR && !item->bad && !js_strset_add(&seen, item->str)) continue;
     _cleanup_free_ char *p = xasprintf("%s[%zu]", path, i);
-    _cleanup_strv_ char **names = xcalloc(1, sizeof(char *));
-    size_t nn = 0;
-    if (!resolve_entry(c, list->items[i], p, &names, &nn)) continue;
-    sbx_seccomp_rule *r = NULL;
-    for (size_t j = 0; j < nn; j++) {
-      bool dup;
-      if (!claim(c, names[j], a, err, list->items[i], p, &dup) || dup) continue;
-      /* A rule with the default action does nothing (and libseccomp refuses it). */
-      if (same_as_default(c, a, err)) continue;
-      if (!r) r = spec_add_seccomp_rule(c->spec, a, a == SBX_SECCOMP_ERRNO ? err : 0);
-      spec_rule_add_name(r, names[j]);
-    }
+    if (!check_entry(c, item, p)) continue;
+    js_strset one = {0};
+    js_strset_add(&one, item->str);
+    add_rule(c, &one, a, err, NULL, 0, item, p);
+    js_strset_clear(&one);
   }
+  js_strset_clear(&seen);
 }
 
 static bool parse_value(sc *c, const js_node *n, const char *path, uint64_t *out) {
@@ -241,6 +334,7 @@ static bool parse_value(sc *c, const js_node *n, const char *path, uint64_t *out
         found = true;
       }
     if (!found) {
+      if (js_errors_full(c->e)) return false;
       const char *names[ARRAY_SIZE(constants)];
       for (size_t i = 0; i < ARRAY_SIZE(constants); i++) names[i] = constants[i].name;
       const char *sug = js_suggest(part, names, ARRAY_SIZE(constants));
@@ -312,17 +406,26 @@ static void tr_rule(sc *c, const js_node *n, const char *path) {
   _cleanup_free_ char *ap = js_path(path, "action");
   _cleanup_free_ char *ep = js_path(path, "errno");
   _cleanup_free_ char *argp = js_path(path, "args");
-  _cleanup_strv_ char **names = xcalloc(1, sizeof(char *));
-  size_t nn = 0;
+  /* The entries, checked now and resolved once the rule is complete; one written twice is
+   * checked once. */
+  js_strset entries __attribute__((cleanup(js_strset_clear))) = {0};
   if (!(v = js_map_get(n, "syscall"))) {
     js_error(c->e, n, path, "a rule needs a syscall (a name, a @group or a list of them)");
     ok = false;
   } else if (v->kind == JS_SEQ) {
+    js_strset seen __attribute__((cleanup(js_strset_clear))) = {0};
     for (size_t i = 0; i < v->n; i++) {
+      const js_node *item = v->items[i];
+      if (item->kind == JS_SCALAR && !item->bad && !js_strset_add(&seen, item->str)) continue;
       _cleanup_free_ char *p = xasprintf("%s[%zu]", sp, i);
-      if (!resolve_entry(c, v->items[i], p, &names, &nn)) ok = false;
+      if (check_entry(c, item, p))
+        js_strset_add(&entries, item->str);
+      else
+        ok = false;
     }
-  } else if (!resolve_entry(c, v, sp, &names, &nn)) {
+  } else if (check_entry(c, v, sp)) {
+    js_strset_add(&entries, v->str);
+  } else {
     ok = false;
   }
   int action = SBX_SECCOMP_ERRNO;
@@ -335,11 +438,11 @@ static void tr_rule(sc *c, const js_node *n, const char *path) {
              "a rule needs an action (deny, allow, errno, kill, kill_process, trap or "
              "log)");
     ok = false;
-  } else if (v->kind == JS_SCALAR && v->str && strcmp(v->str, "deny") == 0) {
+  } else if (!js_get_enum(c->e, v, ap, rule_action_names, ARRAY_SIZE(rule_action_names), &action)) {
+    ok = false;
+  } else if (action == RULE_DENY) {
     deny = true;
     action = c->deny;
-  } else if (!js_get_enum(c->e, v, ap, action_names, ARRAY_SIZE(action_names), &action)) {
-    ok = false;
   }
   uint32_t err = deny ? c->deny_errno : EPERM;
   if ((v = js_map_get(n, "errno"))) {
@@ -372,36 +475,8 @@ static void tr_rule(sc *c, const js_node *n, const char *path) {
       }
     }
   }
-  if (!ok || nn == 0) return;
-  bool useless = same_as_default(c, (sbx_seccomp_action)action, err);
-  sbx_seccomp_rule *r = NULL;
-  for (size_t j = 0; j < nn; j++) {
-    if (n_args == 0) {
-      bool dup;
-      if (!claim(c, names[j], (sbx_seccomp_action)action, err, n, path, &dup) || dup || useless)
-        continue;
-    } else {
-      if (useless) continue;
-      /* A conditional rule for a name that has an unconditional action would never apply. */
-      bool clash = false;
-      for (size_t i = 0; i < c->n_names && !clash; i++)
-        if (strcmp(c->names[i], names[j]) == 0) {
-          js_error(c->e, n, path,
-                   "'%s' already has the action %s for every call, so a rule with "
-                   "argument conditions never applies",
-                   names[j], action_names[c->actions[i]]);
-          clash = true;
-        }
-      if (clash) continue;
-    }
-    if (!r)
-      r = spec_add_seccomp_rule(c->spec, (sbx_seccomp_action)action,
-                                action == SBX_SECCOMP_ERRNO ? err : 0);
-    spec_rule_add_name(r, names[j]);
-  }
-  if (r)
-    for (size_t i = 0; i < n_args; i++)
-      spec_rule_add_arg(r, args[i].index, args[i].op, args[i].value, args[i].value_two);
+  if (!ok || entries.n == 0) return;
+  add_rule(c, &entries, (sbx_seccomp_action)action, err, args, n_args, n, path);
 }
 
 static const char *native_arch(void) {
@@ -496,7 +571,11 @@ void js_translate_seccomp(js_errors *e, const js_node *sec, sbx_spec *spec) {
       }
     }
   }
-  strv_free(c.names);
+  js_strset_clear(&c.names);
+  js_strset_clear(&c.done);
+  strv_free(c.done_keys);
   free(c.actions);
   free(c.errnos);
+  strv_free(c.all);
+  for (size_t i = 0; i < MAX_GROUPS; i++) strv_free(c.groups[i]);
 }

@@ -26,6 +26,7 @@ bool js_check_keys(js_errors *e, const js_node *map, const char *path, const cha
     bool known = false;
     for (size_t j = 0; j < n_keys && !known; j++) known = strcmp(keys[j], k) == 0;
     if (known) continue;
+    if (js_errors_full(e)) break; /* no suggestions for errors that are not shown */
     _cleanup_free_ char *p = js_path(path, k);
     const char *s = js_suggest(k, keys, n_keys);
     if (s)
@@ -104,6 +105,7 @@ bool js_get_enum(js_errors *e, const js_node *n, const char *path, const char *c
       *out = (int)i;
       return true;
     }
+  if (js_errors_full(e)) return false;
   size_t len = 0;
   for (size_t i = 0; i < n_names; i++) len += strlen(names[i]) + 2;
   _cleanup_free_ char *list = xcalloc(1, len + 1);
@@ -238,7 +240,71 @@ typedef struct tr {
   const js_node *workdir; /* the workdir target node, for cwd */
   const char *workdir_target;
   const js_node *ns_nodes[7]; /* explicit namespaces.X values */
+  struct bind_seen *binds;    /* every bind, for the optional/required check */
+  size_t n_binds;
 } tr;
+
+/* A bind of the profile: where it was written, and its target with '/' runs collapsed and no
+ * trailing '/' ("/a//b/" -> "/a/b"). */
+typedef struct bind_seen {
+  const js_node *at;
+  char *path;
+  char *target;
+  bool optional;
+  size_t order;
+} bind_seen;
+
+static char *canonical_target(const char *p) {
+  char *c = xstrdup(p), *o = c;
+  for (const char *i = p; *i; i++)
+    if (*i != '/' || o == c || o[-1] != '/') *o++ = *i;
+  if (o > c + 1 && o[-1] == '/') o--;
+  *o = '\0';
+  return c;
+}
+
+static void note_bind(tr *t, const js_node *at, const char *path, const char *target,
+                      unsigned flags) {
+  t->binds = xrealloc(t->binds, (t->n_binds + 1) * sizeof *t->binds);
+  t->binds[t->n_binds] = (bind_seen){at, xstrdup(path), canonical_target(target),
+                                     (flags & SBX_MNT_OPTIONAL) != 0, t->n_binds};
+  t->n_binds++;
+}
+
+static int compare_binds(const void *a, const void *b) {
+  const bind_seen *x = a, *y = b;
+  int c = strcmp(x->target, y->target);
+  if (c) return c;
+  return x->order < y->order ? -1 : x->order > y->order;
+}
+
+/* config.json lists optional binds by target, so an optional and a required bind on the same
+ * target cannot be told apart there (the JSON writer refuses them): an error at the optional
+ * one. Sorted by target, so that many binds are not compared pairwise. */
+static void check_bind_targets(tr *t) {
+  qsort(t->binds, t->n_binds, sizeof *t->binds, compare_binds);
+  for (size_t i = 0; i < t->n_binds;) {
+    size_t j = i, required = SIZE_MAX;
+    while (j < t->n_binds && strcmp(t->binds[j].target, t->binds[i].target) == 0) {
+      if (!t->binds[j].optional && required == SIZE_MAX) required = j;
+      j++;
+    }
+    for (size_t k = i; k < j && required != SIZE_MAX; k++)
+      if (t->binds[k].optional)
+        js_error(t->e, t->binds[k].at, t->binds[k].path,
+                 "an optional bind on '%s', where %s binds a required one: config.json cannot "
+                 "tell them apart; make both optional or both required",
+                 t->binds[k].target, t->binds[required].path);
+    i = j;
+  }
+  for (size_t i = 0; i < t->n_binds; i++) {
+    free(t->binds[i].path);
+    free(t->binds[i].target);
+  }
+  free(t->binds);
+  t->binds = NULL;
+  t->n_binds = 0;
+}
 
 static const char *const ns_keys[] = {"user", "pid", "mount", "net", "ipc", "uts", "cgroup"};
 static const unsigned ns_bits[] = {SBX_NS_USER, SBX_NS_PID, SBX_NS_MOUNT, SBX_NS_NET,
@@ -249,6 +315,23 @@ static bool env_name_ok(const char *s) {
   for (; *s; s++)
     if (*s == '=' || isspace((unsigned char)*s)) return false;
   return true;
+}
+
+/* Sets NAME=value in the spec's environment; `names` indexes the names set so far (the spec's
+ * own lookup is a linear search, and a profile can hold tens of thousands of variables). The
+ * names are the tree's or the caller's environment's, which outlive the index. */
+static void env_set(tr *t, js_strset *names, const char *name, const char *value) {
+  sbx_process *p = &t->spec->process;
+  ssize_t i = js_strset_find(names, name);
+  char *entry = xasprintf("%s=%s", name, value);
+  if (i >= 0) {
+    free(p->env[i]);
+    p->env[i] = entry;
+    return;
+  }
+  js_strset_add(names, name);
+  strv_push(&p->env, &p->n_env, entry);
+  free(entry);
 }
 
 static void tr_process(tr *t, const js_node *proc) {
@@ -282,6 +365,15 @@ static void tr_process(tr *t, const js_node *proc) {
     }
   }
   if ((n = js_map_get(proc, "umask"))) get_mode(e, n, "process.umask", 0777, &p->umask);
+  /* The names in the environment, indexed (any there already are copied, for the index). */
+  js_strset env_names __attribute__((cleanup(js_strset_clear))) = {0};
+  _cleanup_strv_ char **env_before = NULL;
+  size_t n_before = 0;
+  for (size_t i = 0; i < p->n_env; i++) {
+    _cleanup_free_ char *name = xstrndup(p->env[i], strcspn(p->env[i], "="));
+    strv_push(&env_before, &n_before, name);
+  }
+  for (size_t i = 0; i < n_before; i++) js_strset_add(&env_names, env_before[i]);
   if ((n = js_map_get(proc, "env"))) {
     if (n->kind != JS_MAP) {
       js_error(e, n, "process.env", "expected a map of NAME: value, not %s", js_kind_name(n));
@@ -294,7 +386,7 @@ static void tr_process(tr *t, const js_node *proc) {
           js_error(e, n->keys[i], path, "'%s' is not a valid environment variable name", name);
           continue;
         }
-        if (js_get_string(e, n->items[i], path, &value)) spec_env_set(t->spec, name, value);
+        if (js_get_string(e, n->items[i], path, &value)) env_set(t, &env_names, name, value);
       }
     }
   }
@@ -308,7 +400,7 @@ static void tr_process(tr *t, const js_node *proc) {
           continue;
         }
         const char *v = getenv(names[i]);
-        if (v) spec_env_set(t->spec, names[i], v);
+        if (v) env_set(t, &env_names, n->items[i]->str, v); /* the tree's copy outlives names */
       }
     }
   }
@@ -381,6 +473,7 @@ static void bind_from_string(tr *t, const js_node *n, const char *path) {
     return;
   }
   spec_add_mount(t->spec, SBX_MOUNT_BIND, src, dst, flags);
+  note_bind(t, n, path, dst, flags);
 }
 
 /* Reads ro|rw into the SBX_MNT_RO bit. */
@@ -437,13 +530,29 @@ static void tr_bind(tr *t, const js_node *n, const char *path) {
   get_flag(t, n, path, "noexec", SBX_MNT_NOEXEC, &flags);
   get_flag(t, n, path, "nosuid", SBX_MNT_NOSUID, &flags);
   get_flag(t, n, path, "nodev", SBX_MNT_NODEV, &flags);
-  if (ok) spec_add_mount(t->spec, SBX_MOUNT_BIND, src, dst ? dst : src, flags);
+  if (ok) {
+    spec_add_mount(t->spec, SBX_MOUNT_BIND, src, dst ? dst : src, flags);
+    note_bind(t, n, path, dst ? dst : src, flags);
+  }
+}
+
+/* A tmpfs target; not /dev, which config.json can only hold as the minimal /dev. */
+static bool get_tmpfs_target(tr *t, const js_node *n, const char *path, const char **out) {
+  if (!get_inside_path(t->e, n, path, out)) return false;
+  _cleanup_free_ char *c = canonical_target(*out);
+  if (strcmp(c, "/dev") == 0) {
+    js_error(t->e, n, path,
+             "a tmpfs on /dev is not possible (config.json would read it back as the minimal "
+             "/dev): use filesystem.dev: true for the minimal /dev");
+    return false;
+  }
+  return true;
 }
 
 static void tr_tmpfs(tr *t, const js_node *n, const char *path) {
   const char *target;
   if (n->kind == JS_SCALAR) {
-    if (!get_inside_path(t->e, n, path, &target)) return;
+    if (!get_tmpfs_target(t, n, path, &target)) return;
     sbx_mount *m =
         spec_add_mount(t->spec, SBX_MOUNT_TMPFS, NULL, target, SBX_MNT_NOSUID | SBX_MNT_NODEV);
     m->mode = strcmp(target, "/tmp") == 0 ? 01777 : 0755;
@@ -458,7 +567,7 @@ static void tr_tmpfs(tr *t, const js_node *n, const char *path) {
   if (!v) {
     js_error(t->e, n, path, "a tmpfs needs a target");
     ok = false;
-  } else if (!get_inside_path(t->e, v, tp, &target)) {
+  } else if (!get_tmpfs_target(t, v, tp, &target)) {
     ok = false;
   }
   uint64_t size = SBX_UNSET;
@@ -482,10 +591,13 @@ static void tr_path_list(tr *t, const js_node *n, const char *path, char ***v, s
     js_error(t->e, n, path, "expected a list of paths, not %s", js_kind_name(n));
     return;
   }
+  /* Repeated paths are dropped, found by hash (the list can be long). */
+  js_strset seen __attribute__((cleanup(js_strset_clear))) = {0};
+  for (size_t i = 0; i < *nv; i++) js_strset_add(&seen, (*v)[i]);
   for (size_t i = 0; i < n->n; i++) {
     _cleanup_free_ char *p = xasprintf("%s[%zu]", path, i);
     const char *s;
-    if (get_inside_path(t->e, n->items[i], p, &s) && !strv_contains(*v, s)) strv_push(v, nv, s);
+    if (get_inside_path(t->e, n->items[i], p, &s) && js_strset_add(&seen, s)) strv_push(v, nv, s);
   }
 }
 
@@ -496,18 +608,30 @@ static unsigned path_depth(const char *p) {
   return d;
 }
 
-/* Parents before children: a stable sort by the number of components of the target. */
+typedef struct mount_key {
+  unsigned depth;
+  size_t index;
+} mount_key;
+
+static int compare_mount_keys(const void *a, const void *b) {
+  const mount_key *x = a, *y = b;
+  if (x->depth != y->depth) return x->depth < y->depth ? -1 : 1;
+  return x->index < y->index ? -1 : x->index > y->index;
+}
+
+/* Parents before children: a stable sort by the number of components of the target (by depth,
+ * then by position, so that many mounts do not take an insertion sort's quadratic time). */
 static void sort_mounts(sbx_spec *s) {
-  for (size_t i = 1; i < s->n_mounts; i++) {
-    sbx_mount m = s->mounts[i];
-    unsigned d = path_depth(m.target);
-    size_t j = i;
-    while (j > 0 && path_depth(s->mounts[j - 1].target) > d) {
-      s->mounts[j] = s->mounts[j - 1];
-      j--;
-    }
-    s->mounts[j] = m;
-  }
+  if (s->n_mounts < 2) return;
+  mount_key *keys = xcalloc(s->n_mounts, sizeof *keys);
+  for (size_t i = 0; i < s->n_mounts; i++)
+    keys[i] = (mount_key){path_depth(s->mounts[i].target), i};
+  qsort(keys, s->n_mounts, sizeof *keys, compare_mount_keys);
+  sbx_mount *sorted = xcalloc(s->n_mounts, sizeof *sorted);
+  for (size_t i = 0; i < s->n_mounts; i++) sorted[i] = s->mounts[keys[i].index];
+  free(s->mounts);
+  s->mounts = sorted;
+  free(keys);
 }
 
 static void tr_filesystem(tr *t, const js_node *fs, bool mount_ns) {
@@ -534,7 +658,9 @@ static void tr_filesystem(tr *t, const js_node *fs, bool mount_ns) {
   const js_node *n;
   if ((n = js_map_get(fs, "root"))) {
     if (n->kind == JS_SCALAR) {
-      if (!n->bad && strcmp(n->str, "tmpfs") != 0) {
+      if (!n->bad && !*n->str) {
+        js_error(e, n, "filesystem.root", "expected tmpfs or a directory, not an empty string");
+      } else if (!n->bad && strcmp(n->str, "tmpfs") != 0) {
         s->root.path = xstrdup(n->str);
         s->root.readonly = true;
       }
@@ -544,7 +670,12 @@ static void tr_filesystem(tr *t, const js_node *fs, bool mount_ns) {
       bool ro = true;
       if (!v)
         js_error(e, n, "filesystem.root", "needs a path (or write root: tmpfs)");
-      else if (js_get_string(e, v, "filesystem.root.path", &path) && strcmp(path, "tmpfs") != 0)
+      else if (!js_get_string(e, v, "filesystem.root.path", &path))
+        ;
+      else if (!*path)
+        js_error(e, v, "filesystem.root.path",
+                 "expected tmpfs or a directory, not an empty string");
+      else if (strcmp(path, "tmpfs") != 0)
         s->root.path = xstrdup(path);
       if ((v = js_map_get(n, "readonly")) && js_get_bool(e, v, "filesystem.root.readonly", &ro))
         s->root.readonly = s->root.path ? ro : true;
@@ -597,6 +728,7 @@ static void tr_filesystem(tr *t, const js_node *fs, bool mount_ns) {
       get_ro_rw(t, n, "filesystem.workdir", &flags);
       if (ok) {
         sbx_mount *m = spec_add_mount(s, SBX_MOUNT_BIND, src, dst, flags);
+        note_bind(t, n, "filesystem.workdir", dst, flags);
         t->workdir_target = m->target;
         t->workdir = n;
       }
@@ -610,6 +742,7 @@ static void tr_filesystem(tr *t, const js_node *fs, bool mount_ns) {
     free(s->process.cwd);
     s->process.cwd = xstrdup(t->workdir_target);
   }
+  check_bind_targets(t);
   sort_mounts(s);
 }
 
@@ -620,6 +753,35 @@ static void default_filesystem(tr *t) {
   spec_add_mount(t->spec, SBX_MOUNT_DEV, NULL, "/dev", SBX_MNT_NOSUID | SBX_MNT_NOEXEC);
 }
 
+/* A number of CPUs, "DIGITS[.DIGITS]" and nothing else (no sign, exponent, hex or locale's
+ * decimal comma), in billionths; digits past the ninth decimal are ignored. */
+static int parse_cpus(const char *s, uint64_t *nano) {
+  const char *p = s;
+  uint64_t whole = 0;
+  if (*p < '0' || *p > '9') return -1;
+  for (; *p >= '0' && *p <= '9'; p++) {
+    whole = whole * 10 + (uint64_t)(*p - '0');
+    if (whole > 1000000) return -1; /* far out of range; stops an overflow */
+  }
+  uint64_t frac = 0, scale = 1000000000ull;
+  if (*p == '.') {
+    p++;
+    if (*p < '0' || *p > '9') return -1;
+    for (; *p >= '0' && *p <= '9'; p++)
+      if (scale > 1) {
+        scale /= 10;
+        frac += (uint64_t)(*p - '0') * scale;
+      }
+  }
+  if (*p) return -1;
+  *nano = whole * 1000000000ull + frac;
+  return 0;
+}
+
+/* The most the kernel takes for cpu.cfs_quota_us / cpu.max's quota: 2^44 - 1 microseconds
+ * (about 203 days; kernel/sched/core.c, max_cfs_runtime). */
+#define MAX_CPU_QUOTA_US ((UINT64_C(1) << 44) - 1)
+
 static void tr_limits(tr *t, const js_node *lim) {
   js_errors *e = t->e;
   sbx_limits *l = &t->spec->limits;
@@ -628,16 +790,30 @@ static void tr_limits(tr *t, const js_node *lim) {
                              "cpu_period", "open_files", "file_size", "stack", "core", "output")))
     return;
   const js_node *n;
-  if ((n = js_map_get(lim, "wall_time")))
-    get_duration(e, n, "limits.wall_time", true, &l->wall_time_us);
-  if ((n = js_map_get(lim, "cpu_time")))
-    get_duration(e, n, "limits.cpu_time", true, &l->cpu_time_us);
+  if ((n = js_map_get(lim, "wall_time")) &&
+      get_duration(e, n, "limits.wall_time", true, &l->wall_time_us) && l->wall_time_us == 0) {
+    js_error(e, n, "limits.wall_time",
+             "%s is no time at all: give a positive duration or unlimited", n->str);
+    l->wall_time_us = SBX_UNSET;
+  }
+  if ((n = js_map_get(lim, "cpu_time")) &&
+      get_duration(e, n, "limits.cpu_time", true, &l->cpu_time_us) && l->cpu_time_us == 0) {
+    js_error(e, n, "limits.cpu_time", "%s is no time at all: give a positive duration or unlimited",
+             n->str);
+    l->cpu_time_us = SBX_UNSET;
+  }
   if ((n = js_map_get(lim, "memory")) && get_size(e, n, "limits.memory", true, &l->memory) &&
       l->memory < 4096) {
     js_error(e, n, "limits.memory", "%s is too small: the least is 4K", n->str);
     l->memory = SBX_UNSET;
   }
-  if ((n = js_map_get(lim, "swap"))) get_size(e, n, "limits.swap", true, &l->swap);
+  if ((n = js_map_get(lim, "swap")) && get_size(e, n, "limits.swap", true, &l->swap) &&
+      l->swap != SBX_UNSET && l->memory != SBX_UNSET && l->swap > INT64_MAX - l->memory) {
+    /* OCI's swap limit is memory plus swap, a signed 64-bit number. */
+    js_error(e, n, "limits.swap",
+             "%s is too large: memory plus swap is at most 9223372036854775807 bytes", n->str);
+    l->swap = SBX_UNSET;
+  }
   if ((n = js_map_get(lim, "pids"))) {
     if (n->kind == JS_SCALAR && strcmp(n->str, "unlimited") == 0) {
       l->pids = SBX_UNSET;
@@ -656,7 +832,11 @@ static void tr_limits(tr *t, const js_node *lim) {
                n->str);
   }
   if ((n = js_map_get(lim, "file_size"))) get_size(e, n, "limits.file_size", true, &l->file_size);
-  if ((n = js_map_get(lim, "stack"))) get_size(e, n, "limits.stack", true, &l->stack);
+  if ((n = js_map_get(lim, "stack")) && get_size(e, n, "limits.stack", true, &l->stack) &&
+      l->stack < 65536) {
+    js_error(e, n, "limits.stack", "%s is too small: the least is 64K", n->str);
+    l->stack = SBX_UNSET;
+  }
   if ((n = js_map_get(lim, "core"))) get_size(e, n, "limits.core", true, &l->core);
   if ((n = js_map_get(lim, "output"))) get_size(e, n, "limits.output", true, &l->output);
   const js_node *cpus = js_map_get(lim, "cpus"), *quota = js_map_get(lim, "cpu_quota"),
@@ -666,18 +846,16 @@ static void tr_limits(tr *t, const js_node *lim) {
     if (quota || period) {
       js_error(e, cpus, "limits.cpus", "give either cpus or cpu_quota and cpu_period, not both");
     } else if (js_get_string(e, cpus, "limits.cpus", &s)) {
-      char *end;
-      errno = 0;
-      double d = strtod(s, &end);
-      if (end == s || *end || errno || !isfinite(d) || d < 0.01 || d > 1024 || s[0] == '-' ||
-          !isdigit((unsigned char)s[0])) {
+      uint64_t nano;
+      if (parse_cpus(s, &nano) < 0 || nano < 10000000ull || nano > 1024000000000ull) {
         js_error(e, cpus, "limits.cpus",
                  "bad number of CPUs '%s': expected a number from 0.01 "
                  "to 1024, such as 1.5",
                  s);
       } else {
+        /* cpus x 100ms per 100ms period, to the nearest microsecond */
         l->cpu_period_us = 100000;
-        l->cpu_quota_us = (uint64_t)(d * 100000.0 + 0.5);
+        l->cpu_quota_us = (nano + 5000) / 10000;
       }
     }
   } else if (quota || period) {
@@ -690,6 +868,11 @@ static void tr_limits(tr *t, const js_node *lim) {
       ok = false;
     } else if (q < 1000) {
       js_error(e, quota, "limits.cpu_quota", "%s is too small: the least is 1ms", quota->str);
+      ok = false;
+    } else if (q > MAX_CPU_QUOTA_US) {
+      js_error(e, quota, "limits.cpu_quota",
+               "%s is too large: the kernel takes at most %lluus (about 203 days)", quota->str,
+               (unsigned long long)MAX_CPU_QUOTA_US);
       ok = false;
     }
     if (!period) {
@@ -738,6 +921,18 @@ static bool hostname_ok(const char *s) {
   return true;
 }
 
+/* "a/b/c": non-empty components, none of them "." or "..", no leading or trailing '/'. */
+static bool cgroup_path_ok(const char *s) {
+  for (const char *c = s;;) {
+    size_t len = strcspn(c, "/");
+    if (len == 0 || (len == 1 && c[0] == '.') || (len == 2 && c[0] == '.' && c[1] == '.'))
+      return false;
+    c += len;
+    if (!*c) return true;
+    c++;
+  }
+}
+
 /* ---- capabilities ------------------------------------------------------------------------- */
 
 static void tr_capabilities(tr *t, const js_node *n) {
@@ -749,6 +944,7 @@ static void tr_capabilities(tr *t, const js_node *n) {
       t->spec->process.capabilities |= 1ull << cap;
       continue;
     }
+    if (js_errors_full(t->e)) break;
     _cleanup_free_ char *p = xasprintf("capabilities[%zu]", i);
     /* Suggest in the user's spelling: compare "CAP_X" forms, print the known name. */
     _cleanup_free_ char *up =
@@ -858,8 +1054,11 @@ void js_translate(const js_node *root, const js_context *ctx, sbx_spec *spec, js
   if ((n = js_map_get(root, "cgroup_parent"))) {
     const char *s;
     if (js_get_string(e, n, "cgroup_parent", &s)) {
-      if (!*s || strstr(s, "..") || s[0] == '/')
-        js_error(e, n, "cgroup_parent", "'%s' is not a relative cgroup path without '..'", s);
+      if (!cgroup_path_ok(s))
+        js_error(e, n, "cgroup_parent",
+                 "'%s' is not a relative cgroup path: expected names joined by single '/', "
+                 "without '.', '..' or a leading or trailing '/'",
+                 s);
       else
         spec->cgroup_parent = xstrdup(s);
     }

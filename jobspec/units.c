@@ -1,7 +1,8 @@
 /* units.c: human units for sizes (bytes) and durations (microseconds).
  *
  * A number is decimal digits with an optional fraction ("1.5"); the fraction is exact to nine
- * digits and the result is rounded down. Sizes use binary multiples (K = 1024) whatever the
+ * digits and the result is rounded down. Values are at most 2^63 - 1 (INT64_MAX), what the OCI
+ * spec's signed integers hold. Sizes use binary multiples (K = 1024) whatever the
  * spelling: "512K", "512k", "512KB", "512KiB" are all 524288 bytes. */
 #include "jobspec.h"
 
@@ -84,7 +85,8 @@ static int parse_number_unit(const char *s, const unit *units, size_t n_units, b
   unsigned __int128 f = (unsigned __int128)frac * u->mult / frac_scale;
   if (f > UINT64_MAX - v) return -2;
   v += (uint64_t)f;
-  if (v == SBX_UNSET) return -2;
+  /* The OCI spec, and the kernel's limits, hold signed 64-bit numbers. */
+  if (v > INT64_MAX) return -2;
   *out = v;
   return 0;
 }
@@ -101,7 +103,7 @@ int js_parse_size(const char *s, bool allow_unlimited, uint64_t *out, char **why
   int r = parse_number_unit(s, size_units, ARRAY_SIZE(size_units), true, true, out);
   if (r == 0) return 0;
   if (r == -2)
-    *why = xasprintf("size '%s' is too large (the most is 16E)", s);
+    *why = xasprintf("size '%s' is too large: the most is 9223372036854775807 bytes (8E - 1)", s);
   else if (r == -3)
     *why = xasprintf("bad size '%s': a size cannot be negative", s);
   else
@@ -122,7 +124,8 @@ int js_parse_duration(const char *s, bool allow_unlimited, uint64_t *out, char *
   int r = parse_number_unit(s, duration_units, ARRAY_SIZE(duration_units), false, false, out);
   if (r == 0) return 0;
   if (r == -2)
-    *why = xasprintf("duration '%s' is too long", s);
+    *why = xasprintf(
+        "duration '%s' is too long: the most is 9223372036854775807us (about 292000 years)", s);
   else if (r == -3)
     *why = xasprintf("bad duration '%s': a duration cannot be negative", s);
   else

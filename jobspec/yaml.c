@@ -96,6 +96,54 @@ void js_map_remove(js_node *map, size_t i) {
   map->n--;
 }
 
+unsigned js_depth(const js_node *n) {
+  unsigned d = 0;
+  for (size_t i = 0; i < n->n; i++) {
+    unsigned c = js_depth(n->items[i]);
+    if (c > d) d = c;
+  }
+  return d + 1;
+}
+
+static void keyset_put(js_keyset *ks, const js_node *map, size_t i) {
+  size_t mask = ks->cap - 1;
+  for (size_t h = js_hash_str(map->keys[i]->str) & mask;; h = (h + 1) & mask)
+    if (!ks->slots[h]) {
+      ks->slots[h] = i + 1;
+      ks->n++;
+      return;
+    }
+}
+
+void js_keyset_add(js_keyset *ks, const js_node *map, size_t i) {
+  if ((ks->n + 1) * 2 > ks->cap) {
+    /* Grow (and drop the positions whose keys are gone). */
+    size_t *old = ks->slots, old_cap = ks->cap;
+    ks->cap = old_cap ? old_cap * 2 : 16;
+    ks->slots = xcalloc(ks->cap, sizeof *ks->slots);
+    ks->n = 0;
+    for (size_t j = 0; j < old_cap; j++)
+      if (old[j] && map->keys[old[j] - 1]) keyset_put(ks, map, old[j] - 1);
+    free(old);
+  }
+  keyset_put(ks, map, i);
+}
+
+ssize_t js_keyset_find(const js_keyset *ks, const js_node *map, const char *key) {
+  if (!ks->cap) return -1;
+  size_t mask = ks->cap - 1;
+  for (size_t h = js_hash_str(key) & mask; ks->slots[h]; h = (h + 1) & mask) {
+    const js_node *k = map->keys[ks->slots[h] - 1];
+    if (k && strcmp(k->str, key) == 0) return (ssize_t)(ks->slots[h] - 1);
+  }
+  return -1;
+}
+
+void js_keyset_clear(js_keyset *ks) {
+  free(ks->slots);
+  *ks = (js_keyset){0};
+}
+
 const char *js_kind_name(const js_node *n) {
   switch (n->kind) {
   case JS_NULL: return "empty";
@@ -236,6 +284,9 @@ static js_node *parse_seq(parser *p, js_node *seq, unsigned depth) {
 }
 
 static js_node *parse_map(parser *p, js_node *map, unsigned depth) {
+  /* Duplicate keys are found with a hash index: a flow map of tens of thousands of keys fits in
+   * a file, and comparing each with all before it would take seconds. */
+  js_keyset seen __attribute__((cleanup(js_keyset_clear))) = {0};
   for (;;) {
     yaml_event_t ev;
     if (next_event(p, &ev) < 0) return NULL;
@@ -253,6 +304,11 @@ static js_node *parse_map(parser *p, js_node *map, unsigned depth) {
       yaml_event_delete(&ev);
       return NULL;
     }
+    if (strlen((const char *)ev.data.scalar.value) != ev.data.scalar.length) {
+      yaml_event_delete(&ev);
+      perr(p, line, col, "a string contains a NUL character");
+      return NULL;
+    }
     _cleanup_node_ js_node *key = js_node_new(JS_SCALAR, p->file, line, col);
     key->str = xstrndup((const char *)ev.data.scalar.value, ev.data.scalar.length);
     key->plain = ev.data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
@@ -266,7 +322,7 @@ static js_node *parse_map(parser *p, js_node *map, unsigned depth) {
       perr(p, line, col, "empty key");
       return NULL;
     }
-    if (js_map_index(map, key->str) >= 0) {
+    if (js_keyset_find(&seen, map, key->str) >= 0) {
       perr(p, line, col, "duplicate key '%s'", key->str);
       return NULL;
     }
@@ -275,6 +331,7 @@ static js_node *parse_map(parser *p, js_node *map, unsigned depth) {
     yaml_event_delete(&ev);
     if (!value) return NULL;
     js_map_push(map, steal_pointer(&key), value);
+    js_keyset_add(&seen, map, map->n - 1);
   }
 }
 

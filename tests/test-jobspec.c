@@ -13,6 +13,7 @@
 #include "util.h"
 
 #include <fcntl.h>
+#include <locale.h>
 #include <sched.h>
 #include <seccomp.h>
 #include <sys/ioctl.h>
@@ -525,11 +526,23 @@ TEST(units_sizes) {
   free(w);
   CHECK_EQ_STR(w = size_error("-5M", false), "bad size '-5M': a size cannot be negative");
   free(w);
-  CHECK_EQ_STR(w = size_error("16384P", false), "size '16384P' is too large (the most is 16E)");
+  CHECK_EQ_STR(w = size_error("16384P", false),
+               "size '16384P' is too large: the most is 9223372036854775807 bytes (8E - 1)");
   free(w);
   CHECK_EQ_STR(w = size_error("99999999999999999999", false),
-               "size '99999999999999999999' is too large (the most is 16E)");
+               "size '99999999999999999999' is too large: the most is 9223372036854775807 bytes "
+               "(8E - 1)");
   free(w);
+  /* the most is INT64_MAX, what config.json holds: 2^63 is refused, 2^63 - 1 is fine */
+  CHECK_EQ_INT(size_of("9223372036854775807"), INT64_MAX);
+  CHECK_EQ_STR(w = size_error("9223372036854775808", false),
+               "size '9223372036854775808' is too large: the most is 9223372036854775807 bytes "
+               "(8E - 1)");
+  free(w);
+  CHECK_EQ_STR(w = size_error("8192P", false),
+               "size '8192P' is too large: the most is 9223372036854775807 bytes (8E - 1)");
+  free(w);
+  CHECK_EQ_INT(size_of("8191.99P"), 8191ull * (1ull << 50) + (99ull << 50) / 100);
   CHECK_EQ_STR(w = size_error("unlimited", false), "this size cannot be unlimited");
   free(w);
 }
@@ -557,7 +570,14 @@ TEST(units_durations) {
   free(w);
   CHECK_EQ_STR(w = duration_error("-1"), "bad duration '-1': a duration cannot be negative");
   free(w);
-  CHECK_EQ_STR(w = duration_error("99999999999999h"), "duration '99999999999999h' is too long");
+  CHECK_EQ_STR(w = duration_error("99999999999999h"),
+               "duration '99999999999999h' is too long: the most is 9223372036854775807us (about "
+               "292000 years)");
+  free(w);
+  CHECK_EQ_INT(duration_of("9223372036854775807us"), INT64_MAX);
+  CHECK_EQ_STR(w = duration_error("9223372036854775808us"),
+               "duration '9223372036854775808us' is too long: the most is 9223372036854775807us "
+               "(about 292000 years)");
   free(w);
   CHECK_EQ_STR(w = duration_error("unlimited"), "this duration cannot be unlimited");
   free(w);
@@ -730,8 +750,21 @@ TEST(cgroup_and_capabilities) {
   sbx_spec_free(s);
   CHECK_ERRORS("cgroup: sometimes\ncgroup_parent: ../escape\n",
                "job.yaml:1:9: cgroup: 'sometimes' is not auto, required, optional or off\n"
-               "job.yaml:2:16: cgroup_parent: '../escape' is not a relative cgroup path without "
-               "'..'");
+               "job.yaml:2:16: cgroup_parent: '../escape' is not a relative cgroup path: expected "
+               "names joined by single '/', without '.', '..' or a leading or trailing '/'");
+  /* what sbx_spec_set_cgroup_parent and the JSON reader would refuse or change */
+  static const char *const bad_parents[] = {"a/./b", "a//b", "/a", "a/", "", ".", "a/..", "//"};
+  for (size_t i = 0; i < ARRAY_SIZE(bad_parents); i++) {
+    _cleanup_free_ char *y = xasprintf("cgroup_parent: '%s'\n", bad_parents[i]);
+    _cleanup_free_ char *want = xasprintf(
+        "job.yaml:1:16: cgroup_parent: '%s' is not a relative cgroup path: expected names joined "
+        "by single '/', without '.', '..' or a leading or trailing '/'",
+        bad_parents[i]);
+    CHECK_ERRORS(y, want);
+  }
+  s = load("cgroup_parent: a.b/..c/c..\n");
+  CHECK_EQ_STR(s->cgroup_parent, "a.b/..c/c..");
+  sbx_spec_free(s);
   CHECK_ERRORS("capabilities: [CAP_SYS_ADMN, sys_chrot, flying]\n",
                "job.yaml:1:16: capabilities[0]: unknown capability 'CAP_SYS_ADMN' (did you mean "
                "'CAP_SYS_ADMIN'?)\n"
@@ -1519,6 +1552,392 @@ TEST(stock_name_not_found) {
       "judge, test)",
       profiles_dir);
   CHECK_EQ_STR(m, want);
+}
+
+/* ---- review fixes: values spec/run refuse are refused here, with a location ---------------- */
+
+TEST(limits_refused_like_spec_and_run) {
+  CHECK_ERRORS("limits:\n  wall_time: 0\n",
+               "job.yaml:2:14: limits.wall_time: 0 is no time at all: give a positive duration "
+               "or unlimited");
+  CHECK_ERRORS("limits:\n  cpu_time: 0.0000001s\n",
+               "job.yaml:2:13: limits.cpu_time: 0.0000001s is no time at all: give a positive "
+               "duration or unlimited");
+  CHECK_ERRORS("limits:\n  stack: 63K\n",
+               "job.yaml:2:10: limits.stack: 63K is too small: the least is 64K");
+  CHECK_ERRORS("limits:\n  cpu_quota: 17592186044416us\n  cpu_period: 100ms\n",
+               "job.yaml:2:14: limits.cpu_quota: 17592186044416us is too large: the kernel "
+               "takes at most 17592186044415us (about 203 days)");
+  CHECK_ERRORS("limits:\n  memory: 9223372036854775808\n",
+               "job.yaml:2:11: limits.memory: size '9223372036854775808' is too large: the most "
+               "is 9223372036854775807 bytes (8E - 1)");
+  CHECK_ERRORS("limits:\n  memory: 4P\n  swap: 8191P\n",
+               "job.yaml:3:9: limits.swap: 8191P is too large: memory plus swap is at most "
+               "9223372036854775807 bytes");
+  sbx_spec *s = load(
+      "limits:\n  wall_time: 1us\n  cpu_time: 1ms\n  stack: 64K\n"
+      "  cpu_quota: 17592186044415us\n  cpu_period: 1s\n  memory: 4P\n  swap: 8187P\n");
+  CHECK_EQ_INT(s->limits.wall_time_us, 1);
+  CHECK_EQ_INT(s->limits.cpu_time_us, 1000);
+  CHECK_EQ_INT(s->limits.stack, 65536);
+  CHECK_EQ_INT(s->limits.cpu_quota_us, (1ull << 44) - 1);
+  CHECK_EQ_INT(s->limits.swap, 8187ull << 50);
+  sbx_spec_free(s);
+}
+
+TEST(filesystem_refused_like_spec_and_run) {
+  const char *dev_msg =
+      "a tmpfs on /dev is not possible (config.json would read it back as the minimal /dev): "
+      "use filesystem.dev: true for the minimal /dev";
+  _cleanup_free_ char *w1 = xasprintf("job.yaml:1:22: filesystem.tmpfs[0]: %s", dev_msg);
+  CHECK_ERRORS("filesystem: {tmpfs: [/dev], dev: false}\n", w1);
+  _cleanup_free_ char *w2 = xasprintf("job.yaml:1:31: filesystem.tmpfs[0].target: %s", dev_msg);
+  CHECK_ERRORS("filesystem: {tmpfs: [{target: //dev/, size: 1M}]}\n", w2);
+  sbx_spec *s = load("filesystem: {tmpfs: [/dev/shm, /devices]}\n");
+  CHECK(find_mount(s, "/dev/shm") && find_mount(s, "/devices"));
+  sbx_spec_free(s);
+
+  CHECK_ERRORS(
+      "filesystem:\n  binds:\n    - {source: /opt/a, target: /x, optional: true}\n"
+      "    - /opt/b:/x//\n    - {source: /opt/c, target: /x/, optional: true}\n",
+      "job.yaml:3:7: filesystem.binds[0]: an optional bind on '/x', where filesystem.binds[1] "
+      "binds a required one: config.json cannot tell them apart; make both optional or both "
+      "required\n"
+      "job.yaml:5:7: filesystem.binds[2]: an optional bind on '/x', where filesystem.binds[1] "
+      "binds a required one: config.json cannot tell them apart; make both optional or both "
+      "required");
+  CHECK_ERRORS(
+      "filesystem:\n  workdir: {}\n  binds: [{source: /opt, target: /work, optional: true}]\n",
+      "job.yaml:3:11: filesystem.binds[0]: an optional bind on '/work', where filesystem.workdir "
+      "binds a required one: config.json cannot tell them apart; make both optional or both "
+      "required");
+  /* two optional binds, or two required ones, on one target are fine */
+  s = load(
+      "filesystem:\n  binds:\n    - {source: /a, target: /x, optional: true}\n"
+      "    - {source: /b, target: /x, optional: true}\n    - /c:/y\n    - /d:/y\n");
+  CHECK_EQ_INT(s->n_mounts, 6);
+  sbx_spec_free(s);
+
+  CHECK_ERRORS("filesystem:\n  root: ''\n",
+               "job.yaml:2:9: filesystem.root: expected tmpfs or a directory, not an empty string");
+  CHECK_ERRORS("filesystem:\n  root: {path: ''}\n",
+               "job.yaml:2:16: filesystem.root.path: expected tmpfs or a directory, not an empty "
+               "string");
+}
+
+TEST(cpus_strict_decimal) {
+  static const char *const bad[] = {"0x10", "1e1",   "1E0",         "inf",        "nan",
+                                    "1,5",  "1.",    ".5",          "+1",         "-1",
+                                    "1.5.", "0.009", "1024.000001", "99999999999"};
+  for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+    _cleanup_free_ char *y = xasprintf("limits:\n  cpus: '%s'\n", bad[i]);
+    _cleanup_free_ char *want = xasprintf(
+        "job.yaml:2:9: limits.cpus: bad number of CPUs '%s': expected a number from "
+        "0.01 to 1024, such as 1.5",
+        bad[i]);
+    CHECK_ERRORS(y, want);
+  }
+  static const struct {
+    const char *s;
+    uint64_t quota;
+  } good[] = {{"1.5", 150000},      {"0.01", 1000},         {"1024", 102400000},
+              {"2.000005", 200001}, {"0.0123456789", 1235}, {"007", 700000}};
+  for (size_t i = 0; i < ARRAY_SIZE(good); i++) {
+    _cleanup_free_ char *y = xasprintf("limits:\n  cpus: '%s'\n", good[i].s);
+    sbx_spec *s = load(y);
+    CHECK_EQ_INT(s->limits.cpu_quota_us, good[i].quota);
+    CHECK_EQ_INT(s->limits.cpu_period_us, 100000);
+    sbx_spec_free(s);
+  }
+  /* a locale with a decimal comma changes nothing (where such a locale is installed) */
+  if (setlocale(LC_NUMERIC, "de_DE.UTF-8") || setlocale(LC_NUMERIC, "fr_FR.UTF-8")) {
+    sbx_spec *s = load("limits:\n  cpus: 1.5\n");
+    setlocale(LC_NUMERIC, "C");
+    CHECK_EQ_INT(s->limits.cpu_quota_us, 150000);
+    sbx_spec_free(s);
+  }
+}
+
+TEST(nul_in_a_key) {
+  CHECK_ERRORS("process:\n  env:\n    \"A\\0B\": x\n",
+               "job.yaml:3:5: a string contains a NUL character");
+  CHECK_ERRORS("process:\n  env:\n    A: \"x\\0y\"\n",
+               "job.yaml:3:8: a string contains a NUL character");
+}
+
+TEST(empty_values_are_absent) {
+  /* without anything inherited, an empty value is as if the key were not written */
+  sbx_spec *s = load(
+      "limits: {memory: , pids: ~, wall_time: 1s}\n"
+      "process:\n  env: {A: null, B: b}\n  user: {uid: ~}\n"
+      "filesystem:\n  binds: [{source: /opt, target: ~}]\n");
+  CHECK(s->limits.memory == SBX_UNSET && s->limits.pids == SBX_UNSET);
+  CHECK_EQ_INT(s->limits.wall_time_us, 1000000);
+  CHECK(spec_env_get(s, "A") == NULL);
+  CHECK_EQ_STR(spec_env_get(s, "B"), "b");
+  CHECK_EQ_INT(s->process.uid, 0);
+  CHECK(find_mount(s, "/opt") != NULL);
+  sbx_spec_free(s);
+  sbx_load_options o = opts_base();
+  const char *sets[] = {"id_mapping={count: ~}", "limits={memory: ~, pids: 5}"};
+  o.sets = sets;
+  o.n_sets = ARRAY_SIZE(sets);
+  s = load_opts("network: none\n", &o);
+  CHECK_EQ_INT(s->n_uid_mappings, 1);
+  CHECK_EQ_INT(s->limits.pids, 5);
+  CHECK(s->limits.memory == SBX_UNSET);
+  sbx_spec_free(s);
+  /* an empty list item is still an error, and so is an empty value to append */
+  CHECK_ERRORS("filesystem:\n  masked: [~]\n",
+               "job.yaml:2:12: filesystem.masked[0]: expected a string, not empty");
+  CHECK_ERRORS("filesystem:\n  masked+: ~\n",
+               "job.yaml:2:3: filesystem.masked: 'masked+' appends a list, but its value is empty\n"
+               "job.yaml:2:12: filesystem.masked: expected a list of paths, not empty");
+}
+
+TEST(seccomp_rule_action_list_names_deny) {
+  CHECK_ERRORS("seccomp:\n  rules:\n    - {syscall: ptrace, action: Deny}\n",
+               "job.yaml:3:33: seccomp.rules[0].action: 'Deny' is not allow, errno, kill, "
+               "kill_process, trap, log or deny (did you mean 'deny'?)");
+}
+
+/* "a.a.a...a" with n parts */
+static char *key_path(size_t n) {
+  char *p = xmalloc(2 * n);
+  for (size_t i = 0; i < n; i++) {
+    p[2 * i] = 'a';
+    p[2 * i + 1] = '.';
+  }
+  p[2 * n - 1] = '\0';
+  return p;
+}
+
+static char *set_errors(const char *arg) {
+  sbx_load_options o = opts_base();
+  const char *sets[] = {arg};
+  o.sets = sets;
+  o.n_sets = 1;
+  return errors_opts("network: none\n", &o);
+}
+
+TEST(set_key_path_depth) {
+  /* 65000 parts used to overflow the stack; the echo of the argument is cut at 80 bytes */
+  _cleanup_free_ char *huge = key_path(65000);
+  _cleanup_free_ char *arg = xasprintf("%s=1", huge);
+  _cleanup_free_ char *m = set_errors(arg);
+  CHECK_EQ_STR(m,
+               "--set 'a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a."
+               "a.a.a....': the key path has 65000 parts: the most is 63");
+  _cleanup_free_ char *p64 = key_path(64);
+  _cleanup_free_ char *a64 = xasprintf("%s=1", p64);
+  _cleanup_free_ char *m64 = set_errors(a64);
+  CHECK_CONTAINS(m64, "...': the key path has 64 parts: the most is 63");
+  /* 63 parts and a scalar are 64 levels: allowed (and then an unknown key) */
+  _cleanup_free_ char *p63 = key_path(63);
+  _cleanup_free_ char *a63 = xasprintf("%s=1", p63);
+  _cleanup_free_ char *m63 = set_errors(a63);
+  CHECK_CONTAINS(m63, "...': a: unknown key 'a'");
+  /* a value nested below the key path may not go deeper than a file may */
+  _cleanup_free_ char *a63l = xasprintf("%s=[x]", p63);
+  _cleanup_free_ char *m63l = set_errors(a63l);
+  CHECK_CONTAINS(m63l,
+                 "...': the value would be nested 65 levels deep, deeper than the 64 allowed");
+  _cleanup_free_ char *a63p = xasprintf("%s+=x", p63);
+  _cleanup_free_ char *m63p = set_errors(a63p);
+  CHECK_CONTAINS(m63p,
+                 "...': the value would be nested 65 levels deep, deeper than the 64 allowed");
+  _cleanup_free_ char *deep = xstrdup("description=");
+  for (int i = 0; i < 64; i++) {
+    char *d = xasprintf("%s[", deep);
+    free(deep);
+    deep = d;
+  }
+  for (int i = 0; i < 64; i++) {
+    char *d = xasprintf("%s]", deep);
+    free(deep);
+    deep = d;
+  }
+  _cleanup_free_ char *md = set_errors(deep);
+  CHECK_CONTAINS(md, "...': the value would be nested 65 levels deep, deeper than the 64 allowed");
+  /* a UTF-8 character is not cut in the middle */
+  _cleanup_free_ char *u = xasprintf("limits.%s=1",
+                                     "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+                                     "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+                                     "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+                                     "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+                                     "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+                                     "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+                                     "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+                                     "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9");
+  _cleanup_free_ char *mu = set_errors(u);
+  CHECK_CONTAINS(mu,
+                 "--set 'limits.\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+                 "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+                 "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+                 "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+                 "\xc3\xa9\xc3\xa9...': limits.");
+}
+
+/* ---- review fixes: inputs that used to take seconds (assert results, never time) ---------- */
+
+/* "HEAD" followed by n items made by fmt (one %zu), joined by sep, then "TAIL". */
+static char *generate(const char *head, const char *fmt, size_t n, const char *sep,
+                      const char *tail) {
+  size_t cap = 1 << 21, len = 0;
+  char *y = xmalloc(cap);
+  len += (size_t)snprintf(y, cap, "%s", head);
+  for (size_t i = 0; i < n; i++) {
+    if (i) len += (size_t)snprintf(y + len, cap - len, "%s", sep);
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+    len += (size_t)snprintf(y + len, cap - len, fmt, i); /* fmt: a literal of the caller */
+#pragma GCC diagnostic pop
+    if (len >= cap - 64) TEST_FAIL("generated text too large");
+  }
+  len += (size_t)snprintf(y + len, cap - len, "%s", tail);
+  return y;
+}
+
+TEST(large_flow_map_duplicate_key) {
+  /* 49000 keys and then a duplicate: the check used to compare every key with all before it */
+  _cleanup_free_ char *y = generate("process: {env: {", "K%zu: v", 49000, ", ", ", K7: w}}\n");
+  CHECK(strlen(y) < JS_MAX_FILE_BYTES);
+  _cleanup_free_ char *m = errors(y);
+  _cleanup_free_ char *want = xasprintf("job.yaml:1:%zu: duplicate key 'K7'", strlen(y) - 7);
+  CHECK_EQ_STR(m, want);
+}
+
+TEST(large_top_level_map) {
+  /* 49000 unknown top-level keys: parsed, merged into the (empty) base and checked, with the
+   * error cap reached after 20 and no suggestion work for the rest */
+  _cleanup_free_ char *y = generate("{", "key%zu: 1", 49000, ", ", "}\n");
+  sbx_load_options o = opts_base();
+  o.max_errors = 3;
+  _cleanup_free_ char *m = errors_opts(y, &o);
+  CHECK_EQ_STR(m,
+               "job.yaml:1:2: key0: unknown key 'key0'\n"
+               "job.yaml:1:11: key1: unknown key 'key1'\n"
+               "job.yaml:1:20: key2: unknown key 'key2'");
+}
+
+TEST(large_seccomp_unknown_names) {
+  /* 90000 unknown names: suggestions (1024 resolutions and edit distances each) used to be
+   * computed for every one, long after the error list was full */
+  _cleanup_free_ char *y = generate("seccomp:\n  deny: [", "zz%zu", 90000, ",", "]\n");
+  CHECK(strlen(y) < JS_MAX_FILE_BYTES);
+  sbx_load_options o = opts_base();
+  o.max_errors = 2;
+  _cleanup_free_ char *m = errors_opts(y, &o);
+  CHECK_EQ_STR(m,
+               "job.yaml:2:10: seccomp.deny[0]: unknown system call 'zz0'\n"
+               "job.yaml:2:14: seccomp.deny[1]: unknown system call 'zz1'");
+}
+
+static void check_same_rules(const sbx_spec *a, const sbx_spec *b) {
+  CHECK_EQ_INT(a->seccomp.n_rules, b->seccomp.n_rules);
+  for (size_t i = 0; i < a->seccomp.n_rules; i++) {
+    CHECK_EQ_INT(a->seccomp.rules[i].action, b->seccomp.rules[i].action);
+    CHECK(strv_equal(a->seccomp.rules[i].names, b->seccomp.rules[i].names));
+  }
+}
+
+TEST(large_repeated_groups) {
+  /* 80000 x @baseline used to resolve and claim the group's calls again for every entry */
+  sbx_spec *one = load("seccomp:\n  allow: ['@baseline', read]\n");
+  CHECK(one->seccomp.n_rules >= 1);
+  CHECK(one->seccomp.rules[0].n_names > 50);
+  _cleanup_free_ char *y =
+      generate("seccomp:\n  allow: [", "'@baseline'", 80000, ",", ",read,'@baseline']\n");
+  CHECK(strlen(y) < JS_MAX_FILE_BYTES);
+  sbx_spec *many = load(y);
+  check_same_rules(one, many);
+  sbx_spec_free(many);
+  /* the same in a rule's list of system calls */
+  sbx_spec *r1 = load("seccomp:\n  rules: [{syscall: ['@baseline'], action: errno}]\n");
+  _cleanup_free_ char *y2 = generate("seccomp:\n  rules: [{action: errno, syscall: [",
+                                     "'@baseline'", 80000, ",", "]}]\n");
+  sbx_spec *r2 = load(y2);
+  check_same_rules(r1, r2);
+  CHECK_EQ_INT(r2->seccomp.n_rules, 1);
+  sbx_spec_free(r2);
+  /* and in many rules: each claims the group's calls in a hash, not a list */
+  _cleanup_free_ char *y3 =
+      generate("seccomp:\n  rules: [", "{syscall: '@baseline', action: errno}", 19000, ",", "]\n");
+  CHECK(strlen(y3) < JS_MAX_FILE_BYTES);
+  sbx_spec *r3 = load(y3);
+  check_same_rules(r1, r3);
+  sbx_spec_free(r3);
+  sbx_spec_free(r1);
+  sbx_spec_free(one);
+}
+
+TEST(large_lists_and_maps_in_translation) {
+  /* 49000 variables: each used to be looked up in the whole environment */
+  _cleanup_free_ char *y = generate("process: {env: {", "K%zu: v", 49000, ", ", "}}\n");
+  sbx_spec *s = load(y);
+  CHECK_EQ_INT(s->process.n_env, 49000);
+  CHECK_EQ_STR(spec_env_get(s, "K48999"), "v");
+  sbx_spec_free(s);
+  /* 90000 masked paths, each used to be searched for in all before it; repeats dropped */
+  _cleanup_free_ char *y2 =
+      generate("filesystem:\n  masked: [/m1, /m2, ", "/m%zu", 90000, ",", ", /m7]\n");
+  CHECK(strlen(y2) < JS_MAX_FILE_BYTES);
+  s = load(y2);
+  CHECK_EQ_INT(s->n_masked_paths, 90000);
+  CHECK_EQ_STR(s->masked_paths[0], "/m1");
+  CHECK_EQ_STR(s->masked_paths[2], "/m0");
+  CHECK_EQ_STR(s->masked_paths[89999], "/m89999");
+  sbx_spec_free(s);
+  /* 60000 tmpfs mounts of two depths, deepest first: the mount sort used to be an insertion
+   * sort; it is still stable */
+  _cleanup_free_ char *y3 =
+      generate("filesystem:\n  dev: false\n  proc: false\n  tmpfs: [", "/a/b%zu", 30000, ",", "");
+  _cleanup_free_ char *y4 = generate(y3, ",/t%zu", 30000, "", "]\n");
+  CHECK(strlen(y4) < JS_MAX_FILE_BYTES);
+  s = load(y4);
+  CHECK_EQ_INT(s->n_mounts, 60000);
+  CHECK_EQ_STR(s->mounts[0].target, "/t0");
+  CHECK_EQ_STR(s->mounts[29999].target, "/t29999");
+  CHECK_EQ_STR(s->mounts[30000].target, "/a/b0");
+  CHECK_EQ_STR(s->mounts[59999].target, "/a/b29999");
+  sbx_spec_free(s);
+}
+
+TEST(large_maps_merged) {
+  /* a map of 40000 keys over one of 40000 keys (20000 in common): each key used to be searched
+   * for in the whole parent map */
+  char path[] = "/tmp/test-jobspec-parent-XXXXXX.yaml";
+  int fd = mkstemps(path, 5);
+  CHECK(fd >= 0);
+  _cleanup_free_ char *parent = generate("process: {env: {", "K%zu: p", 40000, ", ", "}}\n");
+  ssize_t w = write(fd, parent, strlen(parent));
+  close(fd);
+  _cleanup_free_ char *head = xasprintf("extends: %s\nprocess: {env: {", path);
+  _cleanup_free_ char *c1 = generate(head, "K%zu: c", 20000, ", ", ", ");
+  _cleanup_free_ char *child = generate(c1, "X%zu: c", 20000, ", ", ", K30000: ~}}\n");
+  sbx_spec *s = NULL;
+  sbx_error *e = NULL;
+  sbx_load_options o = opts_base();
+  int r = sbx_spec_load_profile_string("job.yaml", child, strlen(child), &o, &s, &e);
+  unlink(path);
+  CHECK_EQ_INT(w, (ssize_t)strlen(parent));
+  if (r < 0) {
+    _cleanup_free_ char *m = join_errors(e);
+    sbx_error_free(e);
+    TEST_FAIL("did not load: %s", m);
+  }
+  CHECK_EQ_INT(s->process.n_env, 60000 - 1);
+  CHECK_EQ_STR(spec_env_get(s, "K0"), "c");
+  CHECK(spec_env_get(s, "K30000") == NULL);
+  CHECK_EQ_STR(spec_env_get(s, "K19999"), "c");
+  CHECK_EQ_STR(spec_env_get(s, "K20000"), "p");
+  CHECK_EQ_STR(spec_env_get(s, "X19999"), "c");
+  /* the parent's order, then the child's new keys */
+  CHECK_EQ_STR(s->process.env[0], "K0=c");
+  CHECK_EQ_STR(s->process.env[5], "K5=c");
+  CHECK_EQ_STR(s->process.env[30000], "K30001=p");
+  CHECK_EQ_STR(s->process.env[39999], "X0=c");
+  sbx_spec_free(s);
 }
 
 RUN_TESTS()
