@@ -72,7 +72,7 @@ if [ -e "$T/ran" ]; then fail report_unwritable_job_not_run "the job ran"; else 
 # check refuses what spec would refuse.
 printf 'filesystem:\n  tmpfs: [/dev]\n' >"$T/dev.yaml"
 check_status check_writer_refusal 1 "$SBX" check "$T/dev.yaml"
-check_grep check_writer_refusal_named "$T/err" "a tmpfs on /dev reads back as the minimal /dev"
+check_grep check_writer_refusal_named "$T/err" "dev.yaml:2:11: filesystem.tmpfs[0]: a tmpfs on /dev is not possible"
 # A bundle whose config.json is a FIFO is refused at once, not waited on.
 mkdir -p "$T/fifo-bundle" && mkfifo "$T/fifo-bundle/config.json"
 check_status bundle_fifo_refused 125 timeout 10 "$SBX" run --bundle "$T/fifo-bundle"
