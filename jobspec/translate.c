@@ -282,7 +282,7 @@ static int compare_binds(const void *a, const void *b) {
  * target cannot be told apart there (the JSON writer refuses them): an error at the optional
  * one. Sorted by target, so that many binds are not compared pairwise. */
 static void check_bind_targets(tr *t) {
-  qsort(t->binds, t->n_binds, sizeof *t->binds, compare_binds);
+  if (t->n_binds > 1) qsort(t->binds, t->n_binds, sizeof *t->binds, compare_binds);
   for (size_t i = 0; i < t->n_binds;) {
     size_t j = i, required = SIZE_MAX;
     while (j < t->n_binds && strcmp(t->binds[j].target, t->binds[i].target) == 0) {
