@@ -163,8 +163,8 @@ static bool claim(sc *c, const char *name, sbx_seccomp_action a, uint32_t err, c
   }
   size_t n = c->names.n;
   js_strset_add(&c->names, name);
-  c->actions = xrealloc(c->actions, (n + 1) * sizeof *c->actions);
-  c->errnos = xrealloc(c->errnos, (n + 1) * sizeof *c->errnos);
+  c->actions = xrealloc_grow(c->actions, (n + 1) * sizeof *c->actions);
+  c->errnos = xrealloc_grow(c->errnos, (n + 1) * sizeof *c->errnos);
   c->actions[n] = a;
   c->errnos[n] = err;
   return true;

@@ -265,7 +265,7 @@ static char *canonical_target(const char *p) {
 
 static void note_bind(tr *t, const js_node *at, const char *path, const char *target,
                       unsigned flags) {
-  t->binds = xrealloc(t->binds, (t->n_binds + 1) * sizeof *t->binds);
+  t->binds = xrealloc_grow(t->binds, (t->n_binds + 1) * sizeof *t->binds);
   t->binds[t->n_binds] = (bind_seen){at, xstrdup(path), canonical_target(target),
                                      (flags & SBX_MNT_OPTIONAL) != 0, t->n_binds};
   t->n_binds++;

@@ -65,13 +65,13 @@ js_node *js_node_copy(const js_node *n) {
 }
 
 void js_seq_push(js_node *seq, js_node *item) {
-  seq->items = xrealloc(seq->items, (seq->n + 1) * sizeof *seq->items);
+  seq->items = xrealloc_grow(seq->items, (seq->n + 1) * sizeof *seq->items);
   seq->items[seq->n++] = item;
 }
 
 void js_map_push(js_node *map, js_node *key, js_node *value) {
-  map->items = xrealloc(map->items, (map->n + 1) * sizeof *map->items);
-  map->keys = xrealloc(map->keys, (map->n + 1) * sizeof *map->keys);
+  map->items = xrealloc_grow(map->items, (map->n + 1) * sizeof *map->items);
+  map->keys = xrealloc_grow(map->keys, (map->n + 1) * sizeof *map->keys);
   map->keys[map->n] = key;
   map->items[map->n++] = value;
 }
@@ -261,7 +261,7 @@ static js_node *copy_counted(parser *p, const js_node *n, unsigned depth, unsign
 
 static void add_anchor(parser *p, const yaml_char_t *name, js_node *node) {
   if (!name) return;
-  p->anchors = xrealloc(p->anchors, (p->n_anchors + 1) * sizeof *p->anchors);
+  p->anchors = xrealloc_grow(p->anchors, (p->n_anchors + 1) * sizeof *p->anchors);
   /* A later anchor of the same name shadows the earlier one (searched from the end). */
   p->anchors[p->n_anchors++] = (anchor){xstrdup((const char *)name), node};
 }

@@ -173,7 +173,7 @@ bool spec_equal(const sbx_spec *a, const sbx_spec *b) {
 
 sbx_mount *spec_add_mount(sbx_spec *s, sbx_mount_type type, const char *source, const char *target,
                           unsigned flags) {
-  s->mounts = xrealloc(s->mounts, (s->n_mounts + 1) * sizeof *s->mounts);
+  s->mounts = xrealloc_grow(s->mounts, (s->n_mounts + 1) * sizeof *s->mounts);
   sbx_mount *m = &s->mounts[s->n_mounts++];
   memset(m, 0, sizeof *m);
   m->type = type;
@@ -215,7 +215,7 @@ const char *spec_env_get(const sbx_spec *s, const char *name) {
 sbx_seccomp_rule *spec_add_seccomp_rule(sbx_spec *s, sbx_seccomp_action action,
                                         uint32_t errno_ret) {
   sbx_seccomp *sc = &s->seccomp;
-  sc->rules = xrealloc(sc->rules, (sc->n_rules + 1) * sizeof *sc->rules);
+  sc->rules = xrealloc_grow(sc->rules, (sc->n_rules + 1) * sizeof *sc->rules);
   sbx_seccomp_rule *r = &sc->rules[sc->n_rules++];
   memset(r, 0, sizeof *r);
   r->names = xcalloc(1, sizeof(char *));
@@ -230,12 +230,12 @@ void spec_rule_add_name(sbx_seccomp_rule *r, const char *name) {
 
 void spec_rule_add_arg(sbx_seccomp_rule *r, unsigned index, sbx_seccomp_op op, uint64_t value,
                        uint64_t value_two) {
-  r->args = xrealloc(r->args, (r->n_args + 1) * sizeof *r->args);
+  r->args = xrealloc_grow(r->args, (r->n_args + 1) * sizeof *r->args);
   r->args[r->n_args++] = (sbx_seccomp_arg){index, value, value_two, op};
 }
 
 void spec_add_annotation(sbx_spec *s, const char *key, const char *value) {
-  s->annotations = xrealloc(s->annotations, (s->n_annotations + 1) * sizeof *s->annotations);
+  s->annotations = xrealloc_grow(s->annotations, (s->n_annotations + 1) * sizeof *s->annotations);
   s->annotations[s->n_annotations++] = (sbx_annotation){xstrdup(key), xstrdup(value)};
 }
 

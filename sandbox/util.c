@@ -2,6 +2,7 @@
 #include "util.h"
 
 #include <fcntl.h>
+#include <malloc.h>
 #include <sys/stat.h>
 
 static void out_of_memory(void) {
@@ -27,6 +28,18 @@ void *xrealloc(void *p, size_t n) {
   void *q = realloc(p, n ? n : 1);
   if (!q) out_of_memory();
   return q;
+}
+
+void *xrealloc_grow(void *p, size_t need) {
+  /* Geometric growth without a stored capacity: the allocator knows what a block holds. A
+   * realloc per element is quadratic where realloc cannot grow in place (sanitizers). */
+  if (p && malloc_usable_size(p) >= need) return p;
+  size_t c = 64;
+  while (c < need) {
+    if (c > SIZE_MAX / 2) out_of_memory();
+    c *= 2;
+  }
+  return xrealloc(p, c);
 }
 
 void xgrow(void *pp, size_t *cap, size_t need, size_t size) {
@@ -88,7 +101,7 @@ char **strv_copy(char *const *v) {
 }
 
 void strv_push(char ***v, size_t *n, const char *s) {
-  *v = xrealloc(*v, (*n + 2) * sizeof **v);
+  *v = xrealloc_grow(*v, (*n + 2) * sizeof **v);
   (*v)[(*n)++] = xstrdup(s);
   (*v)[*n] = NULL;
 }

@@ -60,6 +60,9 @@ static inline int steal_fd(int *fd) {
 void *xmalloc(size_t n);
 void *xcalloc(size_t n, size_t size);
 void *xrealloc(void *p, size_t n);
+/* Returns a block of at least `need` bytes holding p's contents, growing geometrically: for
+ * arrays that grow one element at a time (p may come from any of these allocators). */
+void *xrealloc_grow(void *p, size_t need);
 /* Grows *p (of *cap elements of `size`) to hold at least `need` elements. */
 void xgrow(void *pp, size_t *cap, size_t need, size_t size);
 char *xstrdup(const char *s);
