@@ -6,8 +6,8 @@
  * and `judge` (the same rules, killing), and an allow-list of every syscall libseccomp knows but
  * a deny set, the worst case for libseccomp:
  *   compile      libseccomp: rules, BPF generation, export (in-memory and disk caches cold)
- *   memory-hit   seccomp_filter_build answered by the in-memory cache
- *   disk-hit     seccomp_filter_build answered by the on-disk cache (memory cache cold)
+ *   memory-hit   sc_filter_build answered by the in-memory cache
+ *   disk-hit     sc_filter_build answered by the on-disk cache (memory cache cold)
  *   install      seccomp(SECCOMP_SET_MODE_FILTER) of the prepared BPF, in a fresh child
  *   +notify      what forbidden-syscall naming adds in the job: the notify variant installed
  *                with a listener, which is handed over a socketpair (the engine's path
@@ -68,7 +68,7 @@ static sbx_spec *allow_list(void) {
   s->seccomp.default_action = SBX_SECCOMP_KILL_PROCESS;
   sbx_seccomp_rule *r = spec_add_seccomp_rule(s, SBX_SECCOMP_ALLOW, 0);
   uint32_t arch = seccomp_arch_native();
-  for (int nr = 0; nr <= seccomp_max_known_syscall(arch); nr++) {
+  for (int nr = 0; nr <= sc_max_known_syscall(arch); nr++) {
     char *name = seccomp_syscall_resolve_num_arch(arch, nr);
     if (!name) continue;
     if (strcmp(name, "mount") != 0 && strcmp(name, "ptrace") != 0 && strcmp(name, "bpf") != 0)
@@ -78,10 +78,10 @@ static sbx_spec *allow_list(void) {
   return s;
 }
 
-static seccomp_filter *build(const sbx_spec *s) {
-  seccomp_filter *f = NULL;
+static sc_filter *build(const sbx_spec *s) {
+  sc_filter *f = NULL;
   sbx_error *err = NULL;
-  if (seccomp_filter_build(&s->seccomp, &f, &err) < 0) {
+  if (sc_filter_build(&s->seccomp, &f, &err) < 0) {
     fprintf(stderr, "seccomp-bench: %s\n", err->message);
     exit(1);
   }
@@ -91,46 +91,46 @@ static seccomp_filter *build(const sbx_spec *s) {
 static void bench_policy(const char *name, const sbx_spec *s, const char *cache, int iters) {
   double *t = xcalloc((size_t)iters, sizeof *t);
   char key[17];
-  seccomp_policy_key(&s->seccomp, key);
-  seccomp_filter *f = build(s);
+  sc_policy_key(&s->seccomp, key);
+  sc_filter *f = build(s);
   size_t len;
-  seccomp_filter_program(f, &len);
+  sc_filter_program(f, &len);
   printf("%-12s %zu BPF instructions, cache key %s\n", name, len, key);
-  seccomp_filter_free(f);
+  sc_filter_free(f);
 
-  seccomp_cache_set_dir(NULL, NULL);
+  sc_cache_set_dir(NULL, NULL);
   for (int i = 0; i < iters; i++) {
-    seccomp_cache_clear_memory();
+    sc_cache_clear_memory();
     double t0 = now_us();
-    seccomp_filter_free(build(s));
+    sc_filter_free(build(s));
     t[i] = now_us() - t0;
   }
   report(name, "compile", t, iters);
   for (int i = 0; i < iters; i++) {
     double t0 = now_us();
-    seccomp_filter_free(build(s));
+    sc_filter_free(build(s));
     t[i] = now_us() - t0;
   }
   report(name, "memory-hit", t, iters);
   sbx_error *err = NULL;
-  if (seccomp_cache_set_dir(cache, &err) < 0) {
+  if (sc_cache_set_dir(cache, &err) < 0) {
     fprintf(stderr, "seccomp-bench: %s\n", err->message);
     exit(1);
   }
-  seccomp_cache_clear_memory();
-  seccomp_filter_free(build(s)); /* writes the entry */
+  sc_cache_clear_memory();
+  sc_filter_free(build(s)); /* writes the entry */
   for (int i = 0; i < iters; i++) {
-    seccomp_cache_clear_memory();
+    sc_cache_clear_memory();
     double t0 = now_us();
-    seccomp_filter_free(build(s));
+    sc_filter_free(build(s));
     t[i] = now_us() - t0;
-    if (seccomp_cache_last_source() != SECCOMP_FROM_DISK) {
+    if (sc_cache_last_source() != SC_FROM_DISK) {
       fprintf(stderr, "seccomp-bench: the disk cache was not used\n");
       exit(1);
     }
   }
   report(name, "disk-hit", t, iters);
-  seccomp_cache_set_dir(NULL, NULL);
+  sc_cache_set_dir(NULL, NULL);
 
   f = build(s);
   for (int i = 0; i < iters; i++) {
@@ -141,7 +141,7 @@ static void bench_policy(const char *name, const sbx_spec *s, const char *cache,
       close(p[0]);
       if (set_no_new_privs(NULL) < 0) _exit(1);
       double t0 = now_us();
-      int rc = seccomp_filter_install(f, NULL);
+      int rc = sc_filter_install(f, NULL);
       double dt = now_us() - t0;
       _exit(rc == 0 && write(p[1], &dt, sizeof dt) == sizeof dt ? 0 : 1);
     }
@@ -154,7 +154,7 @@ static void bench_policy(const char *name, const sbx_spec *s, const char *cache,
     waitpid(pid, NULL, 0);
   }
   report(name, "install", t, iters);
-  seccomp_filter *nv = seccomp_filter_notify_variant(f, 100);
+  sc_filter *nv = sc_filter_notify_variant(f, 100);
   for (int notify = 0; notify <= 1; notify++) {
     double *cyc = xcalloc((size_t)iters, sizeof *cyc);
     for (int i = 0; i < iters; i++) {
@@ -170,12 +170,11 @@ static void bench_policy(const char *name, const sbx_spec *s, const char *cache,
         double t0 = now_us();
         int rc, l = -1;
         if (notify)
-          rc = seccomp_filter_install_listener(nv, &l, NULL) < 0 ||
-                       seccomp_listener_send(100, l, NULL) < 0
+          rc = sc_filter_install_listener(nv, &l, NULL) < 0 || sc_listener_send(100, l, NULL) < 0
                    ? -1
                    : 0;
         else
-          rc = seccomp_filter_install(f, NULL);
+          rc = sc_filter_install(f, NULL);
         double dt = now_us() - t0;
         _exit(rc == 0 && write(p[1], &dt, sizeof dt) == sizeof dt ? 0 : 1);
       }
@@ -188,7 +187,7 @@ static void bench_policy(const char *name, const sbx_spec *s, const char *cache,
       if (notify) {
         close(sv[1]);
         int l = -1;
-        if (seccomp_listener_recv(sv[0], &l, NULL) < 0) {
+        if (sc_listener_recv(sv[0], &l, NULL) < 0) {
           fprintf(stderr, "seccomp-bench: no listener came\n");
           exit(1);
         }
@@ -202,8 +201,8 @@ static void bench_policy(const char *name, const sbx_spec *s, const char *cache,
     report(name, notify ? "cycle+notify" : "cycle", cyc, iters);
     free(cyc);
   }
-  seccomp_filter_free(nv);
-  seccomp_filter_free(f);
+  sc_filter_free(nv);
+  sc_filter_free(f);
   free(t);
 }
 

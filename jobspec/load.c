@@ -474,6 +474,12 @@ static void apply_set(loader *L, js_node *root, const char *arg) {
 
 static int load(const char *name_or_path, const char *text, size_t len,
                 const sbx_load_options *opts, sbx_spec **out, sbx_error **err) {
+  for (size_t i = 0; opts && i < ARRAY_SIZE(opts->reserved); i++)
+    if (opts->reserved[i])
+      return sbx_set_error(err, EINVAL,
+                           "sbx_load_options: reserved slot %zu is set (options of another "
+                           "version of libsandbox?)",
+                           i);
   loader L = {.opts = opts};
   L.errs.max = opts && opts->max_errors ? opts->max_errors : 20;
   _cleanup_free_ char *cwd = NULL;

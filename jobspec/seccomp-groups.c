@@ -148,11 +148,11 @@ static const char *const group_names[] = {
 
 _Static_assert(ARRAY_SIZE(group_names) == ARRAY_SIZE(groups) + 1, "every group has a name");
 
-const char *const *seccomp_group_syscalls(const char *name) {
+const char *const *sc_group_syscalls(const char *name) {
   if (!name) return NULL;
   for (size_t i = 0; i < ARRAY_SIZE(groups); i++)
     if (strcmp(groups[i].name, name) == 0) return groups[i].syscalls;
   return NULL;
 }
 
-const char *const *seccomp_group_names(void) { return group_names; }
+const char *const *sc_group_names(void) { return group_names; }

@@ -10,9 +10,9 @@
 
 /* The syscall names of group `name` (with its '@'), NULL-terminated; NULL if there is no such
  * group. The arrays are static: do not free them. */
-const char *const *seccomp_group_syscalls(const char *name);
+const char *const *sc_group_syscalls(const char *name);
 
 /* Every group name ("@baseline", ...), NULL-terminated, in a fixed order. */
-const char *const *seccomp_group_names(void);
+const char *const *sc_group_names(void);
 
 #endif

@@ -191,7 +191,7 @@ static bool check_entry(sc *c, const js_node *n, const char *path) {
   const char *s;
   if (!js_get_string(c->e, n, path, &s)) return false;
   if (s[0] == '@') {
-    const char *const *all = seccomp_group_names();
+    const char *const *all = sc_group_names();
     size_t gi = 0;
     while (all[gi] && strcmp(all[gi], s) != 0) gi++;
     if (all[gi] && gi < MAX_GROUPS) return true;
@@ -215,10 +215,10 @@ static bool check_entry(sc *c, const js_node *n, const char *path) {
 /* Adds the system calls of a checked entry that exist on this architecture to `names`. */
 static void expand_entry(sc *c, const char *s, js_strset *names) {
   if (s[0] == '@') {
-    const char *const *all = seccomp_group_names();
+    const char *const *all = sc_group_names();
     size_t gi = 0;
     while (strcmp(all[gi], s) != 0) gi++;
-    for (char *const *m = group_members(c, gi, seccomp_group_syscalls(s)); *m; m++)
+    for (char *const *m = group_members(c, gi, sc_group_syscalls(s)); *m; m++)
       js_strset_add(names, *m);
   } else if (syscall_kind(s) == 1) {
     js_strset_add(names, s);

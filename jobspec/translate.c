@@ -939,7 +939,7 @@ static void tr_capabilities(tr *t, const js_node *n) {
   _cleanup_strv_ char **names = NULL;
   if (!js_get_strv(t->e, n, "capabilities", false, &names)) return;
   for (size_t i = 0; names[i]; i++) {
-    int cap = cap_from_name(names[i]);
+    int cap = caps_from_name(names[i]);
     if (cap >= 0) {
       t->spec->process.capabilities |= 1ull << cap;
       continue;
@@ -952,8 +952,8 @@ static void tr_capabilities(tr *t, const js_node *n) {
     for (char *c = up; *c; c++) *c = (char)toupper((unsigned char)*c);
     const char *all[64];
     size_t na = 0;
-    for (int c = 0; c <= cap_last() && na < ARRAY_SIZE(all); c++)
-      if (cap_to_name(c)) all[na++] = cap_to_name(c);
+    for (int c = 0; c <= caps_last() && na < ARRAY_SIZE(all); c++)
+      if (caps_to_name(c)) all[na++] = caps_to_name(c);
     const char *s = js_suggest(up, all, na);
     if (s)
       js_error(t->e, n->items[i], p, "unknown capability '%s' (did you mean '%s'?)", names[i], s);

@@ -7,22 +7,16 @@
 
 #include "util.h"
 
-/* spec.h declares its own cap_from_name/cap_to_name (capability names of the spec), which clash
- * with libcap's; libcap's are not used here, so its declarations are renamed away. */
-#define cap_from_name libcap_cap_from_name
-#define cap_to_name   libcap_cap_to_name
 #include <sys/capability.h>
-#undef cap_from_name
-#undef cap_to_name
 #include <sys/prctl.h>
 
-static void cap_freep(cap_t *c) {
+static void capset_freep(cap_t *c) {
   if (*c) cap_free(*c);
 }
-#define _cleanup_cap_ __attribute__((cleanup(cap_freep)))
+#define _cleanup_cap_ __attribute__((cleanup(capset_freep)))
 
 static const char *capname(int cap, char buf[32]) {
-  const char *n = cap_to_name(cap);
+  const char *n = caps_to_name(cap);
   if (n) return n;
   snprintf(buf, 32, "capability %d", cap);
   return buf;

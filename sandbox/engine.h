@@ -58,7 +58,7 @@ typedef struct engine_ctx {
   /* The seccomp filter main compiled; NULL: none. With seccomp_notify (a filter under a pid
    * namespace, always), it is the user-notification variant: the job hands the listener to init
    * over `handoff` (placed on SECCOMP_HANDOFF_FD) and init reports the forbidden syscall. */
-  const struct seccomp_filter *seccomp;
+  const struct sc_filter *seccomp;
   bool seccomp_notify;
   int handoff; /* the job's end of init's hand-off socketpair; -1: none */
   /* The run's cgroup (made and given its limits by main), which the intermediate joins first

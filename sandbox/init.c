@@ -196,11 +196,11 @@ __attribute__((noreturn)) static void job_main(engine_ctx *ctx) {
   sigprocmask(SIG_SETMASK, &none, NULL);
   if (ctx->seccomp_notify) {
     int listener = -1;
-    if (seccomp_filter_install_listener(ctx->seccomp, &listener, &err) < 0 ||
-        seccomp_listener_send(SECCOMP_HANDOFF_FD, listener, &err) < 0)
+    if (sc_filter_install_listener(ctx->seccomp, &listener, &err) < 0 ||
+        sc_listener_send(SECCOMP_HANDOFF_FD, listener, &err) < 0)
       engine_child_fail(fd, err, 125);
     close(listener);
-  } else if (seccomp_filter_install(ctx->seccomp, &err) < 0) {
+  } else if (sc_filter_install(ctx->seccomp, &err) < 0) {
     engine_child_fail(fd, err, 125);
   }
   execve(prog, spec->process.args, spec->process.env);
@@ -273,7 +273,7 @@ static void notify_handle(notify_state *ns, channel_msg *done) {
   uint32_t arch = 0;
   int nr = 0, pid = 0;
   sbx_error *e = NULL;
-  if (seccomp_notify_next(ns->listener, &arch, &nr, &pid, &e) < 0) {
+  if (sc_notify_next(ns->listener, &arch, &nr, &pid, &e) < 0) {
     sbx_error_free(e); /* the caller died in between (ENOENT): nothing to report */
     return;
   }
@@ -355,7 +355,7 @@ void init_main(engine_ctx *ctx) {
       /* The job hands its listener over right after installing the filter, or closes the
        * socket (exec, or a failure before). */
       sbx_error *e = NULL;
-      if (seccomp_listener_recv(ns.sock, &ns.listener, &e) < 0) sbx_error_free(e);
+      if (sc_listener_recv(ns.sock, &ns.listener, &e) < 0) sbx_error_free(e);
       close(ns.sock);
       ns.sock = -1;
     }

@@ -39,7 +39,7 @@ void sbx_result_clear(sbx_result *result) {
 typedef struct run_state {
   engine_ctx ctx;
   const sbx_run_options *opts;
-  seccomp_filter *filter, *notify_filter;
+  sc_filter *filter, *notify_filter;
   int opened_stdin; /* an fd we opened for the job's stdin, or -1 */
   pid_t intermediate, init;
   int intermediate_status;
@@ -130,8 +130,8 @@ static void run_state_cleanup(run_state *st) {
   if (st->mask_changed) pthread_sigmask(SIG_SETMASK, &st->old_mask, NULL);
   st->mask_changed = false;
   idmap_plan_free(&st->ctx.idmap);
-  seccomp_filter_free(st->filter);
-  seccomp_filter_free(st->notify_filter);
+  sc_filter_free(st->filter);
+  sc_filter_free(st->notify_filter);
   st->filter = st->notify_filter = NULL;
   if (st->ctx.sources) {
     for (size_t i = 0; i < st->ctx.spec->n_mounts; i++) free(st->ctx.sources[i]);
@@ -188,7 +188,7 @@ static int prepare(run_state *st, sbx_error **err) {
           (unsigned)geteuid(), cache_dir);
     cache_dir = NULL;
   }
-  int rc = seccomp_filter_build_in(&spec->seccomp, cache_dir, &st->filter, &cache_err, err);
+  int rc = sc_filter_build_in(&spec->seccomp, cache_dir, &st->filter, &cache_err, err);
   if (rc < 0) {
     sbx_error_free(cache_err);
     return -1;
@@ -198,8 +198,8 @@ static int prepare(run_state *st, sbx_error **err) {
   if (st->filter) {
     static const char *const how[] = {"compiled", "taken from the memory cache",
                                       "loaded from the disk cache"};
-    seccomp_cache_source src = seccomp_cache_last_source();
-    logf_(st, "seccomp filter: %s", src <= SECCOMP_FROM_DISK ? how[src] : "built");
+    sc_cache_source src = sc_cache_last_source();
+    logf_(st, "seccomp filter: %s", src <= SC_FROM_DISK ? how[src] : "built");
   }
   st->ctx.seccomp = st->filter;
   /* Every loaded filter reports a forbidden syscall by name: its kill actions, and the
@@ -208,7 +208,7 @@ static int prepare(run_state *st, sbx_error **err) {
    * int 0x80 is then a named forbidden_syscall rather than a bare SIGSYS. Only under a pid
    * namespace, where init may kill every process of the job at once (kill(-1)). */
   if (st->filter && (spec->namespaces & SBX_NS_PID)) {
-    st->notify_filter = seccomp_filter_notify_variant(st->filter, SECCOMP_HANDOFF_FD);
+    st->notify_filter = sc_filter_notify_variant(st->filter, SECCOMP_HANDOFF_FD);
     if (!st->notify_filter)
       return sbx_set_error(err, E2BIG,
                            "the seccomp policy is too large for forbidden-syscall "
@@ -692,7 +692,7 @@ static void fill_result(run_state *st, sbx_result *res) {
      * would have shown. */
     res->status = SBX_STATUS_FORBIDDEN_SYSCALL;
     res->signal = SIGSYS;
-    res->syscall = seccomp_syscall_name(st->sc_arch, st->sc_nr);
+    res->syscall = sc_syscall_name(st->sc_arch, st->sc_nr);
     return;
   }
   int ws = st->wstatus;
@@ -773,6 +773,22 @@ int sbx_run(const sbx_spec *spec, const sbx_run_options *opts, sbx_result *resul
   if (!spec) {
     sbx_error *e = NULL;
     sbx_set_error(&e, EINVAL, "no spec given");
+    result->status = SBX_STATUS_SETUP_ERROR;
+    result->message = xstrdup(e->message);
+    if (result == &scratch) sbx_result_clear(result);
+    if (err && !*err)
+      *err = e;
+    else
+      sbx_error_free(e);
+    return -1;
+  }
+  for (size_t i = 0; i < ARRAY_SIZE(opts->reserved); i++) {
+    if (!opts->reserved[i]) continue;
+    sbx_error *e = NULL;
+    sbx_set_error(&e, EINVAL,
+                  "sbx_run_options: reserved slot %zu is set (options of another version of "
+                  "libsandbox?)",
+                  i);
     result->status = SBX_STATUS_SETUP_ERROR;
     result->message = xstrdup(e->message);
     if (result == &scratch) sbx_result_clear(result);

@@ -73,6 +73,9 @@ typedef struct sbx_load_options {
   uint32_t uid, gid;
   /* Most errors collected before the loader stops; 0: 20. */
   size_t max_errors;
+  /* Room for options of later versions without a change of the struct's size: must be zero
+   * (initialise the struct with `= {0}`); a non-zero slot is refused with EINVAL. */
+  void *reserved[8];
 } sbx_load_options;
 
 /* Loads a YAML job profile. `name_or_path` is a path when it contains a '/' or ends in
@@ -151,6 +154,9 @@ typedef struct sbx_run_options {
    * mapped to other ids. NULL: filters are cached in this process's memory only. `sandbox run`
    * passes $XDG_CACHE_HOME/sandbox/seccomp (~/.cache/sandbox/seccomp). */
   const char *seccomp_cache_dir;
+  /* Room for options of later versions without a change of the struct's size: must be zero
+   * (sbx_run_options_init clears it); a non-zero slot is refused with EINVAL. */
+  void *reserved[8];
 } sbx_run_options;
 
 /* Initialises options with the defaults (fds -1, everything else NULL or false). */

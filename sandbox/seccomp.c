@@ -67,21 +67,21 @@
 
 #define X32_SYSCALL_BIT 0x40000000u
 
-struct seccomp_filter {
+struct sc_filter {
   size_t len;
   struct sock_filter insns[];
 };
 
-static seccomp_filter *filter_new(const struct sock_filter *insns, size_t len) {
-  seccomp_filter *f = xmalloc(sizeof *f + len * sizeof *insns);
+static sc_filter *filter_new(const struct sock_filter *insns, size_t len) {
+  sc_filter *f = xmalloc(sizeof *f + len * sizeof *insns);
   f->len = len;
   memcpy(f->insns, insns, len * sizeof *insns);
   return f;
 }
 
-void seccomp_filter_free(seccomp_filter *f) { free(f); }
+void sc_filter_free(sc_filter *f) { free(f); }
 
-const void *seccomp_filter_program(const seccomp_filter *f, size_t *len) {
+const void *sc_filter_program(const sc_filter *f, size_t *len) {
   *len = f->len;
   return f->insns;
 }
@@ -142,7 +142,7 @@ static uint64_t fnv1a64(const void *p, size_t n) {
   return h;
 }
 
-void seccomp_policy_key(const sbx_seccomp *sc, char out[17]) {
+void sc_policy_key(const sbx_seccomp *sc, char out[17]) {
   buf b = {0};
   policy_serialise(sc, &b);
   snprintf(out, 17, "%016llx", (unsigned long long)fnv1a64(b.data, b.len));
@@ -293,7 +293,7 @@ static int add_newer_than_policy(scmp_filter_ctx ctx, const sbx_seccomp *sc, uin
   if (!action_denies(sc->default_action) || def == SCMP_ACT_ERRNO(ENOSYS)) return 0;
   uint32_t native = seccomp_arch_native();
   int first = seccomp_syscall_resolve_name(FIRST_UNIFIED_SYSCALL);
-  int max = seccomp_max_known_syscall(native);
+  int max = sc_max_known_syscall(native);
   if (first < 0 || max < first) return 0; /* cannot happen with libseccomp >= 2.4 */
   _cleanup_free_ bool *named = xcalloc((size_t)(max - first + 1), sizeof *named);
   for (size_t i = 0; i < sc->n_rules; i++)
@@ -319,7 +319,7 @@ static struct {
 } max_cache[16];
 static size_t n_max_cache;
 
-int seccomp_max_known_syscall(uint32_t arch) {
+int sc_max_known_syscall(uint32_t arch) {
   pthread_mutex_lock(&max_lock);
   for (size_t i = 0; i < n_max_cache; i++) {
     if (max_cache[i].arch == arch) {
@@ -393,8 +393,8 @@ static void prefix_build(const uint32_t *arches, size_t n, struct sock_filter *o
     uint32_t arch = arches[i];
     if (arch == SCMP_ARCH_X32 && has64) continue; /* handled in the x86_64 block */
     uint32_t audit = audit_arch_of(arch);
-    int max64 = arch == SCMP_ARCH_X32 ? -1 : seccomp_max_known_syscall(arch);
-    int max32 = has32 ? seccomp_max_known_syscall(SCMP_ARCH_X32) : -1;
+    int max64 = arch == SCMP_ARCH_X32 ? -1 : sc_max_known_syscall(arch);
+    int max32 = has32 ? sc_max_known_syscall(SCMP_ARCH_X32) : -1;
     bool x86 = audit == SCMP_ARCH_X86_64;
     out[k++] =
         (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch));
@@ -456,7 +456,7 @@ static int export_bpf(scmp_filter_ctx ctx, struct sock_filter **insns, size_t *l
   return 0;
 }
 
-static int compile(const sbx_seccomp *sc, seccomp_filter **out, sbx_error **err) {
+static int compile(const sbx_seccomp *sc, sc_filter **out, sbx_error **err) {
   if (action_check("seccomp default action", sc->default_action, sc->default_errno, err) < 0)
     return -1;
   uint32_t def = action_to_scmp(sc->default_action, sc->default_errno);
@@ -500,7 +500,7 @@ static int compile(const sbx_seccomp *sc, seccomp_filter **out, sbx_error **err)
     return sbx_set_error(err, E2BIG,
                          "seccomp: the filter has %zu instructions, over the kernel's limit of %d",
                          total, BPF_MAXINSNS);
-  seccomp_filter *f = xmalloc(sizeof *f + total * sizeof *body);
+  sc_filter *f = xmalloc(sizeof *f + total * sizeof *body);
   f->len = total;
   memcpy(f->insns, prefix, prefix_len * sizeof *prefix);
   memcpy(f->insns + prefix_len, body, body_len * sizeof *body);
@@ -516,7 +516,7 @@ static int compile(const sbx_seccomp *sc, seccomp_filter **out, sbx_error **err)
 typedef struct cache_entry {
   char *policy;
   size_t policy_len;
-  seccomp_filter *filter;
+  sc_filter *filter;
   uint64_t used;
 } cache_entry;
 
@@ -524,22 +524,22 @@ static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
 static cache_entry memory_cache[MEMORY_CACHE_SIZE];
 static uint64_t cache_clock;
 static char *cache_dir;
-static __thread seccomp_cache_source last_source;
+static __thread sc_cache_source last_source;
 
-seccomp_cache_source seccomp_cache_last_source(void) { return last_source; }
+sc_cache_source sc_cache_last_source(void) { return last_source; }
 
-void seccomp_cache_clear_memory(void) {
+void sc_cache_clear_memory(void) {
   pthread_mutex_lock(&cache_lock);
   for (size_t i = 0; i < MEMORY_CACHE_SIZE; i++) {
     free(memory_cache[i].policy);
-    seccomp_filter_free(memory_cache[i].filter);
+    sc_filter_free(memory_cache[i].filter);
     memory_cache[i] = (cache_entry){0};
   }
   pthread_mutex_unlock(&cache_lock);
 }
 
-static seccomp_filter *memory_lookup(const buf *policy) {
-  seccomp_filter *f = NULL;
+static sc_filter *memory_lookup(const buf *policy) {
+  sc_filter *f = NULL;
   pthread_mutex_lock(&cache_lock);
   for (size_t i = 0; i < MEMORY_CACHE_SIZE; i++) {
     cache_entry *e = &memory_cache[i];
@@ -554,7 +554,7 @@ static seccomp_filter *memory_lookup(const buf *policy) {
   return f;
 }
 
-static void memory_store(const buf *policy, const seccomp_filter *f) {
+static void memory_store(const buf *policy, const sc_filter *f) {
   pthread_mutex_lock(&cache_lock);
   cache_entry *victim = &memory_cache[0];
   for (size_t i = 0; i < MEMORY_CACHE_SIZE; i++) {
@@ -568,7 +568,7 @@ static void memory_store(const buf *policy, const seccomp_filter *f) {
   }
   if (victim) {
     free(victim->policy);
-    seccomp_filter_free(victim->filter);
+    sc_filter_free(victim->filter);
     victim->policy = xmalloc(policy->len);
     memcpy(victim->policy, policy->data, policy->len);
     victim->policy_len = policy->len;
@@ -615,7 +615,7 @@ static int cache_dir_open(const char *dir, bool create, sbx_error **err) {
   return fd;
 }
 
-int seccomp_cache_set_dir(const char *dir, sbx_error **err) {
+int sc_cache_set_dir(const char *dir, sbx_error **err) {
   if (dir) {
     if (dir[0] != '/')
       return sbx_set_error(err, EINVAL, "seccomp cache: '%s' is not an absolute path", dir);
@@ -643,7 +643,7 @@ typedef struct disk_header {
   uint64_t n_insns;
 } disk_header;
 
-static seccomp_filter *disk_lookup(const char *dir, const char *name, const buf *policy) {
+static sc_filter *disk_lookup(const char *dir, const char *name, const buf *policy) {
   _cleanup_close_ int dfd = cache_dir_open(dir, false, NULL);
   if (dfd < 0) return NULL;
   _cleanup_close_ int fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
@@ -686,8 +686,7 @@ static int write_all(int fd, const void *p, size_t n) {
 }
 
 /* Best effort: a cache that cannot be written only costs the next run a compile. */
-static void disk_store(const char *dir, const char *name, const buf *policy,
-                       const seccomp_filter *f) {
+static void disk_store(const char *dir, const char *name, const buf *policy, const sc_filter *f) {
   _cleanup_close_ int dfd = cache_dir_open(dir, false, NULL);
   if (dfd < 0) return;
   static unsigned counter;
@@ -703,20 +702,20 @@ static void disk_store(const char *dir, const char *name, const buf *policy,
     unlinkat(dfd, tmp, 0);
 }
 
-int seccomp_filter_build(const sbx_seccomp *sc, seccomp_filter **out, sbx_error **err) {
-  return seccomp_filter_build_in(sc, NULL, out, NULL, err);
+int sc_filter_build(const sbx_seccomp *sc, sc_filter **out, sbx_error **err) {
+  return sc_filter_build_in(sc, NULL, out, NULL, err);
 }
 
-int seccomp_filter_build_in(const sbx_seccomp *sc, const char *dir_arg, seccomp_filter **out,
-                            sbx_error **cache_err, sbx_error **err) {
+int sc_filter_build_in(const sbx_seccomp *sc, const char *dir_arg, sc_filter **out,
+                       sbx_error **cache_err, sbx_error **err) {
   *out = NULL;
   if (!sc->enabled) return 0;
   buf policy = {0};
   policy_serialise(sc, &policy);
   _cleanup_free_ char *policy_data = policy.data;
-  seccomp_filter *f = memory_lookup(&policy);
+  sc_filter *f = memory_lookup(&policy);
   if (f) {
-    last_source = SECCOMP_FROM_MEMORY;
+    last_source = SC_FROM_MEMORY;
     *out = f;
     return 0;
   }
@@ -736,13 +735,13 @@ int seccomp_filter_build_in(const sbx_seccomp *sc, const char *dir_arg, seccomp_
   char name[32];
   snprintf(name, sizeof name, "%016llx.bpf", (unsigned long long)fnv1a64(policy.data, policy.len));
   if (dir && (f = disk_lookup(dir, name, &policy))) {
-    last_source = SECCOMP_FROM_DISK;
+    last_source = SC_FROM_DISK;
     memory_store(&policy, f);
     *out = f;
     return 0;
   }
   if (compile(sc, &f, err) < 0) return sbx_error_prefix(err, "building the seccomp filter");
-  last_source = SECCOMP_FROM_COMPILE;
+  last_source = SC_FROM_COMPILE;
   memory_store(&policy, f);
   if (dir) disk_store(dir, name, &policy, f);
   *out = f;
@@ -751,7 +750,7 @@ int seccomp_filter_build_in(const sbx_seccomp *sc, const char *dir_arg, seccomp_
 
 /* ---- installing --------------------------------------------------------------------------- */
 
-int seccomp_filter_install(const seccomp_filter *f, sbx_error **err) {
+int sc_filter_install(const sc_filter *f, sbx_error **err) {
   if (!f) return 0;
   struct sock_fprog prog = {.len = (unsigned short)f->len,
                             .filter = (struct sock_filter *)f->insns};
@@ -787,7 +786,7 @@ static const char *arch_name(uint32_t arch) {
   return NULL;
 }
 
-char *seccomp_syscall_name(uint32_t arch, int nr) {
+char *sc_syscall_name(uint32_t arch, int nr) {
   uint32_t native = seccomp_arch_native();
   if (arch == 0) arch = native;
   uint32_t lookup = arch;
@@ -806,12 +805,12 @@ char *seccomp_syscall_name(uint32_t arch, int nr) {
   return xasprintf("syscall %d (audit arch 0x%x)", nr, arch);
 }
 
-char *seccomp_siginfo_syscall_name(const siginfo_t *si) {
+char *sc_siginfo_syscall_name(const siginfo_t *si) {
 #ifndef SYS_SECCOMP
 #define SYS_SECCOMP 1
 #endif
   if (si->si_signo != SIGSYS || si->si_code != SYS_SECCOMP) return NULL;
-  return seccomp_syscall_name(si->si_arch, si->si_syscall);
+  return sc_syscall_name(si->si_arch, si->si_syscall);
 }
 
 /* ---- forbidden-syscall reporting through user notification ---------------------------------
@@ -822,9 +821,9 @@ char *seccomp_siginfo_syscall_name(const siginfo_t *si) {
  * blocks (it never runs) and the supervisor, holding the listener, reads (arch, nr), kills
  * the sandbox and reports the name. docs/security.md describes the whole protocol. */
 
-seccomp_filter *seccomp_filter_notify_variant(const seccomp_filter *f, int handoff_fd) {
+sc_filter *sc_filter_notify_variant(const sc_filter *f, int handoff_fd) {
   enum { PREFIX = 7 };
-  seccomp_filter *n = xmalloc(sizeof *n + (f->len + PREFIX) * sizeof *f->insns);
+  sc_filter *n = xmalloc(sizeof *n + (f->len + PREFIX) * sizeof *f->insns);
   n->len = f->len + PREFIX;
   uint32_t arg0_low = offsetof(struct seccomp_data, args[0]);
 #if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
@@ -857,7 +856,7 @@ seccomp_filter *seccomp_filter_notify_variant(const seccomp_filter *f, int hando
   return n;
 }
 
-int seccomp_filter_install_listener(const seccomp_filter *f, int *listener, sbx_error **err) {
+int sc_filter_install_listener(const sc_filter *f, int *listener, sbx_error **err) {
   struct sock_fprog prog = {.len = (unsigned short)f->len,
                             .filter = (struct sock_filter *)f->insns};
   int fd =
@@ -879,7 +878,7 @@ int seccomp_filter_install_listener(const seccomp_filter *f, int *listener, sbx_
   return 0;
 }
 
-int seccomp_listener_send(int sock, int listener, sbx_error **err) {
+int sc_listener_send(int sock, int listener, sbx_error **err) {
   char byte = 'L';
   struct iovec iov = {.iov_base = &byte, .iov_len = 1};
   union {
@@ -902,7 +901,7 @@ int seccomp_listener_send(int sock, int listener, sbx_error **err) {
   return 0;
 }
 
-int seccomp_listener_recv(int sock, int *listener, sbx_error **err) {
+int sc_listener_recv(int sock, int *listener, sbx_error **err) {
   char byte;
   struct iovec iov = {.iov_base = &byte, .iov_len = 1};
   union {
@@ -927,7 +926,7 @@ int seccomp_listener_recv(int sock, int *listener, sbx_error **err) {
   return 0;
 }
 
-int seccomp_notify_next(int listener, uint32_t *arch, int *nr, int *pid, sbx_error **err) {
+int sc_notify_next(int listener, uint32_t *arch, int *nr, int *pid, sbx_error **err) {
   struct seccomp_notif *req = NULL;
   struct seccomp_notif_resp *resp = NULL;
   int rc = seccomp_notify_alloc(&req, &resp);

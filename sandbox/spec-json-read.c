@@ -287,7 +287,7 @@ static int r_caps(rctx *r, const char *path, const json_t *j, uint64_t *out) {
     _cleanup_free_ char *p = xasprintf("%s[%zu]", path, i);
     const char *name;
     if (r_string(r, p, e, &name) < 0) return -1;
-    int c = cap_from_name(name);
+    int c = caps_from_name(name);
     if (c < 0) return r_fail(r, p, "unknown capability '%s'", name);
     caps |= UINT64_C(1) << c;
   }
@@ -651,7 +651,7 @@ static int r_seccomp(rctx *r, const json_t *j, sbx_spec *s) {
   const char *v;
   if (!(x = member(j, P, "defaultAction", &path))) return r_fail(r, path, "missing");
   if (r_string(r, path, x, &v) < 0) return -1;
-  int a = seccomp_action_from_oci(v);
+  int a = sc_action_from_oci(v);
   if (a < 0) return r_fail(r, path, "unknown action '%s'", v);
   sc->default_action = (sbx_seccomp_action)a;
   sc->default_errno = EPERM; /* runc's default for SCMP_ACT_ERRNO */
@@ -676,7 +676,7 @@ static int r_seccomp(rctx *r, const json_t *j, sbx_spec *s) {
     if (r_object(r, rp, e) < 0) return -1;
     if (!(x = member(e, rp, "action", &sub))) return r_fail(r, sub, "missing");
     if (r_string(r, sub, x, &v) < 0) return -1;
-    if ((a = seccomp_action_from_oci(v)) < 0) return r_fail(r, sub, "unknown action '%s'", v);
+    if ((a = sc_action_from_oci(v)) < 0) return r_fail(r, sub, "unknown action '%s'", v);
     sbx_seccomp_rule *rule = spec_add_seccomp_rule(s, (sbx_seccomp_action)a, EPERM);
     if ((x = member(e, rp, "errnoRet", &sub)) && r_u32(r, sub, x, &rule->errno_ret) < 0) return -1;
     if (!(x = member(e, rp, "names", &sub))) return r_fail(r, sub, "missing");
@@ -700,7 +700,7 @@ static int r_seccomp(rctx *r, const json_t *j, sbx_spec *s) {
       if ((x = member(ao, p, "valueTwo", &sub)) && r_u64(r, sub, x, &value_two) < 0) return -1;
       if (!(x = member(ao, p, "op", &sub))) return r_fail(r, sub, "missing");
       if (r_string(r, sub, x, &v) < 0) return -1;
-      int op = seccomp_op_from_oci(v);
+      int op = sc_op_from_oci(v);
       if (op < 0) return r_fail(r, sub, "unknown operator '%s'", v);
       spec_rule_add_arg(rule, (unsigned)index, (sbx_seccomp_op)op, value, value_two);
     }

@@ -85,8 +85,8 @@ static json_t *w_strv(wctx *w, const char *path, char *const *v) {
 
 static json_t *w_caps(uint64_t caps) {
   json_t *a = new_array();
-  for (int c = 0; c <= cap_last(); c++)
-    if (caps & (UINT64_C(1) << c)) push(a, json_string(cap_to_name(c)));
+  for (int c = 0; c <= caps_last(); c++)
+    if (caps & (UINT64_C(1) << c)) push(a, json_string(caps_to_name(c)));
   return a;
 }
 
@@ -119,7 +119,7 @@ static json_t *w_process(wctx *w, const sbx_spec *s) {
   set(o, "env", w_strv(w, "process.env", p->env));
   if (!p->cwd) w_fail(w, EINVAL, "process.cwd: missing");
   set(o, "cwd", w_str(w, "process.cwd", p->cwd));
-  if (p->capabilities >> (cap_last() + 1))
+  if (p->capabilities >> (caps_last() + 1))
     w_fail(w, EINVAL, "process.capabilities: unknown capability numbers in 0x%llx",
            (unsigned long long)p->capabilities);
   if (p->stdin_path && p->stdin_mode != SBX_STDIN_FILE)
@@ -289,7 +289,7 @@ static json_t *w_resources(wctx *w, const sbx_limits *l) {
 
 static json_t *w_seccomp(wctx *w, const sbx_seccomp *sc) {
   json_t *o = new_object();
-  const char *da = seccomp_action_to_oci(sc->default_action);
+  const char *da = sc_action_to_oci(sc->default_action);
   if (!da) {
     w_fail(w, EINVAL, "seccomp: unknown default action %d", (int)sc->default_action);
     da = "";
@@ -312,7 +312,7 @@ static json_t *w_seccomp(wctx *w, const sbx_seccomp *sc) {
     if (r->n_names == 0) w_fail(w, EINVAL, "%s: no syscall names", path);
     _cleanup_free_ char *npath = xasprintf("%s.names", path);
     set(ro, "names", w_strv(w, npath, r->names));
-    const char *a = seccomp_action_to_oci(r->action);
+    const char *a = sc_action_to_oci(r->action);
     if (!a) {
       w_fail(w, EINVAL, "%s: unknown action %d", path, (int)r->action);
       a = "";
@@ -324,7 +324,7 @@ static json_t *w_seccomp(wctx *w, const sbx_seccomp *sc) {
       for (size_t j = 0; j < r->n_args; j++) {
         const sbx_seccomp_arg *x = &r->args[j];
         _cleanup_free_ char *apath = xasprintf("%s.args[%zu]", path, j);
-        const char *op = seccomp_op_to_oci(x->op);
+        const char *op = sc_op_to_oci(x->op);
         if (!op) {
           w_fail(w, EINVAL, "%s: unknown operator %d", apath, (int)x->op);
           op = "";

@@ -50,13 +50,13 @@ static const char *const cap_names[] = {
     "CAP_CHECKPOINT_RESTORE",
 };
 
-int cap_last(void) { return (int)ARRAY_SIZE(cap_names) - 1; }
+int caps_last(void) { return (int)ARRAY_SIZE(cap_names) - 1; }
 
-const char *cap_to_name(int cap) { return cap >= 0 && cap <= cap_last() ? cap_names[cap] : NULL; }
+const char *caps_to_name(int cap) { return cap >= 0 && cap <= caps_last() ? cap_names[cap] : NULL; }
 
-int cap_from_name(const char *name) {
+int caps_from_name(const char *name) {
   const char *bare = strncasecmp(name, "CAP_", 4) == 0 ? name + 4 : name;
-  for (int i = 0; i <= cap_last(); i++)
+  for (int i = 0; i <= caps_last(); i++)
     if (strcasecmp(cap_names[i] + 4, bare) == 0) return i;
   return -1;
 }
@@ -219,11 +219,11 @@ static const char *const action_names[] = {
     [SBX_SECCOMP_TRAP] = "SCMP_ACT_TRAP",   [SBX_SECCOMP_LOG] = "SCMP_ACT_LOG",
 };
 
-const char *seccomp_action_to_oci(sbx_seccomp_action a) {
+const char *sc_action_to_oci(sbx_seccomp_action a) {
   return (size_t)a < ARRAY_SIZE(action_names) ? action_names[a] : NULL;
 }
 
-int seccomp_action_from_oci(const char *name) {
+int sc_action_from_oci(const char *name) {
   for (size_t i = 0; i < ARRAY_SIZE(action_names); i++)
     if (strcmp(action_names[i], name) == 0) return (int)i;
   if (strcmp(name, "SCMP_ACT_KILL_THREAD") == 0) return SBX_SECCOMP_KILL;
@@ -240,11 +240,11 @@ static const char *const op_names[] = {
     [SBX_OP_MASKED_EQ] = "SCMP_CMP_MASKED_EQ",
 };
 
-const char *seccomp_op_to_oci(sbx_seccomp_op op) {
+const char *sc_op_to_oci(sbx_seccomp_op op) {
   return (size_t)op < ARRAY_SIZE(op_names) ? op_names[op] : NULL;
 }
 
-int seccomp_op_from_oci(const char *name) {
+int sc_op_from_oci(const char *name) {
   for (size_t i = 0; i < ARRAY_SIZE(op_names); i++)
     if (strcmp(op_names[i], name) == 0) return (int)i;
   return -1;

@@ -399,7 +399,7 @@ int sbx_spec_validate(const sbx_spec *s, sbx_error **err) {
     sbx_error_append(&errs, EINVAL, "limits.memory: %llu bytes is too small",
                      (unsigned long long)s->limits.memory);
   if (s->limits.pids == 0) sbx_error_append(&errs, EINVAL, "limits.pids: 0 allows no process");
-  if (s->process.capabilities >> (cap_last() + 1))
+  if (s->process.capabilities >> (caps_last() + 1))
     sbx_error_append(&errs, EINVAL, "capabilities: unknown capability number");
   for (size_t i = 0; i < s->seccomp.n_rules; i++) {
     const sbx_seccomp_rule *r = &s->seccomp.rules[i];

@@ -227,13 +227,13 @@ void spec_add_annotation(sbx_spec *spec, const char *key, const char *value);
 /* ---- name tables (spec-names.c), shared by the YAML and JSON sides ------------------------ */
 
 /* Capability names: "CAP_CHOWN" or "chown" (case-insensitive, with or without CAP_). */
-int cap_from_name(const char *name);                     /* -1 if unknown */
-const char *cap_to_name(int cap);                        /* "CAP_CHOWN"; NULL if unknown */
-int cap_last(void);                                      /* highest capability number we know */
-const char *seccomp_action_to_oci(sbx_seccomp_action a); /* "SCMP_ACT_ERRNO" */
-int seccomp_action_from_oci(const char *name);           /* -1 if unknown */
-const char *seccomp_op_to_oci(sbx_seccomp_op op);        /* "SCMP_CMP_EQ" */
-int seccomp_op_from_oci(const char *name);
+int caps_from_name(const char *name);               /* -1 if unknown */
+const char *caps_to_name(int cap);                  /* "CAP_CHOWN"; NULL if unknown */
+int caps_last(void);                                /* highest capability number we know */
+const char *sc_action_to_oci(sbx_seccomp_action a); /* "SCMP_ACT_ERRNO" */
+int sc_action_from_oci(const char *name);           /* -1 if unknown */
+const char *sc_op_to_oci(sbx_seccomp_op op);        /* "SCMP_CMP_EQ" */
+int sc_op_from_oci(const char *name);
 int errno_from_name(const char *name);  /* "EPERM" -> 1; -1 if unknown */
 const char *errno_to_name(int e);       /* 1 -> "EPERM"; NULL if unknown */
 const char *ns_to_oci(unsigned ns_bit); /* SBX_NS_USER -> "user" */

@@ -3,7 +3,10 @@
 . "$(dirname "$0")/lib.sh"
 
 mkdir -p "$T/src" "$T/bin"
+mkdir -p "$T/src/tools" "$T/src/sandbox" "$T/src/jobspec" "$T/src/tests"
 cp "$SBX_SRCDIR/configure" "$T/src/"
+cp "$SBX_SRCDIR/tools/gen-sources" "$T/src/tools/"
+touch "$T/src/sandbox/a.c" "$T/src/jobspec/b.c" "$T/src/tests/test-c.c"
 real_pc=$(command -v pkg-config)
 # A pkg-config that pretends jansson and libcap are not installed.
 cat >"$T/bin/pkg-config" <<PC
@@ -36,3 +39,6 @@ check_eq relative_prefix_fails "$?" 1
 (cd "$T/src" && ./configure CC=/nonexistent/cc) >"$T/out" 2>"$T/err"
 check_eq missing_compiler_fails "$?" 1
 check_grep missing_compiler_named "$T/err" "missing cc (Debian package: gcc)"
+# configure writes the list of sources from the source directories.
+check_grep sources_listed "$T/src/build/sources.ninja" 'build $builddir/obj/sandbox/a.o: cc sandbox/a.c'
+check_grep tests_listed "$T/src/build/sources.ninja" 'build $builddir/tests/test-c: link'

@@ -89,7 +89,7 @@ static sbx_spec *demo_spec(char **argv, int argc, long userns_host, bool baselin
     sc->default_errno = ENOSYS;
     sbx_seccomp_rule *allow = spec_add_seccomp_rule(s, SBX_SECCOMP_ALLOW, 0);
     /* Names that do not exist on this architecture are left out, as a profile's are. */
-    for (const char *const *n = seccomp_group_syscalls("@baseline"); *n; n++)
+    for (const char *const *n = sc_group_syscalls("@baseline"); *n; n++)
       if (seccomp_syscall_resolve_name(*n) >= 0) spec_rule_add_name(allow, *n);
   }
   sbx_seccomp_rule *r = spec_add_seccomp_rule(s, SBX_SECCOMP_ERRNO, EPERM);

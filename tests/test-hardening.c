@@ -15,13 +15,13 @@
 #include <sched.h>
 #include <seccomp.h>
 #include <signal.h>
-/* spec.h declares its own cap_from_name/cap_to_name (capability names of the spec), which clash
+/* spec.h declares its own caps_from_name/caps_to_name (capability names of the spec), which clash
  * with libcap's; libcap's are not used here, so its declarations are renamed away. */
-#define cap_from_name libcap_cap_from_name
-#define cap_to_name   libcap_cap_to_name
+#define caps_from_name libcap_cap_from_name
+#define caps_to_name   libcap_cap_to_name
 #include <sys/capability.h>
-#undef cap_from_name
-#undef cap_to_name
+#undef caps_from_name
+#undef caps_to_name
 #include <grp.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
@@ -74,23 +74,23 @@ static sbx_seccomp_rule *rule(sbx_spec *s, sbx_seccomp_action a, uint32_t e, con
   return r;
 }
 
-static seccomp_filter *build_ok(sbx_spec *s) {
-  seccomp_filter *f = NULL;
+static sc_filter *build_ok(sbx_spec *s) {
+  sc_filter *f = NULL;
   sbx_error *err = NULL;
-  if (seccomp_filter_build(&s->seccomp, &f, &err) < 0) {
+  if (sc_filter_build(&s->seccomp, &f, &err) < 0) {
     static char msg[512];
     snprintf(msg, sizeof msg, "%s", err->message);
     sbx_error_free(err);
-    TEST_FAIL("seccomp_filter_build: %s", msg);
+    TEST_FAIL("sc_filter_build: %s", msg);
   }
-  if (!f) TEST_FAIL("seccomp_filter_build gave no filter");
+  if (!f) TEST_FAIL("sc_filter_build gave no filter");
   return f;
 }
 
 /* In the child: no_new_privs + the filter. */
-static int child_install(const seccomp_filter *f) {
+static int child_install(const sc_filter *f) {
   sbx_error *err = NULL;
-  if (set_no_new_privs(&err) < 0 || seccomp_filter_install(f, &err) < 0) {
+  if (set_no_new_privs(&err) < 0 || sc_filter_install(f, &err) < 0) {
     fprintf(stderr, "child: %s\n", err->message);
     return C_SETUP;
   }
@@ -120,9 +120,9 @@ TEST(seccomp_deny_errno) {
   sbx_spec *s = policy(SBX_SECCOMP_ALLOW, 0);
   rule(s, SBX_SECCOMP_ERRNO, EPERM, "mount");
   rule(s, SBX_SECCOMP_ERRNO, EXDEV, "getppid");
-  seccomp_filter *f = build_ok(s);
+  sc_filter *f = build_ok(s);
   CHECK_EXITED_OK(in_child(child_deny, f));
-  seccomp_filter_free(f);
+  sc_filter_free(f);
   sbx_spec_free(s);
 }
 
@@ -136,12 +136,12 @@ TEST(seccomp_kill_sigsys) {
   for (int a = 0; a < 2; a++) {
     sbx_spec *s = policy(SBX_SECCOMP_ALLOW, 0);
     rule(s, a ? SBX_SECCOMP_KILL : SBX_SECCOMP_KILL_PROCESS, 0, "getppid");
-    seccomp_filter *f = build_ok(s);
+    sc_filter *f = build_ok(s);
     int st = in_child(child_getppid, f);
     if (!WIFSIGNALED(st) || WTERMSIG(st) != SIGSYS)
       TEST_FAIL("action %s: child status 0x%x, expected death by SIGSYS",
                 a ? "kill" : "kill_process", st);
-    seccomp_filter_free(f);
+    sc_filter_free(f);
     sbx_spec_free(s);
   }
 }
@@ -151,7 +151,7 @@ static char trapped_name[64];
 static void on_sigsys(int sig, siginfo_t *si, void *uc) {
   (void)sig, (void)uc;
   /* (Not async-signal-safe, but this test's child does nothing else meanwhile.) */
-  char *n = seccomp_siginfo_syscall_name(si);
+  char *n = sc_siginfo_syscall_name(si);
   snprintf(trapped_name, sizeof trapped_name, "%s", n ? n : "(none)");
   free(n);
   trapped = 1;
@@ -171,9 +171,9 @@ static int child_trap(void *p) {
 TEST(seccomp_trap_names_the_syscall) {
   sbx_spec *s = policy(SBX_SECCOMP_ALLOW, 0);
   rule(s, SBX_SECCOMP_TRAP, 0, "getppid");
-  seccomp_filter *f = build_ok(s);
+  sc_filter *f = build_ok(s);
   CHECK_EXITED_OK(in_child(child_trap, f));
-  seccomp_filter_free(f);
+  sc_filter_free(f);
   sbx_spec_free(s);
 }
 
@@ -196,9 +196,9 @@ TEST(seccomp_arg_socket_af_packet) {
   sbx_spec *s = policy(SBX_SECCOMP_ALLOW, 0);
   sbx_seccomp_rule *r = rule(s, SBX_SECCOMP_ERRNO, EACCES, "socket");
   spec_rule_add_arg(r, 0, SBX_OP_MASKED_EQ, 0xffffffffu, AF_PACKET);
-  seccomp_filter *f = build_ok(s);
+  sc_filter *f = build_ok(s);
   CHECK_EXITED_OK(in_child(child_socket, f));
-  seccomp_filter_free(f);
+  sc_filter_free(f);
   sbx_spec_free(s);
 }
 
@@ -223,16 +223,16 @@ TEST(seccomp_arg_int_compared_as_int) {
   sbx_spec *s = policy(SBX_SECCOMP_ALLOW, 0);
   sbx_seccomp_rule *r = rule(s, SBX_SECCOMP_ERRNO, EACCES, "socket");
   spec_rule_add_arg(r, 0, SBX_OP_EQ, AF_PACKET, 0);
-  seccomp_filter *f = build_ok(s);
+  sc_filter *f = build_ok(s);
   CHECK_EXITED_OK(in_child(child_socket, f));
-  seccomp_filter_free(f);
+  sc_filter_free(f);
   sbx_spec_free(s);
   s = policy(SBX_SECCOMP_ALLOW, 0);
   r = rule(s, SBX_SECCOMP_ERRNO, EPERM, "ioctl");
   spec_rule_add_arg(r, 1, SBX_OP_EQ, TIOCSTI, 0);
   f = build_ok(s);
   CHECK_EXITED_OK(in_child(child_tiocsti, f));
-  seccomp_filter_free(f);
+  sc_filter_free(f);
   sbx_spec_free(s);
 }
 
@@ -240,9 +240,9 @@ TEST(seccomp_arg_ioctl_tiocsti) {
   sbx_spec *s = policy(SBX_SECCOMP_ALLOW, 0);
   sbx_seccomp_rule *r = rule(s, SBX_SECCOMP_ERRNO, EPERM, "ioctl");
   spec_rule_add_arg(r, 1, SBX_OP_MASKED_EQ, 0xffffffffu, TIOCSTI);
-  seccomp_filter *f = build_ok(s);
+  sc_filter *f = build_ok(s);
   CHECK_EXITED_OK(in_child(child_tiocsti, f));
-  seccomp_filter_free(f);
+  sc_filter_free(f);
   sbx_spec_free(s);
 }
 
@@ -264,7 +264,7 @@ static sbx_spec *allow_list(sbx_seccomp_action def) {
 }
 
 static int child_unknown(void *p) {
-  int max = seccomp_max_known_syscall(seccomp_arch_native());
+  int max = sc_max_known_syscall(seccomp_arch_native());
   if (child_install(p)) return C_SETUP;
   int r;
   if ((r = expect_errno(syscall(max + 1), ENOSYS))) return r;
@@ -280,10 +280,10 @@ static int child_listed_default(void *p) {
 
 TEST(seccomp_unknown_syscall_enosys) {
   sbx_spec *s = allow_list(SBX_SECCOMP_ERRNO);
-  seccomp_filter *f = build_ok(s);
+  sc_filter *f = build_ok(s);
   CHECK_EXITED_OK(in_child(child_unknown, f));
   CHECK_EXITED_OK(in_child(child_listed_default, f));
-  seccomp_filter_free(f);
+  sc_filter_free(f);
   sbx_spec_free(s);
   /* With a kill default, unknown syscalls still return ENOSYS (libc falls back). */
   s = allow_list(SBX_SECCOMP_KILL_PROCESS);
@@ -291,7 +291,7 @@ TEST(seccomp_unknown_syscall_enosys) {
   CHECK_EXITED_OK(in_child(child_unknown, f));
   int st = in_child(child_listed_default, f);
   CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS);
-  seccomp_filter_free(f);
+  sc_filter_free(f);
   sbx_spec_free(s);
 }
 
@@ -309,9 +309,9 @@ static int child_newer_than_policy(void *p) {
 TEST(seccomp_newer_than_policy_enosys) {
   sbx_spec *s = allow_list(SBX_SECCOMP_ERRNO);
   rule(s, SBX_SECCOMP_ERRNO, EXDEV, "io_uring_setup");
-  seccomp_filter *f = build_ok(s);
+  sc_filter *f = build_ok(s);
   CHECK_EXITED_OK(in_child(child_newer_than_policy, f));
-  seccomp_filter_free(f);
+  sc_filter_free(f);
   sbx_spec_free(s);
   /* Under a kill default too: glibc's clone3 attempt must not kill every threaded program. */
   s = allow_list(SBX_SECCOMP_KILL_PROCESS);
@@ -319,7 +319,7 @@ TEST(seccomp_newer_than_policy_enosys) {
   rule(s, SBX_SECCOMP_ERRNO, EPERM, "getppid");
   f = build_ok(s);
   CHECK_EXITED_OK(in_child(child_newer_than_policy, f));
-  seccomp_filter_free(f);
+  sc_filter_free(f);
   sbx_spec_free(s);
 }
 
@@ -349,7 +349,7 @@ TEST(seccomp_foreign_abi_killed) {
 #endif
   sbx_spec *s = policy(SBX_SECCOMP_ALLOW, 0);
   rule(s, SBX_SECCOMP_ERRNO, EPERM, "mount");
-  seccomp_filter *f = build_ok(s);
+  sc_filter *f = build_ok(s);
   int st = in_child(child_x32, f);
   if (!WIFSIGNALED(st) || WTERMSIG(st) != SIGSYS)
     TEST_FAIL("x32 syscall: child status 0x%x, expected death by SIGSYS", st);
@@ -358,40 +358,40 @@ TEST(seccomp_foreign_abi_killed) {
     if (!WIFSIGNALED(st) || WTERMSIG(st) != SIGSYS)
       TEST_FAIL("int 0x80: child status 0x%x, expected death by SIGSYS", st);
   }
-  seccomp_filter_free(f);
+  sc_filter_free(f);
   sbx_spec_free(s);
 }
 
 TEST(seccomp_syscall_names) {
   char *n;
-  CHECK(seccomp_max_known_syscall(seccomp_arch_native()) >= 435); /* clone3 */
-  n = seccomp_syscall_name(0, SYS_mount);
+  CHECK(sc_max_known_syscall(seccomp_arch_native()) >= 435); /* clone3 */
+  n = sc_syscall_name(0, SYS_mount);
   CHECK_EQ_STR(n, "mount");
   free(n);
-  n = seccomp_syscall_name(0, 100000);
+  n = sc_syscall_name(0, 100000);
   CHECK_EQ_STR(n, "syscall 100000");
   free(n);
 #ifdef __x86_64__
-  n = seccomp_syscall_name(AUDIT_ARCH_X86_64, 0x40000000 | 39);
+  n = sc_syscall_name(AUDIT_ARCH_X86_64, 0x40000000 | 39);
   CHECK_EQ_STR(n, "getpid (x32)");
   free(n);
-  n = seccomp_syscall_name(AUDIT_ARCH_I386, 20);
+  n = sc_syscall_name(AUDIT_ARCH_I386, 20);
   CHECK_EQ_STR(n, "getpid (x86)");
   free(n);
 #endif
   siginfo_t si = {.si_signo = SIGSEGV};
-  CHECK(seccomp_siginfo_syscall_name(&si) == NULL);
+  CHECK(sc_siginfo_syscall_name(&si) == NULL);
 }
 
 /* ---- seccomp: bad policies ---------------------------------------------------------------- */
 
 static void check_build_fails(sbx_spec *s, const char *needle) {
-  seccomp_filter *f = NULL;
+  sc_filter *f = NULL;
   sbx_error *err = NULL;
-  int rc = seccomp_filter_build(&s->seccomp, &f, &err);
+  int rc = sc_filter_build(&s->seccomp, &f, &err);
   sbx_spec_free(s);
   if (rc == 0) {
-    seccomp_filter_free(f);
+    sc_filter_free(f);
     TEST_FAIL("a bad policy was accepted (expected '%s')", needle);
   }
   CHECK(f == NULL);
@@ -427,8 +427,8 @@ TEST(seccomp_bad_policies) {
   s = allow_list(SBX_SECCOMP_ERRNO);
   rule(s, SBX_SECCOMP_ALLOW, 0, "no_such_syscall");
   rule(s, SBX_SECCOMP_ERRNO, EPERM, "mount");
-  seccomp_filter *f = build_ok(s);
-  seccomp_filter_free(f);
+  sc_filter *f = build_ok(s);
+  sc_filter_free(f);
   sbx_spec_free(s);
 
   /* Names libseccomp knows only for other architectures (vm86, on x86_64) are no error in a
@@ -439,21 +439,21 @@ TEST(seccomp_bad_policies) {
   spec_rule_add_name(multi, "pciconfig_read");
   spec_rule_add_name(multi, "mount");
   f = build_ok(s);
-  seccomp_filter_free(f);
+  sc_filter_free(f);
   sbx_spec_free(s);
 
   /* Disabled: no filter, no error; installing NULL does nothing. */
   s = spec_new();
-  f = (seccomp_filter *)1;
-  CHECK_EQ_INT(seccomp_filter_build(&s->seccomp, &f, NULL), 0);
+  f = (sc_filter *)1;
+  CHECK_EQ_INT(sc_filter_build(&s->seccomp, &f, NULL), 0);
   CHECK(f == NULL);
-  CHECK_EQ_INT(seccomp_filter_install(NULL, NULL), 0);
+  CHECK_EQ_INT(sc_filter_install(NULL, NULL), 0);
   sbx_spec_free(s);
 }
 
 static int child_no_nnp(void *p) {
   sbx_error *err = NULL;
-  if (seccomp_filter_install(p, &err) == 0) return 1;
+  if (sc_filter_install(p, &err) == 0) return 1;
   int ok = err->code == EACCES && strstr(err->message, "no_new_privs") != NULL;
   sbx_error_free(err);
   return ok ? 0 : 2;
@@ -467,41 +467,41 @@ TEST(seccomp_install_needs_nnp) {
   if (v == CAP_SET) SKIP_TEST("CAP_SYS_ADMIN may install a filter without no_new_privs");
   sbx_spec *s = policy(SBX_SECCOMP_ALLOW, 0);
   rule(s, SBX_SECCOMP_ERRNO, EPERM, "mount");
-  seccomp_filter *f = build_ok(s);
+  sc_filter *f = build_ok(s);
   CHECK_EXITED_OK(in_child(child_no_nnp, f));
-  seccomp_filter_free(f);
+  sc_filter_free(f);
   sbx_spec_free(s);
 }
 
 /* ---- seccomp: the caches ------------------------------------------------------------------ */
 
-static bool same_program(const seccomp_filter *a, const seccomp_filter *b) {
+static bool same_program(const sc_filter *a, const sc_filter *b) {
   size_t la, lb;
-  const void *pa = seccomp_filter_program(a, &la), *pb = seccomp_filter_program(b, &lb);
+  const void *pa = sc_filter_program(a, &la), *pb = sc_filter_program(b, &lb);
   return la == lb && memcmp(pa, pb, la * 8) == 0;
 }
 
 TEST(seccomp_cache_memory) {
-  seccomp_cache_clear_memory();
+  sc_cache_clear_memory();
   sbx_spec *s = allow_list(SBX_SECCOMP_ERRNO);
-  seccomp_filter *a = build_ok(s);
-  CHECK_EQ_INT(seccomp_cache_last_source(), SECCOMP_FROM_COMPILE);
-  seccomp_filter *b = build_ok(s);
-  CHECK_EQ_INT(seccomp_cache_last_source(), SECCOMP_FROM_MEMORY);
+  sc_filter *a = build_ok(s);
+  CHECK_EQ_INT(sc_cache_last_source(), SC_FROM_COMPILE);
+  sc_filter *b = build_ok(s);
+  CHECK_EQ_INT(sc_cache_last_source(), SC_FROM_MEMORY);
   CHECK(same_program(a, b));
   /* A different policy is a different entry. */
   rule(s, SBX_SECCOMP_ERRNO, EACCES, "mount");
-  seccomp_filter *c = build_ok(s);
-  CHECK_EQ_INT(seccomp_cache_last_source(), SECCOMP_FROM_COMPILE);
+  sc_filter *c = build_ok(s);
+  CHECK_EQ_INT(sc_cache_last_source(), SC_FROM_COMPILE);
   CHECK(!same_program(a, c));
   char k1[17], k2[17];
-  seccomp_policy_key(&s->seccomp, k1);
+  sc_policy_key(&s->seccomp, k1);
   s->seccomp.rules[1].errno_ret = EXDEV;
-  seccomp_policy_key(&s->seccomp, k2);
+  sc_policy_key(&s->seccomp, k2);
   CHECK(strcmp(k1, k2) != 0);
-  seccomp_filter_free(a);
-  seccomp_filter_free(b);
-  seccomp_filter_free(c);
+  sc_filter_free(a);
+  sc_filter_free(b);
+  sc_filter_free(c);
   sbx_spec_free(s);
 }
 
@@ -518,63 +518,63 @@ TEST(seccomp_cache_disk) {
   CHECK(base != NULL);
   char *dir = xasprintf("%s/xdg/sandbox/cache", base); /* parents are created */
   sbx_error *err = NULL;
-  CHECK_EQ_INT(seccomp_cache_set_dir(dir, &err), 0);
+  CHECK_EQ_INT(sc_cache_set_dir(dir, &err), 0);
   struct stat st;
   CHECK(stat(dir, &st) == 0 && (st.st_mode & 0777) == 0700);
 
-  seccomp_cache_clear_memory();
+  sc_cache_clear_memory();
   sbx_spec *s = allow_list(SBX_SECCOMP_ERRNO);
   rule(s, SBX_SECCOMP_KILL_PROCESS, 0, "ptrace");
-  seccomp_filter *a = build_ok(s);
-  CHECK_EQ_INT(seccomp_cache_last_source(), SECCOMP_FROM_COMPILE);
-  seccomp_cache_clear_memory();
-  seccomp_filter *b = build_ok(s);
-  CHECK_EQ_INT(seccomp_cache_last_source(), SECCOMP_FROM_DISK);
+  sc_filter *a = build_ok(s);
+  CHECK_EQ_INT(sc_cache_last_source(), SC_FROM_COMPILE);
+  sc_cache_clear_memory();
+  sc_filter *b = build_ok(s);
+  CHECK_EQ_INT(sc_cache_last_source(), SC_FROM_DISK);
   CHECK(same_program(a, b));
-  seccomp_filter_free(b);
+  sc_filter_free(b);
 
   char key[17];
-  seccomp_policy_key(&s->seccomp, key);
+  sc_policy_key(&s->seccomp, key);
   char *entry = xasprintf("%s/%s.bpf", dir, key);
   CHECK(stat(entry, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 0777) == 0600);
 
   /* A writable-by-others entry is not trusted. */
   CHECK(chmod(entry, 0666) == 0);
-  seccomp_cache_clear_memory();
+  sc_cache_clear_memory();
   b = build_ok(s);
-  CHECK_EQ_INT(seccomp_cache_last_source(), SECCOMP_FROM_COMPILE);
-  seccomp_filter_free(b);
+  CHECK_EQ_INT(sc_cache_last_source(), SC_FROM_COMPILE);
+  sc_filter_free(b);
   /* (the compile rewrote it, 0600) A truncated entry is not used. */
   CHECK(stat(entry, &st) == 0 && (st.st_mode & 0777) == 0600);
   CHECK(truncate(entry, st.st_size - 8) == 0);
-  seccomp_cache_clear_memory();
+  sc_cache_clear_memory();
   b = build_ok(s);
-  CHECK_EQ_INT(seccomp_cache_last_source(), SECCOMP_FROM_COMPILE);
+  CHECK_EQ_INT(sc_cache_last_source(), SC_FROM_COMPILE);
   CHECK(same_program(a, b));
-  seccomp_filter_free(b);
+  sc_filter_free(b);
   /* A symlink is not followed. */
   char *other = xasprintf("%s/other", base);
   CHECK(rename(entry, other) == 0);
   CHECK(symlink(other, entry) == 0);
-  seccomp_cache_clear_memory();
+  sc_cache_clear_memory();
   b = build_ok(s);
-  CHECK_EQ_INT(seccomp_cache_last_source(), SECCOMP_FROM_COMPILE);
-  seccomp_filter_free(b);
+  CHECK_EQ_INT(sc_cache_last_source(), SC_FROM_COMPILE);
+  sc_filter_free(b);
   /* A cache directory that others can enter is refused. */
   CHECK(chmod(dir, 0755) == 0);
-  CHECK(seccomp_cache_set_dir(NULL, NULL) == 0);
-  CHECK(seccomp_cache_set_dir(dir, &err) < 0);
+  CHECK(sc_cache_set_dir(NULL, NULL) == 0);
+  CHECK(sc_cache_set_dir(dir, &err) < 0);
   CHECK(err && strstr(err->message, "mode 0700"));
   sbx_error_free(err);
-  CHECK(seccomp_cache_set_dir("relative/dir", NULL) < 0);
+  CHECK(sc_cache_set_dir("relative/dir", NULL) < 0);
 
-  seccomp_filter_free(a);
+  sc_filter_free(a);
   sbx_spec_free(s);
   free(entry);
   free(other);
   free(dir);
-  seccomp_cache_set_dir(NULL, NULL);
-  seccomp_cache_clear_memory();
+  sc_cache_set_dir(NULL, NULL);
+  sc_cache_clear_memory();
   CHECK_EQ_INT(rm_rf(base), 0);
 }
 
@@ -587,42 +587,42 @@ TEST(seccomp_cache_per_run_dir) {
   char *dir = xasprintf("%s/home/.cache/sandbox/seccomp", base);
   sbx_spec *s = allow_list(SBX_SECCOMP_ERRNO);
   rule(s, SBX_SECCOMP_KILL_PROCESS, 0, "bpf");
-  seccomp_cache_clear_memory();
-  seccomp_filter *f = NULL;
+  sc_cache_clear_memory();
+  sc_filter *f = NULL;
   sbx_error *cerr = NULL, *err = NULL;
-  CHECK_EQ_INT(seccomp_filter_build_in(&s->seccomp, dir, &f, &cerr, &err), 0);
+  CHECK_EQ_INT(sc_filter_build_in(&s->seccomp, dir, &f, &cerr, &err), 0);
   CHECK(f != NULL && cerr == NULL);
-  CHECK_EQ_INT(seccomp_cache_last_source(), SECCOMP_FROM_COMPILE);
-  seccomp_filter_free(f);
+  CHECK_EQ_INT(sc_cache_last_source(), SC_FROM_COMPILE);
+  sc_filter_free(f);
   struct stat st;
   CHECK(stat(dir, &st) == 0 && (st.st_mode & 0777) == 0700);
-  seccomp_cache_clear_memory();
-  CHECK_EQ_INT(seccomp_filter_build_in(&s->seccomp, dir, &f, &cerr, &err), 0);
-  CHECK_EQ_INT(seccomp_cache_last_source(), SECCOMP_FROM_DISK);
-  seccomp_filter_free(f);
+  sc_cache_clear_memory();
+  CHECK_EQ_INT(sc_filter_build_in(&s->seccomp, dir, &f, &cerr, &err), 0);
+  CHECK_EQ_INT(sc_cache_last_source(), SC_FROM_DISK);
+  sc_filter_free(f);
   /* The global directory (none set) plays no part. */
-  seccomp_cache_clear_memory();
-  CHECK_EQ_INT(seccomp_filter_build_in(&s->seccomp, NULL, &f, &cerr, &err), 0);
-  CHECK_EQ_INT(seccomp_cache_last_source(), SECCOMP_FROM_COMPILE);
-  seccomp_filter_free(f);
+  sc_cache_clear_memory();
+  CHECK_EQ_INT(sc_filter_build_in(&s->seccomp, NULL, &f, &cerr, &err), 0);
+  CHECK_EQ_INT(sc_cache_last_source(), SC_FROM_COMPILE);
+  sc_filter_free(f);
   /* Unusable directories: the filter is compiled, and cache_err says why. */
   CHECK(chmod(dir, 0770) == 0);
-  seccomp_cache_clear_memory();
-  CHECK_EQ_INT(seccomp_filter_build_in(&s->seccomp, dir, &f, &cerr, &err), 0);
+  sc_cache_clear_memory();
+  CHECK_EQ_INT(sc_filter_build_in(&s->seccomp, dir, &f, &cerr, &err), 0);
   CHECK(f != NULL && err == NULL);
-  CHECK_EQ_INT(seccomp_cache_last_source(), SECCOMP_FROM_COMPILE);
+  CHECK_EQ_INT(sc_cache_last_source(), SC_FROM_COMPILE);
   CHECK(cerr && strstr(cerr->message, "mode 0700"));
   sbx_error_free(cerr);
   cerr = NULL;
-  seccomp_filter_free(f);
-  seccomp_cache_clear_memory();
-  CHECK_EQ_INT(seccomp_filter_build_in(&s->seccomp, "relative/dir", &f, &cerr, &err), 0);
+  sc_filter_free(f);
+  sc_cache_clear_memory();
+  CHECK_EQ_INT(sc_filter_build_in(&s->seccomp, "relative/dir", &f, &cerr, &err), 0);
   CHECK(f != NULL && cerr && strstr(cerr->message, "not an absolute path"));
   sbx_error_free(cerr);
-  seccomp_filter_free(f);
+  sc_filter_free(f);
   sbx_spec_free(s);
   free(dir);
-  seccomp_cache_clear_memory();
+  sc_cache_clear_memory();
   CHECK_EQ_INT(rm_rf(base), 0);
 }
 
@@ -634,7 +634,7 @@ static int write_file(const char *path, const char *text);
 #define HANDOFF_FD 100
 
 typedef struct notify_case {
-  seccomp_filter *variant;
+  sc_filter *variant;
   int attack; /* 0 getppid, 1 x32 getpid, 2 int 0x80 getpid */
   const char *want;
 } notify_case;
@@ -643,8 +643,8 @@ static int job_attack(notify_case *nc, int sock) {
   if (dup2(sock, HANDOFF_FD) < 0) return C_SETUP;
   sbx_error *err = NULL;
   int l = -1;
-  if (set_no_new_privs(&err) < 0 || seccomp_filter_install_listener(nc->variant, &l, &err) < 0 ||
-      seccomp_listener_send(HANDOFF_FD, l, &err) < 0) {
+  if (set_no_new_privs(&err) < 0 || sc_filter_install_listener(nc->variant, &l, &err) < 0 ||
+      sc_listener_send(HANDOFF_FD, l, &err) < 0) {
     fprintf(stderr, "job: %s\n", err->message);
     return C_SETUP;
   }
@@ -671,8 +671,7 @@ static int notify_init(notify_case *nc) {
   int l;
   uint32_t arch;
   int nr, pid;
-  if (seccomp_listener_recv(sv[0], &l, &err) < 0 ||
-      seccomp_notify_next(l, &arch, &nr, &pid, &err) < 0) {
+  if (sc_listener_recv(sv[0], &l, &err) < 0 || sc_notify_next(l, &arch, &nr, &pid, &err) < 0) {
     fprintf(stderr, "init: %s\n", err->message);
     return 4;
   }
@@ -680,7 +679,7 @@ static int notify_init(notify_case *nc) {
   kill(-1, SIGKILL); /* every process of the namespace but init */
   int st;
   if (waitpid(job, &st, 0) != job || !WIFSIGNALED(st) || WTERMSIG(st) != SIGKILL) return 6;
-  char *name = seccomp_syscall_name(arch, nr);
+  char *name = sc_syscall_name(arch, nr);
   int ok = strcmp(name, nc->want) == 0;
   if (!ok) fprintf(stderr, "init: got '%s', expected '%s'\n", name, nc->want);
   free(name);
@@ -702,8 +701,8 @@ TEST(seccomp_forbidden_syscall_named_under_pidns) {
   sbx_spec *s = policy(SBX_SECCOMP_ALLOW, 0);
   rule(s, SBX_SECCOMP_KILL_PROCESS, 0, "getppid");
   rule(s, SBX_SECCOMP_KILL_PROCESS, 0, "sendmsg"); /* the hand-off still works */
-  seccomp_filter *f = build_ok(s);
-  seccomp_filter *v = seccomp_filter_notify_variant(f, HANDOFF_FD);
+  sc_filter *f = build_ok(s);
+  sc_filter *v = sc_filter_notify_variant(f, HANDOFF_FD);
   CHECK(v != NULL);
   notify_case cases[] = {{v, 0, "getppid"}, {v, 1, "getpid (x32)"}, {v, 2, "getpid (x86)"}};
   size_t n = 1;
@@ -717,16 +716,15 @@ TEST(seccomp_forbidden_syscall_named_under_pidns) {
       TEST_FAIL("case '%s': status %d", cases[i].want, WEXITSTATUS(st));
     CHECK_EXITED_OK(st);
   }
-  seccomp_filter_free(v);
-  seccomp_filter_free(f);
+  sc_filter_free(v);
+  sc_filter_free(f);
   sbx_spec_free(s);
 }
 
 static int child_listener_lost(void *p) {
   sbx_error *err = NULL;
   int l = -1;
-  if (set_no_new_privs(&err) < 0 || seccomp_filter_install_listener(p, &l, &err) < 0)
-    return C_SETUP;
+  if (set_no_new_privs(&err) < 0 || sc_filter_install_listener(p, &l, &err) < 0) return C_SETUP;
   close(l); /* the supervisor is gone */
   return expect_errno(syscall(SYS_getppid), ENOSYS);
 }
@@ -734,11 +732,11 @@ static int child_listener_lost(void *p) {
 TEST(seccomp_notify_without_supervisor_still_denies) {
   sbx_spec *s = policy(SBX_SECCOMP_ALLOW, 0);
   rule(s, SBX_SECCOMP_KILL_PROCESS, 0, "getppid");
-  seccomp_filter *f = build_ok(s);
-  seccomp_filter *v = seccomp_filter_notify_variant(f, HANDOFF_FD);
+  sc_filter *f = build_ok(s);
+  sc_filter *v = sc_filter_notify_variant(f, HANDOFF_FD);
   CHECK_EXITED_OK(in_child(child_listener_lost, v));
-  seccomp_filter_free(v);
-  seccomp_filter_free(f);
+  sc_filter_free(v);
+  sc_filter_free(f);
   sbx_spec_free(s);
 }
 
@@ -902,10 +900,10 @@ static int child_job(void *p) {
   if (dup2(pipefd[1], 1) < 0) return C_SETUP;
   sbx_spec *s = policy(SBX_SECCOMP_ALLOW, 0);
   rule(s, SBX_SECCOMP_ERRNO, EPERM, "mount");
-  seccomp_filter *f = NULL;
+  sc_filter *f = NULL;
   sbx_error *err = NULL;
-  if (seccomp_filter_build(&s->seccomp, &f, &err) < 0 || caps_drop(0, &err) < 0 ||
-      set_no_new_privs(&err) < 0 || seccomp_filter_install(f, &err) < 0) {
+  if (sc_filter_build(&s->seccomp, &f, &err) < 0 || caps_drop(0, &err) < 0 ||
+      set_no_new_privs(&err) < 0 || sc_filter_install(f, &err) < 0) {
     fprintf(stderr, "job: %s\n", err->message);
     return C_SETUP;
   }
@@ -1079,7 +1077,7 @@ static sbx_spec *stock_like_policy(void) {
 typedef struct attack_job {
   const char *helper;
   const char *name;
-  seccomp_filter *f;
+  sc_filter *f;
   int out; /* the write end of a pipe for the helper's output */
 } attack_job;
 
@@ -1096,7 +1094,7 @@ static int child_attack(void *p) {
     return C_SETUP;
   sbx_error *err = NULL;
   if (netlink_loopback_up(&err) < 0 || caps_drop(0, &err) < 0 || set_no_new_privs(&err) < 0 ||
-      seccomp_filter_install(a->f, &err) < 0) {
+      sc_filter_install(a->f, &err) < 0) {
     fprintf(stderr, "job: %s\n", err->message);
     return C_SETUP;
   }
@@ -1108,7 +1106,7 @@ TEST(attacks_blocked_by_hardening) {
   char *helper = attack_path();
   if (!helper) SKIP_TEST("tests/helper/attack is not built");
   sbx_spec *s = stock_like_policy();
-  seccomp_filter *f = build_ok(s);
+  sc_filter *f = build_ok(s);
   char failures[4096] = "";
   for (int k = 0; k < 2; k++) {
     const char *const *list = k ? stock_kill_attacks : stock_errno_attacks;
@@ -1134,7 +1132,7 @@ TEST(attacks_blocked_by_hardening) {
       }
     }
   }
-  seccomp_filter_free(f);
+  sc_filter_free(f);
   sbx_spec_free(s);
   free(helper);
   if (failures[0]) TEST_FAIL("%s", failures);
@@ -1168,7 +1166,7 @@ TEST(setuid_binary_gains_nothing_under_nnp) {
   for (int nnp = 0; nnp < 2; nnp++) {
     int p[2];
     CHECK(pipe2(p, O_CLOEXEC) == 0);
-    attack_job a = {helper, id, nnp ? (seccomp_filter *)1 : NULL, p[1]};
+    attack_job a = {helper, id, nnp ? (sc_filter *)1 : NULL, p[1]};
     int st = in_child(child_setuid, &a);
     close(p[1]);
     close(p[0]);

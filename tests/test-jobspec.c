@@ -822,7 +822,7 @@ TEST(seccomp_deny_list_and_groups) {
   CHECK_EQ_STR(sc->rules[2].names[0], "unshare");
   /* the rule of a group is its members that exist on this architecture */
   size_t n_native = 0;
-  for (const char *const *m = seccomp_group_syscalls("@mount"); *m; m++)
+  for (const char *const *m = sc_group_syscalls("@mount"); *m; m++)
     if (seccomp_syscall_resolve_name(*m) >= 0) n_native++;
   CHECK_EQ_INT(sc->rules[0].n_names, n_native);
   for (size_t i = 0; i < sc->n_rules; i++) {
@@ -837,7 +837,7 @@ TEST(seccomp_deny_list_and_groups) {
   CHECK(!s->seccomp.enabled);
   sbx_spec_free(s);
   /* every group of the table resolves to at least one call of this architecture */
-  for (const char *const *g = seccomp_group_names(); *g; g++) {
+  for (const char *const *g = sc_group_names(); *g; g++) {
     _cleanup_free_ char *y = xasprintf("seccomp: {deny: ['%s']}\n", *g);
     s = load(y);
     CHECK(s->seccomp.n_rules >= 1);

@@ -305,7 +305,7 @@ static sbx_spec *random_spec(void) {
   s->process.stdin_mode = (sbx_stdin_mode)pick(3);
   if (s->process.stdin_mode == SBX_STDIN_FILE && pick(2)) s->process.stdin_path = xstrdup("/in");
   s->process.no_new_privileges = pick(2);
-  s->process.capabilities = rnd() & ((UINT64_C(1) << (cap_last() + 1)) - 1);
+  s->process.capabilities = rnd() & ((UINT64_C(1) << (caps_last() + 1)) - 1);
   if (pick(2)) s->root.path = xstrdup(pick(2) ? "rootfs" : "/srv/root");
   s->root.readonly = pick(2);
   n = pick(6);
@@ -1016,9 +1016,9 @@ TEST(foreign_runc_spec) {
   CHECK_EQ_STR(s->process.args[0], "sh");
   CHECK_EQ_INT(s->process.n_env, 2);
   /* Kept: in bounding, effective and permitted at once. */
-  CHECK_EQ_INT(s->process.capabilities, (1ull << cap_from_name("CAP_AUDIT_WRITE")) |
-                                            (1ull << cap_from_name("CAP_KILL")) |
-                                            (1ull << cap_from_name("CAP_NET_BIND_SERVICE")));
+  CHECK_EQ_INT(s->process.capabilities, (1ull << caps_from_name("CAP_AUDIT_WRITE")) |
+                                            (1ull << caps_from_name("CAP_KILL")) |
+                                            (1ull << caps_from_name("CAP_NET_BIND_SERVICE")));
   CHECK_EQ_INT(s->limits.open_files, 1024);
   CHECK(s->limits.core == SBX_UNSET);
   CHECK(s->limits.cpu_time_us == SBX_UNSET);

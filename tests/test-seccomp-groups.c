@@ -114,25 +114,25 @@ static const char *const required_groups[] = {
     "@io-uring", "@userfaultfd", "@file-handles", "@admin",    NULL};
 
 TEST(every_group_is_listed_and_found) {
-  const char *const *names = seccomp_group_names();
+  const char *const *names = sc_group_names();
   CHECK(names);
   for (const char *const *g = required_groups; *g; g++)
-    if (!in_list(names, *g)) TEST_FAIL("group %s is missing from seccomp_group_names()", *g);
+    if (!in_list(names, *g)) TEST_FAIL("group %s is missing from sc_group_names()", *g);
   CHECK_EQ_INT(count(names), count(required_groups));
   for (const char *const *g = names; *g; g++) {
-    const char *const *s = seccomp_group_syscalls(*g);
+    const char *const *s = sc_group_syscalls(*g);
     if (!s || !*s) TEST_FAIL("group %s has no syscalls", *g);
     CHECK((*g)[0] == '@');
   }
-  CHECK(seccomp_group_syscalls("@nope") == NULL);
-  CHECK(seccomp_group_syscalls("mount") == NULL); /* without the '@' */
-  CHECK(seccomp_group_syscalls("") == NULL);
-  CHECK(seccomp_group_syscalls(NULL) == NULL);
+  CHECK(sc_group_syscalls("@nope") == NULL);
+  CHECK(sc_group_syscalls("mount") == NULL); /* without the '@' */
+  CHECK(sc_group_syscalls("") == NULL);
+  CHECK(sc_group_syscalls(NULL) == NULL);
 }
 
 TEST(no_duplicates_in_a_group) {
-  for (const char *const *g = seccomp_group_names(); *g; g++) {
-    const char *const *s = seccomp_group_syscalls(*g);
+  for (const char *const *g = sc_group_names(); *g; g++) {
+    const char *const *s = sc_group_syscalls(*g);
     for (size_t i = 0; s[i]; i++)
       for (size_t j = i + 1; s[j]; j++)
         if (strcmp(s[i], s[j]) == 0) TEST_FAIL("%s lists %s twice", *g, s[i]);
@@ -141,8 +141,8 @@ TEST(no_duplicates_in_a_group) {
 
 /* Every name is known to libseccomp, and resolves on x86_64 and aarch64 unless marked. */
 static void check_arch(uint32_t arch, const char *arch_name, bool x86) {
-  for (const char *const *g = seccomp_group_names(); *g; g++)
-    for (const char *const *s = seccomp_group_syscalls(*g); *s; s++) {
+  for (const char *const *g = sc_group_names(); *g; g++)
+    for (const char *const *s = sc_group_syscalls(*g); *s; s++) {
       int nr = seccomp_syscall_resolve_name_arch(arch, *s);
       if (nr == __NR_SCMP_ERROR) TEST_FAIL("%s: '%s' is not a syscall libseccomp knows", *g, *s);
       int m = mark_of(*s);
@@ -159,8 +159,8 @@ TEST(names_resolve_on_aarch64) { check_arch(SCMP_ARCH_AARCH64, "aarch64", false)
 TEST(marks_are_used) {
   for (size_t i = 0; i < sizeof arch_specific / sizeof arch_specific[0]; i++) {
     bool found = false;
-    for (const char *const *g = seccomp_group_names(); *g && !found; g++)
-      found = in_list(seccomp_group_syscalls(*g), arch_specific[i].name);
+    for (const char *const *g = sc_group_names(); *g && !found; g++)
+      found = in_list(sc_group_syscalls(*g), arch_specific[i].name);
     if (!found) TEST_FAIL("'%s' is marked but in no group", arch_specific[i].name);
   }
 }
@@ -171,10 +171,10 @@ TEST(names_resolve_natively_and_build_a_filter) {
   uint32_t native = seccomp_arch_native();
   bool x86 = native == SCMP_ARCH_X86_64, arm = native == SCMP_ARCH_AARCH64;
   if (!x86 && !arm) SKIP_TEST("native architecture is neither x86_64 nor aarch64");
-  for (const char *const *g = seccomp_group_names(); *g; g++) {
+  for (const char *const *g = sc_group_names(); *g; g++) {
     scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
     CHECK(ctx);
-    for (const char *const *s = seccomp_group_syscalls(*g); *s; s++) {
+    for (const char *const *s = sc_group_syscalls(*g); *s; s++) {
       int nr = seccomp_syscall_resolve_name(*s);
       int m = mark_of(*s);
       bool expected = m < 0 || (x86 ? arch_specific[m].x86_64 : arch_specific[m].aarch64);
@@ -199,10 +199,10 @@ TEST(privileged_is_the_union) {
                                       "@perf",        "@keyring",      "@debug",  "@clock",
                                       "@swap",        "@reboot",       "@raw-io", "@namespaces",
                                       "@userfaultfd", "@file-handles", "@admin",  NULL};
-  const char *const *priv = seccomp_group_syscalls("@privileged");
+  const char *const *priv = sc_group_syscalls("@privileged");
   size_t total = 0;
   for (const char *const *p = parts; *p; p++) {
-    const char *const *s = seccomp_group_syscalls(*p);
+    const char *const *s = sc_group_syscalls(*p);
     total += count(s);
     for (; *s; s++)
       if (!in_list(priv, *s)) TEST_FAIL("@privileged lacks %s from %s", *s, *p);
@@ -213,9 +213,9 @@ TEST(privileged_is_the_union) {
 /* The baseline allows nothing the dangerous groups hold. */
 TEST(baseline_is_disjoint_from_dangerous_groups) {
   static const char *const dangerous[] = {"@privileged", "@io-uring", "@obsolete", NULL};
-  const char *const *base = seccomp_group_syscalls("@baseline");
+  const char *const *base = sc_group_syscalls("@baseline");
   for (const char *const *d = dangerous; *d; d++)
-    for (const char *const *s = seccomp_group_syscalls(*d); *s; s++)
+    for (const char *const *s = sc_group_syscalls(*d); *s; s++)
       if (in_list(base, *s)) TEST_FAIL("@baseline allows %s, which is in %s", *s, *d);
   /* clone3 carries its flags in memory: it is answered with ENOSYS, never allowed. */
   CHECK(!in_list(base, "clone3"));
@@ -269,7 +269,7 @@ TEST(baseline_has_what_tools_need) {
                                        "umask",
                                        "utimensat",
                                        NULL};
-  const char *const *base = seccomp_group_syscalls("@baseline");
+  const char *const *base = sc_group_syscalls("@baseline");
   for (const char *const *n = needed; *n; n++)
     if (!in_list(base, *n)) TEST_FAIL("@baseline lacks %s", *n);
 }
@@ -309,13 +309,13 @@ TEST(issue_5_denials_are_grouped) {
                                      "quotactl",
                                      "lookup_dcookie",
                                      NULL};
-  const char *const *priv = seccomp_group_syscalls("@privileged");
+  const char *const *priv = sc_group_syscalls("@privileged");
   for (const char *const *n = must; *n; n++)
     if (!in_list(priv, *n)) TEST_FAIL("%s is not in @privileged", *n);
-  const char *const *uring = seccomp_group_syscalls("@io-uring");
+  const char *const *uring = sc_group_syscalls("@io-uring");
   CHECK(in_list(uring, "io_uring_setup") && in_list(uring, "io_uring_enter") &&
         in_list(uring, "io_uring_register"));
-  CHECK_EQ_INT(count(seccomp_group_syscalls("@mount")), 11);
+  CHECK_EQ_INT(count(sc_group_syscalls("@mount")), 11);
 }
 
 RUN_TESTS()

@@ -182,20 +182,20 @@ TEST(validate_accepts_a_good_spec) {
 }
 
 TEST(name_tables) {
-  CHECK_EQ_INT(cap_from_name("CAP_SYS_ADMIN"), 21);
-  CHECK_EQ_INT(cap_from_name("net_bind_service"), 10);
-  CHECK_EQ_INT(cap_from_name("CAP_NOPE"), -1);
-  CHECK_EQ_STR(cap_to_name(0), "CAP_CHOWN");
-  CHECK_EQ_STR(cap_to_name(cap_last()), "CAP_CHECKPOINT_RESTORE");
-  CHECK(cap_to_name(cap_last() + 1) == NULL);
+  CHECK_EQ_INT(caps_from_name("CAP_SYS_ADMIN"), 21);
+  CHECK_EQ_INT(caps_from_name("net_bind_service"), 10);
+  CHECK_EQ_INT(caps_from_name("CAP_NOPE"), -1);
+  CHECK_EQ_STR(caps_to_name(0), "CAP_CHOWN");
+  CHECK_EQ_STR(caps_to_name(caps_last()), "CAP_CHECKPOINT_RESTORE");
+  CHECK(caps_to_name(caps_last() + 1) == NULL);
   CHECK_EQ_INT(errno_from_name("EPERM"), EPERM);
   CHECK_EQ_INT(errno_from_name("ENOSYS"), ENOSYS);
   CHECK_EQ_INT(errno_from_name("EBOGUS"), -1);
   CHECK_EQ_STR(errno_to_name(EACCES), "EACCES");
-  CHECK_EQ_STR(seccomp_action_to_oci(SBX_SECCOMP_KILL_PROCESS), "SCMP_ACT_KILL_PROCESS");
-  CHECK_EQ_INT(seccomp_action_from_oci("SCMP_ACT_KILL_THREAD"), SBX_SECCOMP_KILL);
-  CHECK_EQ_INT(seccomp_action_from_oci("SCMP_ACT_NOPE"), -1);
-  CHECK_EQ_INT(seccomp_op_from_oci("SCMP_CMP_MASKED_EQ"), SBX_OP_MASKED_EQ);
+  CHECK_EQ_STR(sc_action_to_oci(SBX_SECCOMP_KILL_PROCESS), "SCMP_ACT_KILL_PROCESS");
+  CHECK_EQ_INT(sc_action_from_oci("SCMP_ACT_KILL_THREAD"), SBX_SECCOMP_KILL);
+  CHECK_EQ_INT(sc_action_from_oci("SCMP_ACT_NOPE"), -1);
+  CHECK_EQ_INT(sc_op_from_oci("SCMP_CMP_MASKED_EQ"), SBX_OP_MASKED_EQ);
   CHECK_EQ_STR(ns_to_oci(SBX_NS_NET), "network");
   CHECK_EQ_INT(ns_from_oci("cgroup"), SBX_NS_CGROUP);
   CHECK_EQ_INT(ns_from_oci("time"), 0);
