@@ -1,6 +1,7 @@
-/* engine.h: internals shared by the engine's modules: run.c (main process), intermediate.c,
- * init.c, mounts.c and idmap.c. Everything here is prepared by main before the first fork and
- * only read afterwards, so the children use it without locks or allocation surprises. */
+/* engine.h: internals shared by the engine's modules: run.c and supervise.c (main process),
+ * intermediate.c, init.c, job.c, child.c, mounts.c and idmap.c. The context (engine_ctx) is
+ * prepared by main before the first fork and only read afterwards, so the children use it
+ * without locks or allocation surprises. */
 #ifndef SANDBOX_ENGINE_H
 #define SANDBOX_ENGINE_H
 
@@ -57,10 +58,10 @@ typedef struct engine_ctx {
   sigset_t forward; /* the signals init forwards to the job */
   /* The seccomp filter main compiled; NULL: none. With seccomp_notify (a filter under a pid
    * namespace, always), it is the user-notification variant: the job hands the listener to init
-   * over `handoff` (placed on SECCOMP_HANDOFF_FD) and init reports the forbidden syscall. */
+   * over their own socketpair (its end placed on SECCOMP_HANDOFF_FD) and init reports the
+   * forbidden syscall. */
   const struct sc_filter *seccomp;
   bool seccomp_notify;
-  int handoff; /* the job's end of init's hand-off socketpair; -1: none */
   /* The run's cgroup (made and given its limits by main), which the intermediate joins first
    * thing; NULL when the run has none (cgroup: off, or optional and unusable). */
   cgroup *cg;
@@ -68,14 +69,21 @@ typedef struct engine_ctx {
 
 #define SECCOMP_HANDOFF_FD 100
 
-/* The intermediate process: never returns. */
+/* The intermediate process (intermediate.c): never returns. */
 __attribute__((noreturn)) void intermediate_main(engine_ctx *ctx);
-/* The init process (pid 1 of the new pid namespace): never returns. */
+/* The init process, pid 1 of the new pid namespace (init.c): never returns. */
 __attribute__((noreturn)) void init_main(engine_ctx *ctx);
+/* The job (job.c), forked by init: sets itself up, reports ready, waits for the go-ahead, then
+ * hardens itself and execs; never returns. `handoff`: its end of the socketpair over which the
+ * seccomp listener goes to init, or -1. */
+__attribute__((noreturn)) void job_main(const engine_ctx *ctx, int handoff);
 /* In init: builds the new root from the spec and pivots into it. */
 int mounts_setup_root(const engine_ctx *ctx, sbx_error **err);
 
-/* Sends err (or a generic message) over `fd` as MSG_ERROR and exits with `code`. */
-__attribute__((noreturn)) void engine_child_fail(int fd, sbx_error *err, int code);
+/* child.c: sends err (or a generic message) over `fd` as MSG_ERROR and exits with `code`. */
+__attribute__((noreturn)) void child_fail(int fd, sbx_error *err, int code);
+/* child.c: every signal's disposition back to the default (the caller's handlers must not run
+ * in a child). */
+void child_reset_signals(void);
 
 #endif

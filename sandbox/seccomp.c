@@ -878,54 +878,6 @@ int sc_filter_install_listener(const sc_filter *f, int *listener, sbx_error **er
   return 0;
 }
 
-int sc_listener_send(int sock, int listener, sbx_error **err) {
-  char byte = 'L';
-  struct iovec iov = {.iov_base = &byte, .iov_len = 1};
-  union {
-    char buf[CMSG_SPACE(sizeof(int))];
-    struct cmsghdr align;
-  } u;
-  memset(&u, 0, sizeof u);
-  struct msghdr msg = {
-      .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof u.buf};
-  struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-  c->cmsg_level = SOL_SOCKET;
-  c->cmsg_type = SCM_RIGHTS;
-  c->cmsg_len = CMSG_LEN(sizeof(int));
-  memcpy(CMSG_DATA(c), &listener, sizeof(int));
-  /* syscall(), not sendmsg(): the filter's exemption is for the native sendmsg only. */
-  long rc;
-  do rc = syscall(SYS_sendmsg, sock, &msg, MSG_NOSIGNAL);
-  while (rc < 0 && errno == EINTR);
-  if (rc < 0) return sbx_set_errno(err, "handing the seccomp listener to the supervisor");
-  return 0;
-}
-
-int sc_listener_recv(int sock, int *listener, sbx_error **err) {
-  char byte;
-  struct iovec iov = {.iov_base = &byte, .iov_len = 1};
-  union {
-    char buf[CMSG_SPACE(sizeof(int))];
-    struct cmsghdr align;
-  } u;
-  struct msghdr msg = {
-      .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof u.buf};
-  ssize_t n;
-  do n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
-  while (n < 0 && errno == EINTR);
-  if (n < 0) return sbx_set_errno(err, "receiving the seccomp listener");
-  if (n == 0)
-    return sbx_set_error(err, EPIPE,
-                         "receiving the seccomp listener: the job closed "
-                         "the channel first");
-  struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-  if (!c || c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS ||
-      c->cmsg_len != CMSG_LEN(sizeof(int)) || (msg.msg_flags & MSG_CTRUNC))
-    return sbx_set_error(err, EPROTO, "receiving the seccomp listener: no descriptor came");
-  memcpy(listener, CMSG_DATA(c), sizeof(int));
-  return 0;
-}
-
 int sc_notify_next(int listener, uint32_t *arch, int *nr, int *pid, sbx_error **err) {
   struct seccomp_notif *req = NULL;
   struct seccomp_notif_resp *resp = NULL;

@@ -996,57 +996,6 @@ TEST(root_directory) {
   free(bundle);
 }
 
-/* ---- the channel ---------------------------------------------------------------------------- */
-
-TEST(channel_messages_and_errors) {
-  channel ch;
-  CHECK(channel_open(&ch, NULL) == 0);
-  /* One direction only: the read end cannot send. */
-  CHECK(channel_send_simple(ch.rd, MSG_INIT_PID, 1, NULL) < 0);
-  CHECK(channel_send_simple(ch.wr, MSG_INIT_PID, 42, NULL) == 0);
-  CHECK_EQ_INT(channel_send_text(ch.wr, MSG_ERROR, ENOENT, "bind mount /x on /y: nope"), 0);
-  channel_msg m;
-  sbx_error *err = NULL;
-  CHECK_EQ_INT(channel_recv(ch.rd, &m, "test", &err), 1);
-  CHECK_EQ_INT(m.type, MSG_INIT_PID);
-  CHECK_EQ_INT(m.pid, 42);
-  CHECK_EQ_INT(channel_recv(ch.rd, &m, "test", &err), 1);
-  CHECK_EQ_INT(m.type, MSG_ERROR);
-  CHECK_EQ_INT(m.code, ENOENT);
-  CHECK_EQ_STR(m.text, "bind mount /x on /y: nope");
-
-  /* Garbled: too short, an unknown type, text without its NUL. */
-  uint32_t tiny = MSG_INIT_PID;
-  CHECK(send(ch.wr, &tiny, sizeof tiny, 0) == sizeof tiny);
-  CHECK_EQ_INT(channel_recv(ch.rd, &m, "test", &err), -1);
-  CHECK_CONTAINS(err->message, "garbled message on the test channel");
-  sbx_error_free(err);
-  err = NULL;
-  channel_msg bad;
-  memset(&bad, 0, sizeof bad);
-  bad.type = 999;
-  CHECK(send(ch.wr, &bad, offsetof(channel_msg, text) + 1, 0) > 0);
-  CHECK_EQ_INT(channel_recv(ch.rd, &m, "test", &err), -1);
-  CHECK_CONTAINS(err->message, "type 999");
-  sbx_error_free(err);
-  err = NULL;
-  memset(&bad, 'x', sizeof bad);
-  bad.type = MSG_ERROR;
-  CHECK(send(ch.wr, &bad, sizeof bad, 0) > 0);
-  CHECK_EQ_INT(channel_recv(ch.rd, &m, "test", &err), -1);
-  CHECK_CONTAINS(err->message, "not terminated");
-  sbx_error_free(err);
-  err = NULL;
-
-  /* Closed: EOF is an error with a message, not a hang. */
-  channel_close_end(&ch.wr);
-  CHECK_EQ_INT(channel_recv(ch.rd, &m, "test", &err), 0);
-  CHECK_EQ_STR(err->message, "the test channel closed unexpectedly: Broken pipe");
-  sbx_error_free(err);
-  channel_close(&ch);
-  CHECK_EQ_INT(ch.rd, -1);
-}
-
 /* ---- the user namespace plumbing ------------------------------------------------------------ */
 
 TEST(idmap_plan_defaults) {
