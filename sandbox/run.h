@@ -25,9 +25,9 @@ typedef enum end_reason {
 /* What the verdict is made of: plain data, filled by the supervisor. */
 typedef struct run_facts {
   end_reason end;
-  double wall_time_s;   /* from the start to the job's end (or its kill) */
-  chan_job_exit exit;   /* with END_JOB_EXITED: the job's wait status, rusage, forbidden call */
-  bool have_cpu_base;   /* the cgroup's CPU time when the job was let go (the set-up's) */
+  double wall_time_s; /* from the start to the job's end (or its kill) */
+  chan_job_exit exit; /* with END_JOB_EXITED: the job's wait status, rusage, forbidden call */
+  bool have_cpu_base; /* the cgroup's CPU time when the job was let go (the set-up's) */
   uint64_t cpu_base_ns;
   bool have_cpu_end; /* the cgroup's CPU time at the job's end */
   uint64_t cpu_end_ns;

@@ -92,8 +92,8 @@ static int drain(engine_run *run, bool *closed, sbx_error **err) {
   for (;;) {
     chan_msg msg;
     sbx_error *e = NULL;
-    int r = chan_recv(run->ctx.up.rd, &msg, CHAN_ALLOW(MSG_JOB_EXIT) | CHAN_ALLOW_ERRORS,
-                      "sandbox", &e);
+    int r = chan_recv(run->ctx.up.rd, &msg, CHAN_ALLOW(MSG_JOB_EXIT) | CHAN_ALLOW_ERRORS, "sandbox",
+                      &e);
     if (r == 0) {
       sbx_error_free(e);
       *closed = true;
@@ -176,9 +176,8 @@ static int init_ended(engine_run *run, bool *closed, sbx_error **err) {
   }
   if (run->facts.end == END_NONE && !run->child_err) {
     _cleanup_free_ char *how = describe_status(status);
-    return sbx_set_error(err, EPIPE,
-                         "the sandbox's init process ended (%s) without reporting the job's end",
-                         how);
+    return sbx_set_error(
+        err, EPIPE, "the sandbox's init process ended (%s) without reporting the job's end", how);
   }
   return 0;
 }
@@ -192,14 +191,13 @@ static int supervise_loop(engine_run *run, sbx_error **err) {
     int timeout = check_limits(run);
     /* The output: the job's pipes while nothing waits for the caller's fd, else the caller's
      * fd for room (main never blocks on it, so the deadlines above hold). */
-    struct pollfd p[7] = {
-        {.fd = closed ? -1 : run->ctx.up.rd, .events = POLLIN},
-        {.fd = run->init_pidfd, .events = POLLIN},
-        {.fd = run->sigfd, .events = POLLIN},
-        {.fd = output_wants_read(out, 0) ? out->rd[0] : -1, .events = POLLIN},
-        {.fd = output_wants_read(out, 1) ? out->rd[1] : -1, .events = POLLIN},
-        {.fd = output_wants_write(out, 0) ? out->dst[0] : -1, .events = POLLOUT},
-        {.fd = output_wants_write(out, 1) ? out->dst[1] : -1, .events = POLLOUT}};
+    struct pollfd p[7] = {{.fd = closed ? -1 : run->ctx.up.rd, .events = POLLIN},
+                          {.fd = run->init_pidfd, .events = POLLIN},
+                          {.fd = run->sigfd, .events = POLLIN},
+                          {.fd = output_wants_read(out, 0) ? out->rd[0] : -1, .events = POLLIN},
+                          {.fd = output_wants_read(out, 1) ? out->rd[1] : -1, .events = POLLIN},
+                          {.fd = output_wants_write(out, 0) ? out->dst[0] : -1, .events = POLLOUT},
+                          {.fd = output_wants_write(out, 1) ? out->dst[1] : -1, .events = POLLOUT}};
     int r = poll(p, 7, timeout);
     if (r < 0) {
       if (errno == EINTR) continue;

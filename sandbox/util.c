@@ -1,4 +1,5 @@
-/* util.c: allocation and string vectors: a leaf (nothing of ours below it; error.c builds on it). */
+/* util.c: allocation and string vectors: a leaf (nothing of ours below it; error.c builds on it).
+ */
 #include "util.h"
 
 #include <fcntl.h>

@@ -27,7 +27,8 @@ static chan_msg recv_one(int fd, unsigned allowed, uint32_t type) {
   sbx_error *err = NULL;
   int r = chan_recv(fd, &m, allowed, "test", &err);
   if (r != 1) TEST_FAIL("chan_recv: %d (%s)", r, err ? err->message : "no error");
-  if (m.type != type) TEST_FAIL("got a %s, expected a %s", chan_type_name(m.type), chan_type_name(type));
+  if (m.type != type)
+    TEST_FAIL("got a %s, expected a %s", chan_type_name(m.type), chan_type_name(type));
   return m;
 }
 
@@ -37,7 +38,8 @@ static void expect_refused(int fd, unsigned allowed, const char *want) {
   sbx_error *err = NULL;
   int r = chan_recv(fd, &m, allowed, "test", &err);
   if (r != -1 || !err) TEST_FAIL("chan_recv returned %d, expected a refusal (%s)", r, want);
-  if (!strstr(err->message, want)) TEST_FAIL("error '%s' does not contain '%s'", err->message, want);
+  if (!strstr(err->message, want))
+    TEST_FAIL("error '%s' does not contain '%s'", err->message, want);
   sbx_error_free(err);
 }
 

@@ -24,7 +24,7 @@ static run_facts exited(int wstatus) {
   return f;
 }
 
-#define EXIT(code) ((code) << 8)
+#define EXIT(code)  ((code) << 8)
 #define KILLED(sig) (sig)
 
 static sbx_result verdict(const run_facts *f, const sbx_limits *l) {
