@@ -17,7 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* ---- the interface agreed with the engine (ENGINE-INTERFACES.md) -------------------------- */
+/* ---- what the engine calls, stage by stage (see the top of this file) ---------------------- */
 
 typedef struct sc_filter sc_filter;
 
@@ -44,7 +44,7 @@ int netlink_loopback_up(sbx_error **err);
 /* Sets PR_SET_NO_NEW_PRIVS. */
 int set_no_new_privs(sbx_error **err);
 
-/* ---- additions (hardening only; nothing here is required by the engine) ------------------- */
+/* ---- the filter in detail: its program, caching, names, notification ------------------------ */
 
 /* The filter's program: `*len` BPF instructions (struct sock_filter), owned by the filter. */
 const void *sc_filter_program(const sc_filter *f, size_t *len);
