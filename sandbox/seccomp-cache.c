@@ -236,7 +236,8 @@ int sc_filter_build_in(const sbx_seccomp *sc, const char *dir_arg, sc_filter **o
     }
   }
   char name[32];
-  snprintf(name, sizeof name, "%016llx.bpf", (unsigned long long)sc_policy_hash(policy.data, policy.len));
+  snprintf(name, sizeof name, "%016llx.bpf",
+           (unsigned long long)sc_policy_hash(policy.data, policy.len));
   if (dir && (f = disk_lookup(dir, name, &policy))) {
     last_source = SC_FROM_DISK;
     memory_store(&policy, f);
@@ -250,4 +251,3 @@ int sc_filter_build_in(const sbx_seccomp *sc, const char *dir_arg, sc_filter **o
   *out = f;
   return 0;
 }
-
