@@ -13,10 +13,24 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
-/* ---- id mapping (idmap.c) ------------------------------------------------------------------ */
+/* ---- id mapping (idmap-policy.c decides, idmap.c probes the host and writes) -------------- */
 
-/* Where the helpers are looked for; tests point them elsewhere. */
-extern const char *idmap_newuidmap_path, *idmap_newgidmap_path;
+/* What the policy needs to know of the host and the caller, gathered by idmap_host_probe. */
+typedef struct idmap_host {
+  uint32_t euid, egid; /* the caller's effective ids */
+  /* The caller's first range in /etc/subuid (/etc/subgid) of at least the ids the intent
+   * needs beyond its own; have_* false when there is none. */
+  bool have_subuid, have_subgid;
+  uint32_t subuid_start, subgid_start;
+  /* newuidmap / newgidmap when installed (executable), else NULL. Not owned. */
+  const char *newuidmap, *newgidmap;
+} idmap_host;
+
+/* Where idmap_host_probe looks; NULL fields: the system's (/etc/subuid, /usr/bin/newuidmap,
+ * ...). Tests point them at stand-ins through sbx_run's internal hooks. */
+typedef struct idmap_paths {
+  const char *subuid, *subgid, *newuidmap, *newgidmap;
+} idmap_paths;
 
 typedef struct idmap_plan {
   bool userns;          /* a user namespace is created */
@@ -25,21 +39,30 @@ typedef struct idmap_plan {
   size_t n_uids;
   sbx_id_mapping *gids;
   size_t n_gids;
-  bool uid_helper, gid_helper; /* write through newuidmap / newgidmap */
-  bool deny_setgroups;         /* write "deny" to setgroups first (unprivileged, no helper) */
+  /* Write through this newuidmap / newgidmap (NULL: write the map directly). */
+  const char *uid_helper, *gid_helper;
+  bool deny_setgroups; /* write "deny" to setgroups first (unprivileged, no helper) */
   /* As root: the host ids the intermediate drops to before unshare(CLONE_NEWUSER). */
   bool drop;
   uid_t drop_uid;
   gid_t drop_gid;
 } idmap_plan;
 
-/* Decides the maps for a spec run by a caller with effective ids euid/egid. Without mappings
- * in the spec: as root the job's uid/gid map to the unprivileged host id 65534 (nobody); as
- * another user the job's uid/gid map to the caller's. */
-int idmap_plan_make(const sbx_spec *spec, uid_t euid, gid_t egid, idmap_plan *plan,
+/* idmap.c: what the policy needs: the caller's ids, its subordinate ranges for the spec's
+ * intent, the helpers. Reads /etc/subuid, /etc/subgid and the passwd entry; never fails (what
+ * cannot be read is absent). */
+void idmap_host_probe(const sbx_spec *spec, uint32_t euid, uint32_t egid, const idmap_paths *paths,
+                      idmap_host *host);
+/* idmap-policy.c, pure: the maps of a spec run by the caller `host` describes. The spec's
+ * explicit mappings when it has them, else its intent (id_intent): as root the job's ids map
+ * to an unprivileged host id (65534 for one id, 100000.. for a range), never host root; as
+ * another user to the caller's own id, plus a subordinate range through newuidmap when the
+ * intent asks for more ids and the caller has one. */
+int idmap_plan_make(const sbx_spec *spec, const idmap_host *host, idmap_plan *plan,
                     sbx_error **err);
 void idmap_plan_free(idmap_plan *plan);
-/* In main: writes the maps of process `pid` (the intermediate, in its new user namespace). */
+/* idmap.c, in main: writes the maps of process `pid` (the intermediate, in its new user
+ * namespace). */
 int idmap_write(pid_t pid, const idmap_plan *plan, sbx_error **err);
 
 /* ---- the run context --------------------------------------------------------------------- */

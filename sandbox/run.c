@@ -79,7 +79,9 @@ static bool job_may_be(const engine_run *st, uid_t uid) {
 static int prepare(engine_run *st, sbx_error **err) {
   const sbx_spec *spec = st->ctx.spec;
   const sbx_run_options *o = st->opts;
-  if (idmap_plan_make(spec, geteuid(), getegid(), &st->ctx.idmap, err) < 0) return -1;
+  idmap_host host;
+  idmap_host_probe(spec, geteuid(), getegid(), st->hooks ? &st->hooks->idmap : NULL, &host);
+  if (idmap_plan_make(spec, &host, &st->ctx.idmap, err) < 0) return -1;
   /* Compiled (or taken from the cache) here, before any fork: the job only loads it. The disk
    * cache belongs to the caller's uid; a job that runs as that uid (an unprivileged caller's
    * job does) could rewrite a cached filter through a read-write bind and so switch off the
@@ -429,6 +431,11 @@ static int run(engine_run *st, sbx_result *result, sbx_error **err) {
 
 int sbx_run(const sbx_spec *spec, const sbx_run_options *opts, sbx_result *result,
             sbx_error **err) {
+  return engine_run_hooked(spec, opts, NULL, result, err);
+}
+
+int engine_run_hooked(const sbx_spec *spec, const sbx_run_options *opts, const engine_hooks *hooks,
+                      sbx_result *result, sbx_error **err) {
   sbx_run_options defaults;
   if (!opts) {
     sbx_run_options_init(&defaults);
@@ -467,6 +474,7 @@ int sbx_run(const sbx_spec *spec, const sbx_run_options *opts, sbx_result *resul
   }
   engine_run st = {
       .opts = opts,
+      .hooks = hooks,
       .opened_stdin = -1,
       .intermediate = -1,
       .init = -1,

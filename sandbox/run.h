@@ -41,9 +41,20 @@ typedef struct run_facts {
  * figures). Pure: no system call. */
 void verdict_fill(const run_facts *facts, const sbx_limits *limits, sbx_result *res);
 
+/* What tests change of a run, passed in rather than set in globals: where the id-mapping
+ * facts are looked up (stand-in /etc/subuid files and helpers). */
+typedef struct engine_hooks {
+  idmap_paths idmap;
+} engine_hooks;
+
+/* run.c: sbx_run() with hooks (NULL: none, as sbx_run). */
+int engine_run_hooked(const sbx_spec *spec, const sbx_run_options *opts, const engine_hooks *hooks,
+                      sbx_result *result, sbx_error **err);
+
 typedef struct engine_run {
   engine_ctx ctx;
   const sbx_run_options *opts;
+  const engine_hooks *hooks;
   sc_filter *filter, *notify_filter;
   int opened_stdin; /* an fd we opened for the job's stdin, or -1 */
   pid_t intermediate, init;
