@@ -108,6 +108,9 @@ static void cleanup_all(void) {
 
 /* ---- the fake cgroupfs ----------------------------------------------------------------------- */
 
+/* The hierarchy of a v1 controller (cg_v1_controller), below the root. */
+#define V1_NAME(c) (cgroup_v1_ops.hiers[c].dir)
+
 static void put(const char *dir, const char *file, const char *text) {
   char *p = xasprintf("%s/%s", dir, file);
   FILE *f = fopen(p, "w");
@@ -160,7 +163,7 @@ static void make_hier(const char *root, const char *name) {
 
 static char *fake_v1(bool hybrid) {
   char *root = make_tree();
-  for (int c = 0; c < CG_V1_COUNT; c++) make_hier(root, cg_v1_names[c]);
+  for (int c = 0; c < CG_V1_COUNT; c++) make_hier(root, V1_NAME(c));
   if (hybrid) make_hier(root, "unified");
   return root;
 }
@@ -363,8 +366,8 @@ static void populate_v1(cgroup *cg, bool memsw) {
     if (!d) continue;
     put(d, "cgroup.procs", "");
     for (size_t i = 0; i < ARRAY_SIZE(v1_limit_files); i++)
-      if (strncmp(v1_limit_files[i], cg_v1_names[c], strlen(cg_v1_names[c])) == 0 &&
-          v1_limit_files[i][strlen(cg_v1_names[c])] == '.' &&
+      if (strncmp(v1_limit_files[i], V1_NAME(c), strlen(V1_NAME(c))) == 0 &&
+          v1_limit_files[i][strlen(V1_NAME(c))] == '.' &&
           (memsw || !strstr(v1_limit_files[i], "memsw")))
         put(d, v1_limit_files[i], "x");
   }
@@ -383,7 +386,7 @@ TEST(v1_create_limits_destroy) {
   CHECK_EQ_INT(cgroup_version(cg), 1);
   CHECK_EQ_INT(cgroup_clone_fd(cg), -1);
   for (int c = 0; c < CG_V1_COUNT; c++) {
-    char *want = xasprintf("%s/%s/sandbox/%s", root, cg_v1_names[c], cgroup_name(cg));
+    char *want = xasprintf("%s/%s/sandbox/%s", root, V1_NAME(c), cgroup_name(cg));
     CHECK_EQ_STR(cg->v1_path[c], want);
     CHECK(is_dir(want));
     free(want);
@@ -418,7 +421,7 @@ TEST(v1_create_limits_destroy) {
   CHECK_EQ_INT(untrack_destroy(cg, &e), 0);
   /* Nothing left: each hierarchy holds its cgroup.procs only (the parent made is gone too). */
   for (int c = 0; c < CG_V1_COUNT; c++) {
-    char *h = xasprintf("%s/%s", root, cg_v1_names[c]);
+    char *h = xasprintf("%s/%s", root, V1_NAME(c));
     CHECK_EQ_INT(count_entries(h), 1);
     free(h);
   }
@@ -815,7 +818,7 @@ TEST(unprivileged_delegated) {
   /* v1: each controller's own line. */
   char *root1 = fake_v1(false);
   for (int c = 0; c < CG_V1_COUNT; c++) {
-    char *d = xasprintf("%s/%s/job", root1, cg_v1_names[c]);
+    char *d = xasprintf("%s/%s/job", root1, V1_NAME(c));
     CHECK(mkdir(d, 0755) == 0);
     free(d);
   }
@@ -829,7 +832,7 @@ TEST(unprivileged_delegated) {
   CHECK(cg);
   track_cgroup(cg);
   for (int c = 0; c < CG_V1_COUNT; c++) {
-    char *d = xasprintf("%s/%s/job/sandbox/%s", root1, cg_v1_names[c], cgroup_name(cg));
+    char *d = xasprintf("%s/%s/job/sandbox/%s", root1, V1_NAME(c), cgroup_name(cg));
     CHECK_EQ_STR(cg->v1_path[c], d);
     free(d);
   }
@@ -916,7 +919,7 @@ TEST(gc_dead_owners) {
   const char *names[] = {dead1, dead2, mine, "other", "sbx-not-a-run"};
   pid_t victim = sleeper();
   for (int c = 0; c < CG_V1_COUNT; c++) {
-    char *sb = xasprintf("%s/%s/sandbox", root, cg_v1_names[c]);
+    char *sb = xasprintf("%s/%s/sandbox", root, V1_NAME(c));
     CHECK(mkdir(sb, 0755) == 0);
     for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
       char *d = xasprintf("%s/%s", sb, names[i]);
@@ -945,19 +948,28 @@ TEST(gc_dead_owners) {
   CHECK(WIFSIGNALED(s) && WTERMSIG(s) == SIGKILL);
   for (int c = 0; c < CG_V1_COUNT; c++) {
     for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
-      char *d = xasprintf("%s/%s/sandbox/%s", root, cg_v1_names[c], names[i]);
+      char *d = xasprintf("%s/%s/sandbox/%s", root, V1_NAME(c), names[i]);
       if (is_dir(d) != (i >= 2)) TEST_FAIL("%s: %s", d, i >= 2 ? "removed" : "left behind");
       free(d);
     }
   }
-  /* A new run reaps them too (create runs gc first). */
+  /* cgroup_create collects nothing: a leftover stays until gc. */
   char *d = xasprintf("%s/memory/sandbox/%s", root, dead1);
   CHECK(mkdir(d, 0755) == 0);
   cgroup *cg = NULL;
   if (cgroup_create(&o, &cg, NULL, &e) < 0) TEST_FAIL("create: %s", e->message);
   track_cgroup(cg);
-  CHECK(!is_dir(d));
+  CHECK(is_dir(d));
   CHECK_EQ_INT(untrack_destroy(cg, &e), 0);
+  /* A run's gc (the engine's, before it creates its cgroup) reaps it, unless cgroups are off. */
+  o.mode = SBX_CGROUP_OFF;
+  CHECK_EQ_INT(cgroup_gc_for_run(&o, &removed, &e), 0);
+  CHECK_EQ_INT(removed, 0);
+  CHECK(is_dir(d));
+  o.mode = SBX_CGROUP_OPTIONAL;
+  if (cgroup_gc_for_run(&o, &removed, &e) < 0) TEST_FAIL("gc: %s", e->message);
+  CHECK_EQ_INT(removed, 1);
+  CHECK(!is_dir(d));
   free(d), free(dead1), free(dead2), free(mine), free(root);
   cleanup_all();
 }
@@ -1127,7 +1139,7 @@ TEST(real_lifecycle) {
   l.cpu_quota_us = 200000; /* 2 CPUs: no throttling of the burn */
   if (cgroup_apply_limits(cg, &l, &e) < 0) TEST_FAIL("apply: %s", e->message);
   char *paths[CG_V1_COUNT + 1] = {0};
-  if (cg->version == 1) {
+  if (cgroup_version(cg) == 1) {
     const char *mem = cg->v1_path[CG_V1_MEMORY];
     CHECK(mem);
     CHECK_EQ_STR(get(mem, "memory.limit_in_bytes"), "268435456\n");
