@@ -199,6 +199,7 @@ static int setup_cgroup(engine_run *st, sbx_result *res, sbx_error **err) {
   const sbx_spec *spec = st->ctx.spec;
   cgroup_options o = {.mode = spec->cgroup_mode, .parent = spec->cgroup_parent, .privileged = -1};
   _cleanup_free_ char *why = NULL;
+  cgroup_gc_for_run(&o, NULL, NULL); /* best effort: the cgroups of dead supervisors */
   if (cgroup_create(&o, &st->ctx.cg, &why, err) < 0) return -1;
   if (!st->ctx.cg) {
     res->degraded = cgroup_degraded_without(&spec->limits);
