@@ -435,6 +435,24 @@ int sbx_run(const sbx_spec *spec, const sbx_run_options *opts, sbx_result *resul
   return engine_run_hooked(spec, opts, NULL, result, err);
 }
 
+/* The options' and spec's own checks, before anything is made: NULL, or what is wrong. */
+static sbx_error *check_arguments(const sbx_spec *spec, const sbx_run_options *opts) {
+  sbx_error *e = NULL;
+  if (!spec) {
+    sbx_set_error(&e, EINVAL, "no spec given");
+    return e;
+  }
+  for (size_t i = 0; i < ARRAY_SIZE(opts->reserved); i++)
+    if (opts->reserved[i]) {
+      sbx_set_error(&e, EINVAL,
+                    "sbx_run_options: reserved slot %zu is set (options of another version "
+                    "of libsandbox?)",
+                    i);
+      return e;
+    }
+  return NULL;
+}
+
 int engine_run_hooked(const sbx_spec *spec, const sbx_run_options *opts, const engine_hooks *hooks,
                       sbx_result *result, sbx_error **err) {
   sbx_run_options defaults;
@@ -445,34 +463,7 @@ int engine_run_hooked(const sbx_spec *spec, const sbx_run_options *opts, const e
   sbx_result scratch;
   if (!result) result = &scratch;
   memset(result, 0, sizeof *result);
-  if (!spec) {
-    sbx_error *e = NULL;
-    sbx_set_error(&e, EINVAL, "no spec given");
-    result->status = SBX_STATUS_SETUP_ERROR;
-    result->message = xstrdup(e->message);
-    if (result == &scratch) sbx_result_clear(result);
-    if (err && !*err)
-      *err = e;
-    else
-      sbx_error_free(e);
-    return -1;
-  }
-  for (size_t i = 0; i < ARRAY_SIZE(opts->reserved); i++) {
-    if (!opts->reserved[i]) continue;
-    sbx_error *e = NULL;
-    sbx_set_error(&e, EINVAL,
-                  "sbx_run_options: reserved slot %zu is set (options of another version of "
-                  "libsandbox?)",
-                  i);
-    result->status = SBX_STATUS_SETUP_ERROR;
-    result->message = xstrdup(e->message);
-    if (result == &scratch) sbx_result_clear(result);
-    if (err && !*err)
-      *err = e;
-    else
-      sbx_error_free(e);
-    return -1;
-  }
+  sbx_error *e = check_arguments(spec, opts);
   engine_run st = {
       .opts = opts,
       .hooks = hooks,
@@ -483,13 +474,15 @@ int engine_run_hooked(const sbx_spec *spec, const sbx_run_options *opts, const e
       .init_pidfd = -1,
       .sigfd = -1,
   };
-  st.ctx.spec = spec;
-  st.ctx.up = st.ctx.down = (channel){-1, -1};
-  st.ctx.stdin_fd = st.ctx.stdout_fd = st.ctx.stderr_fd = -1;
-  output_init(&st.out);
-  sbx_error *e = NULL;
-  int r = run(&st, result, &e);
-  run_cleanup(&st);
+  int r = -1;
+  if (!e) {
+    st.ctx.spec = spec;
+    st.ctx.up = st.ctx.down = (channel){-1, -1};
+    st.ctx.stdin_fd = st.ctx.stdout_fd = st.ctx.stderr_fd = -1;
+    output_init(&st.out);
+    r = run(&st, result, &e);
+    run_cleanup(&st);
+  }
   if (r < 0) {
     result->status = SBX_STATUS_SETUP_ERROR;
     result->message = xstrdup(e && e->message ? e->message : "setup failed");
