@@ -142,8 +142,9 @@ TEST(validate_reports_every_problem) {
   CHECK_EQ_INT(sbx_error_count(err), 3);
   CHECK_EQ_STR(err->message, "process.args: no command to run");
   CHECK_EQ_STR(err->next->message,
-               "network: 'loopback' needs the net namespace, which is turned off");
-  CHECK_EQ_STR(err->next->next->message, "limits.pids: 0 allows no process");
+               "namespaces.net: network: loopback needs the net namespace; use network: host to "
+               "share the host's network");
+  CHECK_EQ_STR(err->next->next->message, "limits.pids: 0 allows no process at all: the least is 1");
   sbx_error_free(err);
   sbx_spec_free(s);
 }
@@ -157,11 +158,14 @@ TEST(validate_refuses_dot_components_inside) {
   CHECK(sbx_spec_validate(s, &err) < 0);
   CHECK_EQ_INT(sbx_error_count(err), 3);
   CHECK_EQ_STR(err->message,
-               "mounts[2]: target '/../oldroot/etc/evil' has a '.' or '..' component");
+               "mounts[2].target: '/../oldroot/etc/evil': a path inside the sandbox cannot "
+               "contain '.' or '..'");
   CHECK_EQ_STR(err->next->message,
-               "maskedPaths: '/proc/./kcore' is not an absolute path without '.' or '..'");
+               "masked_paths[1]: '/proc/./kcore': a path inside the sandbox cannot contain '.' "
+               "or '..'");
   CHECK_EQ_STR(err->next->next->message,
-               "readonlyPaths: '/proc/sys/..' is not an absolute path without '.' or '..'");
+               "readonly_paths[0]: '/proc/sys/..': a path inside the sandbox cannot contain '.' "
+               "or '..'");
   sbx_error_free(err);
   sbx_spec_free(s);
   /* A name that merely starts with dots is fine. */
