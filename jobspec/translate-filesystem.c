@@ -154,13 +154,8 @@ static void tr_bind(fs_tr *f, const js_node *n, const char *path) {
   const char *src = NULL, *dst = NULL;
   _cleanup_free_ char *sp = js_path(path, "source");
   _cleanup_free_ char *tp = js_path(path, "target");
-  bool ok = true;
-  if (!src_n) {
-    js_error(t->e, n, path, "a bind needs a source");
-    ok = false;
-  } else if (!js_get_string(t->e, src_n, sp, &src)) {
-    ok = false;
-  }
+  if (!src_n) js_error(t->e, n, path, "a bind needs a source");
+  bool ok = src_n && js_get_string(t->e, src_n, sp, &src);
   if (dst_n && !js_get_string(t->e, dst_n, tp, &dst)) ok = false;
   unsigned flags = SBX_MNT_RECURSIVE | SBX_MNT_NOSUID | SBX_MNT_NODEV | SBX_MNT_RO;
   get_ro_rw(t, n, path, &flags);
@@ -202,17 +197,12 @@ static void tr_tmpfs(js_tr *t, const js_node *n, const char *path) {
     return;
   }
   if (!js_check_keys(t->e, n, path, JS_KEYS("target", "size", "mode", "noexec"))) return;
-  const js_node *v = js_map_get(n, "target"), *tn = v;
+  const js_node *v, *tn = js_map_get(n, "target");
   _cleanup_free_ char *tp = js_path(path, "target");
   _cleanup_free_ char *sp = js_path(path, "size");
   _cleanup_free_ char *mp = js_path(path, "mode");
-  bool ok = true;
-  if (!v) {
-    js_error(t->e, n, path, "a tmpfs needs a target");
-    ok = false;
-  } else if (!get_tmpfs_target(t, v, tp, &target)) {
-    ok = false;
-  }
+  if (!tn) js_error(t->e, n, path, "a tmpfs needs a target");
+  bool ok = tn && get_tmpfs_target(t, tn, tp, &target);
   uint64_t size = SBX_UNSET;
   uint32_t mode = ok && strcmp(target, "/tmp") == 0 ? 01777 : 0755;
   if ((v = js_map_get(n, "size")) && js_get_size(t->e, v, sp, true, &size) && size == 0)

@@ -16,12 +16,12 @@ static int read_mappings(jr_ctx *r, const char *path, const json_t *j, sbx_id_ma
     _cleanup_free_ char *p = xasprintf("%s[%zu]", path, i), *fp = NULL;
     const json_t *e = json_array_get(j, i), *x;
     if (jr_object(r, p, e) < 0) return -1;
-    if (!(x = jr_member(e, p, "containerID", &fp))) return jr_fail(r, fp, "missing");
-    if (jr_u32(r, fp, x, &(*out)[i].container_id) < 0) return -1;
-    if (!(x = jr_member(e, p, "hostID", &fp))) return jr_fail(r, fp, "missing");
-    if (jr_u32(r, fp, x, &(*out)[i].host_id) < 0) return -1;
-    if (!(x = jr_member(e, p, "size", &fp))) return jr_fail(r, fp, "missing");
-    if (jr_u32(r, fp, x, &(*out)[i].size) < 0) return -1;
+    if (!(x = jr_need(r, e, p, "containerID", &fp)) ||
+        jr_u32(r, fp, x, &(*out)[i].container_id) < 0)
+      return -1;
+    if (!(x = jr_need(r, e, p, "hostID", &fp)) || jr_u32(r, fp, x, &(*out)[i].host_id) < 0)
+      return -1;
+    if (!(x = jr_need(r, e, p, "size", &fp)) || jr_u32(r, fp, x, &(*out)[i].size) < 0) return -1;
   }
   return 0;
 }
@@ -68,7 +68,7 @@ static int read_resources(jr_ctx *r, const json_t *j, sbx_spec *s, bool swap_ann
   }
   if ((o = jr_member(j, "linux.resources", "pids", &path))) {
     if (jr_object(r, path, o) < 0) return -1;
-    if (!(x = jr_member(o, path, "limit", &sub))) return jr_fail(r, sub, "missing");
+    if (!(x = jr_need(r, o, path, "limit", &sub))) return -1;
     if (read_limit(r, sub, x, true, &l->pids) < 0) return -1;
   }
   if ((o = jr_member(j, "linux.resources", "cpu", &path))) {
@@ -83,6 +83,31 @@ static int read_resources(jr_ctx *r, const json_t *j, sbx_spec *s, bool swap_ann
   return 0;
 }
 
+/* The argument conditions of one rule. */
+static int read_seccomp_args(jr_ctx *r, const char *path, const json_t *args,
+                             sbx_seccomp_rule *rule) {
+  if (jr_array(r, path, args) < 0) return -1;
+  _cleanup_free_ char *sub = NULL;
+  size_t k;
+  const json_t *ao, *x;
+  json_array_foreach(args, k, ao) {
+    _cleanup_free_ char *p = xasprintf("%s[%zu]", path, k);
+    uint32_t index;
+    uint64_t value, value_two = 0;
+    const char *v;
+    if (jr_object(r, p, ao) < 0 || !(x = jr_need(r, ao, p, "index", &sub)) ||
+        jr_u32(r, sub, x, &index) < 0 || !(x = jr_need(r, ao, p, "value", &sub)) ||
+        jr_u64(r, sub, x, &value) < 0 ||
+        ((x = jr_member(ao, p, "valueTwo", &sub)) && jr_u64(r, sub, x, &value_two) < 0) ||
+        !(x = jr_need(r, ao, p, "op", &sub)) || jr_string(r, sub, x, &v) < 0)
+      return -1;
+    int op = sc_op_from_oci(v);
+    if (op < 0) return jr_fail(r, sub, "unknown operator '%s'", v);
+    spec_rule_add_arg(rule, index, (sbx_seccomp_op)op, value, value_two);
+  }
+  return 0;
+}
+
 static int read_seccomp(jr_ctx *r, const json_t *j, sbx_spec *s) {
   const char *P = "linux.seccomp";
   sbx_seccomp *sc = &s->seccomp;
@@ -91,8 +116,7 @@ static int read_seccomp(jr_ctx *r, const json_t *j, sbx_spec *s) {
   _cleanup_free_ char *path = NULL, *sub = NULL;
   const json_t *x;
   const char *v;
-  if (!(x = jr_member(j, P, "defaultAction", &path))) return jr_fail(r, path, "missing");
-  if (jr_string(r, path, x, &v) < 0) return -1;
+  if (!(x = jr_need(r, j, P, "defaultAction", &path)) || jr_string(r, path, x, &v) < 0) return -1;
   int a = sc_action_from_oci(v);
   if (a < 0) return jr_fail(r, path, "unknown action '%s'", v);
   sc->default_action = (sbx_seccomp_action)a;
@@ -116,36 +140,16 @@ static int read_seccomp(jr_ctx *r, const json_t *j, sbx_spec *s) {
   json_array_foreach(rules, i, e) {
     _cleanup_free_ char *rp = xasprintf("%s.syscalls[%zu]", P, i);
     if (jr_object(r, rp, e) < 0) return -1;
-    if (!(x = jr_member(e, rp, "action", &sub))) return jr_fail(r, sub, "missing");
-    if (jr_string(r, sub, x, &v) < 0) return -1;
+    if (!(x = jr_need(r, e, rp, "action", &sub)) || jr_string(r, sub, x, &v) < 0) return -1;
     if ((a = sc_action_from_oci(v)) < 0) return jr_fail(r, sub, "unknown action '%s'", v);
     sbx_seccomp_rule *rule = spec_add_seccomp_rule(s, (sbx_seccomp_action)a, EPERM);
     if ((x = jr_member(e, rp, "errnoRet", &sub)) && jr_u32(r, sub, x, &rule->errno_ret) < 0)
       return -1;
-    if (!(x = jr_member(e, rp, "names", &sub))) return jr_fail(r, sub, "missing");
-    if (jr_strv(r, sub, x, &rule->names, &rule->n_names) < 0) return -1;
+    if (!(x = jr_need(r, e, rp, "names", &sub)) ||
+        jr_strv(r, sub, x, &rule->names, &rule->n_names) < 0)
+      return -1;
     const json_t *args = jr_member(e, rp, "args", &sub);
-    if (!args) continue;
-    _cleanup_free_ char *apath = xstrdup(sub);
-    if (jr_array(r, apath, args) < 0) return -1;
-    size_t k;
-    const json_t *ao;
-    json_array_foreach(args, k, ao) {
-      _cleanup_free_ char *p = xasprintf("%s[%zu]", apath, k);
-      if (jr_object(r, p, ao) < 0) return -1;
-      uint32_t index;
-      uint64_t value, value_two = 0;
-      if (!(x = jr_member(ao, p, "index", &sub))) return jr_fail(r, sub, "missing");
-      if (jr_u32(r, sub, x, &index) < 0) return -1;
-      if (!(x = jr_member(ao, p, "value", &sub))) return jr_fail(r, sub, "missing");
-      if (jr_u64(r, sub, x, &value) < 0) return -1;
-      if ((x = jr_member(ao, p, "valueTwo", &sub)) && jr_u64(r, sub, x, &value_two) < 0) return -1;
-      if (!(x = jr_member(ao, p, "op", &sub))) return jr_fail(r, sub, "missing");
-      if (jr_string(r, sub, x, &v) < 0) return -1;
-      int op = sc_op_from_oci(v);
-      if (op < 0) return jr_fail(r, sub, "unknown operator '%s'", v);
-      spec_rule_add_arg(rule, index, (sbx_seccomp_op)op, value, value_two);
-    }
+    if (args && read_seccomp_args(r, sub, args, rule) < 0) return -1;
   }
   return 0;
 }
@@ -173,9 +177,9 @@ int jr_linux(jr_ctx *r, const json_t *doc, sbx_spec *s, bool swap_annotated) {
     json_array_foreach(x, i, e) {
       _cleanup_free_ char *p = xasprintf("%s[%zu]", path, i), *fp = NULL;
       if (jr_object(r, p, e) < 0) return -1;
-      const json_t *t = jr_member(e, p, "type", &fp);
+      const json_t *t = jr_need(r, e, p, "type", &fp);
       const char *type;
-      if (!t) return jr_fail(r, fp, "missing");
+      if (!t) return -1;
       if (jr_string(r, fp, t, &type) < 0) return -1;
       unsigned bit = ns_from_oci(type);
       if (!bit) return jr_fail(r, fp, "unknown namespace '%s'", type);

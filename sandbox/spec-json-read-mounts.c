@@ -41,23 +41,20 @@ static int read_mount(jr_ctx *r, const char *path, const json_t *j, sbx_spec *s)
   if (jr_object(r, path, j) < 0) return -1;
   _cleanup_free_ char *fp = NULL;
   const char *dest, *type = NULL, *source = NULL;
-  const json_t *x = jr_member(j, path, "destination", &fp);
-  if (!x) return jr_fail(r, fp, "missing");
+  const json_t *x = jr_need(r, j, path, "destination", &fp);
+  if (!x) return -1;
   if (jr_string(r, fp, x, &dest) < 0) return -1;
   if ((x = jr_member(j, path, "type", &fp)) && jr_string(r, fp, x, &type) < 0) return -1;
   if ((x = jr_member(j, path, "source", &fp)) && jr_string(r, fp, x, &source) < 0) return -1;
-  const json_t *opts = jr_member(j, path, "options", &fp);
+  _cleanup_strv_ char **opts = NULL;
+  size_t n_opts = 0;
+  const json_t *oj = jr_member(j, path, "options", &fp);
   _cleanup_free_ char *opath = xstrdup(fp);
-  if (opts && jr_array(r, opath, opts) < 0) return -1;
+  if (oj && jr_strv(r, opath, oj, &opts, &n_opts) < 0) return -1;
   bool bind = false, rbind = false;
-  size_t i;
-  const json_t *o;
-  json_array_foreach(opts, i, o) {
-    _cleanup_free_ char *p = xasprintf("%s[%zu]", opath, i);
-    const char *name;
-    if (jr_string(r, p, o, &name) < 0) return -1;
-    if (strcmp(name, "bind") == 0) bind = true;
-    if (strcmp(name, "rbind") == 0) rbind = true;
+  for (size_t i = 0; i < n_opts; i++) {
+    if (strcmp(opts[i], "bind") == 0) bind = true;
+    if (strcmp(opts[i], "rbind") == 0) rbind = true;
   }
   sbx_mount_type mt;
   _cleanup_free_ char *tpath = xasprintf("%s.type", path);
@@ -85,9 +82,9 @@ static int read_mount(jr_ctx *r, const char *path, const json_t *j, sbx_spec *s)
   sbx_mount *m = spec_add_mount(s, mt, mt == SBX_MOUNT_BIND ? source : NULL, dest, 0);
   if (mt == SBX_MOUNT_TMPFS) m->mode = 01777; /* the kernel's default for a tmpfs root */
   if (rbind) m->flags |= SBX_MNT_RECURSIVE;
-  json_array_foreach(opts, i, o) {
+  for (size_t i = 0; i < n_opts; i++) {
     _cleanup_free_ char *p = xasprintf("%s[%zu]", opath, i);
-    const char *name = json_string_value(o);
+    const char *name = opts[i];
     if (strcmp(name, "bind") == 0 || strcmp(name, "rbind") == 0) {
       if (mt != SBX_MOUNT_BIND) return jr_fail(r, p, "'%s' on a %s mount", name, type);
       continue;

@@ -8,16 +8,16 @@
 #include <inttypes.h>
 
 static int read_caps(jr_ctx *r, const char *path, const json_t *j, uint64_t *out) {
-  if (jr_array(r, path, j) < 0) return -1;
+  _cleanup_strv_ char **names = NULL;
+  size_t n = 0;
+  if (jr_strv(r, path, j, &names, &n) < 0) return -1;
   uint64_t caps = 0;
-  size_t i;
-  const json_t *e;
-  json_array_foreach(j, i, e) {
-    _cleanup_free_ char *p = xasprintf("%s[%zu]", path, i);
-    const char *name;
-    if (jr_string(r, p, e, &name) < 0) return -1;
-    int c = caps_from_name(name);
-    if (c < 0) return jr_fail(r, p, "unknown capability '%s'", name);
+  for (size_t i = 0; i < n; i++) {
+    int c = caps_from_name(names[i]);
+    if (c < 0) {
+      _cleanup_free_ char *p = xasprintf("%s[%zu]", path, i);
+      return jr_fail(r, p, "unknown capability '%s'", names[i]);
+    }
     caps |= UINT64_C(1) << c;
   }
   *out = caps;
@@ -33,8 +33,8 @@ int jr_rlimits(jr_ctx *r, const json_t *j, sbx_spec *s, bool cpu_from_annotation
     _cleanup_free_ char *p = xasprintf("process.rlimits[%zu]", i), *fp = NULL;
     if (jr_object(r, p, e) < 0) return -1;
     const char *type;
-    const json_t *t = jr_member(e, p, "type", &fp);
-    if (!t) return jr_fail(r, fp, "missing");
+    const json_t *t = jr_need(r, e, p, "type", &fp);
+    if (!t) return -1;
     if (jr_string(r, fp, t, &type) < 0) return -1;
     int which = spec_json_index_of(spec_json_rlimit_names, RL_COUNT, type);
     if (which < 0)
@@ -45,11 +45,11 @@ int jr_rlimits(jr_ctx *r, const json_t *j, sbx_spec *s, bool cpu_from_annotation
     if (seen & (1u << which)) return jr_fail(r, fp, "'%s' is given twice", type);
     seen |= 1u << which;
     uint64_t hard, soft;
-    const json_t *h = jr_member(e, p, "hard", &fp);
-    if (!h) return jr_fail(r, fp, "missing");
+    const json_t *h = jr_need(r, e, p, "hard", &fp);
+    if (!h) return -1;
     if (jr_u64(r, fp, h, &hard) < 0) return -1;
-    const json_t *so = jr_member(e, p, "soft", &fp);
-    if (!so) return jr_fail(r, fp, "missing");
+    const json_t *so = jr_need(r, e, p, "soft", &fp);
+    if (!so) return -1;
     if (jr_u64(r, fp, so, &soft) < 0) return -1;
     if (soft > hard)
       return jr_fail(r, p, "soft limit %" PRIu64 " is above the hard limit %" PRIu64, soft, hard);
@@ -124,14 +124,14 @@ int jr_process(jr_ctx *r, const json_t *doc, sbx_spec *s) {
     if (jr_bool(r, path, j, &t) < 0) return -1;
     if (t) return jr_fail(r, path, "a terminal is not supported");
   }
-  const json_t *user = jr_member(p, "process", "user", &path);
-  if (!user) return jr_fail(r, path, "missing");
+  const json_t *user = jr_need(r, p, "process", "user", &path);
+  if (!user) return -1;
   if (jr_object(r, path, user) < 0) return -1;
   _cleanup_free_ char *upath = xstrdup(path);
-  if (!(j = jr_member(user, upath, "uid", &sub))) return jr_fail(r, sub, "missing");
-  if (jr_u32(r, sub, j, &s->process.uid) < 0) return -1;
-  if (!(j = jr_member(user, upath, "gid", &sub))) return jr_fail(r, sub, "missing");
-  if (jr_u32(r, sub, j, &s->process.gid) < 0) return -1;
+  if (!(j = jr_need(r, user, upath, "uid", &sub)) || jr_u32(r, sub, j, &s->process.uid) < 0)
+    return -1;
+  if (!(j = jr_need(r, user, upath, "gid", &sub)) || jr_u32(r, sub, j, &s->process.gid) < 0)
+    return -1;
   if ((j = jr_member(user, upath, "umask", &sub))) {
     if (jr_u32(r, sub, j, &s->process.umask) < 0) return -1;
   }
@@ -146,8 +146,8 @@ int jr_process(jr_ctx *r, const json_t *doc, sbx_spec *s) {
     if (jr_strv(r, path, j, &s->process.env, &s->process.n_env) < 0) return -1;
     if (check_env(r, path, s->process.env, s->process.n_env) < 0) return -1;
   }
-  if (!(j = jr_member(p, "process", "cwd", &path))) return jr_fail(r, path, "missing");
-  if (jr_dup(r, path, j, &s->process.cwd) < 0) return -1;
+  if (!(j = jr_need(r, p, "process", "cwd", &path)) || jr_dup(r, path, j, &s->process.cwd) < 0)
+    return -1;
   if ((j = jr_member(p, "process", "noNewPrivileges", &path)))
     if (jr_bool(r, path, j, &s->process.no_new_privileges) < 0) return -1;
   /* A capability is kept when the job can use it under any OCI runtime: in the bounding,

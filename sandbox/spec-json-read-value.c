@@ -108,6 +108,12 @@ json_t *jr_member(const json_t *o, const char *parent, const char *key, char **p
   return json_object_get(o, key);
 }
 
+json_t *jr_need(jr_ctx *r, const json_t *o, const char *parent, const char *key, char **path) {
+  json_t *j = jr_member(o, parent, key, path);
+  if (!j) jr_fail(r, *path, "missing");
+  return j;
+}
+
 bool jr_has_prefix(const char *s, const char *prefix) {
   return strncmp(s, prefix, strlen(prefix)) == 0;
 }

@@ -182,8 +182,8 @@ static int r_document(jr_ctx *r, const json_t *doc, sbx_spec *s) {
   if (!root && !st.fresh_root) return jr_fail(r, "root", "missing");
   if (root) {
     if (jr_object(r, "root", root) < 0) return -1;
-    const json_t *x = jr_member(root, "root", "path", &path);
-    if (!x) return jr_fail(r, path, "missing");
+    const json_t *x = jr_need(r, root, "root", "path", &path);
+    if (!x) return -1;
     if (st.fresh_root) {
       const char *ignored;
       if (jr_string(r, path, x, &ignored) < 0) return -1;

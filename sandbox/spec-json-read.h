@@ -35,6 +35,8 @@ int jr_u64(jr_ctx *r, const char *path, const json_t *j, uint64_t *out); /* 0..I
 int jr_strv(jr_ctx *r, const char *path, const json_t *j, char ***v, size_t *n);
 /* Member `key` of object `o` (NULL when absent), with its path in *path (replaced). */
 json_t *jr_member(const json_t *o, const char *parent, const char *key, char **path);
+/* The same, but a required member: NULL after jr_fail when it is absent. */
+json_t *jr_need(jr_ctx *r, const json_t *o, const char *parent, const char *key, char **path);
 bool jr_has_prefix(const char *s, const char *prefix);
 
 /* ---- sections ----------------------------------------------------------------------------- */
