@@ -171,6 +171,7 @@ static void tr_bind(fs_tr *f, const js_node *n, const char *path) {
     js_at_set(t->at, &o->target, dst_n, tp, NULL);
   else
     js_at_copy(&o->target, &o->source); /* the target is the source */
+  if (!dst_n) o->target.prefix = xstrdup("as the target: ");
   note_bind(f, n, path, dst ? dst : src, flags);
 }
 

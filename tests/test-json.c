@@ -653,6 +653,30 @@ static const struct {
      "config.json: process.env: entry 1 'B' is not NAME=value", false},
     {DOC(", \"env\": [\"A=1\", \"A=2\"]", "", ""),
      "config.json: process.env: entry 1: variable 'A' is set twice", false},
+    /* One rule for the names of variables, a profile's and config.json's (sandbox/parse.c). */
+    {DOC(", \"env\": [\"A=1\", \"1B=2\"]", "", ""),
+     "config.json: process.env: entry 1: '1B' is not a valid environment variable name", false},
+    {DOC(", \"env\": [\"A B=1\"]", "", ""),
+     "config.json: process.env: entry 0: 'A B' is not a valid environment variable name", false},
+    /* The checker's rules of form, located in the document. */
+    {"{\"ociVersion\": \"1.0.2\", \"process\": {\"user\": {\"uid\": 0, \"gid\": 0, \"umask\": "
+     "512}, "
+     "\"cwd\": \"/\"}, \"root\": {\"path\": \"r\"}, \"linux\": {}}",
+     "config.json: process.user.umask: 01000 is not a umask: the most is 0777", false},
+    {DOC("", "",
+         ", \"mounts\": [{\"destination\": \"/dev\", \"type\": \"tmpfs\"}, {\"destination\": "
+         "\"/dev/pts\", \"type\": \"devpts\", \"source\": \"devpts\", \"options\": [\"nosuid\", "
+         "\"noexec\", \"newinstance\", \"ptmxmode=0666\", \"mode=0620\"]}, {\"destination\": "
+         "\"/x\", "
+         "\"options\": [\"bind\"]}]"),
+     "config.json: mounts[2].source: a bind needs a source", false},
+    /* tmpfs's size= grammar (docs/oci.md), at most 2^63 - 1 bytes like every size */
+    {DOC("", "",
+         ", \"mounts\": [{\"destination\": \"/t\", \"type\": \"tmpfs\", \"options\": "
+         "[\"size=10000000000000000000\"]}]"),
+     "config.json: mounts[0].options[0]: bad size '10000000000000000000' (bytes, with an optional "
+     "k, m or g)",
+     false},
     {DOC(", \"terminal\": true", "", ""),
      "config.json: process.terminal: a terminal is not supported", false},
     {DOC(", \"noNewPrivileges\": \"yes\"", "", ""),
