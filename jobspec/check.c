@@ -33,8 +33,7 @@ js_mount_at *js_origins_mount(js_origins *o, size_t i) {
   return &o->mounts[i];
 }
 
-js_at *js_origins_list(js_origins *o, js_at **list, size_t *n, size_t i) {
-  (void)o;
+js_at *js_origins_list(js_at **list, size_t *n, size_t i) {
   *list = grow(*list, n, i, sizeof **list);
   return &(*list)[i];
 }

@@ -1,5 +1,6 @@
-/* load.c: the public loaders: read a profile, resolve `extends`, merge, apply --set overrides,
- * expand variables and translate into a spec. */
+/* load.c: the public loaders: read a profile, find and resolve `extends` (merging each profile
+ * over its parent, merge.c), apply --set overrides, expand variables (vars.c) and translate
+ * into a spec (translate.c). */
 #include "jobspec.h"
 
 #include "util.h"

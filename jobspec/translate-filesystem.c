@@ -254,7 +254,7 @@ static void tr_path_list(js_tr *t, const js_node *n, const char *path, char ***v
     const char *s;
     if (!js_get_string(t->e, n->items[i], p, &s) || !js_strset_add(&seen, s)) continue;
     strv_push(v, nv, s);
-    js_at_set(t->at, js_origins_list(t->at, at, n_at, *nv - 1), n->items[i], p, NULL);
+    js_at_set(t->at, js_origins_list(at, n_at, *nv - 1), n->items[i], p, NULL);
   }
 }
 

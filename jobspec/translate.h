@@ -61,7 +61,7 @@ void js_at_set(js_origins *o, js_at *at, const js_node *node, const char *path, 
 void js_at_copy(js_at *dst, const js_at *src);
 /* The place of element i of an array of places, grown (zeroed) as needed. */
 js_mount_at *js_origins_mount(js_origins *o, size_t i);
-js_at *js_origins_list(js_origins *o, js_at **list, size_t *n, size_t i);
+js_at *js_origins_list(js_at **list, size_t *n, size_t i);
 js_rule_at *js_origins_rule(js_origins *o, size_t i);
 void js_origins_clear(js_origins *o);
 

@@ -6,7 +6,11 @@
  * quadratic in the input's size, and every error located by its JSON path ("config.json:
  * linux.resources.memory.limit: expected an integer, not a string"). Unknown keys are ignored,
  * as the OCI spec asks of runtimes; unknown values of known enumerations, and annotations under
- * our prefix that we do not know, are errors. The mapping is documented in docs/oci.md. */
+ * our prefix that we do not know, are errors. The mapping is documented in docs/oci.md.
+ *
+ * This file reads the document and its annotations; spec-json-read-*.c read the sections. What
+ * config.json must not carry is the checker's to say (spec_check's rules of form), at the JSON
+ * path of the field; what a spec means is left to sbx_spec_validate, as for any spec. */
 #include "spec-json-read.h"
 
 #include "parse.h"
@@ -136,21 +140,31 @@ static void report_problem(void *ctx, const char *path, const char *msg) {
   jr_fail(r, where, "%s", msg);
 }
 
-/* Marks the binds whose destinations the mounts.optional annotation lists. */
+static int compare_targets(const void *a, const void *b) {
+  return strcmp((*(sbx_mount *const *)a)->target, (*(sbx_mount *const *)b)->target);
+}
+
+/* Marks the binds whose destinations the mounts.optional annotation lists: the binds sorted by
+ * destination, each listed one found by binary search (both lists hold up to 4096). */
 static int r_apply_optional(jr_ctx *r, const json_t *list, sbx_spec *s) {
+  _cleanup_free_ sbx_mount **binds = xcalloc(s->n_mounts + 1, sizeof *binds);
+  size_t n = 0;
+  for (size_t k = 0; k < s->n_mounts; k++)
+    if (s->mounts[k].type == SBX_MOUNT_BIND) binds[n++] = &s->mounts[k];
+  if (n > 1) qsort(binds, n, sizeof *binds, compare_targets);
   size_t i;
   const json_t *d;
   json_array_foreach(list, i, d) {
-    const char *dest = json_string_value(d);
-    bool found = false;
-    for (size_t k = 0; k < s->n_mounts; k++)
-      if (s->mounts[k].type == SBX_MOUNT_BIND && strcmp(s->mounts[k].target, dest) == 0) {
-        s->mounts[k].flags |= SBX_MNT_OPTIONAL;
-        found = true;
-      }
-    if (!found)
+    sbx_mount key = {.target = (char *)json_string_value(d)}, *kp = &key;
+    sbx_mount **hit = n ? bsearch(&kp, binds, n, sizeof *binds, compare_targets) : NULL;
+    if (!hit)
       return jr_fail(r, "annotations[\"" ANN_OPTIONAL "\"]",
-                     "'%s' is not a bind mount's destination", dest);
+                     "'%s' is not a bind mount's destination", key.target);
+    /* Every bind on that destination: the equal ones next to the one found. */
+    size_t first = (size_t)(hit - binds), last = first;
+    while (first > 0 && strcmp(binds[first - 1]->target, key.target) == 0) first--;
+    while (last + 1 < n && strcmp(binds[last + 1]->target, key.target) == 0) last++;
+    for (size_t k = first; k <= last; k++) binds[k]->flags |= SBX_MNT_OPTIONAL;
   }
   return 0;
 }

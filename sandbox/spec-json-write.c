@@ -6,6 +6,7 @@
  * and nothing depends on the host, so golden files can be compared byte for byte. */
 #include "spec-json.h"
 
+#include "parse.h"
 #include "util.h"
 
 #include <inttypes.h>
@@ -117,6 +118,9 @@ static json_t *w_process(wctx *w, const sbx_spec *s) {
     const char *eq = strchr(p->env[i], '=');
     if (!eq || eq == p->env[i])
       w_fail(w, EINVAL, "process.env[%zu]: '%s' is not NAME=value", i, p->env[i]);
+    else if (!parse_env_name(p->env[i], (size_t)(eq - p->env[i])))
+      w_fail(w, EINVAL, "process.env[%zu]: '%.*s' is not a valid environment variable name", i,
+             (int)(eq - p->env[i]), p->env[i]);
   }
   set(o, "env", w_strv(w, "process.env", p->env));
   if (!p->cwd) w_fail(w, EINVAL, "process.cwd: missing");

@@ -1,5 +1,5 @@
-/* spec.c: the spec type: defaults, copy, equality, free, the public editing calls and
- * validation. */
+/* spec.c: the spec type: defaults, copy, equality, free, the public editing calls, and the one
+ * semantic checker (spec_check) both front-ends use and sbx_spec_validate prints. */
 #include "spec.h"
 
 #include "parse.h"

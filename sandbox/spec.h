@@ -1,5 +1,5 @@
 /* spec.h: the in-memory job spec. One type serves the YAML loader (jobspec/), the JSON reader
- * and writer (spec-json.c) and the engine. Field names follow the OCI runtime spec where OCI has
+ * and writer (spec-json*.c) and the engine. Field names follow the OCI runtime spec where OCI has
  * the setting; the rest travel in config.json as annotations under SBX_ANNOTATION_PREFIX.
  *
  * Units: sizes in bytes, durations in microseconds. SBX_UNSET (UINT64_MAX) means "no limit" /

@@ -1,4 +1,5 @@
-/* test-json.c: the OCI config.json writer and reader (sandbox/spec-json.c). */
+/* test-json.c: the OCI config.json writer and reader (sandbox/spec-json*.c): round trips, the
+ * golden text, and what each refuses (the reader's errors as a table, load_errors). */
 #define TEST_FILE "test-json"
 #include "harness.h"
 

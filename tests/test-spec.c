@@ -1,5 +1,6 @@
-/* test-spec.c: the spec type: defaults, copy and equality, the public editing calls,
- * validation messages, the name tables, and the run report. */
+/* test-spec.c: the spec type: defaults, copy and equality, the public editing calls, the checker
+ * (its rule classes, what a front-end gives it, validation messages), the name tables, and the
+ * run report. */
 #define TEST_FILE "test-spec"
 #include "harness.h"
 #include "spec.h"
