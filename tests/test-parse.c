@@ -16,7 +16,8 @@ TEST(decimal) {
   CHECK(v == UINT64_MAX);
   CHECK_EQ_INT(parse_decimal("18446744073709551616", &v), PARSE_RANGE);
   static const char *const junk[] = {"", "-1", "+1", " 1", "1 ", "0x10", "1.0", "1e3"};
-  for (size_t i = 0; i < ARRAY_SIZE(junk); i++) CHECK_EQ_INT(parse_decimal(junk[i], &v), PARSE_JUNK);
+  for (size_t i = 0; i < ARRAY_SIZE(junk); i++)
+    CHECK_EQ_INT(parse_decimal(junk[i], &v), PARSE_JUNK);
 }
 
 TEST(nano) {
@@ -28,7 +29,8 @@ TEST(nano) {
   CHECK_EQ_INT(parse_nano("007", &v), PARSE_OK);
   CHECK_EQ_INT(v, 7000000000);
   CHECK_EQ_INT(parse_nano("1000000001", &v), PARSE_RANGE);
-  static const char *const junk[] = {"", "1.", ".5", "+1", "-1", "1,5", "1e1", "0x1", "1.5.", "inf"};
+  static const char *const junk[] = {"",    "1.",  ".5",  "+1",   "-1",
+                                     "1,5", "1e1", "0x1", "1.5.", "inf"};
   for (size_t i = 0; i < ARRAY_SIZE(junk); i++) CHECK_EQ_INT(parse_nano(junk[i], &v), PARSE_JUNK);
 }
 
@@ -37,9 +39,15 @@ TEST(size_profile_units) {
   static const struct {
     const char *s;
     uint64_t want;
-  } good[] = {{"4096", 4096},         {"100B", 100},         {"512k", 512 << 10},
-              {"512KiB", 512 << 10},  {"2mb", 2 << 20},      {"1.5G", 3ull << 29},
-              {"0.5K", 512},          {"1P", 1ull << 50},    {"9223372036854775807", INT64_MAX},
+  } good[] = {{"4096", 4096},
+              {"100B", 100},
+              {"512k", 512 << 10},
+              {"512KiB", 512 << 10},
+              {"2mb", 2 << 20},
+              {"1.5G", 3ull << 29},
+              {"0.5K", 512},
+              {"1P", 1ull << 50},
+              {"9223372036854775807", INT64_MAX},
               {"8191.99P", 8191ull * (1ull << 50) + (99ull << 50) / 100}};
   for (size_t i = 0; i < ARRAY_SIZE(good); i++) {
     CHECK_EQ_INT(parse_size(good[i].s, PARSE_SIZE_PROFILE, &v), PARSE_OK);
@@ -75,15 +83,16 @@ TEST(duration) {
   static const struct {
     const char *s;
     uint64_t want;
-  } good[] = {{"10", 10000000},      {"1.5", 1500000},   {"100us", 100},
-              {"500ms", 500000},     {"2m", 120000000},  {"2min", 120000000},
+  } good[] = {{"10", 10000000},      {"1.5", 1500000},    {"100us", 100},
+              {"500ms", 500000},     {"2m", 120000000},   {"2min", 120000000},
               {"1h", 3600000000ull}, {"1d", 86400000000}, {"0.0000001s", 0}};
   for (size_t i = 0; i < ARRAY_SIZE(good); i++) {
     CHECK_EQ_INT(parse_duration(good[i].s, &v), PARSE_OK);
     CHECK(v == good[i].want);
   }
   static const char *const junk[] = {"", "1S", "10 parsecs", "1 s", "s", "1.s"};
-  for (size_t i = 0; i < ARRAY_SIZE(junk); i++) CHECK_EQ_INT(parse_duration(junk[i], &v), PARSE_JUNK);
+  for (size_t i = 0; i < ARRAY_SIZE(junk); i++)
+    CHECK_EQ_INT(parse_duration(junk[i], &v), PARSE_JUNK);
   CHECK_EQ_INT(parse_duration("-1", &v), PARSE_NEGATIVE);
   CHECK_EQ_INT(parse_duration("9223372036854775808us", &v), PARSE_RANGE);
 }
