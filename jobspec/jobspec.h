@@ -203,19 +203,9 @@ bool js_get_mode(js_errors *e, const js_node *n, const char *path, uint32_t *out
 
 typedef struct js_context {
   const char *pwd;
-  uint32_t caller_uid, caller_gid;
 } js_context;
 
 /* Fills `spec` from the merged, expanded tree and checks it. Errors go to `errs`. */
 void js_translate(const js_node *root, const js_context *ctx, sbx_spec *spec, js_errors *errs);
-
-/* The id_mapping section (translate-ids.c); idm may be NULL (all defaults). */
-void js_translate_id_mapping(js_errors *e, const js_node *idm, const js_context *ctx,
-                             sbx_spec *spec);
-
-/* Test hooks: when set, used instead of /etc/subuid, /etc/subgid, /usr/bin/newuidmap and
- * /usr/bin/newgidmap. */
-extern const char *jobspec_subuid_path, *jobspec_subgid_path;
-extern const char *jobspec_newuidmap_path, *jobspec_newgidmap_path;
 
 #endif

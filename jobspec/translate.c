@@ -30,11 +30,8 @@ void js_translate(const js_node *root, const js_context *ctx, sbx_spec *spec, js
   /* The limits before the cgroup, which checks that they can be enforced. */
   if ((n = js_map_get(root, "limits"))) js_tr_limits(&t, n);
   js_tr_network(&t, js_map_get(root, "network"), js_map_get(root, "hostname"));
-  /* The id mapping after the process (it maps the job's ids). Written with the user namespace
-   * off, it is translated all the same, so that the checker can say it needs one. */
-  const js_node *idm = js_map_get(root, "id_mapping");
-  if (idm) js_at_set(&at, &at.fields[JS_AT_ID_MAPPING], idm, "id_mapping", NULL);
-  if (idm || (spec->namespaces & SBX_NS_USER)) js_translate_id_mapping(e, idm, ctx, spec);
+  /* The id mapping after the process (the checker compares it with the job's ids). */
+  js_tr_id_mapping(&t, js_map_get(root, "id_mapping"));
   js_tr_cgroup(&t, js_map_get(root, "cgroup"), js_map_get(root, "cgroup_parent"));
   if ((n = js_map_get(root, "capabilities"))) js_tr_capabilities(&t, n);
   if ((n = js_map_get(root, "seccomp"))) js_tr_seccomp(&t, n);

@@ -25,6 +25,9 @@ typedef enum js_field {
   JS_AT_NS_NET, /* namespaces.net, written explicitly */
   JS_AT_HOSTNAME,
   JS_AT_ID_MAPPING,
+  JS_AT_HOST_UID, /* id_mapping.host_uid */
+  JS_AT_HOST_GID,
+  JS_AT_ID_COUNT, /* id_mapping.count */
   JS_AT_MEMORY,
   JS_AT_PIDS,
   JS_AT_CPU_QUOTA,
@@ -90,5 +93,7 @@ void js_tr_limits(js_tr *t, const js_node *lim);
 void js_tr_network(js_tr *t, const js_node *net, const js_node *hostname);
 void js_tr_cgroup(js_tr *t, const js_node *mode, const js_node *parent);
 void js_tr_seccomp(js_tr *t, const js_node *sec);
+/* id_mapping (may be NULL): the intent, decided for the caller at run time (idmap-policy.c). */
+void js_tr_id_mapping(js_tr *t, const js_node *idm);
 
 #endif

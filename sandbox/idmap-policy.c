@@ -45,23 +45,13 @@ typedef struct intent_one {
 /* The maps the intent asks for, for this caller. */
 static int intent_maps(const intent_one *in, bool root, sbx_id_mapping **out, size_t *n_out,
                        sbx_error **err) {
+  /* The spec's checker (spec.c) has refused what no caller may ask for: host id 0, a range
+   * without the job's ids. What is left depends on the caller. */
   uint32_t count = in->count ? in->count : 1;
-  if (count > 1 && in->inside >= count)
-    return sbx_set_error(err, EINVAL,
-                         "id_mapping.count: maps %s 0 to %u, which leaves out the job's %s %u "
-                         "(process.user)",
-                         in->what, count - 1, in->what, in->inside);
   sbx_id_mapping *m = xcalloc(2, sizeof *m);
   size_t n = 0;
   if (root) {
     uint64_t host = in->host != SBX_ID_AUTO ? in->host : count > 1 ? RANGE_START : NOBODY_ID;
-    if (host == 0) {
-      free(m);
-      return sbx_set_error(err, EINVAL,
-                           "id_mapping.host_%s: the job never runs as the host's root: choose "
-                           "another %s, or auto",
-                           in->what, in->what);
-    }
     if (host + count > (uint64_t)UINT32_MAX + 1) {
       free(m);
       return sbx_set_error(err, EINVAL,
@@ -98,27 +88,27 @@ static sbx_id_mapping *copy_maps(const sbx_id_mapping *m, size_t n) {
   return c;
 }
 
-/* The spec's explicit maps, or those of its intent. */
+/* One kind's maps: the spec's explicit ones, or those of its intent. */
+static int kind_maps(const sbx_id_mapping *explicit, size_t n_explicit, const intent_one *in,
+                     bool root, sbx_id_mapping **out, size_t *n_out, sbx_error **err) {
+  if (!n_explicit) return intent_maps(in, root, out, n_out, err);
+  *out = copy_maps(explicit, n_explicit);
+  *n_out = n_explicit;
+  return 0;
+}
+
 static int choose_maps(const sbx_spec *spec, const idmap_host *host, idmap_plan *plan,
                        sbx_error **err) {
   const sbx_id_intent *it = &spec->id_intent;
-  if (spec->n_uid_mappings) {
-    plan->uids = copy_maps(spec->uid_mappings, spec->n_uid_mappings);
-    plan->n_uids = spec->n_uid_mappings;
-  } else {
-    intent_one u = {"uid",      it->host_uid,      it->count,         spec->process.uid,
-                    host->euid, host->have_subuid, host->subuid_start};
-    if (intent_maps(&u, plan->privileged, &plan->uids, &plan->n_uids, err) < 0) return -1;
-  }
-  if (spec->n_gid_mappings) {
-    plan->gids = copy_maps(spec->gid_mappings, spec->n_gid_mappings);
-    plan->n_gids = spec->n_gid_mappings;
-  } else {
-    intent_one g = {"gid",      it->host_gid,      it->count,         spec->process.gid,
-                    host->egid, host->have_subgid, host->subgid_start};
-    if (intent_maps(&g, plan->privileged, &plan->gids, &plan->n_gids, err) < 0) return -1;
-  }
-  return 0;
+  intent_one u = {"uid",      it->host_uid,      it->count,         spec->process.uid,
+                  host->euid, host->have_subuid, host->subuid_start};
+  intent_one g = {"gid",      it->host_gid,      it->count,         spec->process.gid,
+                  host->egid, host->have_subgid, host->subgid_start};
+  if (kind_maps(spec->uid_mappings, spec->n_uid_mappings, &u, plan->privileged, &plan->uids,
+                &plan->n_uids, err) < 0)
+    return -1;
+  return kind_maps(spec->gid_mappings, spec->n_gid_mappings, &g, plan->privileged, &plan->gids,
+                   &plan->n_gids, err);
 }
 
 /* Without a user namespace the job's ids are host ids: never host root, nor the host's root

@@ -68,7 +68,8 @@ typedef struct sbx_load_options {
   /* Values of ${PWD} and ${HOME}; NULL: the process's working directory and $HOME. */
   const char *pwd;
   const char *home;
-  /* The caller's effective ids, which decide the user mapping; ignored unless set_ids. */
+  /* The values of ${UID} and ${GID}; ignored unless set_ids (else: the effective ids). The
+   * user mapping is not decided at load: the run decides it for its caller. */
   bool set_ids;
   uint32_t uid, gid;
   /* Most errors collected before the loader stops; 0: 20. */

@@ -20,6 +20,7 @@
 typedef struct ann_state {
   bool fresh_root;
   json_t *optional; /* array of destination strings, or NULL */
+  bool intent;      /* the id-mapping intent was given: the mappings are the writer's, not ours */
 } ann_state;
 
 static int r_ann_enum(jr_ctx *r, const char *path, const char *v, const char *const *names,
@@ -95,6 +96,10 @@ static int r_annotations(jr_ctx *r, const json_t *doc, sbx_spec *s, ann_state *s
       s->cgroup_mode = (sbx_cgroup_mode)e;
     } else if (strcmp(key, ANN_CGROUP_PARENT) == 0) {
       s->cgroup_parent = xstrdup(v);
+    } else if (strcmp(key, ANN_ID_MAPPING) == 0) {
+      if (spec_json_intent_parse(v, &s->id_intent) < 0)
+        return jr_fail(r, path, "expected host_uid=ID|auto,host_gid=ID|auto,count=N, not '%s'", v);
+      st->intent = true;
     } else if (strcmp(key, ANN_OPTIONAL) == 0) {
       json_error_t jerr;
       json_t *list = json_loads(v, JSON_REJECT_DUPLICATES, &jerr);
@@ -213,6 +218,13 @@ static int r_document(jr_ctx *r, const json_t *doc, sbx_spec *s) {
   if (jr_mounts(r, doc, s) < 0) return -1;
   if (optional && r_apply_optional(r, optional, s) < 0) return -1;
   if (jr_linux(r, doc, s, swap_annotated) < 0) return -1;
+  if (st.intent) {
+    /* The maps were decided for the writer's caller; the run decides for its own. */
+    free(s->uid_mappings);
+    free(s->gid_mappings);
+    s->uid_mappings = s->gid_mappings = NULL;
+    s->n_uid_mappings = s->n_gid_mappings = 0;
+  }
   /* Without the annotation, the network follows the namespaces as runc has it: a new network
    * namespace gets its loopback up, no namespace is the host's network. */
   if (!json_object_get(json_object_get(doc, "annotations"), ANN_NETWORK))
@@ -221,6 +233,40 @@ static int r_document(jr_ctx *r, const json_t *doc, sbx_spec *s) {
    * sbx_spec_validate, as for any spec (docs/oci.md). */
   spec_front front = {.ctx = r, .report = report_problem};
   return spec_check(s, SPEC_CHECK_FORM, &front) ? -1 : 0;
+}
+
+/* One "key=value" of the intent: an id or auto (SBX_ID_AUTO), or a count of 1 or more. */
+static int intent_field(const char **p, const char *key, bool is_count, uint32_t *out) {
+  size_t k = strlen(key);
+  if (strncmp(*p, key, k) != 0 || (*p)[k] != '=') return -1;
+  const char *v = *p + k + 1;
+  size_t n = strcspn(v, ",");
+  *p = v + n + (v[n] == ',');
+  if (!is_count && n == 4 && strncmp(v, "auto", 4) == 0) {
+    *out = SBX_ID_AUTO;
+    return 0;
+  }
+  char buf[16];
+  uint64_t x;
+  if (n == 0 || n >= sizeof buf) return -1;
+  memcpy(buf, v, n);
+  buf[n] = '\0';
+  if (parse_decimal(buf, &x) < 0 || x >= (is_count ? (uint64_t)UINT32_MAX + 1 : UINT32_MAX) ||
+      (is_count && x == 0))
+    return -1;
+  *out = (uint32_t)x;
+  return 0;
+}
+
+int spec_json_intent_parse(const char *v, sbx_id_intent *in) {
+  sbx_id_intent got;
+  const char *p = v;
+  if (intent_field(&p, "host_uid", false, &got.host_uid) < 0 ||
+      intent_field(&p, "host_gid", false, &got.host_gid) < 0 ||
+      intent_field(&p, "count", true, &got.count) < 0 || *p || p[-1] == ',')
+    return -1;
+  *in = got;
+  return 0;
 }
 
 static int load_json(const char *name, const char *text, size_t len, sbx_spec **out,

@@ -6,6 +6,8 @@
  * and nothing depends on the host, so golden files can be compared byte for byte. */
 #include "spec-json.h"
 
+#include "engine.h"
+
 #include "parse.h"
 #include "util.h"
 
@@ -344,10 +346,41 @@ static json_t *w_seccomp(wctx *w, const sbx_seccomp *sc) {
   return o;
 }
 
-static json_t *w_linux(wctx *w, const sbx_spec *s) {
-  json_t *o = new_object();
+/* The mappings: the spec's explicit ones, or those the id-mapping policy decides for the
+ * writer's caller from the spec's intent (runc needs them; our reader takes the intent from its
+ * annotation instead). */
+static void w_id_mappings(wctx *w, json_t *o, const sbx_spec *s, const idmap_host *caller) {
   if (s->n_uid_mappings) set(o, "uidMappings", w_mappings(s->uid_mappings, s->n_uid_mappings));
   if (s->n_gid_mappings) set(o, "gidMappings", w_mappings(s->gid_mappings, s->n_gid_mappings));
+  /* Explicit mappings (even for one kind only) are written as they are. */
+  if (s->n_uid_mappings || s->n_gid_mappings || !(s->namespaces & SBX_NS_USER)) return;
+  idmap_host probed;
+  if (!caller) {
+    idmap_host_probe(s, geteuid(), getegid(), NULL, &probed);
+    caller = &probed;
+  }
+  idmap_plan plan;
+  sbx_error *e = NULL;
+  if (idmap_plan_make(s, caller, &plan, &e) < 0) {
+    w_fail(w, e->code, "%s", e->message);
+    sbx_error_free(e);
+    return;
+  }
+  set(o, "uidMappings", w_mappings(plan.uids, plan.n_uids));
+  set(o, "gidMappings", w_mappings(plan.gids, plan.n_gids));
+  idmap_plan_free(&plan);
+}
+
+char *spec_json_intent_format(const sbx_id_intent *in) {
+  char u[16] = "auto", g[16] = "auto";
+  if (in->host_uid != SBX_ID_AUTO) snprintf(u, sizeof u, "%u", in->host_uid);
+  if (in->host_gid != SBX_ID_AUTO) snprintf(g, sizeof g, "%u", in->host_gid);
+  return xasprintf("host_uid=%s,host_gid=%s,count=%u", u, g, in->count ? in->count : 1);
+}
+
+static json_t *w_linux(wctx *w, const sbx_spec *s, const idmap_host *caller) {
+  json_t *o = new_object();
+  w_id_mappings(w, o, s, caller);
   set(o, "resources", w_resources(w, &s->limits));
   if (s->namespaces & ~(unsigned)SBX_NS_ALL)
     w_fail(w, EINVAL, "namespaces: unknown namespace bits 0x%x", s->namespaces);
@@ -402,6 +435,10 @@ static json_t *w_annotations(wctx *w, const sbx_spec *s) {
   if (s->cgroup_parent) set(o, ANN_CGROUP_PARENT, w_str(w, "cgroup_parent", s->cgroup_parent));
   json_t *opt = w_optional_binds(w, s);
   if (opt) set(o, ANN_OPTIONAL, opt);
+  if ((s->namespaces & SBX_NS_USER) && !s->n_uid_mappings && !s->n_gid_mappings) {
+    _cleanup_free_ char *intent = spec_json_intent_format(&s->id_intent);
+    set(o, ANN_ID_MAPPING, json_string(intent));
+  }
   for (size_t i = 0; i < s->n_annotations; i++) {
     const sbx_annotation *a = &s->annotations[i];
     _cleanup_free_ char *path = xasprintf("annotations[%zu]", i);
@@ -429,7 +466,9 @@ static json_t *w_annotations(wctx *w, const sbx_spec *s) {
   return o;
 }
 
-char *sbx_spec_to_json(const sbx_spec *s, sbx_error **err) {
+char *sbx_spec_to_json(const sbx_spec *s, sbx_error **err) { return spec_json_write(s, NULL, err); }
+
+char *spec_json_write(const sbx_spec *s, const idmap_host *caller, sbx_error **err) {
   if (!s) {
     sbx_set_error(err, EINVAL, "config.json: no spec");
     return NULL;
@@ -449,7 +488,7 @@ char *sbx_spec_to_json(const sbx_spec *s, sbx_error **err) {
   set(doc, "root", root);
   if (s->hostname) set(doc, "hostname", w_str(&w, "hostname", s->hostname));
   set(doc, "mounts", w_mounts(&w, s));
-  set(doc, "linux", w_linux(&w, s));
+  set(doc, "linux", w_linux(&w, s, caller));
   set(doc, "annotations", w_annotations(&w, s));
   if (w.failed) return NULL;
   _cleanup_free_ char *text = json_dumps(doc, JSON_INDENT(2));

@@ -28,6 +28,11 @@ static inline void cleanup_jsonp(json_t **j) { json_decref(*j); }
 #define ANN_CGROUP        SBX_ANNOTATION_PREFIX "cgroup"              /* auto|required|... */
 #define ANN_CGROUP_PARENT SBX_ANNOTATION_PREFIX "cgroup.parent"       /* cgroup path */
 #define ANN_OPTIONAL      SBX_ANNOTATION_PREFIX "mounts.optional"     /* JSON array of paths */
+/* The id mapping asked for, "host_uid=auto,host_gid=auto,count=1" (ids or auto): written when
+ * the spec has no explicit mappings. linux.uidMappings/gidMappings then hold what the policy
+ * decided for the writer's caller (runc needs them); a reader takes the intent instead, so the
+ * run decides for its own caller. */
+#define ANN_ID_MAPPING SBX_ANNOTATION_PREFIX "id-mapping"
 
 /* The value of ANN_ROOT for a fresh empty root, and the root.path written for other runtimes. */
 #define FRESH_ROOT_VALUE "tmpfs"
@@ -56,5 +61,13 @@ int spec_json_index_of(const char *const *names, size_t n, const char *s);
  * 1: /dev/shm), exactly as written; the reader folds them back into SBX_MOUNT_DEV when they
  * follow a tmpfs on /dev unchanged. A new reference. */
 json_t *spec_json_dev_extra_mount(int which);
+
+struct idmap_host;
+/* sbx_spec_to_json for a given caller (NULL: this process's ids and the system's files), whose
+ * id mappings the intent is resolved to. */
+char *spec_json_write(const sbx_spec *s, const struct idmap_host *caller, sbx_error **err);
+/* The intent annotation's value: written (malloc'd) and read back (-1 when malformed). */
+char *spec_json_intent_format(const sbx_id_intent *in);
+int spec_json_intent_parse(const char *v, sbx_id_intent *in);
 
 #endif

@@ -141,6 +141,9 @@ bool spec_equal(const sbx_spec *a, const sbx_spec *b) {
   if (a->namespaces != b->namespaces || a->network != b->network ||
       a->cgroup_mode != b->cgroup_mode || !str_eq(a->cgroup_parent, b->cgroup_parent))
     return false;
+  if (a->id_intent.host_uid != b->id_intent.host_uid ||
+      a->id_intent.host_gid != b->id_intent.host_gid || a->id_intent.count != b->id_intent.count)
+    return false;
   if (!mapping_eq(a->uid_mappings, a->n_uid_mappings, b->uid_mappings, b->n_uid_mappings) ||
       !mapping_eq(a->gid_mappings, a->n_gid_mappings, b->gid_mappings, b->n_gid_mappings))
     return false;
@@ -425,11 +428,37 @@ static void check_namespaces(checker *c, const sbx_spec *s) {
   if (s->hostname && !(s->namespaces & SBX_NS_UTS))
     problem(c, "hostname",
             "setting the host name needs the uts namespace, which namespaces.uts turns off");
+  const sbx_id_intent *in = &s->id_intent;
+  if (!(s->namespaces & SBX_NS_USER) &&
+      (in->host_uid != SBX_ID_AUTO || in->host_gid != SBX_ID_AUTO || in->count > 1))
+    problem(c, "id_intent", "needs the user namespace, which namespaces.user turns off");
   if ((s->n_uid_mappings || s->n_gid_mappings) && !(s->namespaces & SBX_NS_USER))
     problem(c, s->n_uid_mappings ? "uid_mappings" : "gid_mappings",
             "needs the user namespace, which namespaces.user turns off");
   check_mappings(c, "uid_mappings", s->uid_mappings, s->n_uid_mappings);
   check_mappings(c, "gid_mappings", s->gid_mappings, s->n_gid_mappings);
+}
+
+/* The id mapping asked for (used when there are no explicit mappings), whoever the caller:
+ * never host root, and a range from 0 must hold the job's own ids. What depends on the caller
+ * (an unprivileged one maps only its own ids) is the id-mapping policy's (idmap-policy.c). */
+static void check_id_intent(checker *c, const sbx_spec *s) {
+  const sbx_id_intent *in = &s->id_intent;
+  static const char *const kind[2] = {"uid", "gid"};
+  uint32_t host[2] = {in->host_uid, in->host_gid};
+  uint32_t inside[2] = {s->process.uid, s->process.gid};
+  bool explicit[2] = {s->n_uid_mappings > 0, s->n_gid_mappings > 0};
+  for (int i = 0; i < 2; i++) {
+    if (explicit[i]) continue;
+    _cleanup_free_ char *path = xasprintf("id_intent.host_%s", kind[i]);
+    if (host[i] == 0)
+      problem(c, path, "the job never runs as the host's root: choose another %s, or auto",
+              kind[i]);
+    if (in->count > 1 && inside[i] >= in->count)
+      problem(c, "id_intent.count",
+              "maps %s 0 to %u, which leaves out the job's %s %u (process.user)", kind[i],
+              in->count - 1, kind[i], inside[i]);
+  }
 }
 
 static void check_limits(checker *c, const sbx_limits *l) {
@@ -467,6 +496,7 @@ size_t spec_check(const sbx_spec *s, unsigned rules, const spec_front *front) {
     check_inside_list(&c, "masked_paths", s->masked_paths, s->n_masked_paths);
     check_inside_list(&c, "readonly_paths", s->readonly_paths, s->n_readonly_paths);
     check_namespaces(&c, s);
+    check_id_intent(&c, s);
     check_limits(&c, &s->limits);
   }
   if (rules & SPEC_CHECK_FORM) check_seccomp(&c, &s->seccomp);

@@ -17,6 +17,7 @@
 #include "spec.h"
 #include "util.h"
 
+#include <jansson.h>
 #include <seccomp.h>
 
 #include <sched.h>
@@ -127,18 +128,34 @@ int main(int argc, char **argv) {
     s = demo_spec(argv + i, argc - i, userns, baseline);
     if (!s) return usage();
   } else if (strcmp(argv[1], "root-owner") == 0 && argc == 3) {
+    /* What runc uses: the document's own linux.uidMappings/gidMappings (our reader keeps the
+     * id-mapping intent instead when the file has one). Read and checked by our reader first. */
     if (sbx_spec_load_json(argv[2], &s, &err) < 0) {
       fprintf(stderr, "json-tool: %s\n", err->message);
       sbx_error_free(err);
       return 1;
     }
-    uint32_t ids[2] = {0, 0};
-    const sbx_id_mapping *maps[2] = {s->uid_mappings, s->gid_mappings};
-    size_t counts[2] = {s->n_uid_mappings, s->n_gid_mappings};
-    for (int k = 0; k < 2 && (s->namespaces & SBX_NS_USER); k++)
-      for (size_t i = 0; i < counts[k]; i++)
-        if (maps[k][i].container_id == 0 && maps[k][i].size > 0) ids[k] = maps[k][i].host_id;
+    bool userns = (s->namespaces & SBX_NS_USER) != 0;
     sbx_spec_free(s);
+    json_error_t jerr;
+    json_t *doc = json_load_file(argv[2], 0, &jerr);
+    if (!doc) {
+      fprintf(stderr, "json-tool: %s: %s\n", argv[2], jerr.text);
+      return 1;
+    }
+    uint32_t ids[2] = {0, 0};
+    static const char *const keys[2] = {"uidMappings", "gidMappings"};
+    for (int k = 0; k < 2 && userns; k++) {
+      const json_t *maps = json_object_get(json_object_get(doc, "linux"), keys[k]);
+      size_t i;
+      const json_t *m;
+      json_array_foreach(maps, i, m) {
+        if (json_integer_value(json_object_get(m, "containerID")) == 0 &&
+            json_integer_value(json_object_get(m, "size")) > 0)
+          ids[k] = (uint32_t)json_integer_value(json_object_get(m, "hostID"));
+      }
+    }
+    json_decref(doc);
     printf("%u:%u\n", ids[0], ids[1]);
     return fflush(stdout) == 0 ? 0 : 1;
   } else if (strcmp(argv[1], "reformat") == 0 && argc == 3) {

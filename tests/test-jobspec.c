@@ -7,6 +7,7 @@
  * Fixtures are in tests/jobspec/; the plain error cases are data files there, in errors/ (a
  * profile X.yaml and its exact errors X.err), run by error_files. */
 #define TEST_FILE "test-jobspec"
+#include "engine.h"
 #include "harness.h"
 #include "jobspec.h"
 #include "seccomp-groups.h"
@@ -44,6 +45,21 @@ static sbx_load_options opts_base(void) {
   o.uid = 1000;
   o.gid = 1000;
   return o;
+}
+
+/* The maps the id-mapping policy decides for `s` run by the caller uid/gid (with the host's
+ * subordinate ranges and helpers as `paths` has them; NULL: none). The loader records only the
+ * intent, whoever loads it. */
+static idmap_plan plan_for(const sbx_spec *s, uint32_t uid, uint32_t gid,
+                           const idmap_paths *paths) {
+  idmap_host h;
+  static const idmap_paths none = {"/nonexistent/subuid", "/nonexistent/subgid",
+                                   "/nonexistent/newuidmap", "/nonexistent/newgidmap"};
+  idmap_host_probe(s, uid, gid, paths ? paths : &none, &h);
+  idmap_plan p;
+  sbx_error *e = NULL;
+  if (idmap_plan_make(s, &h, &p, &e) < 0) TEST_FAIL("idmap_plan_make: %s", e->message);
+  return p;
 }
 
 /* All error messages, one a line. */
@@ -223,11 +239,19 @@ TEST(defaults_of_a_minimal_profile) {
   CHECK(s->limits.memory == SBX_UNSET && s->limits.wall_time_us == SBX_UNSET);
   CHECK_EQ_INT(s->limits.core, 0);
   CHECK_EQ_INT(s->limits.swap, 0);
-  CHECK_EQ_INT(s->n_uid_mappings, 1);
-  CHECK_EQ_INT(s->uid_mappings[0].container_id, 0);
-  CHECK_EQ_INT(s->uid_mappings[0].host_id, 1000);
-  CHECK_EQ_INT(s->uid_mappings[0].size, 1);
-  CHECK_EQ_INT(s->n_gid_mappings, 1);
+  /* The intent only: auto, one id; no mapping is decided at load. */
+  CHECK_EQ_INT(s->n_uid_mappings, 0);
+  CHECK_EQ_INT(s->n_gid_mappings, 0);
+  CHECK_EQ_INT(s->id_intent.host_uid, SBX_ID_AUTO);
+  CHECK_EQ_INT(s->id_intent.host_gid, SBX_ID_AUTO);
+  CHECK_EQ_INT(s->id_intent.count, 1);
+  idmap_plan p = plan_for(s, 1000, 1000, NULL);
+  CHECK_EQ_INT(p.n_uids, 1);
+  CHECK_EQ_INT(p.uids[0].container_id, 0);
+  CHECK_EQ_INT(p.uids[0].host_id, 1000);
+  CHECK_EQ_INT(p.uids[0].size, 1);
+  CHECK_EQ_INT(p.n_gids, 1);
+  idmap_plan_free(&p);
   sbx_spec_free(s);
 }
 
@@ -261,8 +285,11 @@ TEST(process_keys) {
   CHECK_EQ_INT(s->process.gid, 5);
   CHECK_EQ_INT(s->process.stdin_mode, SBX_STDIN_INHERIT);
   /* uid 0 inside maps to the caller */
-  CHECK_EQ_INT(s->uid_mappings[0].container_id, 0);
-  CHECK_EQ_INT(s->uid_mappings[0].host_id, 1000);
+  idmap_plan p = plan_for(s, 1000, 1000, NULL);
+  CHECK_EQ_INT(p.uids[0].container_id, 0);
+  CHECK_EQ_INT(p.uids[0].host_id, 1000);
+  CHECK_EQ_INT(p.gids[0].container_id, 5);
+  idmap_plan_free(&p);
   sbx_spec_free(s);
 }
 
@@ -592,36 +619,51 @@ TEST(contradictions) {
 /* ---- id mapping --------------------------------------------------------------------------- */
 
 TEST(id_mapping_as_root) {
+  /* The caller does not matter to the loader: the same intent for root; the policy decides. */
   sbx_load_options o = opts_base();
   o.uid = o.gid = 0;
   sbx_spec *s = load_opts("description: root caller\n", &o);
-  CHECK_EQ_INT(s->n_uid_mappings, 1);
-  CHECK_EQ_INT(s->uid_mappings[0].container_id, 0);
-  CHECK_EQ_INT(s->uid_mappings[0].host_id, 65534);
-  CHECK_EQ_INT(s->uid_mappings[0].size, 1);
-  CHECK_EQ_INT(s->gid_mappings[0].host_id, 65534);
+  CHECK_EQ_INT(s->n_uid_mappings, 0);
+  idmap_plan p = plan_for(s, 0, 0, NULL);
+  CHECK_EQ_INT(p.n_uids, 1);
+  CHECK_EQ_INT(p.uids[0].container_id, 0);
+  CHECK_EQ_INT(p.uids[0].host_id, 65534);
+  CHECK_EQ_INT(p.uids[0].size, 1);
+  CHECK_EQ_INT(p.gids[0].host_id, 65534);
+  idmap_plan_free(&p);
   sbx_spec_free(s);
   s = load_opts("id_mapping: {count: 65536}\n", &o);
-  CHECK_EQ_INT(s->n_uid_mappings, 1);
-  CHECK_EQ_INT(s->uid_mappings[0].container_id, 0);
-  CHECK_EQ_INT(s->uid_mappings[0].host_id, 100000);
-  CHECK_EQ_INT(s->uid_mappings[0].size, 65536);
+  CHECK_EQ_INT(s->id_intent.count, 65536);
+  p = plan_for(s, 0, 0, NULL);
+  CHECK_EQ_INT(p.n_uids, 1);
+  CHECK_EQ_INT(p.uids[0].container_id, 0);
+  CHECK_EQ_INT(p.uids[0].host_id, 100000);
+  CHECK_EQ_INT(p.uids[0].size, 65536);
+  idmap_plan_free(&p);
   sbx_spec_free(s);
   s = load_opts("id_mapping: {host_uid: 200000, host_gid: 300000}\n", &o);
-  CHECK_EQ_INT(s->uid_mappings[0].host_id, 200000);
-  CHECK_EQ_INT(s->gid_mappings[0].host_id, 300000);
+  CHECK_EQ_INT(s->id_intent.host_uid, 200000);
+  CHECK_EQ_INT(s->id_intent.host_gid, 300000);
+  p = plan_for(s, 0, 0, NULL);
+  CHECK_EQ_INT(p.uids[0].host_id, 200000);
+  CHECK_EQ_INT(p.gids[0].host_id, 300000);
+  idmap_plan_free(&p);
   sbx_spec_free(s);
+  /* What no caller may ask for is a located error at load, for root and users alike. */
   _cleanup_free_ char *m = errors_opts("id_mapping: {host_uid: 0}\n", &o);
   CHECK_EQ_STR(m,
                "job.yaml:1:24: id_mapping.host_uid: the job never runs as the host's root: "
                "choose another uid, or auto");
+  _cleanup_free_ char *m1 = errors("id_mapping: {host_gid: 0}\n");
+  CHECK_EQ_STR(m1,
+               "job.yaml:1:24: id_mapping.host_gid: the job never runs as the host's root: "
+               "choose another gid, or auto");
   _cleanup_free_ char *m2 =
       errors_opts("process: {user: {uid: 1000, gid: 1000}}\nid_mapping: {count: 100}\n", &o);
+  /* One error per value: the gid's, at the same place, is not repeated. */
   CHECK_EQ_STR(m2,
                "job.yaml:2:21: id_mapping.count: maps uid 0 to 99, which leaves out the "
-               "job's uid 1000 (process.user)\n"
-               "job.yaml:2:21: id_mapping.count: maps gid 0 to 99, which leaves out the "
-               "job's gid 1000 (process.user)");
+               "job's uid 1000 (process.user)");
 }
 
 TEST(id_mapping_unprivileged) {
@@ -637,32 +679,30 @@ TEST(id_mapping_unprivileged) {
   CHECK(f != NULL);
   fputs("1000:400000:65536\n", f);
   fclose(f);
-  jobspec_subuid_path = subuid;
-  jobspec_subgid_path = subgid;
-  jobspec_newuidmap_path = "/bin/sh"; /* any executable stands for the helper */
-  jobspec_newgidmap_path = "/bin/sh";
+  /* any executable stands for the helpers */
+  idmap_paths paths = {subuid, subgid, "/bin/sh", "/bin/sh"};
   sbx_spec *s = load("id_mapping: {count: 65536}\n");
-  CHECK_EQ_INT(s->n_uid_mappings, 2);
-  CHECK_EQ_INT(s->uid_mappings[0].container_id, 0);
-  CHECK_EQ_INT(s->uid_mappings[0].host_id, 1000);
-  CHECK_EQ_INT(s->uid_mappings[0].size, 1);
-  CHECK_EQ_INT(s->uid_mappings[1].container_id, 1);
-  CHECK_EQ_INT(s->uid_mappings[1].host_id, 300000);
-  CHECK_EQ_INT(s->uid_mappings[1].size, 65535);
-  CHECK_EQ_INT(s->n_gid_mappings, 2);
-  CHECK_EQ_INT(s->gid_mappings[1].host_id, 400000);
-  sbx_spec_free(s);
+  idmap_plan p = plan_for(s, 1000, 1000, &paths);
+  CHECK_EQ_INT(p.n_uids, 2);
+  CHECK_EQ_INT(p.uids[0].container_id, 0);
+  CHECK_EQ_INT(p.uids[0].host_id, 1000);
+  CHECK_EQ_INT(p.uids[0].size, 1);
+  CHECK_EQ_INT(p.uids[1].container_id, 1);
+  CHECK_EQ_INT(p.uids[1].host_id, 300000);
+  CHECK_EQ_INT(p.uids[1].size, 65535);
+  CHECK_EQ_INT(p.n_gids, 2);
+  CHECK_EQ_INT(p.gids[1].host_id, 400000);
+  idmap_plan_free(&p);
   /* without the helper: one id, the caller's */
-  jobspec_newuidmap_path = "/nonexistent/newuidmap";
-  s = load("id_mapping: {count: 65536}\n");
-  CHECK_EQ_INT(s->n_uid_mappings, 1);
-  CHECK_EQ_INT(s->uid_mappings[0].container_id, 0);
-  CHECK_EQ_INT(s->uid_mappings[0].host_id, 1000);
-  CHECK_EQ_INT(s->uid_mappings[0].size, 1);
-  CHECK_EQ_INT(s->n_gid_mappings, 2);
+  paths.newuidmap = "/nonexistent/newuidmap";
+  p = plan_for(s, 1000, 1000, &paths);
+  CHECK_EQ_INT(p.n_uids, 1);
+  CHECK_EQ_INT(p.uids[0].container_id, 0);
+  CHECK_EQ_INT(p.uids[0].host_id, 1000);
+  CHECK_EQ_INT(p.uids[0].size, 1);
+  CHECK_EQ_INT(p.n_gids, 2);
+  idmap_plan_free(&p);
   sbx_spec_free(s);
-  jobspec_subuid_path = jobspec_subgid_path = NULL;
-  jobspec_newuidmap_path = jobspec_newgidmap_path = NULL;
   unlink(subuid);
   unlink(subgid);
   rmdir(dir);
@@ -1273,8 +1313,10 @@ static void check_stock_common(const sbx_spec *s) {
       packet = true;
   }
   CHECK(mount && unshare && clone && tiocsti && packet);
-  CHECK_EQ_INT(s->n_uid_mappings, 1);
-  CHECK_EQ_INT(s->uid_mappings[0].host_id, 1000);
+  CHECK_EQ_INT(s->n_uid_mappings, 0);
+  idmap_plan p = plan_for(s, 1000, 1000, NULL);
+  CHECK_EQ_INT(p.uids[0].host_id, 1000);
+  idmap_plan_free(&p);
   CHECK(sbx_spec_validate(s, NULL) < 0); /* no command yet: the CLI gives it */
 }
 
@@ -1341,8 +1383,10 @@ TEST(stock_profiles_as_root) {
     sbx_spec *s = NULL;
     sbx_error *e = NULL;
     if (sbx_spec_load_profile(names[i], &o, &s, &e) < 0) TEST_FAIL("%s", e->message);
-    CHECK_EQ_INT(s->uid_mappings[0].host_id, 65534);
-    CHECK_EQ_INT(s->uid_mappings[0].container_id, 0);
+    idmap_plan p = plan_for(s, 0, 0, NULL);
+    CHECK_EQ_INT(p.uids[0].host_id, 65534);
+    CHECK_EQ_INT(p.uids[0].container_id, 0);
+    idmap_plan_free(&p);
     sbx_spec_free(s);
   }
 }
@@ -1425,7 +1469,7 @@ TEST(empty_values_are_absent) {
   o.sets = sets;
   o.n_sets = ARRAY_SIZE(sets);
   s = load_opts("network: none\n", &o);
-  CHECK_EQ_INT(s->n_uid_mappings, 1);
+  CHECK_EQ_INT(s->id_intent.count, 1);
   CHECK_EQ_INT(s->limits.pids, 5);
   CHECK(s->limits.memory == SBX_UNSET);
   sbx_spec_free(s);

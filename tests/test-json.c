@@ -3,6 +3,7 @@
 #define TEST_FILE "test-json"
 #include "harness.h"
 
+#include "engine.h"
 #include "spec-json.h"
 #include "spec.h"
 #include "util.h"
@@ -451,6 +452,20 @@ static const char small_golden[] =
     "    }\n"
     "  ],\n"
     "  \"linux\": {\n"
+    "    \"uidMappings\": [\n"
+    "      {\n"
+    "        \"containerID\": 0,\n"
+    "        \"hostID\": 1000,\n"
+    "        \"size\": 1\n"
+    "      }\n"
+    "    ],\n"
+    "    \"gidMappings\": [\n"
+    "      {\n"
+    "        \"containerID\": 0,\n"
+    "        \"hostID\": 1000,\n"
+    "        \"size\": 1\n"
+    "      }\n"
+    "    ],\n"
     "    \"resources\": {\n"
     "      \"memory\": {\n"
     "        \"limit\": 67108864,\n"
@@ -502,9 +517,52 @@ static const char small_golden[] =
     "    \"org.sandbox.root\": \"tmpfs\",\n"
     "    \"org.sandbox.limits.wall-time-us\": \"5000000\",\n"
     "    \"org.sandbox.limits.cpu-time-us\": \"1500000\",\n"
-    "    \"org.sandbox.network\": \"none\"\n"
+    "    \"org.sandbox.network\": \"none\",\n"
+    "    \"org.sandbox.id-mapping\": \"host_uid=auto,host_gid=auto,count=1\"\n"
     "  }\n"
     "}\n";
+
+TEST(id_mapping_intent_travels_as_an_annotation) {
+  /* The intent (no explicit mappings) reads back as the intent: the maps in the document are
+   * the writer's caller's, and the reader leaves them to the run's caller. */
+  sbx_spec *s = spec_new();
+  const char *argv[] = {"/bin/true"};
+  CHECK(sbx_spec_set_args(s, argv, 1, NULL) == 0);
+  s->id_intent = (sbx_id_intent){200000, SBX_ID_AUTO, 65536};
+  char *json = roundtrip(s, "intent");
+  CHECK_CONTAINS(json, "\"org.sandbox.id-mapping\": \"host_uid=200000,host_gid=auto,count=65536\"");
+  free(json);
+  /* Written for an unprivileged caller (its own ids), read back by anyone: no explicit maps. */
+  s->id_intent = (sbx_id_intent){SBX_ID_AUTO, SBX_ID_AUTO, 1};
+  idmap_host user = {.euid = 1000, .egid = 1000};
+  sbx_error *err = NULL;
+  json = spec_json_write(s, &user, &err);
+  CHECK(json != NULL);
+  CHECK_CONTAINS(json, "\"hostID\": 1000");
+  sbx_spec *back = NULL;
+  CHECK(sbx_spec_load_json_string(json, strlen(json), &back, &err) == 0);
+  CHECK_EQ_INT(back->n_uid_mappings, 0);
+  CHECK_EQ_INT(back->n_gid_mappings, 0);
+  CHECK_EQ_INT(back->id_intent.host_uid, SBX_ID_AUTO);
+  CHECK_EQ_INT(back->id_intent.count, 1);
+  sbx_spec_free(back);
+  free(json);
+  /* What the policy refuses for the writer's caller is the writer's error. */
+  s->id_intent.host_uid = 5;
+  CHECK(spec_json_write(s, &user, &err) == NULL);
+  CHECK_CONTAINS(err->message, "id_mapping.host_uid: an unprivileged caller (uid 1000)");
+  sbx_error_free(err);
+  err = NULL;
+  /* Explicit mappings are written as they are, without the annotation, and read back. */
+  s->id_intent.host_uid = SBX_ID_AUTO;
+  s->uid_mappings = xcalloc(1, sizeof *s->uid_mappings);
+  s->uid_mappings[0] = (sbx_id_mapping){0, 300000, 1};
+  s->n_uid_mappings = 1;
+  json = roundtrip(s, "explicit");
+  CHECK(strstr(json, "org.sandbox.id-mapping") == NULL);
+  free(json);
+  sbx_spec_free(s);
+}
 
 TEST(golden_small) {
   sbx_spec *s = spec_new();
@@ -526,6 +584,13 @@ TEST(golden_small) {
   sbx_seccomp_rule *r = spec_add_seccomp_rule(s, SBX_SECCOMP_ERRNO, EPERM);
   spec_rule_add_name(r, "mount");
   char *json = roundtrip(s, "small");
+  free(json);
+  /* The text, written for a caller with uid and gid 1000 (the mappings the policy decides for
+   * it; the annotation keeps the intent). */
+  idmap_host caller = {.euid = 1000, .egid = 1000};
+  sbx_error *err = NULL;
+  json = spec_json_write(s, &caller, &err);
+  if (!json) TEST_FAIL("spec_json_write: %s", err->message);
   if (strcmp(json, small_golden) != 0) {
     /* Show where it starts to differ. */
     size_t i = 0;
@@ -730,6 +795,50 @@ static const struct {
          "\"action\": \"SCMP_ACT_ERRNO\"}]}",
          ""),
      "config.json: linux.seccomp.syscalls[0].names: no syscall names", false},
+    {DOC("", "", ", \"annotations\": {\"org.sandbox.id-mapping\": \"auto\"}"),
+     "config.json: annotations[\"org.sandbox.id-mapping\"]: expected "
+     "host_uid=ID|auto,host_gid=ID|auto,count=N, not 'auto'",
+     false},
+    {DOC("", "",
+         ", \"annotations\": {\"org.sandbox.id-mapping\": \"host_uid=auto,host_gid=auto\"}"),
+     "config.json: annotations[\"org.sandbox.id-mapping\"]: expected "
+     "host_uid=ID|auto,host_gid=ID|auto,count=N, not 'host_uid=auto,host_gid=auto'",
+     false},
+    {DOC("", "",
+         ", \"annotations\": {\"org.sandbox.id-mapping\": "
+         "\"host_uid=auto,host_gid=auto,count=0\"}"),
+     "config.json: annotations[\"org.sandbox.id-mapping\"]: expected "
+     "host_uid=ID|auto,host_gid=ID|auto,count=N, not 'host_uid=auto,host_gid=auto,count=0'",
+     false},
+    {DOC("", "",
+         ", \"annotations\": {\"org.sandbox.id-mapping\": "
+         "\"host_uid=auto,host_gid=auto,count=1,\"}"),
+     "config.json: annotations[\"org.sandbox.id-mapping\"]: expected "
+     "host_uid=ID|auto,host_gid=ID|auto,count=N, not 'host_uid=auto,host_gid=auto,count=1,'",
+     false},
+    {DOC("", "",
+         ", \"annotations\": {\"org.sandbox.id-mapping\": \"host_uid=-1,host_gid=auto,count=1\"}"),
+     "config.json: annotations[\"org.sandbox.id-mapping\"]: expected "
+     "host_uid=ID|auto,host_gid=ID|auto,count=N, not 'host_uid=-1,host_gid=auto,count=1'",
+     false},
+    {DOC("", "",
+         ", \"annotations\": {\"org.sandbox.id-mapping\": "
+         "\"host_uid=4294967295,host_gid=auto,count=1\"}"),
+     "config.json: annotations[\"org.sandbox.id-mapping\"]: expected "
+     "host_uid=ID|auto,host_gid=ID|auto,count=N, not 'host_uid=4294967295,host_gid=auto,count=1'",
+     false},
+    {DOC("", "",
+         ", \"annotations\": {\"org.sandbox.id-mapping\": "
+         "\"host_gid=auto,host_uid=auto,count=1\"}"),
+     "config.json: annotations[\"org.sandbox.id-mapping\"]: expected "
+     "host_uid=ID|auto,host_gid=ID|auto,count=N, not 'host_gid=auto,host_uid=auto,count=1'",
+     false},
+    {DOC("", "",
+         ", \"annotations\": {\"org.sandbox.id-mapping\": "
+         "\"host_uid=auto,host_gid=auto,count=1,x=2\"}"),
+     "config.json: annotations[\"org.sandbox.id-mapping\"]: expected "
+     "host_uid=ID|auto,host_gid=ID|auto,count=N, not 'host_uid=auto,host_gid=auto,count=1,x=2'",
+     false},
     /* "namespaces" twice in one object is caught by the parser first. */
     {DOC("", ", \"namespaces\": [{\"type\": \"time\"}]", ""), "duplicate object key", true},
     {"{\"ociVersion\": \"1.0.2\", \"process\": {\"user\": {\"uid\": 0, \"gid\": 0}, \"cwd\": "

@@ -83,6 +83,13 @@ TEST(equality_sees_every_difference) {
   CHECK(!spec_equal(a, b));
   spec_env_set(b, "LANG", "C.UTF-8");
   CHECK(spec_equal(a, b));
+  b->id_intent.count = 2;
+  CHECK(!spec_equal(a, b));
+  b->id_intent.count = a->id_intent.count;
+  b->id_intent.host_gid = 7;
+  CHECK(!spec_equal(a, b));
+  b->id_intent.host_gid = a->id_intent.host_gid;
+  CHECK(spec_equal(a, b));
   sbx_spec_free(a);
   sbx_spec_free(b);
 }
@@ -271,6 +278,51 @@ TEST(spec_paths) {
   CHECK(!spec_path_index("mounts[x]", "mounts", &i, &rest));
   CHECK(!spec_path_index("mounts[1", "mounts", &i, &rest));
   CHECK(!spec_path_index("masked_paths[1]", "mounts", &i, &rest));
+}
+
+TEST(validate_checks_the_id_intent) {
+  /* What no caller may ask for: host id 0, a range from 0 without the job's ids, an intent
+   * without a user namespace. Explicit mappings are not the intent's business. */
+  sbx_spec *s = spec_new();
+  const char *argv[] = {"/bin/true"};
+  CHECK(sbx_spec_set_args(s, argv, 1, NULL) == 0);
+  CHECK(sbx_spec_validate(s, NULL) == 0);
+  s->id_intent = (sbx_id_intent){0, 0, 1};
+  s->process.uid = 70000;
+  s->id_intent.count = 65536;
+  sbx_error *err = NULL;
+  CHECK(sbx_spec_validate(s, &err) < 0);
+  CHECK_EQ_INT(sbx_error_count(err), 3); /* the gid's count problem is the same value's */
+  CHECK_EQ_STR(err->message,
+               "id_intent.host_uid: the job never runs as the host's root: choose another uid, "
+               "or auto");
+  CHECK_EQ_STR(err->next->message,
+               "id_intent.count: maps uid 0 to 65535, which leaves out the job's uid 70000 "
+               "(process.user)");
+  CHECK_EQ_STR(err->next->next->message,
+               "id_intent.host_gid: the job never runs as the host's root: choose another gid, "
+               "or auto");
+  sbx_error_free(err);
+  err = NULL;
+  s->uid_mappings = xcalloc(1, sizeof *s->uid_mappings);
+  s->uid_mappings[0] = (sbx_id_mapping){70000, 100000, 1};
+  s->n_uid_mappings = 1;
+  s->gid_mappings = xcalloc(1, sizeof *s->gid_mappings);
+  s->gid_mappings[0] = (sbx_id_mapping){0, 100000, 1};
+  s->n_gid_mappings = 1;
+  CHECK(sbx_spec_validate(s, NULL) == 0);
+  s->namespaces &= ~(unsigned)SBX_NS_USER;
+  s->n_uid_mappings = s->n_gid_mappings = 0;
+  s->id_intent = (sbx_id_intent){SBX_ID_AUTO, SBX_ID_AUTO, 1};
+  s->process.uid = 1000;
+  CHECK(sbx_spec_validate(s, NULL) == 0);
+  s->id_intent.count = 2;
+  s->process.uid = 1;
+  CHECK(sbx_spec_validate(s, &err) < 0);
+  CHECK_EQ_STR(err->message,
+               "id_intent: needs the user namespace, which namespaces.user turns off");
+  sbx_error_free(err);
+  sbx_spec_free(s);
 }
 
 TEST(validate_accepts_a_good_spec) {
