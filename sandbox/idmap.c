@@ -3,23 +3,12 @@
  * for the intermediate process (in main, on its request). */
 #include "engine.h"
 
+#include "parse.h"
 #include "util.h"
 
 #include <fcntl.h>
 #include <pwd.h>
 #include <sys/wait.h>
-
-/* A decimal field of /etc/subuid: digits only, no sign, no overflow. */
-static int parse_decimal(const char *s, uint64_t *out) {
-  if (!*s) return -1;
-  uint64_t v = 0;
-  for (; *s; s++) {
-    if (*s < '0' || *s > '9' || v > (UINT64_MAX - 9) / 10) return -1;
-    v = v * 10 + (uint64_t)(*s - '0');
-  }
-  *out = v;
-  return 0;
-}
 
 /* The caller's first range of subordinate ids in `file` (by name or number) with at least
  * `need` ids; false if none, or the file cannot be read. */
