@@ -10,11 +10,11 @@
  *
  * Teardown: test_defer(fn, arg) registers a cleanup that runs when the current test ends, whether
  * it passed, failed (after the failed check's longjmp) or was skipped; cleanups run in reverse
- * order of registration. test_own(p) frees p then; TEST_SET(var, value) sets a global (a test
- * hook) and restores its old value then; test_setenv does the same for the environment. A
- * cleanup may use the checks: its failure fails the test, and the other cleanups still run.
- * Cleanups run only in the process and thread that registered them: a check that fails in a
- * child process or another thread prints its FAIL line and ends that process (_exit(1)).
+ * order of registration. test_own(p) frees p then, test_own_fd(fd) closes fd; TEST_SET(var, value)
+ * sets a global (a test hook) and restores its old value then; test_setenv does the same for the
+ * environment. A cleanup may use the checks: its failure fails the test, and the other cleanups
+ * still run. Cleanups run only in the process and thread that registered them: a check that fails
+ * in a child process or another thread prints its FAIL line and ends that process (_exit(1)).
  *
  * The registry grows as needed (no limit on the number of tests), and tests_each() adds a hook
  * pair that runs before and after every test (after its cleanups), e.g. a check that the test
@@ -50,6 +50,8 @@ __attribute__((noreturn, format(printf, 1, 2))) void test_skip(const char *fmt, 
 void test_defer(void (*fn)(void *arg), void *arg);
 /* Frees p when the current test ends; returns p. */
 void *test_own(void *p);
+/* Closes fd (when >= 0) when the current test ends; returns fd. */
+int test_own_fd(int fd);
 /* Saves the `size` bytes at `addr` and puts them back when the current test ends. */
 void test_save(void *addr, size_t size);
 /* Sets a global (a test hook of the library, say) for the rest of the current test. */

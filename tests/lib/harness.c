@@ -7,11 +7,13 @@
  * test_run, which then runs the frame's cleanups, each under its own setjmp. */
 #include "harness.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <unistd.h>
 
 typedef struct test_case {
@@ -174,6 +176,16 @@ void test_defer(void (*fn)(void *arg), void *arg) {
 void *test_own(void *p) {
   test_defer(free, p);
   return p;
+}
+
+static void close_fd(void *arg) {
+  int fd = (int)(intptr_t)arg;
+  if (close(fd) < 0) TEST_FAIL("close %d: %s", fd, strerror(errno));
+}
+
+int test_own_fd(int fd) {
+  if (fd >= 0) test_defer(close_fd, (void *)(intptr_t)fd);
+  return fd;
 }
 
 typedef struct saved_bytes {

@@ -115,9 +115,14 @@ const char *job_error(const job_run *r) {
   return r->err && r->err->message ? r->err->message : "(no error)";
 }
 
-const char *job_ok(const sbx_spec *s) {
-  job_run *r = job_run_spec(s, NULL, JOB_STDERR_OWN);
+job_run *job_ran(const sbx_spec *s, const sbx_run_options *o, job_stderr how) {
+  job_run *r = job_run_spec(s, o, how);
   if (r->rc != 0) TEST_FAIL("sbx_run failed: %s", job_error(r));
+  return r;
+}
+
+const char *job_ok(const sbx_spec *s) {
+  job_run *r = job_ran(s, NULL, JOB_STDERR_OWN);
   if (r->res.status != SBX_STATUS_OK)
     TEST_FAIL("status %s exit %d signal %d; output: %s", sbx_status_name(r->res.status),
               r->res.exit_code, r->res.signal, r->out);

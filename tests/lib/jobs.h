@@ -52,6 +52,9 @@ void job_run_clear(job_run *r);
 
 /* job_run_capture into a run that is the test's own. */
 job_run *job_run_spec(const sbx_spec *s, const sbx_run_options *o, job_stderr how);
+/* job_run_spec, and fails the test unless the job ran: sbx_run returned 0 (whatever the job's
+ * fate; a setup error fails). */
+job_run *job_ran(const sbx_spec *s, const sbx_run_options *o, job_stderr how);
 /* The run's error message, or "(no error)". */
 const char *job_error(const job_run *r);
 /* Runs s (stderr the test's) and fails the test unless the job ran and exited 0; returns its

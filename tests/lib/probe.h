@@ -31,10 +31,10 @@ const char *probe_add_shared(sbx_spec *s);
  * own); "" when absent. */
 const char *probe_values(const char *out, const char *key);
 
-#define CHECK_VALUE(out, key, want)                                                       \
-  do {                                                                                    \
-    const char *v_ = probe_values(out, key);                                              \
-    if (strcmp(v_, want) != 0) TEST_FAIL("%s is \"%s\", expected \"%s\"", key, v_, want); \
+#define CHECK_VALUE(out, key, want)                                                   \
+  do {                                                                                \
+    const char *v_ = probe_values(out, key), *w_ = (want);                            \
+    if (strcmp(v_, w_) != 0) TEST_FAIL("%s is \"%s\", expected \"%s\"", key, v_, w_); \
   } while (0)
 
 #endif

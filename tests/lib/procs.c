@@ -131,6 +131,43 @@ void caller_state_capture(caller_state *st) {
   for (int sig = 1; sig < NSIG; sig++) sigaction(sig, NULL, &st->act[sig]);
 }
 
+static void restore_mask(void *arg) {
+  pthread_sigmask(SIG_SETMASK, arg, NULL);
+  free(arg);
+}
+
+void caller_sigmask(int how, const sigset_t *set) {
+  sigset_t *old = xmalloc(sizeof *old);
+  pthread_sigmask(SIG_SETMASK, NULL, old);
+  test_defer(restore_mask, old);
+  int e = pthread_sigmask(how, set, NULL);
+  if (e) TEST_FAIL("pthread_sigmask: %s", strerror(e));
+}
+
+typedef struct saved_action {
+  int sig;
+  struct sigaction act;
+} saved_action;
+
+static void restore_action(void *arg) {
+  saved_action *a = arg;
+  int r = sigaction(a->sig, &a->act, NULL);
+  int sig = a->sig;
+  free(a);
+  if (r < 0) TEST_FAIL("restoring the action of signal %d: %s", sig, strerror(errno));
+}
+
+void caller_sigaction(int sig, const struct sigaction *act) {
+  saved_action *old = xcalloc(1, sizeof *old);
+  old->sig = sig;
+  if (sigaction(sig, NULL, &old->act) < 0) {
+    free(old);
+    TEST_FAIL("sigaction %d: %s", sig, strerror(errno));
+  }
+  test_defer(restore_action, old);
+  if (sigaction(sig, act, NULL) < 0) TEST_FAIL("sigaction %d: %s", sig, strerror(errno));
+}
+
 void caller_state_check_same(const caller_state *before, const caller_state *after) {
   CHECK_EQ_STR(after->fds, before->fds);
   CHECK_NO_CHILDREN(before->children);

@@ -39,6 +39,10 @@ typedef struct caller_state {
 } caller_state;
 
 void caller_state_capture(caller_state *st);
+/* pthread_sigmask(how, set) in the calling (the test's) thread for the rest of the test. */
+void caller_sigmask(int how, const sigset_t *set);
+/* sigaction(sig, act) for the rest of the test. */
+void caller_sigaction(int sig, const struct sigaction *act);
 /* Fails the test unless `after` has the fds, mask and dispositions of `before` and neither has
  * a child. */
 void caller_state_check_same(const caller_state *before, const caller_state *after);
