@@ -83,7 +83,7 @@ static void remove_scratch(void *arg) {
 const char *scratch_dir(void) {
   if (current_dir) return current_dir;
   const char *base = getenv("TMPDIR");
-  char *dir = xasprintf("%s/sbx-test.XXXXXX", base && *base ? base : "/tmp");
+  char *dir = xasprintf("%s/sbx-scratch.XXXXXX", base && *base ? base : "/tmp");
   if (!mkdtemp(dir)) {
     int e = errno;
     test_own(dir);
