@@ -73,14 +73,17 @@ void job_run_capture(job_run *r, const sbx_spec *s, const sbx_run_options *o, jo
     opts = *o;
   else
     sbx_run_options_init(&opts);
-  int out = memfd_create("job-stdout", MFD_CLOEXEC);
-  int errs = how == JOB_STDERR_APART ? memfd_create("job-stderr", MFD_CLOEXEC) : -1;
-  if (out < 0 || (how == JOB_STDERR_APART && errs < 0)) {
+  int out = opts.stdout_fd < 0 ? memfd_create("job-stdout", MFD_CLOEXEC) : -1;
+  int errs =
+      how == JOB_STDERR_APART && opts.stderr_fd < 0 ? memfd_create("job-stderr", MFD_CLOEXEC) : -1;
+  if ((opts.stdout_fd < 0 && out < 0) ||
+      (how == JOB_STDERR_APART && opts.stderr_fd < 0 && errs < 0)) {
     r->rc = sbx_set_errno(&r->err, "memfd_create for the job's output");
     r->res.status = SBX_STATUS_SETUP_ERROR;
   } else {
-    opts.stdout_fd = out;
-    if (how != JOB_STDERR_OWN) opts.stderr_fd = how == JOB_STDERR_MERGED ? out : errs;
+    if (out >= 0) opts.stdout_fd = out;
+    if (how == JOB_STDERR_MERGED && opts.stderr_fd < 0) opts.stderr_fd = opts.stdout_fd;
+    if (errs >= 0) opts.stderr_fd = errs;
     double t0 = now_s();
     r->rc = sbx_run(s, &opts, &r->res, &r->err);
     r->took = now_s() - t0;

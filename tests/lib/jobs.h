@@ -44,9 +44,10 @@ typedef struct job_run {
   double took; /* the seconds sbx_run took */
 } job_run;
 
-/* Runs s with the options `o` (NULL: the defaults), the job's stdout (and stderr as `how` says)
- * captured in memfds. Safe in any thread: it owns nothing of the test's; job_run_clear frees
- * what *r holds. A memfd that cannot be made is a setup error in r->err. */
+/* Runs s with the options `o` (NULL: the defaults); the job's stdout (and stderr as `how` says)
+ * is captured in a memfd unless `o` gives an fd for it. Safe in any thread: it owns nothing of
+ * the test's; job_run_clear frees what *r holds. A memfd that cannot be made is a setup error
+ * in r->err. */
 void job_run_capture(job_run *r, const sbx_spec *s, const sbx_run_options *o, job_stderr how);
 void job_run_clear(job_run *r);
 
