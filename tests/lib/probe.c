@@ -15,13 +15,8 @@ const char *probe_dir(void) {
   if (probe_copy) return probe_copy;
   const char *builddir = getenv("SBX_BUILDDIR");
   _cleanup_free_ char *src = xasprintf("%s/tests/helper/probe", builddir ? builddir : "build");
-  _cleanup_free_ char *data = NULL;
-  size_t len = 0;
-  sbx_error *err = NULL;
-  if (read_file_max(src, 64 << 20, &data, &len, &err) < 0)
-    TEST_FAIL("the probe: %s", own_error(err)->message);
   char *dir = scratch_mkdir("probe", 0755);
-  scratch_write_data("probe/probe", data, len, 0755);
+  scratch_copy("probe/probe", src, 0755);
   scratch_write("probe/notexec", "#!/bin/sh\n", 0644);
   test_defer(forget, &probe_copy);
   probe_copy = dir;

@@ -147,3 +147,15 @@ char *scratch_write_data(const char *name, const void *data, size_t len, mode_t 
 char *scratch_write(const char *name, const char *text, mode_t mode) {
   return scratch_write_data(name, text, strlen(text), mode);
 }
+
+char *scratch_copy(const char *name, const char *src, mode_t mode) {
+  _cleanup_free_ char *data = NULL;
+  size_t len = 0;
+  sbx_error *err = NULL;
+  if (read_file_max(src, 64 << 20, &data, &len, &err) < 0) {
+    char *why = test_own(xstrdup(err->message));
+    sbx_error_free(err);
+    TEST_FAIL("copying %s: %s", src, why);
+  }
+  return scratch_write_data(name, data, len, mode);
+}

@@ -19,6 +19,9 @@ char *scratch_mkdir(const char *name, mode_t mode);
 char *scratch_write_data(const char *name, const void *data, size_t len, mode_t mode);
 /* Writes the string `text` to the new file <scratch>/name with exactly `mode`. */
 char *scratch_write(const char *name, const char *text, mode_t mode);
+/* Copies the host file `src` (at most 64 MiB) to the new file <scratch>/name with exactly `mode`
+ * (a setuid mode too: the copy is the caller's). */
+char *scratch_copy(const char *name, const char *src, mode_t mode);
 
 /* Removes `path` and everything below it (as `rm -rf`, without a shell; directories the caller
  * may not write are made writable first). A path that does not exist is no error. */
