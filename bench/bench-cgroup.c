@@ -1,9 +1,8 @@
-/* bench-cgroup: the cost of a run's cgroup: set-up (create, with the gc scan, + limits, + adding
- * a process) and teardown (kill what is left + remove), on an empty cgroup and with one process
- * added and killed, on this host's layout. Needs root.
- *   bench-cgroup [RUNS]   (default 200)
- * Prints one line per case: "cgroup vN (LAYOUT), CASE: R runs, mean M us, median D us, p90 P us
- * (set-up median S us, teardown median T us)". */
+/* bench-cgroup: the cost of a run's cgroup: set-up (the gc scan a run does first, + create, +
+ * limits, + adding a process) and teardown (kill what is left + remove), on an empty cgroup and
+ * with one process added and killed, on this host's layout. Needs root. bench-cgroup [RUNS]
+ * (default 200) Prints one line per case: "cgroup vN (LAYOUT), CASE: R runs, mean M us, median D
+ * us, p90 P us (set-up median S us, teardown median T us)". */
 #include "cgroup.h"
 #include "util.h"
 
@@ -42,6 +41,7 @@ static int one(bool with_task, double *us, double *setup_us, double *teardown_us
     if (child < 0) return -1;
   }
   double t0 = now_us();
+  cgroup_gc_for_run(&o, NULL, NULL); /* best effort, as in a run */
   int r = cgroup_create(&o, &cg, NULL, &e);
   if (r == 0) r = cgroup_apply_limits(cg, &l, &e);
   if (r == 0 && with_task) r = cgroup_add_pid(cg, child, &e);

@@ -22,6 +22,7 @@
  *   +loopback    + netlink_loopback_up()
  * The net namespace's teardown runs in a kernel worker after the child exits, so it is only
  * partly in these figures. */
+#include "channel.h"
 #include "hardening.h"
 #include "util.h"
 
@@ -170,7 +171,7 @@ static void bench_policy(const char *name, const sbx_spec *s, const char *cache,
         double t0 = now_us();
         int rc, l = -1;
         if (notify)
-          rc = sc_filter_install_listener(nv, &l, NULL) < 0 || sc_listener_send(100, l, NULL) < 0
+          rc = sc_filter_install_listener(nv, &l, NULL) < 0 || chan_send_listener(100, l, NULL) < 0
                    ? -1
                    : 0;
         else
@@ -187,7 +188,7 @@ static void bench_policy(const char *name, const sbx_spec *s, const char *cache,
       if (notify) {
         close(sv[1]);
         int l = -1;
-        if (sc_listener_recv(sv[0], &l, NULL) < 0) {
+        if (chan_recv_listener(sv[0], &l, NULL) < 0) {
           fprintf(stderr, "seccomp-bench: no listener came\n");
           exit(1);
         }

@@ -1,9 +1,11 @@
-/* cgroup.h: the cgroup manager. One interface over two backends:
- *  - v1 (cgroup-v1.c): the per-controller hierarchies memory, pids, cpu, cpuacct and freezer,
- *    on a legacy layout or on a hybrid one (v1 controllers plus an empty cgroup2 at
- *    <root>/unified, which we also use, where present, for cgroup.kill and cgroup.events);
- *  - v2 (cgroup-v2.c): the unified hierarchy, with cgroup.subtree_control delegation,
- *    CLONE_INTO_CGROUP, cgroup.kill, memory.peak, memory.events, pids.events and cpu.stat.
+/* cgroup.h: the cgroup manager. One interface over three backends, one per layout:
+ *  - v1 (cgroup-v1.c, the legacy layout): the per-controller hierarchies memory, pids, cpu,
+ *    cpuacct and freezer;
+ *  - hybrid (cgroup-hybrid.c): the v1 hierarchies, plus the empty cgroup2 at <root>/unified,
+ *    which we also use, where present, for cgroup.kill and cgroup.events;
+ *  - v2 (cgroup-v2.c, the unified layout): the unified hierarchy, with cgroup.subtree_control
+ *    delegation, CLONE_INTO_CGROUP, cgroup.kill, memory.peak, memory.events, pids.events and
+ *    cpu.stat.
  *
  * A run's cgroup is named "sbx-<owner pid>-<owner start time>-<sequence>": the name records
  * the supervisor that owns it, so that a later run (or `sandbox gc`) can tell the cgroups of
@@ -13,6 +15,7 @@
  * plain directory tree standing in for /sys/fs/cgroup.
  *
  * The life of a run's cgroup:
+ *   cgroup_gc_for_run()    (main, first: the leftovers of dead supervisors)
  *   cgroup_create()        (main, before any fork; may fall back to no cgroup: see there)
  *   cgroup_apply_limits()  (main, before the job is placed in it)
  *   cgroup_clone_fd() / cgroup_add_pid()
@@ -60,8 +63,8 @@ typedef struct cgroup_options {
   /* Testing: the root is a plain directory tree standing in for cgroupfs (no statfs checks;
    * removal unlinks the regular files a test put there; waits for emptiness are skipped). */
   bool plain_tree;
-  /* v1 only: kill with freeze-kill-thaw even where cgroup.kill of the unified companion
-   * exists. */
+  /* Hybrid only: kill with v1's freeze-kill-thaw even where cgroup.kill of the unified
+   * companion exists. */
   bool v1_use_freezer;
 } cgroup_options;
 
@@ -72,7 +75,7 @@ typedef struct cgroup cgroup;
  *  - privileged: "sandbox" under the root of each hierarchy;
  *  - unprivileged: "<own cgroup>/sandbox", where <own cgroup> is this process's cgroup from
  *    /proc/self/cgroup, when it is writable (a delegated subtree).
- * Leftovers of dead supervisors under the same parent are removed first (best effort).
+ * It collects nothing: the leftovers of dead supervisors are cgroup_gc_for_run()'s business.
  * Returns 0 with *out set on success. When no usable cgroup exists and the mode is OPTIONAL
  * (or OFF, which does not even try), returns 0 with *out = NULL and, when `why` is not NULL,
  * *why = the reason (malloc'd). With REQUIRED, that is an error saying why. */
@@ -124,7 +127,7 @@ int cgroup_is_populated(cgroup *cg, bool *populated, sbx_error **err);
  * could not be removed (it is freed all the same). */
 int cgroup_destroy(cgroup *cg, sbx_error **err);
 
-int cgroup_version(const cgroup *cg);           /* 1 or 2 */
+int cgroup_version(const cgroup *cg);           /* 1 (legacy, hybrid) or 2 (unified) */
 const char *cgroup_name(const cgroup *cg);      /* "sbx-..." */
 const char *cgroup_path(const cgroup *cg);      /* a directory, for messages */
 char *const *cgroup_degraded(const cgroup *cg); /* NULL-terminated; may be NULL */
@@ -141,7 +144,13 @@ bool cgroup_parse_run_name(const char *name, pid_t *pid, uint64_t *start_time);
 bool cgroup_owner_alive(pid_t pid, uint64_t start_time);
 
 /* Removes the run cgroups of dead owners under the parent of `options` (in every hierarchy):
- * kills their processes and removes them. *removed counts them (may be NULL). */
+ * kills their processes and removes them. *removed counts them (may be NULL). The mode is not
+ * looked at. */
 int cgroup_gc(const cgroup_options *options, unsigned *removed, sbx_error **err);
+
+/* The gc of a run, before its cgroup_create() with the same options: cgroup_gc() under the
+ * parent the run's cgroup will go in, unless the mode is OFF (then it does nothing). A run
+ * goes on whatever it returns (best effort). */
+int cgroup_gc_for_run(const cgroup_options *options, unsigned *removed, sbx_error **err);
 
 #endif

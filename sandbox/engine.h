@@ -1,6 +1,7 @@
-/* engine.h: internals shared by the engine's modules: run.c (main process), intermediate.c,
- * init.c, mounts.c and idmap.c. Everything here is prepared by main before the first fork and
- * only read afterwards, so the children use it without locks or allocation surprises. */
+/* engine.h: internals shared by the engine's modules: run.c and supervise.c (main process),
+ * intermediate.c, init.c, job.c, child.c, mounts.c and idmap.c. The context (engine_ctx) is
+ * prepared by main before the first fork and only read afterwards, so the children use it
+ * without locks or allocation surprises. */
 #ifndef SANDBOX_ENGINE_H
 #define SANDBOX_ENGINE_H
 
@@ -12,10 +13,24 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
-/* ---- id mapping (idmap.c) ------------------------------------------------------------------ */
+/* ---- id mapping (idmap-policy.c decides, idmap.c probes the host and writes) -------------- */
 
-/* Where the helpers are looked for; tests point them elsewhere. */
-extern const char *idmap_newuidmap_path, *idmap_newgidmap_path;
+/* What the policy needs to know of the host and the caller, gathered by idmap_host_probe. */
+typedef struct idmap_host {
+  uint32_t euid, egid; /* the caller's effective ids */
+  /* The caller's first range in /etc/subuid (/etc/subgid) of at least the ids the intent
+   * needs beyond its own; have_* false when there is none. */
+  bool have_subuid, have_subgid;
+  uint32_t subuid_start, subgid_start;
+  /* newuidmap / newgidmap when installed (executable), else NULL. Not owned. */
+  const char *newuidmap, *newgidmap;
+} idmap_host;
+
+/* Where idmap_host_probe looks; NULL fields: the system's (/etc/subuid, /usr/bin/newuidmap,
+ * ...). Tests point them at stand-ins through sbx_run's internal hooks. */
+typedef struct idmap_paths {
+  const char *subuid, *subgid, *newuidmap, *newgidmap;
+} idmap_paths;
 
 typedef struct idmap_plan {
   bool userns;          /* a user namespace is created */
@@ -24,21 +39,30 @@ typedef struct idmap_plan {
   size_t n_uids;
   sbx_id_mapping *gids;
   size_t n_gids;
-  bool uid_helper, gid_helper; /* write through newuidmap / newgidmap */
-  bool deny_setgroups;         /* write "deny" to setgroups first (unprivileged, no helper) */
+  /* Write through this newuidmap / newgidmap (NULL: write the map directly). */
+  const char *uid_helper, *gid_helper;
+  bool deny_setgroups; /* write "deny" to setgroups first (unprivileged, no helper) */
   /* As root: the host ids the intermediate drops to before unshare(CLONE_NEWUSER). */
   bool drop;
   uid_t drop_uid;
   gid_t drop_gid;
 } idmap_plan;
 
-/* Decides the maps for a spec run by a caller with effective ids euid/egid. Without mappings
- * in the spec: as root the job's uid/gid map to the unprivileged host id 65534 (nobody); as
- * another user the job's uid/gid map to the caller's. */
-int idmap_plan_make(const sbx_spec *spec, uid_t euid, gid_t egid, idmap_plan *plan,
+/* idmap.c: what the policy needs: the caller's ids, its subordinate ranges for the spec's
+ * intent, the helpers. Reads /etc/subuid, /etc/subgid and the passwd entry; never fails (what
+ * cannot be read is absent). */
+void idmap_host_probe(const sbx_spec *spec, uint32_t euid, uint32_t egid, const idmap_paths *paths,
+                      idmap_host *host);
+/* idmap-policy.c, pure: the maps of a spec run by the caller `host` describes. The spec's
+ * explicit mappings when it has them, else its intent (id_intent): as root the job's ids map
+ * to an unprivileged host id (65534 for one id, 100000.. for a range), never host root; as
+ * another user to the caller's own id, plus a subordinate range through newuidmap when the
+ * intent asks for more ids and the caller has one. */
+int idmap_plan_make(const sbx_spec *spec, const idmap_host *host, idmap_plan *plan,
                     sbx_error **err);
 void idmap_plan_free(idmap_plan *plan);
-/* In main: writes the maps of process `pid` (the intermediate, in its new user namespace). */
+/* idmap.c, in main: writes the maps of process `pid` (the intermediate, in its new user
+ * namespace). */
 int idmap_write(pid_t pid, const idmap_plan *plan, sbx_error **err);
 
 /* ---- the run context --------------------------------------------------------------------- */
@@ -57,10 +81,10 @@ typedef struct engine_ctx {
   sigset_t forward; /* the signals init forwards to the job */
   /* The seccomp filter main compiled; NULL: none. With seccomp_notify (a filter under a pid
    * namespace, always), it is the user-notification variant: the job hands the listener to init
-   * over `handoff` (placed on SECCOMP_HANDOFF_FD) and init reports the forbidden syscall. */
+   * over their own socketpair (its end placed on SECCOMP_HANDOFF_FD) and init reports the
+   * forbidden syscall. */
   const struct sc_filter *seccomp;
   bool seccomp_notify;
-  int handoff; /* the job's end of init's hand-off socketpair; -1: none */
   /* The run's cgroup (made and given its limits by main), which the intermediate joins first
    * thing; NULL when the run has none (cgroup: off, or optional and unusable). */
   cgroup *cg;
@@ -68,14 +92,21 @@ typedef struct engine_ctx {
 
 #define SECCOMP_HANDOFF_FD 100
 
-/* The intermediate process: never returns. */
+/* The intermediate process (intermediate.c): never returns. */
 __attribute__((noreturn)) void intermediate_main(engine_ctx *ctx);
-/* The init process (pid 1 of the new pid namespace): never returns. */
+/* The init process, pid 1 of the new pid namespace (init.c): never returns. */
 __attribute__((noreturn)) void init_main(engine_ctx *ctx);
+/* The job (job.c), forked by init: sets itself up, reports ready, waits for the go-ahead, then
+ * hardens itself and execs; never returns. `handoff`: its end of the socketpair over which the
+ * seccomp listener goes to init, or -1. */
+__attribute__((noreturn)) void job_main(const engine_ctx *ctx, int handoff);
 /* In init: builds the new root from the spec and pivots into it. */
 int mounts_setup_root(const engine_ctx *ctx, sbx_error **err);
 
-/* Sends err (or a generic message) over `fd` as MSG_ERROR and exits with `code`. */
-__attribute__((noreturn)) void engine_child_fail(int fd, sbx_error *err, int code);
+/* child.c: sends err (or a generic message) over `fd` as MSG_ERROR and exits with `code`. */
+__attribute__((noreturn)) void child_fail(int fd, sbx_error *err, int code);
+/* child.c: every signal's disposition back to the default (the caller's handlers must not run
+ * in a child). */
+void child_reset_signals(void);
 
 #endif

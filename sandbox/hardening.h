@@ -17,7 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* ---- the interface agreed with the engine (ENGINE-INTERFACES.md) -------------------------- */
+/* ---- what the engine calls, stage by stage (see the top of this file) ---------------------- */
 
 typedef struct sc_filter sc_filter;
 
@@ -44,7 +44,7 @@ int netlink_loopback_up(sbx_error **err);
 /* Sets PR_SET_NO_NEW_PRIVS. */
 int set_no_new_privs(sbx_error **err);
 
-/* ---- additions (hardening only; nothing here is required by the engine) ------------------- */
+/* ---- the filter in detail: its program, caching, names, notification ------------------------ */
 
 /* The filter's program: `*len` BPF instructions (struct sock_filter), owned by the filter. */
 const void *sc_filter_program(const sc_filter *f, size_t *len);
@@ -95,17 +95,16 @@ char *sc_siginfo_syscall_name(const siginfo_t *si);
  *  main:  v = sc_filter_notify_variant(f, HANDOFF_FD) — a copy of f in which every kill
  *         action is SECCOMP_RET_USER_NOTIF and the native sendmsg(HANDOFF_FD, ...) is allowed.
  *  job:   sc_filter_install_listener(v, &l) as the last step; then
- *         sc_listener_send(HANDOFF_FD, l) (the job's end of a socketpair to init, dup'ed
- *         to HANDOFF_FD, close-on-exec); then execve. No allocation on the success path.
- *  init:  sc_listener_recv(sock, &l); poll l with the other fds; when it is readable,
+ *         chan_send_listener(HANDOFF_FD, l) (channel.h; the job's end of a socketpair to
+ *         init, dup'ed to HANDOFF_FD, close-on-exec); then execve. No allocation on the
+ *         success path.
+ *  init:  chan_recv_listener(sock, &l); poll l with the other fds; when it is readable,
  *         sc_notify_next(l, &arch, &nr, &pid): the forbidden call is blocked, never
  *         runs; kill(-1, SIGKILL) ends every process of the pid namespace; (arch, nr) go to
  *         main with the wait status, and main names it with sc_syscall_name().
  * If the listener is lost (init died), a notifying syscall fails with ENOSYS: still denied. */
 sc_filter *sc_filter_notify_variant(const sc_filter *f, int handoff_fd);
 int sc_filter_install_listener(const sc_filter *f, int *listener, sbx_error **err);
-int sc_listener_send(int sock, int listener, sbx_error **err);
-int sc_listener_recv(int sock, int *listener, sbx_error **err);
 /* Blocks until a notification comes; fills the syscall's audit arch, number and the pid (in
  * the caller's pid namespace) of the process that made it. Fails with code ENOENT when that
  * process died before the notification was read (nothing to report). */

@@ -1,135 +1,76 @@
-/* idmap.c: the user namespace's id maps: deciding them (in main, before forking) and writing
- * them for the intermediate process (in main, on its request). */
+/* idmap.c: the user namespace's id maps on the host's side: the facts the policy
+ * (idmap-policy.c) decides from, gathered in main before forking, and the writing of the maps
+ * for the intermediate process (in main, on its request). */
 #include "engine.h"
 
 #include "util.h"
 
 #include <fcntl.h>
+#include <pwd.h>
 #include <sys/wait.h>
 
-const char *idmap_newuidmap_path = "/usr/bin/newuidmap";
-const char *idmap_newgidmap_path = "/usr/bin/newgidmap";
-
-#define NOBODY_ID 65534u
-
-static sbx_id_mapping *copy_maps(const sbx_id_mapping *m, size_t n) {
-  sbx_id_mapping *c = xcalloc(n ? n : 1, sizeof *c);
-  if (n) memcpy(c, m, n * sizeof *c);
-  return c;
-}
-
-/* The host id that container id `cid` maps to, or -1. */
-static int64_t map_lookup(const sbx_id_mapping *m, size_t n, uint32_t cid) {
-  for (size_t i = 0; i < n; i++)
-    if (cid >= m[i].container_id && (uint64_t)cid < (uint64_t)m[i].container_id + m[i].size)
-      return (int64_t)m[i].host_id + (cid - m[i].container_id);
-  return -1;
-}
-
-static bool maps_host_root(const sbx_id_mapping *m, size_t n) {
-  for (size_t i = 0; i < n; i++)
-    if (m[i].host_id == 0) return true;
-  return false;
-}
-
-/* Whether an unprivileged caller with id `self` can write these maps without a helper: one
- * line mapping its own id only. */
-static bool needs_helper(const sbx_id_mapping *m, size_t n, uint32_t self) {
-  return !(n == 1 && m[0].size == 1 && m[0].host_id == self);
-}
-
-static bool helper_exists(const char *path) { return path && access(path, X_OK) == 0; }
-
-int idmap_plan_make(const sbx_spec *spec, uid_t euid, gid_t egid, idmap_plan *plan,
-                    sbx_error **err) {
-  memset(plan, 0, sizeof *plan);
-  plan->userns = (spec->namespaces & SBX_NS_USER) != 0;
-  plan->privileged = euid == 0;
-  if (!plan->userns) {
-    /* Without a user namespace the job's uid is a host uid: never host root. */
-    if (plan->privileged && spec->process.uid == 0)
-      return sbx_set_error(err, EPERM,
-                           "the job would run as host root: turn the user namespace on, or "
-                           "give the job another uid");
-    /* Nor in the host's root group, whose files (0640 root:root) it could then read. */
-    if (plan->privileged && spec->process.gid == 0)
-      return sbx_set_error(err, EPERM,
-                           "the job would run in the host's root group: turn the user "
-                           "namespace on, or give the job another gid");
-    return 0;
+/* A decimal field of /etc/subuid: digits only, no sign, no overflow. */
+static int parse_decimal(const char *s, uint64_t *out) {
+  if (!*s) return -1;
+  uint64_t v = 0;
+  for (; *s; s++) {
+    if (*s < '0' || *s > '9' || v > (UINT64_MAX - 9) / 10) return -1;
+    v = v * 10 + (uint64_t)(*s - '0');
   }
-  uint32_t juid = spec->process.uid, jgid = spec->process.gid;
-
-  if (spec->n_uid_mappings) {
-    plan->uids = copy_maps(spec->uid_mappings, spec->n_uid_mappings);
-    plan->n_uids = spec->n_uid_mappings;
-  } else {
-    plan->uids = xcalloc(1, sizeof *plan->uids);
-    plan->uids[0] = (sbx_id_mapping){juid, plan->privileged ? NOBODY_ID : euid, 1};
-    plan->n_uids = 1;
-  }
-  if (spec->n_gid_mappings) {
-    plan->gids = copy_maps(spec->gid_mappings, spec->n_gid_mappings);
-    plan->n_gids = spec->n_gid_mappings;
-  } else {
-    plan->gids = xcalloc(1, sizeof *plan->gids);
-    plan->gids[0] = (sbx_id_mapping){jgid, plan->privileged ? NOBODY_ID : egid, 1};
-    plan->n_gids = 1;
-  }
-
-  if (map_lookup(plan->uids, plan->n_uids, juid) < 0) {
-    idmap_plan_free(plan);
-    return sbx_set_error(err, EINVAL, "the job's uid %u is not in the uid mappings", juid);
-  }
-  if (map_lookup(plan->gids, plan->n_gids, jgid) < 0) {
-    idmap_plan_free(plan);
-    return sbx_set_error(err, EINVAL, "the job's gid %u is not in the gid mappings", jgid);
-  }
-
-  if (plan->privileged) {
-    /* The job must never run as host root: a mapping onto host id 0 would give it. */
-    if (maps_host_root(plan->uids, plan->n_uids) || maps_host_root(plan->gids, plan->n_gids)) {
-      idmap_plan_free(plan);
-      return sbx_set_error(err, EINVAL,
-                           "the id mappings map host root (id 0) into the sandbox; refusing");
-    }
-    /* The intermediate drops to the host id that becomes root inside when there is one (so
-     * that init is root of the namespace), else to the job's. */
-    int64_t u = map_lookup(plan->uids, plan->n_uids, 0);
-    int64_t g = map_lookup(plan->gids, plan->n_gids, 0);
-    plan->drop = true;
-    plan->drop_uid = (uid_t)(u >= 0 ? u : map_lookup(plan->uids, plan->n_uids, juid));
-    plan->drop_gid = (gid_t)(g >= 0 ? g : map_lookup(plan->gids, plan->n_gids, jgid));
-    return 0;
-  }
-
-  plan->uid_helper = needs_helper(plan->uids, plan->n_uids, euid);
-  plan->gid_helper = needs_helper(plan->gids, plan->n_gids, egid);
-  if (plan->uid_helper && !helper_exists(idmap_newuidmap_path)) {
-    idmap_plan_free(plan);
-    return sbx_set_error(err, ENOENT,
-                         "the uid mappings need more than your own uid %u, which needs %s "
-                         "(package uidmap) and a range in /etc/subuid",
-                         (unsigned)euid, idmap_newuidmap_path);
-  }
-  if (plan->gid_helper && !helper_exists(idmap_newgidmap_path)) {
-    idmap_plan_free(plan);
-    return sbx_set_error(err, ENOENT,
-                         "the gid mappings need more than your own gid %u, which needs %s "
-                         "(package uidmap) and a range in /etc/subgid",
-                         (unsigned)egid, idmap_newgidmap_path);
-  }
-  /* Without a helper an unprivileged process may write gid_map only after giving up
-   * setgroups(2) for the namespace (user_namespaces(7)). newgidmap decides that itself. */
-  plan->deny_setgroups = !plan->gid_helper;
+  *out = v;
   return 0;
 }
 
-void idmap_plan_free(idmap_plan *plan) {
-  free(plan->uids);
-  free(plan->gids);
-  plan->uids = plan->gids = NULL;
-  plan->n_uids = plan->n_gids = 0;
+/* The caller's first range of subordinate ids in `file` (by name or number) with at least
+ * `need` ids; false if none, or the file cannot be read. */
+static bool find_subid(const char *file, uint32_t id, uint64_t need, uint32_t *start) {
+  _cleanup_fclose_ FILE *f = fopen(file, "re");
+  if (!f) return false;
+  char name[256] = "";
+  struct passwd pw, *res = NULL;
+  char buf[4096];
+  if (getpwuid_r(id, &pw, buf, sizeof buf, &res) == 0 && res)
+    snprintf(name, sizeof name, "%s", res->pw_name);
+  char idstr[16];
+  snprintf(idstr, sizeof idstr, "%u", id);
+  char line[512];
+  while (fgets(line, sizeof line, f)) {
+    char *save = NULL;
+    char *who = strtok_r(line, ":\n", &save), *s = strtok_r(NULL, ":\n", &save),
+         *c = strtok_r(NULL, ":\n", &save);
+    if (!who || !s || !c) continue;
+    if (strcmp(who, idstr) != 0 && (!*name || strcmp(who, name) != 0)) continue;
+    uint64_t sv, cv;
+    if (parse_decimal(s, &sv) < 0 || parse_decimal(c, &cv) < 0) continue;
+    if (cv < need || sv > UINT32_MAX || sv + cv > (uint64_t)UINT32_MAX + 1) continue;
+    *start = (uint32_t)sv;
+    return true;
+  }
+  return false;
+}
+
+static const char *executable(const char *path) { return access(path, X_OK) == 0 ? path : NULL; }
+
+void idmap_host_probe(const sbx_spec *spec, uint32_t euid, uint32_t egid, const idmap_paths *paths,
+                      idmap_host *host) {
+  static const idmap_paths system = {"/etc/subuid", "/etc/subgid", "/usr/bin/newuidmap",
+                                     "/usr/bin/newgidmap"};
+  const idmap_paths *p = paths ? paths : &system;
+  memset(host, 0, sizeof *host);
+  host->euid = euid;
+  host->egid = egid;
+  host->newuidmap = executable(p->newuidmap ? p->newuidmap : system.newuidmap);
+  host->newgidmap = executable(p->newgidmap ? p->newgidmap : system.newgidmap);
+  /* Subordinate ranges matter only to an unprivileged caller whose intent asks for more ids
+   * than its own, and only with the helpers that can map them. */
+  uint32_t count = spec->id_intent.count;
+  if (euid == 0 || count <= 1) return;
+  if (host->newuidmap)
+    host->have_subuid =
+        find_subid(p->subuid ? p->subuid : system.subuid, euid, count - 1, &host->subuid_start);
+  if (host->newgidmap)
+    host->have_subgid =
+        find_subid(p->subgid ? p->subgid : system.subgid, euid, count - 1, &host->subgid_start);
 }
 
 static int write_proc_file(pid_t pid, const char *name, const char *text, sbx_error **err) {
@@ -188,14 +129,14 @@ int idmap_write(pid_t pid, const idmap_plan *plan, sbx_error **err) {
   if (plan->deny_setgroups && write_proc_file(pid, "setgroups", "deny", err) < 0)
     return sbx_error_prefix(err, "set up the user namespace");
   if (plan->gid_helper) {
-    if (run_helper(idmap_newgidmap_path, pid, plan->gids, plan->n_gids, err) < 0) return -1;
+    if (run_helper(plan->gid_helper, pid, plan->gids, plan->n_gids, err) < 0) return -1;
   } else {
     _cleanup_free_ char *g = format_map(plan->gids, plan->n_gids);
     if (write_proc_file(pid, "gid_map", g, err) < 0)
       return sbx_error_prefix(err, "set up the user namespace");
   }
   if (plan->uid_helper) {
-    if (run_helper(idmap_newuidmap_path, pid, plan->uids, plan->n_uids, err) < 0) return -1;
+    if (run_helper(plan->uid_helper, pid, plan->uids, plan->n_uids, err) < 0) return -1;
   } else {
     _cleanup_free_ char *u = format_map(plan->uids, plan->n_uids);
     if (write_proc_file(pid, "uid_map", u, err) < 0)

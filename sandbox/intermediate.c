@@ -1,6 +1,7 @@
-/* intermediate.c: the intermediate process. Forked by main, it creates the user namespace (its
- * maps written by main), then the pid namespace, clones init as main's child (CLONE_PARENT),
- * reports init's pid and exits. It is single-threaded, so a raw clone is safe here. */
+/* intermediate.c: the intermediate process. Forked by main, it joins the run's cgroup, creates
+ * the user namespace (its maps written by main), then the pid namespace, clones init as main's
+ * child (CLONE_PARENT), reports init's pid and exits. It is single-threaded, so a raw clone is
+ * safe here. */
 #include "engine.h"
 
 #include "util.h"
@@ -9,12 +10,6 @@
 #include <sched.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
-
-void engine_child_fail(int fd, sbx_error *err, int code) {
-  channel_send_text(fd, MSG_ERROR, err ? err->code : EIO,
-                    err && err->message ? err->message : "setup failed");
-  _exit(code);
-}
 
 /* As root: give up host root before creating the user namespace, so that the namespace (and
  * everything in it) is owned by the unprivileged host id the mapping names. Safe: it only ever
@@ -42,13 +37,8 @@ static int create_userns(engine_ctx *ctx, sbx_error **err) {
                            "user.max_user_namespaces is reached");
     return sbx_set_errno(err, "create the user namespace (unshare CLONE_NEWUSER)");
   }
-  if (channel_send_simple(ctx->up.wr, MSG_MAP_REQUEST, 0, err) < 0) return -1;
-  channel_msg msg;
-  int r = channel_recv(ctx->down.rd, &msg, "supervisor", err);
-  if (r <= 0) return -1;
-  if (msg.type != MSG_MAP_DONE)
-    return sbx_set_error(err, EPROTO, "expected an id-map acknowledgement, got a %s message",
-                         channel_msg_name(msg.type));
+  if (chan_request_maps(ctx->up.wr, err) < 0 || chan_wait_maps_done(ctx->down.rd, err) < 0)
+    return -1;
   return 0;
 }
 
@@ -74,16 +64,16 @@ void intermediate_main(engine_ctx *ctx) {
    * the drop of host root, which can no longer write a root-owned cgroup.procs.) */
   if (ctx->cg && cgroup_add_pid(ctx->cg, 0, &err) < 0) {
     sbx_error_prefix(&err, "join the run's cgroup");
-    engine_child_fail(ctx->up.wr, err, 1);
+    child_fail(ctx->up.wr, err, 1);
   }
 
-  if (ctx->idmap.userns && create_userns(ctx, &err) < 0) engine_child_fail(ctx->up.wr, err, 1);
+  if (ctx->idmap.userns && create_userns(ctx, &err) < 0) child_fail(ctx->up.wr, err, 1);
   /* init keeps the down channel's read end: EOF on it tells init that main is gone. */
 
   if ((ctx->spec->namespaces & SBX_NS_PID) && unshare(CLONE_NEWPID) < 0) {
     sbx_set_errno(&err, "create the pid namespace (unshare CLONE_NEWPID%s)",
                   ctx->idmap.userns ? "" : "; without a user namespace this needs root");
-    engine_child_fail(ctx->up.wr, err, 1);
+    child_fail(ctx->up.wr, err, 1);
   }
 
   /* init becomes main's child, so main reaps it and gets its pidfd; the exit signal of a
@@ -93,9 +83,9 @@ void intermediate_main(engine_ctx *ctx) {
   if (pid < 0) {
     sbx_set_errno(&err, "create the init process in its new namespaces (clone%s)",
                   ctx->idmap.userns ? "" : "; without a user namespace this needs root");
-    engine_child_fail(ctx->up.wr, err, 1);
+    child_fail(ctx->up.wr, err, 1);
   }
   if (pid == 0) init_main(ctx);
-  if (channel_send_simple(ctx->up.wr, MSG_INIT_PID, (int32_t)pid, &err) < 0) _exit(1);
+  if (chan_report_init_pid(ctx->up.wr, (pid_t)pid, &err) < 0) _exit(1);
   _exit(0);
 }

@@ -47,7 +47,7 @@
  * canonical serialisation of the policy) and, when a cache directory is set, once per policy
  * per machine (disk cache; see hardening.h for the safety rules).
  */
-#include "hardening.h"
+#include "seccomp-internal.h"
 
 #include "util.h"
 
@@ -65,14 +65,7 @@
 #include <sys/syscall.h>
 #include <sys/uio.h>
 
-#define X32_SYSCALL_BIT 0x40000000u
-
-struct sc_filter {
-  size_t len;
-  struct sock_filter insns[];
-};
-
-static sc_filter *filter_new(const struct sock_filter *insns, size_t len) {
+sc_filter *sc_filter_new(const struct sock_filter *insns, size_t len) {
   sc_filter *f = xmalloc(sizeof *f + len * sizeof *insns);
   f->len = len;
   memcpy(f->insns, insns, len * sizeof *insns);
@@ -87,11 +80,6 @@ const void *sc_filter_program(const sc_filter *f, size_t *len) {
 }
 
 /* ---- the canonical policy ----------------------------------------------------------------- */
-
-typedef struct buf {
-  char *data;
-  size_t len, cap;
-} buf;
 
 static void buf_add(buf *b, const void *p, size_t n) {
   xgrow(&b->data, &b->cap, b->len + n, 1);
@@ -109,7 +97,7 @@ static uint32_t errno_or_eperm(uint32_t e) { return e ? e : EPERM; }
 
 /* Every field that changes the BPF, and the libseccomp version and native architecture, which
  * change what the same policy compiles to. */
-static void policy_serialise(const sbx_seccomp *sc, buf *b) {
+void sc_policy_serialise(const sbx_seccomp *sc, buf *b) {
   const struct scmp_version *v = seccomp_version();
   buf_str(b, "sandbox-seccomp-policy-2");
   buf_u64(b, ((uint64_t)v->major << 32) | (v->minor << 16) | v->micro);
@@ -135,7 +123,7 @@ static void policy_serialise(const sbx_seccomp *sc, buf *b) {
   }
 }
 
-static uint64_t fnv1a64(const void *p, size_t n) {
+uint64_t sc_policy_hash(const void *p, size_t n) {
   const unsigned char *s = p;
   uint64_t h = 0xcbf29ce484222325ull;
   for (size_t i = 0; i < n; i++) h = (h ^ s[i]) * 0x100000001b3ull;
@@ -144,8 +132,8 @@ static uint64_t fnv1a64(const void *p, size_t n) {
 
 void sc_policy_key(const sbx_seccomp *sc, char out[17]) {
   buf b = {0};
-  policy_serialise(sc, &b);
-  snprintf(out, 17, "%016llx", (unsigned long long)fnv1a64(b.data, b.len));
+  sc_policy_serialise(sc, &b);
+  snprintf(out, 17, "%016llx", (unsigned long long)sc_policy_hash(b.data, b.len));
   free(b.data);
 }
 
@@ -456,7 +444,7 @@ static int export_bpf(scmp_filter_ctx ctx, struct sock_filter **insns, size_t *l
   return 0;
 }
 
-static int compile(const sbx_seccomp *sc, sc_filter **out, sbx_error **err) {
+int sc_compile(const sbx_seccomp *sc, sc_filter **out, sbx_error **err) {
   if (action_check("seccomp default action", sc->default_action, sc->default_errno, err) < 0)
     return -1;
   uint32_t def = action_to_scmp(sc->default_action, sc->default_errno);
@@ -505,447 +493,5 @@ static int compile(const sbx_seccomp *sc, sc_filter **out, sbx_error **err) {
   memcpy(f->insns, prefix, prefix_len * sizeof *prefix);
   memcpy(f->insns + prefix_len, body, body_len * sizeof *body);
   *out = f;
-  return 0;
-}
-
-/* ---- the caches --------------------------------------------------------------------------- */
-
-#define MEMORY_CACHE_SIZE 32
-#define DISK_MAGIC        "SBXBPF01"
-
-typedef struct cache_entry {
-  char *policy;
-  size_t policy_len;
-  sc_filter *filter;
-  uint64_t used;
-} cache_entry;
-
-static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
-static cache_entry memory_cache[MEMORY_CACHE_SIZE];
-static uint64_t cache_clock;
-static char *cache_dir;
-static __thread sc_cache_source last_source;
-
-sc_cache_source sc_cache_last_source(void) { return last_source; }
-
-void sc_cache_clear_memory(void) {
-  pthread_mutex_lock(&cache_lock);
-  for (size_t i = 0; i < MEMORY_CACHE_SIZE; i++) {
-    free(memory_cache[i].policy);
-    sc_filter_free(memory_cache[i].filter);
-    memory_cache[i] = (cache_entry){0};
-  }
-  pthread_mutex_unlock(&cache_lock);
-}
-
-static sc_filter *memory_lookup(const buf *policy) {
-  sc_filter *f = NULL;
-  pthread_mutex_lock(&cache_lock);
-  for (size_t i = 0; i < MEMORY_CACHE_SIZE; i++) {
-    cache_entry *e = &memory_cache[i];
-    if (e->filter && e->policy_len == policy->len &&
-        memcmp(e->policy, policy->data, policy->len) == 0) {
-      e->used = ++cache_clock;
-      f = filter_new(e->filter->insns, e->filter->len);
-      break;
-    }
-  }
-  pthread_mutex_unlock(&cache_lock);
-  return f;
-}
-
-static void memory_store(const buf *policy, const sc_filter *f) {
-  pthread_mutex_lock(&cache_lock);
-  cache_entry *victim = &memory_cache[0];
-  for (size_t i = 0; i < MEMORY_CACHE_SIZE; i++) {
-    cache_entry *e = &memory_cache[i];
-    if (e->filter && e->policy_len == policy->len &&
-        memcmp(e->policy, policy->data, policy->len) == 0) {
-      victim = NULL; /* another thread stored it meanwhile */
-      break;
-    }
-    if (!e->filter || e->used < victim->used) victim = e;
-  }
-  if (victim) {
-    free(victim->policy);
-    sc_filter_free(victim->filter);
-    victim->policy = xmalloc(policy->len);
-    memcpy(victim->policy, policy->data, policy->len);
-    victim->policy_len = policy->len;
-    victim->filter = filter_new(f->insns, f->len);
-    victim->used = ++cache_clock;
-  }
-  pthread_mutex_unlock(&cache_lock);
-}
-
-/* Opens the cache directory, checking that only we can write to it. -1 (errno set) if not. */
-/* mkdir -p with mode 0700 for what it creates. */
-static int mkdir_parents(const char *dir, sbx_error **err) {
-  _cleanup_free_ char *p = xstrdup(dir);
-  for (char *c = p + 1;; c++) {
-    if (*c != '/' && *c != '\0') continue;
-    char saved = *c;
-    *c = '\0';
-    if (mkdir(p, 0700) < 0 && errno != EEXIST)
-      return sbx_set_errno(err, "seccomp cache: creating directory %s", p);
-    *c = saved;
-    if (!saved) return 0;
-  }
-}
-
-static int cache_dir_open(const char *dir, bool create, sbx_error **err) {
-  if (create && mkdir_parents(dir, err) < 0) return -1;
-  int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-  if (fd < 0) return sbx_set_errno(err, "seccomp cache: opening directory %s", dir);
-  struct stat st;
-  if (fstat(fd, &st) < 0) {
-    sbx_set_errno(err, "seccomp cache: fstat of %s", dir);
-    close(fd);
-    return -1;
-  }
-  if (st.st_uid != geteuid() || (st.st_mode & 077) != 0) {
-    close(fd);
-    errno = EPERM;
-    return sbx_set_error(err, EPERM,
-                         "seccomp cache: directory %s must be owned by uid %u with mode 0700 "
-                         "(it is owned by %u with mode %04o)",
-                         dir, (unsigned)geteuid(), (unsigned)st.st_uid,
-                         (unsigned)(st.st_mode & 07777));
-  }
-  return fd;
-}
-
-int sc_cache_set_dir(const char *dir, sbx_error **err) {
-  if (dir) {
-    if (dir[0] != '/')
-      return sbx_set_error(err, EINVAL, "seccomp cache: '%s' is not an absolute path", dir);
-    int fd = cache_dir_open(dir, true, err);
-    if (fd < 0) return -1;
-    close(fd);
-  }
-  pthread_mutex_lock(&cache_lock);
-  free(cache_dir);
-  cache_dir = dir ? xstrdup(dir) : NULL;
-  pthread_mutex_unlock(&cache_lock);
-  return 0;
-}
-
-static char *cache_dir_get(void) {
-  pthread_mutex_lock(&cache_lock);
-  char *d = cache_dir ? xstrdup(cache_dir) : NULL;
-  pthread_mutex_unlock(&cache_lock);
-  return d;
-}
-
-typedef struct disk_header {
-  char magic[8];
-  uint64_t policy_len;
-  uint64_t n_insns;
-} disk_header;
-
-static sc_filter *disk_lookup(const char *dir, const char *name, const buf *policy) {
-  _cleanup_close_ int dfd = cache_dir_open(dir, false, NULL);
-  if (dfd < 0) return NULL;
-  _cleanup_close_ int fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
-  if (fd < 0) return NULL;
-  struct stat st;
-  if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid() ||
-      (st.st_mode & 022) != 0)
-    return NULL;
-  size_t expect_max = sizeof(disk_header) + policy->len + BPF_MAXINSNS * sizeof(struct sock_filter);
-  if ((size_t)st.st_size < sizeof(disk_header) || (size_t)st.st_size > expect_max) return NULL;
-  size_t size = (size_t)st.st_size;
-  _cleanup_free_ char *data = xmalloc(size);
-  size_t got = 0;
-  while (got < size) {
-    ssize_t n = pread(fd, data + got, size - got, (off_t)got);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return NULL;
-    got += (size_t)n;
-  }
-  disk_header h;
-  memcpy(&h, data, sizeof h);
-  if (memcmp(h.magic, DISK_MAGIC, 8) != 0 || h.policy_len != policy->len || h.n_insns == 0 ||
-      h.n_insns > BPF_MAXINSNS ||
-      size != sizeof h + h.policy_len + h.n_insns * sizeof(struct sock_filter))
-    return NULL;
-  if (memcmp(data + sizeof h, policy->data, policy->len) != 0) return NULL;
-  return filter_new((const struct sock_filter *)(data + sizeof h + policy->len), h.n_insns);
-}
-
-static int write_all(int fd, const void *p, size_t n) {
-  const char *c = p;
-  while (n) {
-    ssize_t w = write(fd, c, n);
-    if (w < 0 && errno == EINTR) continue;
-    if (w < 0) return -1;
-    c += w;
-    n -= (size_t)w;
-  }
-  return 0;
-}
-
-/* Best effort: a cache that cannot be written only costs the next run a compile. */
-static void disk_store(const char *dir, const char *name, const buf *policy, const sc_filter *f) {
-  _cleanup_close_ int dfd = cache_dir_open(dir, false, NULL);
-  if (dfd < 0) return;
-  static unsigned counter;
-  char tmp[64];
-  snprintf(tmp, sizeof tmp, ".tmp-%d-%u", (int)getpid(), __atomic_add_fetch(&counter, 1, 0));
-  _cleanup_close_ int fd =
-      openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-  if (fd < 0) return;
-  disk_header h = {.policy_len = policy->len, .n_insns = f->len};
-  memcpy(h.magic, DISK_MAGIC, 8);
-  if (write_all(fd, &h, sizeof h) < 0 || write_all(fd, policy->data, policy->len) < 0 ||
-      write_all(fd, f->insns, f->len * sizeof *f->insns) < 0 || renameat(dfd, tmp, dfd, name) < 0)
-    unlinkat(dfd, tmp, 0);
-}
-
-int sc_filter_build(const sbx_seccomp *sc, sc_filter **out, sbx_error **err) {
-  return sc_filter_build_in(sc, NULL, out, NULL, err);
-}
-
-int sc_filter_build_in(const sbx_seccomp *sc, const char *dir_arg, sc_filter **out,
-                       sbx_error **cache_err, sbx_error **err) {
-  *out = NULL;
-  if (!sc->enabled) return 0;
-  buf policy = {0};
-  policy_serialise(sc, &policy);
-  _cleanup_free_ char *policy_data = policy.data;
-  sc_filter *f = memory_lookup(&policy);
-  if (f) {
-    last_source = SC_FROM_MEMORY;
-    *out = f;
-    return 0;
-  }
-  _cleanup_free_ char *dir = NULL;
-  if (!dir_arg) {
-    dir = cache_dir_get();
-  } else if (dir_arg[0] != '/') {
-    sbx_set_error(cache_err, EINVAL, "seccomp cache: '%s' is not an absolute path", dir_arg);
-  } else {
-    /* Created (0700, with its parents) and checked here; unusable means memory only. */
-    int dfd = cache_dir_open(dir_arg, true, cache_err);
-    if (dfd >= 0) {
-      close(dfd);
-      dir = xstrdup(dir_arg);
-    }
-  }
-  char name[32];
-  snprintf(name, sizeof name, "%016llx.bpf", (unsigned long long)fnv1a64(policy.data, policy.len));
-  if (dir && (f = disk_lookup(dir, name, &policy))) {
-    last_source = SC_FROM_DISK;
-    memory_store(&policy, f);
-    *out = f;
-    return 0;
-  }
-  if (compile(sc, &f, err) < 0) return sbx_error_prefix(err, "building the seccomp filter");
-  last_source = SC_FROM_COMPILE;
-  memory_store(&policy, f);
-  if (dir) disk_store(dir, name, &policy, f);
-  *out = f;
-  return 0;
-}
-
-/* ---- installing --------------------------------------------------------------------------- */
-
-int sc_filter_install(const sc_filter *f, sbx_error **err) {
-  if (!f) return 0;
-  struct sock_fprog prog = {.len = (unsigned short)f->len,
-                            .filter = (struct sock_filter *)f->insns};
-  if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) == 0) return 0;
-  if (errno == ENOSYS && prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0) == 0) return 0;
-  if (errno == EACCES)
-    return sbx_set_errno(err,
-                         "installing the seccomp filter (no_new_privs must be set first, "
-                         "or CAP_SYS_ADMIN held)");
-  if (errno == EINVAL)
-    return sbx_set_errno(err,
-                         "installing the seccomp filter (does the kernel support "
-                         "seccomp filters? CONFIG_SECCOMP_FILTER)");
-  return sbx_set_errno(err, "installing the seccomp filter");
-}
-
-/* ---- naming syscalls ---------------------------------------------------------------------- */
-
-static const struct {
-  uint32_t arch;
-  const char *name;
-} arch_names[] = {
-    {SCMP_ARCH_X86, "x86"},       {SCMP_ARCH_X86_64, "x86_64"},   {SCMP_ARCH_X32, "x32"},
-    {SCMP_ARCH_ARM, "arm"},       {SCMP_ARCH_AARCH64, "aarch64"}, {SCMP_ARCH_MIPS, "mips"},
-    {SCMP_ARCH_MIPS64, "mips64"}, {SCMP_ARCH_MIPSEL, "mipsel"},   {SCMP_ARCH_MIPSEL64, "mipsel64"},
-    {SCMP_ARCH_PPC, "ppc"},       {SCMP_ARCH_PPC64, "ppc64"},     {SCMP_ARCH_PPC64LE, "ppc64le"},
-    {SCMP_ARCH_S390, "s390"},     {SCMP_ARCH_S390X, "s390x"},     {SCMP_ARCH_RISCV64, "riscv64"},
-};
-
-static const char *arch_name(uint32_t arch) {
-  for (size_t i = 0; i < ARRAY_SIZE(arch_names); i++)
-    if (arch_names[i].arch == arch) return arch_names[i].name;
-  return NULL;
-}
-
-char *sc_syscall_name(uint32_t arch, int nr) {
-  uint32_t native = seccomp_arch_native();
-  if (arch == 0) arch = native;
-  uint32_t lookup = arch;
-  /* x32 syscalls carry the x86_64 audit arch and the x32 bit in the number. */
-  if (arch == SCMP_ARCH_X86_64 && (uint32_t)nr >= X32_SYSCALL_BIT &&
-      (uint32_t)nr < X32_SYSCALL_BIT * 2)
-    lookup = SCMP_ARCH_X32;
-  _cleanup_free_ char *name = seccomp_syscall_resolve_num_arch(lookup, nr);
-  const char *an = arch_name(lookup);
-  if (lookup == native) {
-    if (name) return steal_pointer(&name);
-    return xasprintf("syscall %d", nr);
-  }
-  if (name) return xasprintf("%s (%s)", name, an ? an : "unknown ABI");
-  if (an) return xasprintf("syscall %d (%s)", nr, an);
-  return xasprintf("syscall %d (audit arch 0x%x)", nr, arch);
-}
-
-char *sc_siginfo_syscall_name(const siginfo_t *si) {
-#ifndef SYS_SECCOMP
-#define SYS_SECCOMP 1
-#endif
-  if (si->si_signo != SIGSYS || si->si_code != SYS_SECCOMP) return NULL;
-  return sc_syscall_name(si->si_arch, si->si_syscall);
-}
-
-/* ---- forbidden-syscall reporting through user notification ---------------------------------
- *
- * A job killed by SECCOMP_RET_KILL_PROCESS dies of SIGSYS, and the syscall's number is in the
- * siginfo of a signal that no one can see: a parent's waitid() only learns "SIGSYS". So the
- * filter that the job gets turns every kill into SECCOMP_RET_USER_NOTIF: the forbidden call
- * blocks (it never runs) and the supervisor, holding the listener, reads (arch, nr), kills
- * the sandbox and reports the name. docs/security.md describes the whole protocol. */
-
-sc_filter *sc_filter_notify_variant(const sc_filter *f, int handoff_fd) {
-  enum { PREFIX = 7 };
-  sc_filter *n = xmalloc(sizeof *n + (f->len + PREFIX) * sizeof *f->insns);
-  n->len = f->len + PREFIX;
-  uint32_t arg0_low = offsetof(struct seccomp_data, args[0]);
-#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-  arg0_low += 4;
-#endif
-  /* sendmsg(handoff_fd, ...) of the native ABI is allowed, so that the job can hand the
-   * listener over even when the policy denies sendmsg. */
-  struct sock_filter prefix[PREFIX] = {
-      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
-      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, seccomp_arch_native(), 0, 5),
-      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
-      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_sendmsg, 0, 3),
-      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, arg0_low),
-      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)handoff_fd, 0, 1),
-      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-  };
-  memcpy(n->insns, prefix, sizeof prefix);
-  for (size_t i = 0; i < f->len; i++) {
-    struct sock_filter in = f->insns[i];
-    if (in.code == (BPF_RET | BPF_K) &&
-        ((in.k & SECCOMP_RET_ACTION_FULL) == SECCOMP_RET_KILL_PROCESS ||
-         (in.k & SECCOMP_RET_ACTION_FULL) == SECCOMP_RET_KILL_THREAD))
-      in.k = SECCOMP_RET_USER_NOTIF;
-    n->insns[PREFIX + i] = in;
-  }
-  if (n->len > BPF_MAXINSNS) { /* cannot happen for a filter that compile() accepted */
-    free(n);
-    return NULL;
-  }
-  return n;
-}
-
-int sc_filter_install_listener(const sc_filter *f, int *listener, sbx_error **err) {
-  struct sock_fprog prog = {.len = (unsigned short)f->len,
-                            .filter = (struct sock_filter *)f->insns};
-  int fd =
-      (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog);
-  if (fd < 0) {
-    if (errno == EACCES)
-      return sbx_set_errno(err, "installing the seccomp filter (no_new_privs must be set first)");
-    if (errno == EINVAL)
-      return sbx_set_errno(err,
-                           "installing the seccomp filter with a listener (user "
-                           "notification needs Linux 5.0)");
-    if (errno == EBUSY)
-      return sbx_set_errno(err,
-                           "installing the seccomp filter with a listener (the process "
-                           "already has a filter with a listener)");
-    return sbx_set_errno(err, "installing the seccomp filter with a listener");
-  }
-  *listener = fd; /* close-on-exec, as the kernel creates it */
-  return 0;
-}
-
-int sc_listener_send(int sock, int listener, sbx_error **err) {
-  char byte = 'L';
-  struct iovec iov = {.iov_base = &byte, .iov_len = 1};
-  union {
-    char buf[CMSG_SPACE(sizeof(int))];
-    struct cmsghdr align;
-  } u;
-  memset(&u, 0, sizeof u);
-  struct msghdr msg = {
-      .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof u.buf};
-  struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-  c->cmsg_level = SOL_SOCKET;
-  c->cmsg_type = SCM_RIGHTS;
-  c->cmsg_len = CMSG_LEN(sizeof(int));
-  memcpy(CMSG_DATA(c), &listener, sizeof(int));
-  /* syscall(), not sendmsg(): the filter's exemption is for the native sendmsg only. */
-  long rc;
-  do rc = syscall(SYS_sendmsg, sock, &msg, MSG_NOSIGNAL);
-  while (rc < 0 && errno == EINTR);
-  if (rc < 0) return sbx_set_errno(err, "handing the seccomp listener to the supervisor");
-  return 0;
-}
-
-int sc_listener_recv(int sock, int *listener, sbx_error **err) {
-  char byte;
-  struct iovec iov = {.iov_base = &byte, .iov_len = 1};
-  union {
-    char buf[CMSG_SPACE(sizeof(int))];
-    struct cmsghdr align;
-  } u;
-  struct msghdr msg = {
-      .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof u.buf};
-  ssize_t n;
-  do n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
-  while (n < 0 && errno == EINTR);
-  if (n < 0) return sbx_set_errno(err, "receiving the seccomp listener");
-  if (n == 0)
-    return sbx_set_error(err, EPIPE,
-                         "receiving the seccomp listener: the job closed "
-                         "the channel first");
-  struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-  if (!c || c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS ||
-      c->cmsg_len != CMSG_LEN(sizeof(int)) || (msg.msg_flags & MSG_CTRUNC))
-    return sbx_set_error(err, EPROTO, "receiving the seccomp listener: no descriptor came");
-  memcpy(listener, CMSG_DATA(c), sizeof(int));
-  return 0;
-}
-
-int sc_notify_next(int listener, uint32_t *arch, int *nr, int *pid, sbx_error **err) {
-  struct seccomp_notif *req = NULL;
-  struct seccomp_notif_resp *resp = NULL;
-  int rc = seccomp_notify_alloc(&req, &resp);
-  if (rc < 0) return sbx_set_error(err, -rc, "allocating a seccomp notification");
-  do rc = seccomp_notify_receive(listener, req);
-  while (rc == -EINTR);
-  if (rc == -ENOENT) { /* the caller died (killed) between poll and read */
-    seccomp_notify_free(req, resp);
-    return sbx_set_error(err, ENOENT,
-                         "reading a seccomp notification: its caller died first (nothing to "
-                         "report)");
-  }
-  if (rc < 0) {
-    seccomp_notify_free(req, resp);
-    return sbx_set_error(err, -rc, "reading a seccomp notification");
-  }
-  *arch = req->data.arch;
-  *nr = req->data.nr;
-  *pid = (int)req->pid;
-  seccomp_notify_free(req, resp);
   return 0;
 }

@@ -21,6 +21,7 @@ sbx_spec *spec_new(void) {
   l->core = 0;
   l->swap = 0;
   s->namespaces = SBX_NS_ALL;
+  s->id_intent = (sbx_id_intent){SBX_ID_AUTO, SBX_ID_AUTO, 1};
   s->network = SBX_NET_NONE;
   s->cgroup_mode = SBX_CGROUP_AUTO;
   s->seccomp.architectures = xcalloc(1, sizeof(char *));

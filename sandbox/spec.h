@@ -112,6 +112,15 @@ typedef struct sbx_id_mapping {
   uint32_t size;
 } sbx_id_mapping;
 
+/* The id mapping asked for, when the spec has no explicit uid/gid mappings: decided for the
+ * caller who runs it by the one id-mapping policy (sandbox/idmap-policy.c), so a profile, and a
+ * config.json written from it, behave the same for every caller. */
+#define SBX_ID_AUTO UINT32_MAX
+typedef struct sbx_id_intent {
+  uint32_t host_uid, host_gid; /* SBX_ID_AUTO: chosen for the caller */
+  uint32_t count;              /* ids mapped, from 0 when > 1; 0 is taken as 1 */
+} sbx_id_intent;
+
 typedef enum sbx_network {
   SBX_NET_NONE = 0, /* new net namespace, lo down */
   SBX_NET_LOOPBACK, /* new net namespace, lo up */
@@ -195,6 +204,7 @@ struct sbx_spec {
   size_t n_uid_mappings;
   sbx_id_mapping *gid_mappings;
   size_t n_gid_mappings;
+  sbx_id_intent id_intent; /* used when there are no explicit mappings */
   sbx_network network;
   sbx_cgroup_mode cgroup_mode;
   char *cgroup_parent; /* NULL: the default ("sandbox") */

@@ -108,6 +108,9 @@ static void cleanup_all(void) {
 
 /* ---- the fake cgroupfs ----------------------------------------------------------------------- */
 
+/* The hierarchy of a v1 controller (cg_v1_controller), below the root. */
+#define V1_NAME(c) (cgroup_v1_ops.hiers[c].dir)
+
 static void put(const char *dir, const char *file, const char *text) {
   char *p = xasprintf("%s/%s", dir, file);
   FILE *f = fopen(p, "w");
@@ -160,7 +163,7 @@ static void make_hier(const char *root, const char *name) {
 
 static char *fake_v1(bool hybrid) {
   char *root = make_tree();
-  for (int c = 0; c < CG_V1_COUNT; c++) make_hier(root, cg_v1_names[c]);
+  for (int c = 0; c < CG_V1_COUNT; c++) make_hier(root, V1_NAME(c));
   if (hybrid) make_hier(root, "unified");
   return root;
 }
@@ -363,8 +366,8 @@ static void populate_v1(cgroup *cg, bool memsw) {
     if (!d) continue;
     put(d, "cgroup.procs", "");
     for (size_t i = 0; i < ARRAY_SIZE(v1_limit_files); i++)
-      if (strncmp(v1_limit_files[i], cg_v1_names[c], strlen(cg_v1_names[c])) == 0 &&
-          v1_limit_files[i][strlen(cg_v1_names[c])] == '.' &&
+      if (strncmp(v1_limit_files[i], V1_NAME(c), strlen(V1_NAME(c))) == 0 &&
+          v1_limit_files[i][strlen(V1_NAME(c))] == '.' &&
           (memsw || !strstr(v1_limit_files[i], "memsw")))
         put(d, v1_limit_files[i], "x");
   }
@@ -383,7 +386,7 @@ TEST(v1_create_limits_destroy) {
   CHECK_EQ_INT(cgroup_version(cg), 1);
   CHECK_EQ_INT(cgroup_clone_fd(cg), -1);
   for (int c = 0; c < CG_V1_COUNT; c++) {
-    char *want = xasprintf("%s/%s/sandbox/%s", root, cg_v1_names[c], cgroup_name(cg));
+    char *want = xasprintf("%s/%s/sandbox/%s", root, V1_NAME(c), cgroup_name(cg));
     CHECK_EQ_STR(cg->v1_path[c], want);
     CHECK(is_dir(want));
     free(want);
@@ -418,7 +421,7 @@ TEST(v1_create_limits_destroy) {
   CHECK_EQ_INT(untrack_destroy(cg, &e), 0);
   /* Nothing left: each hierarchy holds its cgroup.procs only (the parent made is gone too). */
   for (int c = 0; c < CG_V1_COUNT; c++) {
-    char *h = xasprintf("%s/%s", root, cg_v1_names[c]);
+    char *h = xasprintf("%s/%s", root, V1_NAME(c));
     CHECK_EQ_INT(count_entries(h), 1);
     free(h);
   }
@@ -729,6 +732,197 @@ TEST(v2_kill_without_cgroup_kill) {
   cleanup_all();
 }
 
+/* ---- the ops table of each layout's backend ---------------------------------------------------
+ */
+
+/* Creates a run's cgroup on a fake tree (tracked). */
+static cgroup *fake_create(const char *root, cgroup_layout layout) {
+  cgroup_options o = fake_opts(root, layout);
+  cgroup *cg = NULL;
+  sbx_error *e = NULL;
+  if (cgroup_create(&o, &cg, NULL, &e) < 0) {
+    printf("create on %s: %s\n", root, e->message);
+    abort();
+  }
+  track_cgroup(cg);
+  return cg;
+}
+
+TEST(ops_per_layout) {
+  BEGIN();
+  CHECK(cgroup_ops_for(CGROUP_LAYOUT_NONE) == NULL);
+  CHECK(cgroup_ops_for(CGROUP_LAYOUT_LEGACY) == &cgroup_v1_ops);
+  CHECK(cgroup_ops_for(CGROUP_LAYOUT_HYBRID) == &cgroup_hybrid_ops);
+  CHECK(cgroup_ops_for(CGROUP_LAYOUT_UNIFIED) == &cgroup_v2_ops);
+  sbx_error *e = NULL;
+  /* Legacy: the v1 backend; its path (for messages) is the first controller's directory. */
+  char *legacy = fake_v1(false);
+  cgroup *cg = fake_create(legacy, CGROUP_LAYOUT_LEGACY);
+  CHECK(cg->ops == &cgroup_v1_ops);
+  CHECK_EQ_INT(cgroup_version(cg), 1);
+  CHECK_EQ_STR(cgroup_path(cg), cg->v1_path[CG_V1_MEMORY]);
+  CHECK(cg->v2_path == NULL);
+  CHECK_EQ_INT(cgroup_clone_fd(cg), -1);
+  CHECK_EQ_INT(untrack_destroy(cg, &e), 0);
+  /* Hybrid: v1 plus the companion in <root>/unified; still version 1, no clone fd. */
+  char *hybrid = fake_v1(true);
+  cg = fake_create(hybrid, CGROUP_LAYOUT_HYBRID);
+  CHECK(cg->ops == &cgroup_hybrid_ops);
+  CHECK_EQ_INT(cgroup_version(cg), 1);
+  CHECK_EQ_STR(cgroup_path(cg), cg->v1_path[CG_V1_MEMORY]);
+  CHECK(cg->v2_path != NULL);
+  CHECK_EQ_INT(cgroup_clone_fd(cg), -1);
+  CHECK_EQ_INT(untrack_destroy(cg, &e), 0);
+  /* Unified: the v2 backend, with the fd for CLONE_INTO_CGROUP. */
+  char *unified = fake_v2();
+  cg = fake_create(unified, CGROUP_LAYOUT_UNIFIED);
+  CHECK(cg->ops == &cgroup_v2_ops);
+  CHECK_EQ_INT(cgroup_version(cg), 2);
+  CHECK_EQ_STR(cgroup_path(cg), cg->v2_path);
+  CHECK(cgroup_clone_fd(cg) >= 0);
+  CHECK(cg->v1_path[CG_V1_MEMORY] == NULL);
+  CHECK_EQ_INT(untrack_destroy(cg, &e), 0);
+  free(legacy), free(hybrid), free(unified);
+  cleanup_all();
+}
+
+/* The hybrid's figures, limits and CPU time are v1's; whether it is populated and how it is
+ * killed come from its companion. */
+TEST(hybrid_dispatch) {
+  BEGIN();
+  char *root = fake_v1(true);
+  cgroup *cg = fake_create(root, CGROUP_LAYOUT_HYBRID);
+  const char *uni = cg->v2_path, *mem = cg->v1_path[CG_V1_MEMORY];
+  const char *acct = cg->v1_path[CG_V1_CPUACCT], *fr = cg->v1_path[CG_V1_FREEZER];
+  sbx_error *e = NULL;
+  populate_v1(cg, true);
+  /* The companion has files of the v2 names: none of them is read or written. */
+  put(uni, "cgroup.procs", "");
+  put(uni, "memory.max", "max\n");
+  put(uni, "memory.peak", "999\n");
+  put(uni, "cpu.stat", "usage_usec 5\n");
+  put(acct, "cpuacct.usage", "2000\n");
+  put(mem, "memory.max_usage_in_bytes", "4096\n");
+  sbx_limits l = no_limits();
+  l.memory = 1 << 20;
+  CHECK_EQ_INT(cgroup_apply_limits(cg, &l, &e), 0);
+  CHECK_EQ_STR(get(mem, "memory.limit_in_bytes"), "1048576");
+  CHECK_EQ_STR(get(uni, "memory.max"), "max\n");
+  uint64_t ns = 0;
+  CHECK_EQ_INT(cgroup_cpu_usage(cg, &ns, &e), 0);
+  CHECK_EQ_INT(ns, 2000);
+  cgroup_stats st;
+  CHECK_EQ_INT(cgroup_read_stats(cg, &st, &e), 0);
+  CHECK_EQ_INT(st.cpu_usage_ns, 2000);
+  CHECK_EQ_INT(st.memory_peak, 4096);
+  /* Populated: the companion's cgroup.events, not the v1 cgroup.procs. */
+  bool pop = true;
+  put(uni, "cgroup.events", "populated 0\nfrozen 0\n");
+  put(mem, "cgroup.procs", "4242\n");
+  CHECK_EQ_INT(cgroup_is_populated(cg, &pop, &e), 0);
+  CHECK(!pop);
+  put(uni, "cgroup.events", "populated 1\nfrozen 0\n");
+  put(mem, "cgroup.procs", "");
+  CHECK_EQ_INT(cgroup_is_populated(cg, &pop, &e), 0);
+  CHECK(pop);
+  /* A companion without cgroup.kill (before Linux 5.14): the v1 freezer kills. */
+  pid_t a = sleeper();
+  char *procs = xasprintf("%d\n", (int)a);
+  put(fr, "cgroup.procs", procs);
+  put(fr, "freezer.state", "THAWED\n");
+  CHECK_EQ_INT(cgroup_kill(cg, 1000, &e), 0);
+  int s = reap(a);
+  CHECK(WIFSIGNALED(s) && WTERMSIG(s) == SIGKILL);
+  CHECK_EQ_STR(get(fr, "freezer.state"), "THAWED");
+  put(fr, "cgroup.procs", "");
+  CHECK_EQ_INT(untrack_destroy(cg, &e), 0);
+  free(procs);
+
+  /* No companion (the cgroup2 mount has no place for it): a plain v1 run, populated from the
+   * v1 cgroup.procs. */
+  char *u = xasprintf("%s/unified", root);
+  char *uprocs = xasprintf("%s/cgroup.procs", u);
+  CHECK(unlink(uprocs) == 0 && rmdir(u) == 0);
+  free(uprocs);
+  cg = fake_create(root, CGROUP_LAYOUT_HYBRID);
+  CHECK(cg->ops == &cgroup_hybrid_ops);
+  CHECK(cg->v2_path == NULL);
+  populate_v1(cg, true);
+  put(cg->v1_path[CG_V1_PIDS], "cgroup.procs", "4242\n");
+  CHECK_EQ_INT(cgroup_is_populated(cg, &pop, &e), 0);
+  CHECK(pop);
+  put(cg->v1_path[CG_V1_PIDS], "cgroup.procs", "");
+  CHECK_EQ_INT(cgroup_add_pid(cg, 77, &e), 0);
+  CHECK_EQ_STR(get(cg->v1_path[CG_V1_MEMORY], "cgroup.procs"), "77");
+  for (int c = 0; c < CG_V1_COUNT; c++) put(cg->v1_path[c], "cgroup.procs", "");
+  CHECK_EQ_INT(untrack_destroy(cg, &e), 0);
+  free(u), free(root);
+  cleanup_all();
+}
+
+/* CPU time: cpuacct on v1 (an error naming the cgroup without it), cpu.stat on v2. */
+TEST(cpu_usage_per_backend) {
+  BEGIN();
+  sbx_error *e = NULL;
+  char *root = make_tree();
+  make_hier(root, "memory"); /* no cpuacct */
+  cgroup_options o = fake_opts(root, CGROUP_LAYOUT_LEGACY);
+  o.mode = SBX_CGROUP_OPTIONAL;
+  cgroup *cg = NULL;
+  if (cgroup_create(&o, &cg, NULL, &e) < 0) TEST_FAIL("create: %s", e->message);
+  track_cgroup(cg);
+  uint64_t ns = 0;
+  CHECK_EQ_INT(cgroup_cpu_usage(cg, &ns, &e), -1);
+  CHECK_CONTAINS(e->message, "no CPU accounting (cpuacct) for cgroup");
+  CHECK_CONTAINS(e->message, cgroup_path(cg));
+  sbx_error_free(e);
+  e = NULL;
+  CHECK_EQ_INT(untrack_destroy(cg, &e), 0);
+  char *v2 = fake_v2();
+  cg = fake_create(v2, CGROUP_LAYOUT_UNIFIED);
+  put(cgroup_path(cg), "cpu.stat", "usage_usec 1500\nuser_usec 1000\n");
+  CHECK_EQ_INT(cgroup_cpu_usage(cg, &ns, &e), 0);
+  CHECK_EQ_INT(ns, 1500000);
+  put(cgroup_path(cg), "cpu.stat", "user_usec 1000\n");
+  CHECK_EQ_INT(cgroup_cpu_usage(cg, &ns, &e), -1);
+  CHECK_CONTAINS(e->message, "cpu.stat has no usage_usec");
+  sbx_error_free(e);
+  e = NULL;
+  put(cgroup_path(cg), "cgroup.procs", "");
+  CHECK_EQ_INT(untrack_destroy(cg, &e), 0);
+  free(root), free(v2);
+  cleanup_all();
+}
+
+/* gc's kill of a dead run's directory: v1 by the freezer, v2 by cgroup.kill, the hybrid by
+ * whichever the directory has. */
+TEST(kill_stale_per_backend) {
+  BEGIN();
+  char *root = make_tree();
+  const cgroup_ops *ops[] = {&cgroup_v1_ops, &cgroup_v2_ops, &cgroup_hybrid_ops};
+  for (size_t i = 0; i < ARRAY_SIZE(ops); i++) {
+    pid_t a = sleeper();
+    char *procs = xasprintf("%d\n", (int)a);
+    put(root, "cgroup.procs", procs);
+    put(root, "freezer.state", "THAWED\n");
+    put(root, "cgroup.kill", "");
+    ops[i]->kill_stale(root);
+    bool v1 = ops[i] != &cgroup_v2_ops, v2 = ops[i] != &cgroup_v1_ops;
+    CHECK_EQ_STR(get(root, "cgroup.kill"), v2 ? "1" : "");
+    CHECK_EQ_STR(get(root, "freezer.state"), v1 ? "THAWED" : "THAWED\n"); /* v1: thawed again */
+    /* Only the freezer's kill sends signals here (cgroup.kill is a plain file). */
+    if (!v1) {
+      CHECK_EQ_INT(kill(a, 0), 0);
+      kill(a, SIGKILL);
+    }
+    int s = reap(a);
+    CHECK(WIFSIGNALED(s) && WTERMSIG(s) == SIGKILL);
+    free(procs);
+  }
+  free(root);
+  cleanup_all();
+}
+
 /* ---- placement and modes --------------------------------------------------------------------- */
 
 TEST(custom_parent) {
@@ -815,7 +1009,7 @@ TEST(unprivileged_delegated) {
   /* v1: each controller's own line. */
   char *root1 = fake_v1(false);
   for (int c = 0; c < CG_V1_COUNT; c++) {
-    char *d = xasprintf("%s/%s/job", root1, cg_v1_names[c]);
+    char *d = xasprintf("%s/%s/job", root1, V1_NAME(c));
     CHECK(mkdir(d, 0755) == 0);
     free(d);
   }
@@ -829,7 +1023,7 @@ TEST(unprivileged_delegated) {
   CHECK(cg);
   track_cgroup(cg);
   for (int c = 0; c < CG_V1_COUNT; c++) {
-    char *d = xasprintf("%s/%s/job/sandbox/%s", root1, cg_v1_names[c], cgroup_name(cg));
+    char *d = xasprintf("%s/%s/job/sandbox/%s", root1, V1_NAME(c), cgroup_name(cg));
     CHECK_EQ_STR(cg->v1_path[c], d);
     free(d);
   }
@@ -916,7 +1110,7 @@ TEST(gc_dead_owners) {
   const char *names[] = {dead1, dead2, mine, "other", "sbx-not-a-run"};
   pid_t victim = sleeper();
   for (int c = 0; c < CG_V1_COUNT; c++) {
-    char *sb = xasprintf("%s/%s/sandbox", root, cg_v1_names[c]);
+    char *sb = xasprintf("%s/%s/sandbox", root, V1_NAME(c));
     CHECK(mkdir(sb, 0755) == 0);
     for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
       char *d = xasprintf("%s/%s", sb, names[i]);
@@ -945,19 +1139,28 @@ TEST(gc_dead_owners) {
   CHECK(WIFSIGNALED(s) && WTERMSIG(s) == SIGKILL);
   for (int c = 0; c < CG_V1_COUNT; c++) {
     for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
-      char *d = xasprintf("%s/%s/sandbox/%s", root, cg_v1_names[c], names[i]);
+      char *d = xasprintf("%s/%s/sandbox/%s", root, V1_NAME(c), names[i]);
       if (is_dir(d) != (i >= 2)) TEST_FAIL("%s: %s", d, i >= 2 ? "removed" : "left behind");
       free(d);
     }
   }
-  /* A new run reaps them too (create runs gc first). */
+  /* cgroup_create collects nothing: a leftover stays until gc. */
   char *d = xasprintf("%s/memory/sandbox/%s", root, dead1);
   CHECK(mkdir(d, 0755) == 0);
   cgroup *cg = NULL;
   if (cgroup_create(&o, &cg, NULL, &e) < 0) TEST_FAIL("create: %s", e->message);
   track_cgroup(cg);
-  CHECK(!is_dir(d));
+  CHECK(is_dir(d));
   CHECK_EQ_INT(untrack_destroy(cg, &e), 0);
+  /* A run's gc (the engine's, before it creates its cgroup) reaps it, unless cgroups are off. */
+  o.mode = SBX_CGROUP_OFF;
+  CHECK_EQ_INT(cgroup_gc_for_run(&o, &removed, &e), 0);
+  CHECK_EQ_INT(removed, 0);
+  CHECK(is_dir(d));
+  o.mode = SBX_CGROUP_OPTIONAL;
+  if (cgroup_gc_for_run(&o, &removed, &e) < 0) TEST_FAIL("gc: %s", e->message);
+  CHECK_EQ_INT(removed, 1);
+  CHECK(!is_dir(d));
   free(d), free(dead1), free(dead2), free(mine), free(root);
   cleanup_all();
 }
@@ -1127,7 +1330,7 @@ TEST(real_lifecycle) {
   l.cpu_quota_us = 200000; /* 2 CPUs: no throttling of the burn */
   if (cgroup_apply_limits(cg, &l, &e) < 0) TEST_FAIL("apply: %s", e->message);
   char *paths[CG_V1_COUNT + 1] = {0};
-  if (cg->version == 1) {
+  if (cgroup_version(cg) == 1) {
     const char *mem = cg->v1_path[CG_V1_MEMORY];
     CHECK(mem);
     CHECK_EQ_STR(get(mem, "memory.limit_in_bytes"), "268435456\n");

@@ -5,6 +5,7 @@
 #define TEST_FILE "test-hardening"
 #include "harness.h"
 
+#include "channel.h"
 #include "hardening.h"
 #include "lib/attacks.h"
 #include "lib/jobs.h"
@@ -633,7 +634,7 @@ static int job_attack(notify_case *nc, int sock) {
   sbx_error *err = NULL;
   int l = -1;
   if (set_no_new_privs(&err) < 0 || sc_filter_install_listener(nc->variant, &l, &err) < 0 ||
-      sc_listener_send(HANDOFF_FD, l, &err) < 0) {
+      chan_send_listener(HANDOFF_FD, l, &err) < 0) {
     fprintf(stderr, "job: %s\n", err->message);
     return C_SETUP;
   }
@@ -660,7 +661,7 @@ static int notify_init(notify_case *nc) {
   int l;
   uint32_t arch;
   int nr, pid;
-  if (sc_listener_recv(sv[0], &l, &err) < 0 || sc_notify_next(l, &arch, &nr, &pid, &err) < 0) {
+  if (chan_recv_listener(sv[0], &l, &err) < 0 || sc_notify_next(l, &arch, &nr, &pid, &err) < 0) {
     fprintf(stderr, "init: %s\n", err->message);
     return 4;
   }
