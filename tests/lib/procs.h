@@ -8,8 +8,8 @@
 #include <signal.h>
 #include <stdbool.h>
 
-/* Host processes whose command line (arguments joined by spaces) contains `marker`: on a shared
- * machine a count of every process would see unrelated noise. */
+/* Host processes whose command line (arguments joined by spaces; its first 16 KiB) contains
+ * `marker`: on a shared machine a count of every process would see unrelated noise. */
 int procs_count_marked(const char *marker);
 /* Polls procs_count_marked every 10 ms until it is `want` or `ms` passed; returns the last
  * count. */
