@@ -1,13 +1,15 @@
 /* jobspec.h: internal interface of the YAML job-profile loader (jobspec/).
  *
  * The loader works in four steps:
- *   1. yaml.c parses a file into a tree of nodes (maps, sequences, scalars); every node keeps
- *      its file, line and column. Size, depth and alias expansion are bounded.
- *   2. load.c resolves `extends` (merging the child over its parent) and applies --set.
+ *   1. yaml.c parses a file into a tree of nodes (node.c: maps, sequences, scalars); every node
+ *      keeps its file, line and column. Size, depth and alias expansion are bounded.
+ *   2. load.c resolves `extends` (merge.c merges the child over its parent) and applies --set.
  *   3. vars.c expands ${...} variables in every string scalar.
- *   4. translate.c checks the tree against the schema and fills a struct sbx_spec, collecting
- *      located errors ("file:line:column: key.path: message").
- * units.c parses sizes and durations. */
+ *   4. translate.c checks the tree against the schema, one translate-*.c file per section, and
+ *      fills a struct sbx_spec; then check.c runs the spec's checker (spec_check) and locates its
+ *      problems. Errors are collected ("file:line:column: key.path: message").
+ * The sections read nodes with read.c (units.c for sizes, durations and modes); the leaves under
+ * them are errors.c, keypath.c, suggest.c, strset.c and node.c. */
 #ifndef SANDBOX_JOBSPEC_H
 #define SANDBOX_JOBSPEC_H
 
@@ -22,6 +24,8 @@
 #define JS_MAX_DEPTH      64         /* nesting of maps and sequences */
 #define JS_MAX_NODES      100000     /* nodes of one file, aliases expanded */
 #define JS_MAX_EXTENDS    8          /* length of an `extends` chain */
+
+/* ---- the node tree (node.c) -------------------------------------------------------------- */
 
 typedef enum js_kind {
   JS_NULL = 0, /* an empty value, ~ or null */
@@ -81,6 +85,8 @@ ssize_t js_keyset_find(const js_keyset *ks, const js_node *map, const char *key)
 void js_keyset_clear(js_keyset *ks);
 const char *js_kind_name(const js_node *n); /* "a string", "a list", "a map", "empty" */
 
+/* ---- parsing (yaml.c) -------------------------------------------------------------------- */
+
 /* Parses YAML text into a tree whose top level is anything (the caller checks the kind).
  * `file` names the text in errors and must live as long as the tree (see js_files_add).
  * Returns NULL with one located error in *err. An empty text gives a JS_NULL node. */
@@ -89,7 +95,7 @@ js_node *js_parse(const char *file, const char *text, size_t len, sbx_error **er
 /* Reads and parses a profile file (at most JS_MAX_FILE_BYTES). */
 js_node *js_parse_file(js_files *files, const char *path, sbx_error **err);
 
-/* ---- errors ------------------------------------------------------------------------------- */
+/* ---- errors (errors.c) -------------------------------------------------------------------- */
 
 /* The collected errors of a load, up to `max`. */
 typedef struct js_errors {
@@ -103,6 +109,10 @@ int js_error(js_errors *e, const js_node *at, const char *path, const char *fmt,
     SBX_PRINTF(4, 5);
 bool js_errors_full(const js_errors *e);
 
+/* ---- key paths (keypath.c) --------------------------------------------------------------- */
+
+char *js_path(const char *parent, const char *key); /* "parent.key" */
+
 /* A key path being built ("filesystem.binds[2].source") while walking a tree: push a part,
  * walk, pop back to the length push returned. s is NULL until the first push. */
 typedef struct js_pathbuf {
@@ -115,12 +125,14 @@ size_t js_path_push_index(js_pathbuf *p, size_t index);
 void js_path_pop(js_pathbuf *p, size_t len);
 static inline const char *js_path_str(const js_pathbuf *p) { return p->s ? p->s : ""; }
 
+/* ---- merging (merge.c) -------------------------------------------------------------------- */
+
 /* Merges `child` over the map `parent` in place (child is consumed): maps merge key by key,
  * other values replace, a key written `name+` appends its list to the inherited list, and a key
  * whose value is empty (null) removes the inherited key. `path` is the key path of parent. */
 void js_merge(js_node *parent, js_node *child, js_pathbuf *path, js_errors *errs);
 
-/* ---- string sets (errors.c) ------------------------------------------------------------- */
+/* ---- string sets (strset.c) -------------------------------------------------------------- */
 
 /* A set of strings in the order added, found by hash: a file controls how many entries lists
  * and maps have, and searching a list for each would be quadratic. The strings are not copied:
@@ -138,6 +150,13 @@ ssize_t js_strset_find(const js_strset *x, const char *s);
 bool js_strset_add(js_strset *x, const char *s);
 void js_strset_clear(js_strset *x);
 
+/* ---- suggestions (suggest.c) ------------------------------------------------------------- */
+
+/* Edit distance between two strings. */
+size_t js_edit_distance(const char *a, const char *b);
+/* The best suggestion for `word` among `candidates` (within distance 2, or a prefix), or NULL. */
+const char *js_suggest(const char *word, const char *const *candidates, size_t n);
+
 /* ---- units (units.c) ------------------------------------------------------------------------ */
 
 /* "256M", "1.5G", "512KiB", "100B", "4096"; "unlimited" gives SBX_UNSET when allowed.
@@ -145,6 +164,8 @@ void js_strset_clear(js_strset *x);
 int js_parse_size(const char *s, bool allow_unlimited, uint64_t *out, char **why);
 /* "1.5s", "500ms", "100us", "2m", "1h", "10" (seconds) -> microseconds. */
 int js_parse_duration(const char *s, bool allow_unlimited, uint64_t *out, char **why);
+/* A mode, always octal: "022", "0022", "0o22" and 22 all mean octal 22; at most 07777. */
+int js_parse_mode(const char *s, uint32_t *out, char **why);
 
 /* ---- variables (vars.c) ------------------------------------------------------------------- */
 
@@ -157,18 +178,7 @@ typedef struct js_vars {
 /* Expands ${PWD} ${HOME} ${UID} ${GID} ${env:NAME} and $$ in every scalar value of the tree. */
 void js_expand_vars(js_node *root, const js_vars *vars, js_errors *errs);
 
-/* ---- translation (translate.c) ------------------------------------------------------------ */
-
-typedef struct js_context {
-  const char *pwd;
-  uint32_t caller_uid, caller_gid;
-  /* Where the id mapping looks for subordinate ids and the helpers (tests change them). */
-  const char *subuid_path, *subgid_path;
-  const char *newuidmap_path, *newgidmap_path;
-} js_context;
-
-/* Fills `spec` from the merged, expanded tree. Errors go to `errs`. */
-void js_translate(const js_node *root, const js_context *ctx, sbx_spec *spec, js_errors *errs);
+/* ---- typed reads (read.c) ---------------------------------------------------------------- */
 
 /* A list of keys and its length, for js_check_keys: JS_KEYS("a", "b"). */
 #define JS_KEYS(...) \
@@ -184,26 +194,28 @@ bool js_get_enum(js_errors *e, const js_node *n, const char *path, const char *c
                  size_t n_names, int *out);
 /* A list of strings; `single` also takes one string as a list of one. */
 bool js_get_strv(js_errors *e, const js_node *n, const char *path, bool single, char ***out);
-char *js_path(const char *parent, const char *key); /* "parent.key" */
+bool js_get_size(js_errors *e, const js_node *n, const char *path, bool unlimited, uint64_t *out);
+bool js_get_duration(js_errors *e, const js_node *n, const char *path, bool unlimited,
+                     uint64_t *out);
+bool js_get_mode(js_errors *e, const js_node *n, const char *path, uint32_t *out);
 
-/* Decimal digits only into *out; returns 0, -1 for junk, -2 for overflow. */
-int js_parse_decimal(const char *s, uint64_t *out);
+/* ---- translation (translate.c) ------------------------------------------------------------ */
+
+typedef struct js_context {
+  const char *pwd;
+  uint32_t caller_uid, caller_gid;
+} js_context;
+
+/* Fills `spec` from the merged, expanded tree and checks it. Errors go to `errs`. */
+void js_translate(const js_node *root, const js_context *ctx, sbx_spec *spec, js_errors *errs);
 
 /* The id_mapping section (translate-ids.c); idm may be NULL (all defaults). */
 void js_translate_id_mapping(js_errors *e, const js_node *idm, const js_context *ctx,
                              sbx_spec *spec);
 
-/* The seccomp section (translate-seccomp.c). */
-void js_translate_seccomp(js_errors *e, const js_node *sec, sbx_spec *spec);
-
 /* Test hooks: when set, used instead of /etc/subuid, /etc/subgid, /usr/bin/newuidmap and
  * /usr/bin/newgidmap. */
 extern const char *jobspec_subuid_path, *jobspec_subgid_path;
 extern const char *jobspec_newuidmap_path, *jobspec_newgidmap_path;
-
-/* Edit distance between two strings (for suggestions). */
-size_t js_edit_distance(const char *a, const char *b);
-/* The best suggestion for `word` among `candidates` (within distance 2, or a prefix), or NULL. */
-const char *js_suggest(const char *word, const char *const *candidates, size_t n);
 
 #endif

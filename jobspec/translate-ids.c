@@ -2,6 +2,7 @@
  * an unprivileged caller and for root. docs/profile.md gives the rules. */
 #include "jobspec.h"
 
+#include "parse.h"
 #include "util.h"
 
 #include <ctype.h>
@@ -29,7 +30,7 @@ static bool find_subid(const char *file, uint32_t id, uint64_t need, uint32_t *s
     if (!who || !s || !c) continue;
     if (strcmp(who, idstr) != 0 && (!*name || strcmp(who, name) != 0)) continue;
     uint64_t sv, cv;
-    if (js_parse_decimal(s, &sv) < 0 || js_parse_decimal(c, &cv) < 0) continue;
+    if (parse_decimal(s, &sv) < 0 || parse_decimal(c, &cv) < 0) continue;
     if (cv < need || sv > UINT32_MAX || sv + cv > (uint64_t)UINT32_MAX + 1) continue;
     *start = (uint32_t)sv;
     return true;

@@ -4,7 +4,7 @@
  * The filter is for the native architecture only. libseccomp's bad-architecture action kills a
  * process that calls through another ABI (int 0x80 i386 calls and x32 calls on x86_64), so such
  * calls cannot bypass the rules. */
-#include "jobspec.h"
+#include "translate.h"
 
 #include "seccomp-groups.h"
 #include "util.h"
@@ -77,6 +77,7 @@ static const struct {
 typedef struct sc {
   js_errors *e;
   sbx_spec *spec;
+  js_origins *at;
   sbx_seccomp_action def;
   uint32_t def_errno;
   /* deny_action and deny_errno, which `action: deny` in a rule stands for. */
@@ -240,10 +241,11 @@ static bool entry_done(sc *c, const char *entry, sbx_seccomp_action a, uint32_t 
   return false;
 }
 
-/* Claims the calls of `entries` for an unconditional rule, or adds them to a conditional one. */
+/* Claims the calls of `entries` for an unconditional rule, or adds them to a conditional one.
+ * `index_at` are the nodes of the arguments' indexes (NULL when n_args is 0). */
 static void add_rule(sc *c, const js_strset *entries, sbx_seccomp_action a, uint32_t err,
-                     const sbx_seccomp_arg *args, size_t n_args, const js_node *at,
-                     const char *path) {
+                     const sbx_seccomp_arg *args, const js_node *const *index_at, size_t n_args,
+                     const js_node *at, const char *path) {
   /* A rule with the default action does nothing (and libseccomp refuses it): a conditional one
    * is left out; an unconditional one still claims its calls, so that another action for them
    * is an error. */
@@ -272,9 +274,15 @@ static void add_rule(sc *c, const js_strset *entries, sbx_seccomp_action a, uint
     if (!r) r = spec_add_seccomp_rule(c->spec, a, a == SBX_SECCOMP_ERRNO ? err : 0);
     spec_rule_add_name(r, name);
   }
-  if (r)
-    for (size_t i = 0; i < n_args; i++)
+  if (r) {
+    js_rule_at *o = js_origins_rule(c->at, c->spec->seccomp.n_rules - 1);
+    js_at_set(c->at, &o->rule, at, path, NULL);
+    for (size_t i = 0; i < n_args; i++) {
       spec_rule_add_arg(r, args[i].index, args[i].op, args[i].value, args[i].value_two);
+      _cleanup_free_ char *ip = xasprintf("%s.args[%zu].index", path, i);
+      js_at_set(c->at, &o->index[i], index_at[i], ip, NULL);
+    }
+  }
   js_strset_clear(&names);
 }
 
@@ -295,7 +303,7 @@ static void tr_list(sc *c, const js_node *list, const char *path, sbx_seccomp_ac
     if (!check_entry(c, item, p)) continue;
     js_strset one = {0};
     js_strset_add(&one, item->str);
-    add_rule(c, &one, a, err, NULL, 0, item, p);
+    add_rule(c, &one, a, err, NULL, NULL, 0, item, p);
     js_strset_clear(&one);
   }
   js_strset_clear(&seen);
@@ -356,7 +364,10 @@ static bool parse_value(sc *c, const js_node *n, const char *path, uint64_t *out
   return true;
 }
 
-static bool tr_arg(sc *c, const js_node *n, const char *path, sbx_seccomp_arg *out) {
+/* One argument condition; *index_at is the node of its index. That the index is at most 5 is
+ * the checker's rule. */
+static bool tr_arg(sc *c, const js_node *n, const char *path, sbx_seccomp_arg *out,
+                   const js_node **index_at) {
   if (!js_check_keys(c->e, n, path, JS_KEYS("index", "op", "value", "value_two"))) return false;
   bool ok = true;
   const js_node *v;
@@ -366,10 +377,10 @@ static bool tr_arg(sc *c, const js_node *n, const char *path, sbx_seccomp_arg *o
   _cleanup_free_ char *opp = js_path(path, "op");
   _cleanup_free_ char *vp = js_path(path, "value");
   _cleanup_free_ char *v2p = js_path(path, "value_two");
-  if (!(v = js_map_get(n, "index"))) {
+  if (!(*index_at = v = js_map_get(n, "index"))) {
     js_error(c->e, n, path, "an argument condition needs an index (0 to 5)");
     ok = false;
-  } else if (!js_get_uint(c->e, v, ip, 5, &index)) {
+  } else if (!js_get_uint(c->e, v, ip, UINT32_MAX, &index)) {
     ok = false;
   }
   if ((v = js_map_get(n, "op")) && !js_get_enum(c->e, v, opp, op_names, ARRAY_SIZE(op_names), &op))
@@ -456,19 +467,21 @@ static void tr_rule(sc *c, const js_node *n, const char *path) {
       err = given;
     }
   }
-  sbx_seccomp_arg args[6];
+  sbx_seccomp_arg args[JS_MAX_ARGS];
+  const js_node *index_at[JS_MAX_ARGS];
   size_t n_args = 0;
   if ((v = js_map_get(n, "args"))) {
     if (v->kind != JS_SEQ) {
       js_error(c->e, v, argp, "expected a list of argument conditions, not %s", js_kind_name(v));
       ok = false;
-    } else if (v->n > 6) {
-      js_error(c->e, v, argp, "%zu conditions: a system call has at most 6 arguments", v->n);
+    } else if (v->n > JS_MAX_ARGS) {
+      js_error(c->e, v, argp, "%zu conditions: a system call has at most %d arguments", v->n,
+               JS_MAX_ARGS);
       ok = false;
     } else {
       for (size_t i = 0; i < v->n; i++) {
         _cleanup_free_ char *p = xasprintf("%s[%zu]", argp, i);
-        if (tr_arg(c, v->items[i], p, &args[n_args]))
+        if (tr_arg(c, v->items[i], p, &args[n_args], &index_at[n_args]))
           n_args++;
         else
           ok = false;
@@ -476,7 +489,7 @@ static void tr_rule(sc *c, const js_node *n, const char *path) {
     }
   }
   if (!ok || entries.n == 0) return;
-  add_rule(c, &entries, (sbx_seccomp_action)action, err, args, n_args, n, path);
+  add_rule(c, &entries, (sbx_seccomp_action)action, err, args, index_at, n_args, n, path);
 }
 
 static const char *native_arch(void) {
@@ -499,7 +512,9 @@ static const char *native_arch(void) {
 #endif
 }
 
-void js_translate_seccomp(js_errors *e, const js_node *sec, sbx_spec *spec) {
+void js_tr_seccomp(js_tr *t, const js_node *sec) {
+  js_errors *e = t->e;
+  sbx_spec *spec = t->spec;
   if (!js_check_keys(e, sec, "seccomp",
                      JS_KEYS("enabled", "default", "errno", "allow", "deny", "deny_action",
                              "deny_errno", "rules")))
@@ -516,7 +531,7 @@ void js_translate_seccomp(js_errors *e, const js_node *sec, sbx_spec *spec) {
     js_error(e, sec, "seccomp", "seccomp filters are not supported on this architecture");
     return;
   }
-  sc c = {.e = e, .spec = spec, .def_errno = EPERM};
+  sc c = {.e = e, .spec = spec, .at = t->at, .def_errno = EPERM};
   const js_node *allow = js_map_get(sec, "allow"), *deny = js_map_get(sec, "deny");
   int def = allow ? SBX_SECCOMP_ERRNO : SBX_SECCOMP_ALLOW;
   const js_node *def_n = js_map_get(sec, "default");

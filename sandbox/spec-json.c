@@ -1,5 +1,5 @@
 /* spec-json.c: the spec as an OCI runtime-spec config.json: what the writer
- * (spec-json-write.c) and the reader (spec-json-read.c) share. The mapping, field by field and
+ * (spec-json-write.c) and the reader (spec-json-read*.c) share. The mapping, field by field and
  * annotation by annotation, is documented in docs/oci.md. */
 #include "spec-json.h"
 

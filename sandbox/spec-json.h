@@ -1,4 +1,4 @@
-/* spec-json.h: what the config.json writer (spec-json-write.c) and reader (spec-json-read.c)
+/* spec-json.h: what the config.json writer (spec-json-write.c) and reader (spec-json-read*.c)
  * share: the annotation names, the name tables and limits. The functions themselves are public
  * (sbx_spec_to_json, sbx_spec_load_json, sbx_spec_load_json_string in sandbox.h). The mapping is
  * documented in docs/oci.md; keep the two in step. */

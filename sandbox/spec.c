@@ -1,7 +1,8 @@
-/* spec.c: the spec type: defaults, copy, equality, free, the public editing calls and
- * validation. */
+/* spec.c: the spec type: defaults, copy, equality, free, the public editing calls, and the one
+ * semantic checker (spec_check) both front-ends use and sbx_spec_validate prints. */
 #include "spec.h"
 
+#include "parse.h"
 #include "util.h"
 
 sbx_spec *spec_new(void) {
@@ -274,7 +275,7 @@ int sbx_spec_set_env(sbx_spec *s, const char *name, const char *value, sbx_error
   if (check_string("environment variable name", name, err) < 0 ||
       check_string("environment variable value", value, err) < 0)
     return -1;
-  if (!*name || strchr(name, '='))
+  if (!parse_env_name(name, strlen(name)))
     return sbx_set_invalid(err, "bad environment variable name '%s'", name);
   spec_env_set(s, name, value);
   return 0;
@@ -316,101 +317,183 @@ int sbx_spec_set_cgroup_parent(sbx_spec *s, const char *parent, sbx_error **err)
   while (*p == '/') p++;
   if (!*p)
     return sbx_set_invalid(err, "cgroup parent '%s' names the root of the hierarchies", parent);
-  for (const char *c = p; *c;) {
-    size_t len = strcspn(c, "/");
-    if ((len == 1 && c[0] == '.') || (len == 2 && c[0] == '.' && c[1] == '.'))
-      return sbx_set_invalid(err, "cgroup parent '%s' has a '%.*s' component", parent, (int)len, c);
-    c += len;
-    while (*c == '/') c++;
-  }
+  size_t len;
+  const char *dot = path_dot_component(p, &len);
+  if (dot)
+    return sbx_set_invalid(err, "cgroup parent '%s' has a '%.*s' component", parent, (int)len, dot);
   free(s->cgroup_parent);
   s->cgroup_parent = xstrdup(p);
   return 0;
 }
 
-/* ---- validation --------------------------------------------------------------------------- */
+/* ---- the semantic checker ---------------------------------------------------------------- */
 
-static void check_mappings(const char *what, const sbx_id_mapping *m, size_t n, sbx_error **err) {
+typedef struct checker {
+  const spec_front *front;
+  size_t problems;
+} checker;
+
+SBX_PRINTF(3, 4) static void problem(checker *c, const char *path, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  _cleanup_free_ char *msg = xvasprintf(fmt, ap);
+  va_end(ap);
+  c->front->report(c->front->ctx, path, msg);
+  c->problems++;
+}
+
+static const char *field_name(const checker *c, const char *path) {
+  const char *n = c->front->name ? c->front->name(c->front->ctx, path) : NULL;
+  return n ? n : path;
+}
+
+static bool field_given(const checker *c, const char *path) {
+  return !c->front->given || c->front->given(c->front->ctx, path);
+}
+
+/* A path inside the sandbox (parse.h, path_is_inside). */
+static void check_inside(checker *c, const char *path, const char *p) {
+  if (!p || p[0] != '/')
+    problem(c, path, "'%s' is not an absolute path", p ? p : "");
+  else if (!path_is_inside(p))
+    problem(c, path, "'%s': a path inside the sandbox cannot contain '.' or '..'", p);
+}
+
+static void check_inside_list(checker *c, const char *name, char *const *v, size_t n) {
   for (size_t i = 0; i < n; i++) {
-    if (m[i].size == 0) sbx_error_append(err, EINVAL, "%s %zu: size is 0", what, i);
-    if ((uint64_t)m[i].container_id + m[i].size > (uint64_t)UINT32_MAX + 1 ||
-        (uint64_t)m[i].host_id + m[i].size > (uint64_t)UINT32_MAX + 1)
-      sbx_error_append(err, EINVAL, "%s %zu: range overflows 32 bits", what, i);
+    _cleanup_free_ char *path = xasprintf("%s[%zu]", name, i);
+    check_inside(c, path, v[i]);
   }
 }
 
-/* A path inside the sandbox with a "." or ".." component: refused, so that no path the engine
- * creates or mounts on can climb out of the new root while it is assembled. */
-static bool has_dot_component(const char *p) {
-  for (const char *c = p; *c;) {
-    while (*c == '/') c++;
-    size_t n = strcspn(c, "/");
-    if ((n == 1 && c[0] == '.') || (n == 2 && c[0] == '.' && c[1] == '.')) return true;
-    c += n;
+static void check_process(checker *c, const sbx_process *p, unsigned rules) {
+  if ((rules & SPEC_CHECK_COMMAND) && p->n_args == 0)
+    problem(c, "process.args", "no command to run");
+  if ((rules & SPEC_CHECK_FORM) && p->umask > 0777)
+    problem(c, "process.umask", "%#o is not a umask: the most is 0777", p->umask);
+  if ((rules & SPEC_CHECK_FORM) && caps_last() < 63 && p->capabilities >> (caps_last() + 1))
+    problem(c, "process.capabilities", "unknown capability numbers in 0x%llx",
+            (unsigned long long)(p->capabilities >> (caps_last() + 1) << (caps_last() + 1)));
+  if (!(rules & SPEC_CHECK_MEANING)) return;
+  check_inside(c, "process.cwd", p->cwd);
+  if (p->stdin_mode == SBX_STDIN_FILE && (!p->stdin_path || !*p->stdin_path))
+    problem(c, "process.stdin_path", "stdin is a file, but no path is given");
+}
+
+static void check_mounts(checker *c, const sbx_spec *s, unsigned rules) {
+  for (size_t i = 0; i < s->n_mounts; i++) {
+    const sbx_mount *m = &s->mounts[i];
+    _cleanup_free_ char *source = xasprintf("mounts[%zu].source", i);
+    _cleanup_free_ char *target = xasprintf("mounts[%zu].target", i);
+    bool bind = m->type == SBX_MOUNT_BIND;
+    if ((rules & SPEC_CHECK_FORM) && bind && !m->source)
+      problem(c, source, "a bind needs a source");
+    if (!(rules & SPEC_CHECK_MEANING)) continue;
+    if (bind && m->source && m->source[0] != '/')
+      problem(c, source, "'%s' is not an absolute path", m->source);
+    check_inside(c, target, m->target);
   }
-  return false;
+}
+
+static const char *const network_names[] = {
+    [SBX_NET_NONE] = "none", [SBX_NET_LOOPBACK] = "loopback", [SBX_NET_HOST] = "host"};
+
+static void check_mappings(checker *c, const char *name, const sbx_id_mapping *m, size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    _cleanup_free_ char *path = xasprintf("%s[%zu]", name, i);
+    if (m[i].size == 0)
+      problem(c, path, "a mapping of size 0 maps no id");
+    else if ((uint64_t)m[i].container_id + m[i].size > (uint64_t)UINT32_MAX + 1 ||
+             (uint64_t)m[i].host_id + m[i].size > (uint64_t)UINT32_MAX + 1)
+      problem(c, path, "the range goes past the largest id (4294967295)");
+  }
+}
+
+/* Namespaces and the settings that need them. */
+static void check_namespaces(checker *c, const sbx_spec *s) {
+  bool net = s->namespaces & SBX_NS_NET;
+  if (s->network == SBX_NET_HOST && net)
+    problem(c, "namespaces.net",
+            "network: host shares the host's network, which contradicts a net namespace of its "
+            "own");
+  else if (s->network != SBX_NET_HOST && !net)
+    problem(c, "namespaces.net",
+            "network: %s%s needs the net namespace; use network: host to share the host's "
+            "network",
+            (size_t)s->network < ARRAY_SIZE(network_names) ? network_names[s->network] : "?",
+            field_given(c, "network") ? "" : " (the default)");
+  if (s->hostname && !(s->namespaces & SBX_NS_UTS))
+    problem(c, "hostname",
+            "setting the host name needs the uts namespace, which namespaces.uts turns off");
+  if ((s->n_uid_mappings || s->n_gid_mappings) && !(s->namespaces & SBX_NS_USER))
+    problem(c, s->n_uid_mappings ? "uid_mappings" : "gid_mappings",
+            "needs the user namespace, which namespaces.user turns off");
+  check_mappings(c, "uid_mappings", s->uid_mappings, s->n_uid_mappings);
+  check_mappings(c, "gid_mappings", s->gid_mappings, s->n_gid_mappings);
+}
+
+static void check_limits(checker *c, const sbx_limits *l) {
+  if (l->memory != SBX_UNSET && l->memory < 4096)
+    problem(c, "limits.memory", "%llu bytes is too small: the least is 4K",
+            (unsigned long long)l->memory);
+  if (l->pids == 0) problem(c, "limits.pids", "0 allows no process at all: the least is 1");
+  bool quota = l->cpu_quota_us != SBX_UNSET, period = l->cpu_period_us != SBX_UNSET;
+  if (quota && !period)
+    problem(c, "limits.cpu_quota_us", "needs %s too", field_name(c, "limits.cpu_period_us"));
+  else if (period && !quota)
+    problem(c, "limits.cpu_period_us", "needs %s too", field_name(c, "limits.cpu_quota_us"));
+}
+
+static void check_seccomp(checker *c, const sbx_seccomp *sc) {
+  for (size_t i = 0; i < sc->n_rules; i++) {
+    const sbx_seccomp_rule *r = &sc->rules[i];
+    if (r->n_names == 0) {
+      _cleanup_free_ char *path = xasprintf("seccomp.rules[%zu].names", i);
+      problem(c, path, "no syscall names");
+    }
+    for (size_t j = 0; j < r->n_args; j++)
+      if (r->args[j].index > 5) {
+        _cleanup_free_ char *path = xasprintf("seccomp.rules[%zu].args[%zu].index", i, j);
+        problem(c, path, "%u is out of range: the most is 5", r->args[j].index);
+      }
+  }
+}
+
+size_t spec_check(const sbx_spec *s, unsigned rules, const spec_front *front) {
+  checker c = {.front = front};
+  check_process(&c, &s->process, rules);
+  check_mounts(&c, s, rules);
+  if (rules & SPEC_CHECK_MEANING) {
+    check_inside_list(&c, "masked_paths", s->masked_paths, s->n_masked_paths);
+    check_inside_list(&c, "readonly_paths", s->readonly_paths, s->n_readonly_paths);
+    check_namespaces(&c, s);
+    check_limits(&c, &s->limits);
+  }
+  if (rules & SPEC_CHECK_FORM) check_seccomp(&c, &s->seccomp);
+  return c.problems;
+}
+
+bool spec_path_index(const char *path, const char *name, size_t *i, const char **rest) {
+  size_t n = strlen(name);
+  if (strncmp(path, name, n) != 0 || path[n] != '[' || path[n + 1] < '0' || path[n + 1] > '9')
+    return false;
+  char *end;
+  errno = 0;
+  unsigned long long v = strtoull(path + n + 1, &end, 10);
+  if (errno || *end != ']') return false;
+  *i = (size_t)v;
+  *rest = end + 1;
+  return true;
+}
+
+static void validate_report(void *ctx, const char *path, const char *msg) {
+  sbx_error_append(ctx, EINVAL, "%s: %s", path, msg);
 }
 
 int sbx_spec_validate(const sbx_spec *s, sbx_error **err) {
   sbx_error *errs = NULL;
-  const sbx_process *p = &s->process;
-  if (p->n_args == 0) sbx_error_append(&errs, EINVAL, "process.args: no command to run");
-  if (!p->cwd || p->cwd[0] != '/')
-    sbx_error_append(&errs, EINVAL, "process.cwd: '%s' is not an absolute path",
-                     p->cwd ? p->cwd : "");
-  if (p->umask > 0777) sbx_error_append(&errs, EINVAL, "process.umask: %o is not a mode", p->umask);
-  if (p->stdin_mode == SBX_STDIN_FILE && (!p->stdin_path || !*p->stdin_path))
-    sbx_error_append(&errs, EINVAL, "process.stdin: a file is asked for but no path given");
-  for (size_t i = 0; i < s->n_mounts; i++) {
-    const sbx_mount *m = &s->mounts[i];
-    if (!m->target || m->target[0] != '/')
-      sbx_error_append(&errs, EINVAL, "mounts[%zu]: target '%s' is not an absolute path", i,
-                       m->target ? m->target : "");
-    else if (has_dot_component(m->target))
-      sbx_error_append(&errs, EINVAL, "mounts[%zu]: target '%s' has a '.' or '..' component", i,
-                       m->target);
-    if (m->type == SBX_MOUNT_BIND && (!m->source || m->source[0] != '/'))
-      sbx_error_append(&errs, EINVAL, "mounts[%zu]: bind source '%s' is not an absolute path", i,
-                       m->source ? m->source : "");
-  }
-  for (size_t i = 0; i < s->n_masked_paths; i++)
-    if (s->masked_paths[i][0] != '/' || has_dot_component(s->masked_paths[i]))
-      sbx_error_append(&errs, EINVAL,
-                       "maskedPaths: '%s' is not an absolute path without '.' or '..'",
-                       s->masked_paths[i]);
-  for (size_t i = 0; i < s->n_readonly_paths; i++)
-    if (s->readonly_paths[i][0] != '/' || has_dot_component(s->readonly_paths[i]))
-      sbx_error_append(&errs, EINVAL,
-                       "readonlyPaths: '%s' is not an absolute path without '.' or '..'",
-                       s->readonly_paths[i]);
-  if (s->network != SBX_NET_HOST && !(s->namespaces & SBX_NS_NET))
-    sbx_error_append(&errs, EINVAL, "network: '%s' needs the net namespace, which is turned off",
-                     s->network == SBX_NET_LOOPBACK ? "loopback" : "none");
-  if (s->network == SBX_NET_HOST && (s->namespaces & SBX_NS_NET))
-    sbx_error_append(&errs, EINVAL, "network: 'host' contradicts the net namespace being on");
-  if (s->hostname && !(s->namespaces & SBX_NS_UTS))
-    sbx_error_append(&errs, EINVAL, "hostname: needs the uts namespace, which is turned off");
-  if ((s->n_uid_mappings || s->n_gid_mappings) && !(s->namespaces & SBX_NS_USER))
-    sbx_error_append(&errs, EINVAL, "id mappings need the user namespace, which is turned off");
-  check_mappings("uidMappings", s->uid_mappings, s->n_uid_mappings, &errs);
-  check_mappings("gidMappings", s->gid_mappings, s->n_gid_mappings, &errs);
-  if ((s->limits.cpu_quota_us == SBX_UNSET) != (s->limits.cpu_period_us == SBX_UNSET))
-    sbx_error_append(&errs, EINVAL, "limits: cpu quota and period go together");
-  if (s->limits.memory != SBX_UNSET && s->limits.memory < 4096)
-    sbx_error_append(&errs, EINVAL, "limits.memory: %llu bytes is too small",
-                     (unsigned long long)s->limits.memory);
-  if (s->limits.pids == 0) sbx_error_append(&errs, EINVAL, "limits.pids: 0 allows no process");
-  if (s->process.capabilities >> (caps_last() + 1))
-    sbx_error_append(&errs, EINVAL, "capabilities: unknown capability number");
-  for (size_t i = 0; i < s->seccomp.n_rules; i++) {
-    const sbx_seccomp_rule *r = &s->seccomp.rules[i];
-    if (r->n_names == 0) sbx_error_append(&errs, EINVAL, "seccomp.syscalls[%zu]: no names", i);
-    for (size_t j = 0; j < r->n_args; j++)
-      if (r->args[j].index > 5)
-        sbx_error_append(&errs, EINVAL, "seccomp.syscalls[%zu]: argument index %u is over 5", i,
-                         r->args[j].index);
-  }
-  if (!errs) return 0;
+  spec_front front = {.ctx = &errs, .report = validate_report};
+  if (!spec_check(s, SPEC_CHECK_ALL, &front)) return 0;
   if (err && !*err)
     *err = errs;
   else

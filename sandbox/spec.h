@@ -1,5 +1,5 @@
 /* spec.h: the in-memory job spec. One type serves the YAML loader (jobspec/), the JSON reader
- * and writer (spec-json.c) and the engine. Field names follow the OCI runtime spec where OCI has
+ * and writer (spec-json*.c) and the engine. Field names follow the OCI runtime spec where OCI has
  * the setting; the rest travel in config.json as annotations under SBX_ANNOTATION_PREFIX.
  *
  * Units: sizes in bytes, durations in microseconds. SBX_UNSET (UINT64_MAX) means "no limit" /
@@ -233,6 +233,46 @@ void spec_rule_add_name(sbx_seccomp_rule *rule, const char *name);
 void spec_rule_add_arg(sbx_seccomp_rule *rule, unsigned index, sbx_seccomp_op op, uint64_t value,
                        uint64_t value_two);
 void spec_add_annotation(sbx_spec *spec, const char *key, const char *value);
+
+/* ---- the semantic checker (spec.c) ------------------------------------------------------- */
+
+/* The rules every spec must follow, checked in one place for both front-ends and for specs built
+ * through the API. A problem is reported with the spec path of the offending field, which names
+ * it as C would ("process.cwd", "mounts[2].target", "masked_paths[0]",
+ * "seccomp.rules[1].args[0].index"; "namespaces.net" is the net bit of `namespaces`), and a
+ * message that does not repeat the path. Each front-end maps the path back to where its input
+ * said it: the YAML loader to file:line:column and the profile's key path, the config.json
+ * reader to the JSON path; sbx_spec_validate prints it as it is. */
+enum {
+  /* What the spec's types cannot say and config.json must not carry: a umask above 0777, a bind
+   * without a source, a seccomp rule without names or with an argument index above 5, unknown
+   * capability numbers. The config.json reader and writer check these too. */
+  SPEC_CHECK_FORM = 1u << 0,
+  /* What a spec means: paths inside the sandbox, bind sources, limits that allow nothing, id
+   * mapping ranges, and settings that contradict each other. */
+  SPEC_CHECK_MEANING = 1u << 1,
+  /* A command to run (a profile may leave it to the command line). */
+  SPEC_CHECK_COMMAND = 1u << 2,
+  SPEC_CHECK_ALL = SPEC_CHECK_FORM | SPEC_CHECK_MEANING | SPEC_CHECK_COMMAND,
+};
+
+/* How a front-end hears of problems and names its fields. */
+typedef struct spec_front {
+  void *ctx;
+  /* One problem with the field at `path`. */
+  void (*report)(void *ctx, const char *path, const char *msg);
+  /* The front-end's name of a field, for messages that mention another field
+   * ("limits.cpu_period_us" is "limits.cpu_period" in a profile); NULL: the spec path. */
+  const char *(*name)(void *ctx, const char *path);
+  /* False when the input did not give the field (it has its default); NULL: always true. */
+  bool (*given)(void *ctx, const char *path);
+} spec_front;
+
+/* Checks the rules of the classes in `rules` (SPEC_CHECK_*); returns the number of problems. */
+size_t spec_check(const sbx_spec *spec, unsigned rules, const spec_front *front);
+
+/* The index in "NAME[i]..." when `path` starts with it (rest: what follows "]"), else false. */
+bool spec_path_index(const char *path, const char *name, size_t *i, const char **rest);
 
 /* ---- name tables (spec-names.c), shared by the YAML and JSON sides ------------------------ */
 

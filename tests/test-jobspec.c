@@ -4,7 +4,8 @@
  *
  * Profiles are loaded with fixed variables (PWD /home/user/src, HOME /home/user) and fixed
  * caller ids (1000/1000 unless a test says otherwise), so nothing depends on who runs the test.
- * Fixtures are in tests/jobspec/. */
+ * Fixtures are in tests/jobspec/; the plain error cases are data files there, in errors/ (a
+ * profile X.yaml and its exact errors X.err), run by error_files. */
 #define TEST_FILE "test-jobspec"
 #include "harness.h"
 #include "jobspec.h"
@@ -12,6 +13,7 @@
 #include "spec.h"
 #include "util.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <locale.h>
 #include <sched.h>
@@ -115,6 +117,86 @@ static const sbx_mount *find_mount(const sbx_spec *s, const char *target) {
   return NULL;
 }
 
+/* ---- error cases as data files ----------------------------------------------------------- */
+
+static void print_indented(const char *title, const char *text) {
+  printf("  %s:\n", title);
+  for (const char *l = text; *l;) {
+    size_t n = strcspn(l, "\n");
+    printf("    %.*s\n", (int)n, l);
+    l += n + (l[n] == '\n');
+  }
+}
+
+/* One case: X.yaml, loaded under the name X.yaml, must fail with exactly the errors of X.err
+ * (one a line). Prints its own PASS or FAIL line; true when it passed. */
+static bool error_case(const char *dir, const char *yaml) {
+  size_t stem = strlen(yaml) - strlen(".yaml");
+  _cleanup_free_ char *path = xasprintf("%s/%s", dir, yaml);
+  _cleanup_free_ char *err_path = xasprintf("%s/%.*s.err", dir, (int)stem, yaml);
+  _cleanup_free_ char *text = NULL, *want = NULL, *got = NULL;
+  size_t len = 0;
+  sbx_error *e = NULL;
+  sbx_spec *s = NULL;
+  const char *why = NULL;
+  sbx_load_options o = opts_base();
+  if (read_file_max(path, JS_MAX_FILE_BYTES, &text, &len, &e) < 0 ||
+      read_file_max(err_path, 1 << 20, &want, NULL, &e) < 0) {
+    got = xstrdup(e->message);
+    why = "cannot read the case";
+  } else if (sbx_spec_load_profile_string(yaml, text, len, &o, &s, &e) == 0) {
+    got = xstrdup("(it loaded)");
+    why = "the profile loaded, but errors were expected";
+  } else {
+    got = join_errors(e);
+    size_t wl = strlen(want);
+    if (wl && want[wl - 1] == '\n') want[wl - 1] = '\0';
+    if (s)
+      why = "a spec was returned with the errors";
+    else if (strcmp(got, want) != 0)
+      why = "other errors than expected";
+  }
+  sbx_spec_free(s);
+  sbx_error_free(e);
+  if (!why) {
+    printf("PASS: %s:errors/%.*s\n", TEST_FILE, (int)stem, yaml);
+    return true;
+  }
+  printf("FAIL: %s:errors/%.*s: %s\n", TEST_FILE, (int)stem, yaml, why);
+  print_indented("expected", want ? want : "");
+  print_indented("got", got);
+  return false;
+}
+
+/* Every error case of tests/jobspec/errors/ (X.yaml and the exact errors X.err), each a PASS or
+ * FAIL line of its own. */
+TEST(error_files) {
+  _cleanup_free_ char *dir = xasprintf("%s/tests/jobspec/errors", srcdir());
+  struct dirent **names = NULL;
+  int n = scandir(dir, &names, NULL, alphasort);
+  if (n < 0) TEST_FAIL("scandir %s: %s", dir, strerror(errno));
+  int cases = 0, failed = 0;
+  for (int i = 0; i < n; i++) {
+    const char *f = names[i]->d_name;
+    size_t len = strlen(f);
+    if (len > 5 && strcmp(f + len - 5, ".yaml") == 0) {
+      cases++;
+      failed += !error_case(dir, f);
+    } else if (len > 4 && strcmp(f + len - 4, ".err") == 0) {
+      _cleanup_free_ char *yaml = xasprintf("%s/%.*s.yaml", dir, (int)(len - 4), f);
+      if (access(yaml, F_OK) != 0) {
+        printf("FAIL: %s:errors/%s: no %s for it\n", TEST_FILE, f, yaml);
+        failed++;
+      }
+    }
+    free(names[i]);
+  }
+  free(names);
+  fflush(stdout);
+  if (cases < 90) TEST_FAIL("only %d error cases in %s", cases, dir);
+  if (failed) TEST_FAIL("%d of the error files failed", failed);
+}
+
 /* ---- defaults ----------------------------------------------------------------------------- */
 
 TEST(defaults_of_a_minimal_profile) {
@@ -198,12 +280,6 @@ TEST(process_umask_forms) {
   s = load("process: {umask: 0o077}\n");
   CHECK_EQ_INT(s->process.umask, 077);
   sbx_spec_free(s);
-  CHECK_ERRORS("process: {umask: '0999'}\n",
-               "job.yaml:1:18: process.umask: bad mode '0999': expected an octal number from 0 "
-               "to 777, such as 022");
-  CHECK_ERRORS("process: {umask: 1777}\n",
-               "job.yaml:1:18: process.umask: bad mode '1777': expected an octal number from 0 "
-               "to 777, such as 022");
 }
 
 TEST(process_stdin) {
@@ -217,33 +293,6 @@ TEST(process_stdin) {
   s = load("process: {stdin: /data/in}\n");
   CHECK_EQ_STR(s->process.stdin_path, "/data/in");
   sbx_spec_free(s);
-}
-
-TEST(process_errors) {
-  CHECK_ERRORS("process:\n  command: []\n",
-               "job.yaml:2:12: process.command: the command is empty: leave the key out to give "
-               "the command on the command line");
-  CHECK_ERRORS("process:\n  command: {a: b}\n",
-               "job.yaml:2:12: process.command: expected a list of strings or a string, not a "
-               "map");
-  CHECK_ERRORS("process:\n  command: [a, [b]]\n",
-               "job.yaml:2:16: process.command[1]: expected a string, not a list");
-  CHECK_ERRORS("process:\n  cwd: work\n",
-               "job.yaml:2:8: process.cwd: 'work' is not an absolute path");
-  CHECK_ERRORS("process:\n  env: [A=1]\n",
-               "job.yaml:2:8: process.env: expected a map of NAME: value, not a list");
-  CHECK_ERRORS("process:\n  env: {'A=B': 1}\n",
-               "job.yaml:2:9: process.env.A=B: 'A=B' is not a valid environment variable name");
-  CHECK_ERRORS("process:\n  user: {uid: -1}\n",
-               "job.yaml:2:15: process.user.uid: -1 is negative: expected a whole number from 0 "
-               "to 4294967294");
-  CHECK_ERRORS("process:\n  user: {uid: 4294967295}\n",
-               "job.yaml:2:15: process.user.uid: 4294967295 is out of range: the most is "
-               "4294967294");
-  CHECK_ERRORS("process:\n  user: {name: x}\n",
-               "job.yaml:2:10: process.user.name: unknown key 'name'");
-  CHECK_ERRORS("process:\n  stdin: ''\n",
-               "job.yaml:2:10: process.stdin: expected null, inherit or a file path");
 }
 
 /* ---- filesystem --------------------------------------------------------------------------- */
@@ -283,40 +332,11 @@ TEST(filesystem_binds) {
   sbx_spec_free(s);
 }
 
-TEST(filesystem_bind_errors) {
-  CHECK_ERRORS("filesystem:\n  binds:\n    - usr\n",
-               "job.yaml:3:7: filesystem.binds[0]: bad bind 'usr': the source 'usr' is not an "
-               "absolute path");
-  CHECK_ERRORS("filesystem:\n  binds:\n    - /a:/b:rx\n",
-               "job.yaml:3:7: filesystem.binds[0]: bad bind '/a:/b:rx': the mode 'rx' is not ro "
-               "or rw");
-  CHECK_ERRORS("filesystem:\n  binds:\n    - /a:b\n",
-               "job.yaml:3:7: filesystem.binds[0]: bad bind '/a:b': the target 'b' is not an "
-               "absolute path");
-  CHECK_ERRORS("filesystem:\n  binds:\n    - /a:/b:ro:x\n",
-               "job.yaml:3:7: filesystem.binds[0]: bad bind '/a:/b:ro:x': expected "
-               "SOURCE[:TARGET[:ro|rw]]");
-  CHECK_ERRORS(
-      "filesystem:\n  binds:\n    - {target: /b}\n    - {source: /a, mode: rox}\n"
-      "    - {source: /a, optional: maybe}\n",
-      "job.yaml:3:7: filesystem.binds[0]: a bind needs a source\n"
-      "job.yaml:4:26: filesystem.binds[1].mode: 'rox' is not ro or rw (did you mean "
-      "'ro'?)\n"
-      "job.yaml:5:30: filesystem.binds[2].optional: expected true or false, not "
-      "'maybe'");
-  CHECK_ERRORS("filesystem:\n  binds:\n    - /a:/b/../../etc\n    - {source: /a, target: /x/..}\n",
-               "job.yaml:3:7: filesystem.binds[0]: bad bind '/a:/b/../../etc': a path inside the "
-               "sandbox cannot contain '..'\n"
-               "job.yaml:4:28: filesystem.binds[1].target: '/x/..': a path inside the sandbox "
-               "cannot contain '..'");
+/* Names that merely start or end with dots are not "." or ".." components. */
+TEST(filesystem_dots_inside_names) {
   sbx_spec *s = load("filesystem:\n  binds: ['/a..b:/c..d/e..']\n");
   CHECK(find_mount(s, "/c..d/e..") != NULL);
   sbx_spec_free(s);
-  CHECK_ERRORS("filesystem:\n  binds: /usr\n",
-               "job.yaml:2:10: filesystem.binds: expected a list of binds, not a string");
-  CHECK_ERRORS("filesystem:\n  binds:\n    - {source: /a, sorce: /b}\n",
-               "job.yaml:3:20: filesystem.binds[0].sorce: unknown key 'sorce' (did you mean "
-               "'source'?)");
 }
 
 TEST(filesystem_tmpfs_proc_dev) {
@@ -345,10 +365,6 @@ TEST(filesystem_tmpfs_proc_dev) {
   CHECK_EQ_INT(m->mode, 0755);
   CHECK(find_mount(s, "/proc") == NULL && find_mount(s, "/dev") == NULL);
   sbx_spec_free(s);
-  CHECK_ERRORS("filesystem:\n  tmpfs:\n    - {target: /tmp, size: 0}\n",
-               "job.yaml:3:28: filesystem.tmpfs[0].size: a tmpfs of size 0 holds nothing");
-  CHECK_ERRORS("filesystem:\n  tmpfs:\n    - {size: 1M}\n",
-               "job.yaml:3:7: filesystem.tmpfs[0]: a tmpfs needs a target");
 }
 
 TEST(filesystem_root) {
@@ -363,8 +379,6 @@ TEST(filesystem_root) {
   CHECK_EQ_STR(s->root.path, "rootfs");
   CHECK(!s->root.readonly);
   sbx_spec_free(s);
-  CHECK_ERRORS("filesystem: {root: {readonly: true}}\n",
-               "job.yaml:1:20: filesystem.root: needs a path (or write root: tmpfs)");
 }
 
 TEST(filesystem_masked_readonly_workdir) {
@@ -393,10 +407,6 @@ TEST(filesystem_masked_readonly_workdir) {
   CHECK(m->flags & SBX_MNT_RO);
   CHECK_EQ_STR(s->process.cwd, "/");
   sbx_spec_free(s);
-  CHECK_ERRORS("filesystem:\n  masked: [proc]\n",
-               "job.yaml:2:12: filesystem.masked[0]: 'proc' is not an absolute path");
-  CHECK_ERRORS("filesystem:\n  readonly: /proc\n",
-               "job.yaml:2:13: filesystem.readonly: expected a list of paths, not a string");
 }
 
 /* ---- limits and units --------------------------------------------------------------------- */
@@ -434,39 +444,6 @@ TEST(limits_keys) {
   CHECK_EQ_INT(s->limits.cpu_period_us, 100000);
   CHECK(s->limits.memory == SBX_UNSET && s->limits.pids == SBX_UNSET);
   sbx_spec_free(s);
-}
-
-TEST(limits_errors) {
-  CHECK_ERRORS("limits:\n  memory: 12Q\n",
-               "job.yaml:2:11: limits.memory: bad size '12Q': expected a number with a unit such "
-               "as 256M, or unlimited");
-  CHECK_ERRORS("limits:\n  memory: 100\n",
-               "job.yaml:2:11: limits.memory: 100 is too small: the least is 4K");
-  CHECK_ERRORS("limits:\n  wall_time: -1s\n",
-               "job.yaml:2:14: limits.wall_time: bad duration '-1s': a duration cannot be "
-               "negative");
-  CHECK_ERRORS("limits:\n  pids: 0\n",
-               "job.yaml:2:9: limits.pids: 0 allows no process at all: the least is 1");
-  CHECK_ERRORS("limits:\n  pids: many\n",
-               "job.yaml:2:9: limits.pids: expected a whole number, not 'many'");
-  CHECK_ERRORS("limits:\n  cpus: 1\n  cpu_quota: 1s\n",
-               "job.yaml:2:9: limits.cpus: give either cpus or cpu_quota and cpu_period, not "
-               "both");
-  CHECK_ERRORS("limits:\n  cpus: lots\n",
-               "job.yaml:2:9: limits.cpus: bad number of CPUs 'lots': expected a number from "
-               "0.01 to 1024, such as 1.5");
-  CHECK_ERRORS("limits:\n  cpu_quota: 10ms\n",
-               "job.yaml:2:14: limits.cpu_quota: needs limits.cpu_period too");
-  CHECK_ERRORS("limits:\n  cpu_period: 10ms\n",
-               "job.yaml:2:15: limits.cpu_period: needs limits.cpu_quota too");
-  CHECK_ERRORS("limits:\n  cpu_quota: 10ms\n  cpu_period: 2s\n",
-               "job.yaml:3:15: limits.cpu_period: 2s is out of range: from 1ms to 1s");
-  CHECK_ERRORS("limits:\n  open_files: 2\n",
-               "job.yaml:2:15: limits.open_files: 2 is too small: a process needs at least 3 "
-               "(stdin, stdout, stderr)");
-  CHECK_ERRORS("limits:\n  memroy: 256M\n",
-               "job.yaml:2:3: limits.memroy: unknown key 'memroy' (did you mean 'memory'?)");
-  CHECK_ERRORS("limits: 256M\n", "job.yaml:1:9: limits: expected a map of settings, not a string");
 }
 
 static uint64_t size_of(const char *s) {
@@ -604,47 +581,12 @@ TEST(network_hostname_namespaces) {
 }
 
 TEST(contradictions) {
-  CHECK_ERRORS("network: loopback\nnamespaces:\n  net: false\n",
-               "job.yaml:3:8: namespaces.net: network: loopback needs the net namespace; use "
-               "network: host to share the host's network");
-  CHECK_ERRORS("namespaces:\n  net: no\n",
-               "job.yaml:2:8: namespaces.net: network: none (the default) needs the net "
-               "namespace; use network: host to share the host's network");
-  CHECK_ERRORS("network: host\nnamespaces:\n  net: true\n",
-               "job.yaml:3:8: namespaces.net: network: host shares the host's network, which "
-               "contradicts a net namespace of its own");
-  CHECK_ERRORS("hostname: box\nnamespaces: {uts: false}\n",
-               "job.yaml:1:11: hostname: setting the host name needs the uts namespace, which "
-               "namespaces.uts turns off");
-  CHECK_ERRORS("id_mapping: {count: 1}\nnamespaces: {user: false}\n",
-               "job.yaml:1:13: id_mapping: needs the user namespace, which namespaces.user turns "
-               "off");
-  CHECK_ERRORS("limits: {memory: 1G}\ncgroup: off\n",
-               "job.yaml:2:9: cgroup: off, but limits.memory needs a cgroup to be enforced");
-  CHECK_ERRORS("namespaces: {mount: false}\nfilesystem:\n  binds: [/usr]\n  proc: true\n",
-               "job.yaml:3:3: filesystem.binds: needs the mount namespace, which "
-               "namespaces.mount turns off\n"
-               "job.yaml:4:3: filesystem.proc: needs the mount namespace, which namespaces.mount "
-               "turns off");
   sbx_spec *s = load("namespaces: {mount: false}\nfilesystem: {proc: false}\n");
   CHECK_EQ_INT(s->n_mounts, 0);
   sbx_spec_free(s);
   s = load("namespaces: {mount: false}\n");
   CHECK_EQ_INT(s->n_mounts, 0);
   sbx_spec_free(s);
-}
-
-TEST(network_hostname_errors) {
-  CHECK_ERRORS("network: lo\n", "job.yaml:1:10: network: 'lo' is not none, loopback or host");
-  CHECK_ERRORS("network: hots\n",
-               "job.yaml:1:10: network: 'hots' is not none, loopback or host (did you mean "
-               "'host'?)");
-  CHECK_ERRORS("hostname: 'bad name'\n",
-               "job.yaml:1:11: hostname: 'bad name' is not a host name (letters, digits, '-' and "
-               "'.', at most 64)");
-  CHECK_ERRORS("namespaces: {time: true, pid: 1}\n",
-               "job.yaml:1:14: namespaces.time: unknown key 'time'\n"
-               "job.yaml:1:31: namespaces.pid: expected true or false, not '1'");
 }
 
 /* ---- id mapping --------------------------------------------------------------------------- */
@@ -724,12 +666,6 @@ TEST(id_mapping_unprivileged) {
   unlink(subuid);
   unlink(subgid);
   rmdir(dir);
-  CHECK_ERRORS("id_mapping: {host_uid: 0}\n",
-               "job.yaml:1:24: id_mapping.host_uid: an unprivileged caller (uid 1000) can map "
-               "only its own uid; 0 needs root (or leave it auto)");
-  CHECK_ERRORS("id_mapping: {host_gid: lots, count: 0}\n",
-               "job.yaml:1:24: id_mapping.host_gid: expected auto or a number, not 'lots'\n"
-               "job.yaml:1:37: id_mapping.count: 0 maps no id: the least is 1");
 }
 
 /* ---- cgroup, capabilities ----------------------------------------------------------------- */
@@ -748,29 +684,10 @@ TEST(cgroup_and_capabilities) {
   s = load("cgroup: off\n");
   CHECK_EQ_INT(s->cgroup_mode, SBX_CGROUP_OFF);
   sbx_spec_free(s);
-  CHECK_ERRORS("cgroup: sometimes\ncgroup_parent: ../escape\n",
-               "job.yaml:1:9: cgroup: 'sometimes' is not auto, required, optional or off\n"
-               "job.yaml:2:16: cgroup_parent: '../escape' is not a relative cgroup path: expected "
-               "names joined by single '/', without '.', '..' or a leading or trailing '/'");
-  /* what sbx_spec_set_cgroup_parent and the JSON reader would refuse or change */
-  static const char *const bad_parents[] = {"a/./b", "a//b", "/a", "a/", "", ".", "a/..", "//"};
-  for (size_t i = 0; i < ARRAY_SIZE(bad_parents); i++) {
-    _cleanup_free_ char *y = xasprintf("cgroup_parent: '%s'\n", bad_parents[i]);
-    _cleanup_free_ char *want = xasprintf(
-        "job.yaml:1:16: cgroup_parent: '%s' is not a relative cgroup path: expected names joined "
-        "by single '/', without '.', '..' or a leading or trailing '/'",
-        bad_parents[i]);
-    CHECK_ERRORS(y, want);
-  }
+  /* cgroup_parent's refusals are error files (cgroup-parent-*) */
   s = load("cgroup_parent: a.b/..c/c..\n");
   CHECK_EQ_STR(s->cgroup_parent, "a.b/..c/c..");
   sbx_spec_free(s);
-  CHECK_ERRORS("capabilities: [CAP_SYS_ADMN, sys_chrot, flying]\n",
-               "job.yaml:1:16: capabilities[0]: unknown capability 'CAP_SYS_ADMN' (did you mean "
-               "'CAP_SYS_ADMIN'?)\n"
-               "job.yaml:1:30: capabilities[1]: unknown capability 'sys_chrot' (did you mean "
-               "'CAP_SYS_CHROOT'?)\n"
-               "job.yaml:1:41: capabilities[2]: unknown capability 'flying'");
 }
 
 /* ---- seccomp ------------------------------------------------------------------------------ */
@@ -935,63 +852,6 @@ TEST(seccomp_rule_action_deny) {
   sbx_spec_free(s);
 }
 
-TEST(seccomp_errors) {
-  CHECK_ERRORS("seccomp:\n  deny: [mount, unshar, frobnicate, '@mout']\n",
-               "job.yaml:2:17: seccomp.deny[1]: unknown system call 'unshar' (did you mean "
-               "'unshare'?)\n"
-               "job.yaml:2:25: seccomp.deny[2]: unknown system call 'frobnicate'\n"
-               "job.yaml:2:37: seccomp.deny[3]: unknown system call group '@mout' (did you mean "
-               "'@mount'?)");
-  CHECK_ERRORS("seccomp:\n  default: allow\n  allow: [read]\n",
-               "job.yaml:3:10: seccomp.allow: allowing system calls does nothing when the "
-               "default action is allow; use deny, or another default");
-  CHECK_ERRORS("seccomp:\n  default: deny\n",
-               "job.yaml:2:12: seccomp.default: 'deny' is not allow, errno, kill, kill_process, "
-               "trap or log");
-  CHECK_ERRORS("seccomp:\n  allow: [read]\n  errno: EWHAT\n",
-               "job.yaml:3:10: seccomp.errno: unknown errno 'EWHAT': expected a name such as "
-               "EPERM or a number");
-  CHECK_ERRORS("seccomp:\n  deny_action: allow\n  deny: [read]\n",
-               "job.yaml:2:16: seccomp.deny_action: cannot be allow");
-  CHECK_ERRORS("seccomp:\n  deny_action: kill\n  deny_errno: EPERM\n",
-               "job.yaml:3:15: seccomp.deny_errno: is only for deny_action: errno");
-  CHECK_ERRORS("seccomp:\n  allow: [ptrace]\n  deny: [ptrace]\n",
-               "job.yaml:3:10: seccomp.deny[0]: 'ptrace' already has the action allow from an "
-               "earlier entry");
-  CHECK_ERRORS(
-      "seccomp:\n  deny: [ptrace]\n  rules:\n"
-      "    - {syscall: ptrace, action: kill, args: [{index: 0, value: 1}]}\n",
-      "job.yaml:4:7: seccomp.rules[0]: 'ptrace' already has the action errno for every "
-      "call, so a rule with argument conditions never applies");
-  CHECK_ERRORS(
-      "seccomp:\n  rules:\n    - {action: kill}\n    - {syscall: read}\n"
-      "    - {syscall: read, action: kill, errno: EPERM}\n",
-      "job.yaml:3:7: seccomp.rules[0]: a rule needs a syscall (a name, a @group or a "
-      "list of them)\n"
-      "job.yaml:4:7: seccomp.rules[1]: a rule needs an action (deny, allow, errno, kill, "
-      "kill_process, trap or log)\n"
-      "job.yaml:5:44: seccomp.rules[2].errno: errno is only for action: errno or deny");
-  CHECK_ERRORS(
-      "seccomp:\n  rules:\n    - syscall: socket\n      action: errno\n      args:\n"
-      "        - {index: 6, value: AF_PAKET}\n"
-      "        - {value: 1, op: gte}\n"
-      "        - {index: 0, op: masked_eq, value: 1}\n"
-      "        - {index: 0, value: 1, value_two: 2}\n",
-      "job.yaml:6:19: seccomp.rules[0].args[0].index: 6 is out of range: the most is 5\n"
-      "job.yaml:6:29: seccomp.rules[0].args[0].value: unknown constant 'AF_PAKET' (did "
-      "you mean 'AF_PACKET'?)\n"
-      "job.yaml:7:11: seccomp.rules[0].args[1]: an argument condition needs an index (0 "
-      "to 5)\n"
-      "job.yaml:7:26: seccomp.rules[0].args[1].op: 'gte' is not eq, ne, lt, le, gt, ge "
-      "or masked_eq (did you mean 'gt'?)\n"
-      "job.yaml:8:11: seccomp.rules[0].args[2]: masked_eq needs value (the mask) and "
-      "value_two (the result)\n"
-      "job.yaml:9:43: seccomp.rules[0].args[3].value_two: value_two is only for op: "
-      "masked_eq");
-  CHECK_ERRORS("seccomp:\n  alow: [read]\n",
-               "job.yaml:2:3: seccomp.alow: unknown key 'alow' (did you mean 'allow'?)");
-}
-
 /* ---- variables ---------------------------------------------------------------------------- */
 
 TEST(variables) {
@@ -1114,11 +974,6 @@ TEST(extends_errors) {
       "are: compile, default, judge, test)",
       profiles_dir);
   CHECK_EQ_STR(m2, want2);
-  CHECK_ERRORS("extends: [a, b]\n",
-               "job.yaml:1:10: extends: expected a profile name or path, not a list");
-  CHECK_ERRORS("extends: /nonexistent/x.yaml\n",
-               "job.yaml:1:10: extends: cannot open '/nonexistent/x.yaml': No such file or "
-               "directory");
   _cleanup_free_ char *a = fixture("cycle-a.yaml");
   _cleanup_free_ char *m3 = file_errors(a, &o);
   char ra[4096], rb[4096];
@@ -1144,12 +999,6 @@ TEST(extends_errors) {
   _cleanup_free_ char *missing = fixture("extends-missing.yaml");
   _cleanup_free_ char *m5 = file_errors(missing, &o);
   CHECK_CONTAINS(m5, "extends-missing.yaml:2:10: extends: no profile 'no-such-profile' in ");
-  CHECK_ERRORS("process:\n  command+: make\n",
-               "job.yaml:2:3: process.command: 'command+' appends a list, but its value is a "
-               "string");
-  CHECK_ERRORS("extends: default\nprocess:\n  env+: [A]\n",
-               "job.yaml:3:3: process.env: 'env+' appends to a list, but the inherited value is "
-               "a map");
   /* `+` without anything inherited is the list itself */
   s = load("filesystem:\n  masked+: [/a]\n");
   CHECK_EQ_INT(s->n_masked_paths, 1);
@@ -1264,23 +1113,6 @@ TEST(guard_depth_bomb) {
   CHECK_EQ_STR(m2, "job.yaml:1:14: description: expected a string, not a list");
 }
 
-TEST(guard_alias_bomb) {
-  const char *bomb =
-      "a: &a [x, x, x, x, x, x, x, x, x, x]\n"
-      "b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
-      "c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\n"
-      "d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\n"
-      "e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]\n"
-      "f: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e, *e]\n"
-      "g: &g [*f, *f, *f, *f, *f, *f, *f, *f, *f, *f]\n"
-      "h: &h [*g, *g, *g, *g, *g, *g, *g, *g, *g, *g]\n"
-      "i: &i [*h, *h, *h, *h, *h, *h, *h, *h, *h, *h]\n";
-  _cleanup_free_ char *m = errors(bomb);
-  CHECK_EQ_STR(m,
-               "job.yaml:5:36: the profile has more than 100000 values (aliases expanded); is "
-               "it an alias bomb?");
-}
-
 TEST(guard_aliases_are_expanded) {
   sbx_spec *s = load(
       "process:\n  env: &env {A: '1'}\n"
@@ -1289,9 +1121,6 @@ TEST(guard_aliases_are_expanded) {
   CHECK_EQ_INT(s->n_readonly_paths, 2);
   CHECK_EQ_STR(s->readonly_paths[1], "/b");
   sbx_spec_free(s);
-  CHECK_ERRORS("network: *nowhere\n",
-               "job.yaml:1:10: alias '*nowhere' names no complete anchor before it");
-  CHECK_ERRORS("a: &a [1, *a]\n", "job.yaml:1:11: alias '*a' names no complete anchor before it");
 }
 
 TEST(guard_broken_files) {
@@ -1325,18 +1154,6 @@ TEST(guard_broken_files) {
   CHECK_EQ_STR(m5, "/nonexistent/job.yaml: cannot open the profile: No such file or directory");
   _cleanup_free_ char *m6 = file_errors("/dev/null/x.yaml", &o);
   CHECK_EQ_STR(m6, "/dev/null/x.yaml: cannot open the profile: Not a directory");
-  CHECK_ERRORS("just some words\n",
-               "job.yaml:1:1: the top level of a profile must be a map of settings such as "
-               "'process:', not a string");
-  CHECK_ERRORS("# only a comment\n",
-               "job.yaml:1:1: the profile is empty: expected a map of settings such as "
-               "'process:' or 'limits:'");
-  CHECK_ERRORS("network: none\n---\nnetwork: host\n",
-               "job.yaml:2:1: a profile is one YAML document, but a second one starts here");
-  CHECK_ERRORS("network: none\nnetwork: host\n", "job.yaml:2:1: duplicate key 'network'");
-  CHECK_ERRORS("? [a]\n: b\n",
-               "job.yaml:1:3: a key must be a plain string, not a list, a map or an alias");
-  CHECK_ERRORS("a: \"\\x00\"\n", "job.yaml:1:4: a string contains a NUL character");
   static const char binary[] = "net\x01work: \xff\xfe\n";
   _cleanup_free_ char *m7 = errors(binary);
   CHECK_CONTAINS(m7, "job.yaml:1:4: not a valid YAML text: control characters are not allowed");
@@ -1391,20 +1208,6 @@ TEST(error_cap) {
   CHECK_EQ_INT(sbx_spec_load_profile_string("job.yaml", y, strlen(y), &o, &s, &e), -1);
   CHECK_EQ_INT(sbx_error_count(e), 3);
   sbx_error_free(e);
-}
-
-TEST(unknown_keys_and_types) {
-  CHECK_ERRORS("proces:\n  command: [a]\nlimit: {}\nzzz: 1\n",
-               "job.yaml:1:1: proces: unknown key 'proces' (did you mean 'process'?)\n"
-               "job.yaml:3:1: limit: unknown key 'limit' (did you mean 'limits'?)\n"
-               "job.yaml:4:1: zzz: unknown key 'zzz'");
-  CHECK_ERRORS("filesystem:\n  bind: []\n  tmp: []\n",
-               "job.yaml:2:3: filesystem.bind: unknown key 'bind' (did you mean 'binds'?)\n"
-               "job.yaml:3:3: filesystem.tmp: unknown key 'tmp' (did you mean 'tmpfs'?)");
-  CHECK_ERRORS("process: [a]\n", "job.yaml:1:10: process: expected a map of settings, not a list");
-  CHECK_ERRORS("description: [a]\n", "job.yaml:1:14: description: expected a string, not a list");
-  CHECK_ERRORS("filesystem:\n  proc: maybe\n",
-               "job.yaml:2:9: filesystem.proc: expected true or false, not 'maybe'");
 }
 
 TEST(suggestions) {
@@ -1557,23 +1360,6 @@ TEST(stock_name_not_found) {
 /* ---- review fixes: values spec/run refuse are refused here, with a location ---------------- */
 
 TEST(limits_refused_like_spec_and_run) {
-  CHECK_ERRORS("limits:\n  wall_time: 0\n",
-               "job.yaml:2:14: limits.wall_time: 0 is no time at all: give a positive duration "
-               "or unlimited");
-  CHECK_ERRORS("limits:\n  cpu_time: 0.0000001s\n",
-               "job.yaml:2:13: limits.cpu_time: 0.0000001s is no time at all: give a positive "
-               "duration or unlimited");
-  CHECK_ERRORS("limits:\n  stack: 63K\n",
-               "job.yaml:2:10: limits.stack: 63K is too small: the least is 64K");
-  CHECK_ERRORS("limits:\n  cpu_quota: 17592186044416us\n  cpu_period: 100ms\n",
-               "job.yaml:2:14: limits.cpu_quota: 17592186044416us is too large: the kernel "
-               "takes at most 17592186044415us (about 203 days)");
-  CHECK_ERRORS("limits:\n  memory: 9223372036854775808\n",
-               "job.yaml:2:11: limits.memory: size '9223372036854775808' is too large: the most "
-               "is 9223372036854775807 bytes (8E - 1)");
-  CHECK_ERRORS("limits:\n  memory: 4P\n  swap: 8191P\n",
-               "job.yaml:3:9: limits.swap: 8191P is too large: memory plus swap is at most "
-               "9223372036854775807 bytes");
   sbx_spec *s = load(
       "limits:\n  wall_time: 1us\n  cpu_time: 1ms\n  stack: 64K\n"
       "  cpu_quota: 17592186044415us\n  cpu_period: 1s\n  memory: 4P\n  swap: 8187P\n");
@@ -1586,57 +1372,20 @@ TEST(limits_refused_like_spec_and_run) {
 }
 
 TEST(filesystem_refused_like_spec_and_run) {
-  const char *dev_msg =
-      "a tmpfs on /dev is not possible (config.json would read it back as the minimal /dev): "
-      "use filesystem.dev: true for the minimal /dev";
-  _cleanup_free_ char *w1 = xasprintf("job.yaml:1:22: filesystem.tmpfs[0]: %s", dev_msg);
-  CHECK_ERRORS("filesystem: {tmpfs: [/dev], dev: false}\n", w1);
-  _cleanup_free_ char *w2 = xasprintf("job.yaml:1:31: filesystem.tmpfs[0].target: %s", dev_msg);
-  CHECK_ERRORS("filesystem: {tmpfs: [{target: //dev/, size: 1M}]}\n", w2);
   sbx_spec *s = load("filesystem: {tmpfs: [/dev/shm, /devices]}\n");
   CHECK(find_mount(s, "/dev/shm") && find_mount(s, "/devices"));
   sbx_spec_free(s);
 
-  CHECK_ERRORS(
-      "filesystem:\n  binds:\n    - {source: /opt/a, target: /x, optional: true}\n"
-      "    - /opt/b:/x//\n    - {source: /opt/c, target: /x/, optional: true}\n",
-      "job.yaml:3:7: filesystem.binds[0]: an optional bind on '/x', where filesystem.binds[1] "
-      "binds a required one: config.json cannot tell them apart; make both optional or both "
-      "required\n"
-      "job.yaml:5:7: filesystem.binds[2]: an optional bind on '/x', where filesystem.binds[1] "
-      "binds a required one: config.json cannot tell them apart; make both optional or both "
-      "required");
-  CHECK_ERRORS(
-      "filesystem:\n  workdir: {}\n  binds: [{source: /opt, target: /work, optional: true}]\n",
-      "job.yaml:3:11: filesystem.binds[0]: an optional bind on '/work', where filesystem.workdir "
-      "binds a required one: config.json cannot tell them apart; make both optional or both "
-      "required");
   /* two optional binds, or two required ones, on one target are fine */
   s = load(
       "filesystem:\n  binds:\n    - {source: /a, target: /x, optional: true}\n"
       "    - {source: /b, target: /x, optional: true}\n    - /c:/y\n    - /d:/y\n");
   CHECK_EQ_INT(s->n_mounts, 6);
   sbx_spec_free(s);
-
-  CHECK_ERRORS("filesystem:\n  root: ''\n",
-               "job.yaml:2:9: filesystem.root: expected tmpfs or a directory, not an empty string");
-  CHECK_ERRORS("filesystem:\n  root: {path: ''}\n",
-               "job.yaml:2:16: filesystem.root.path: expected tmpfs or a directory, not an empty "
-               "string");
 }
 
 TEST(cpus_strict_decimal) {
-  static const char *const bad[] = {"0x10", "1e1",   "1E0",         "inf",        "nan",
-                                    "1,5",  "1.",    ".5",          "+1",         "-1",
-                                    "1.5.", "0.009", "1024.000001", "99999999999"};
-  for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
-    _cleanup_free_ char *y = xasprintf("limits:\n  cpus: '%s'\n", bad[i]);
-    _cleanup_free_ char *want = xasprintf(
-        "job.yaml:2:9: limits.cpus: bad number of CPUs '%s': expected a number from "
-        "0.01 to 1024, such as 1.5",
-        bad[i]);
-    CHECK_ERRORS(y, want);
-  }
+  /* the refusals are error files (cpus-*) */
   static const struct {
     const char *s;
     uint64_t quota;
@@ -1656,13 +1405,6 @@ TEST(cpus_strict_decimal) {
     CHECK_EQ_INT(s->limits.cpu_quota_us, 150000);
     sbx_spec_free(s);
   }
-}
-
-TEST(nul_in_a_key) {
-  CHECK_ERRORS("process:\n  env:\n    \"A\\0B\": x\n",
-               "job.yaml:3:5: a string contains a NUL character");
-  CHECK_ERRORS("process:\n  env:\n    A: \"x\\0y\"\n",
-               "job.yaml:3:8: a string contains a NUL character");
 }
 
 TEST(empty_values_are_absent) {
@@ -1688,17 +1430,6 @@ TEST(empty_values_are_absent) {
   CHECK(s->limits.memory == SBX_UNSET);
   sbx_spec_free(s);
   /* an empty list item is still an error, and so is an empty value to append */
-  CHECK_ERRORS("filesystem:\n  masked: [~]\n",
-               "job.yaml:2:12: filesystem.masked[0]: expected a string, not empty");
-  CHECK_ERRORS("filesystem:\n  masked+: ~\n",
-               "job.yaml:2:3: filesystem.masked: 'masked+' appends a list, but its value is empty\n"
-               "job.yaml:2:12: filesystem.masked: expected a list of paths, not empty");
-}
-
-TEST(seccomp_rule_action_list_names_deny) {
-  CHECK_ERRORS("seccomp:\n  rules:\n    - {syscall: ptrace, action: Deny}\n",
-               "job.yaml:3:33: seccomp.rules[0].action: 'Deny' is not allow, errno, kill, "
-               "kill_process, trap, log or deny (did you mean 'deny'?)");
 }
 
 /* "a.a.a...a" with n parts */

@@ -1,5 +1,6 @@
-/* test-spec.c: the spec type: defaults, copy and equality, the public editing calls,
- * validation messages, the name tables, and the run report. */
+/* test-spec.c: the spec type: defaults, copy and equality, the public editing calls, the checker
+ * (its rule classes, what a front-end gives it, validation messages), the name tables, and the
+ * run report. */
 #define TEST_FILE "test-spec"
 #include "harness.h"
 #include "spec.h"
@@ -142,8 +143,9 @@ TEST(validate_reports_every_problem) {
   CHECK_EQ_INT(sbx_error_count(err), 3);
   CHECK_EQ_STR(err->message, "process.args: no command to run");
   CHECK_EQ_STR(err->next->message,
-               "network: 'loopback' needs the net namespace, which is turned off");
-  CHECK_EQ_STR(err->next->next->message, "limits.pids: 0 allows no process");
+               "namespaces.net: network: loopback needs the net namespace; use network: host to "
+               "share the host's network");
+  CHECK_EQ_STR(err->next->next->message, "limits.pids: 0 allows no process at all: the least is 1");
   sbx_error_free(err);
   sbx_spec_free(s);
 }
@@ -157,11 +159,14 @@ TEST(validate_refuses_dot_components_inside) {
   CHECK(sbx_spec_validate(s, &err) < 0);
   CHECK_EQ_INT(sbx_error_count(err), 3);
   CHECK_EQ_STR(err->message,
-               "mounts[2]: target '/../oldroot/etc/evil' has a '.' or '..' component");
+               "mounts[2].target: '/../oldroot/etc/evil': a path inside the sandbox cannot "
+               "contain '.' or '..'");
   CHECK_EQ_STR(err->next->message,
-               "maskedPaths: '/proc/./kcore' is not an absolute path without '.' or '..'");
+               "masked_paths[1]: '/proc/./kcore': a path inside the sandbox cannot contain '.' "
+               "or '..'");
   CHECK_EQ_STR(err->next->next->message,
-               "readonlyPaths: '/proc/sys/..' is not an absolute path without '.' or '..'");
+               "readonly_paths[0]: '/proc/sys/..': a path inside the sandbox cannot contain '.' "
+               "or '..'");
   sbx_error_free(err);
   sbx_spec_free(s);
   /* A name that merely starts with dots is fine. */
@@ -171,6 +176,101 @@ TEST(validate_refuses_dot_components_inside) {
   int rc = sbx_spec_validate(s, &err);
   if (rc < 0) TEST_FAIL("%s", err->message);
   sbx_spec_free(s);
+}
+
+/* The problems spec_check reports, "path: message" a line. */
+static void collect(void *ctx, const char *path, const char *msg) {
+  char **all = ctx;
+  char *n = xasprintf("%s%s%s: %s", *all, **all ? "\n" : "", path, msg);
+  free(*all);
+  *all = n;
+}
+
+static char *problems(const sbx_spec *s, unsigned rules, spec_front front) {
+  char *all = xstrdup("");
+  front.ctx = &all;
+  front.report = collect;
+  size_t n = spec_check(s, rules, &front);
+  size_t lines = *all ? 1 : 0;
+  for (const char *c = all; *c; c++) lines += *c == '\n';
+  CHECK_EQ_INT(n, lines);
+  return all;
+}
+
+/* Each class of rules alone, and the paths the problems are reported at. */
+TEST(checker_rule_classes) {
+  sbx_spec *s = spec_new();
+  s->process.umask = 01000;
+  free(s->process.cwd);
+  s->process.cwd = xstrdup("work");
+  spec_add_mount(s, SBX_MOUNT_BIND, NULL, "/x", 0);
+  spec_add_mount(s, SBX_MOUNT_TMPFS, NULL, "/a/./b", 0);
+  s->limits.pids = 0;
+  s->seccomp.enabled = true;
+  spec_add_seccomp_rule(s, SBX_SECCOMP_ERRNO, EPERM);
+  sbx_seccomp_rule *r = spec_add_seccomp_rule(s, SBX_SECCOMP_ERRNO, EPERM);
+  spec_rule_add_name(r, "socket");
+  spec_rule_add_arg(r, 0, SBX_OP_EQ, 1, 0);
+  spec_rule_add_arg(r, 9, SBX_OP_EQ, 1, 0);
+  _cleanup_free_ char *form = problems(s, SPEC_CHECK_FORM, (spec_front){0});
+  CHECK_EQ_STR(form,
+               "process.umask: 01000 is not a umask: the most is 0777\n"
+               "mounts[0].source: a bind needs a source\n"
+               "seccomp.rules[0].names: no syscall names\n"
+               "seccomp.rules[1].args[1].index: 9 is out of range: the most is 5");
+  _cleanup_free_ char *meaning = problems(s, SPEC_CHECK_MEANING, (spec_front){0});
+  CHECK_EQ_STR(meaning,
+               "process.cwd: 'work' is not an absolute path\n"
+               "mounts[1].target: '/a/./b': a path inside the sandbox cannot contain '.' or '..'\n"
+               "limits.pids: 0 allows no process at all: the least is 1");
+  _cleanup_free_ char *command = problems(s, SPEC_CHECK_COMMAND, (spec_front){0});
+  CHECK_EQ_STR(command, "process.args: no command to run");
+  sbx_spec_free(s);
+}
+
+/* A front-end names the fields a message mentions, and says which ones its input gave. */
+static const char *profile_name(void *ctx, const char *path) {
+  (void)ctx;
+  return strcmp(path, "limits.cpu_period_us") == 0 ? "limits.cpu_period" : NULL;
+}
+
+static bool nothing_given(void *ctx, const char *path) {
+  (void)ctx;
+  (void)path;
+  return false;
+}
+
+TEST(checker_front_names_and_defaults) {
+  sbx_spec *s = spec_new();
+  s->limits.cpu_quota_us = 50000;
+  s->namespaces &= ~(unsigned)SBX_NS_NET;
+  _cleanup_free_ char *spec_names = problems(s, SPEC_CHECK_MEANING, (spec_front){0});
+  CHECK_EQ_STR(spec_names,
+               "namespaces.net: network: none needs the net namespace; use network: host to "
+               "share the host's network\n"
+               "limits.cpu_quota_us: needs limits.cpu_period_us too");
+  _cleanup_free_ char *front =
+      problems(s, SPEC_CHECK_MEANING, (spec_front){.name = profile_name, .given = nothing_given});
+  CHECK_EQ_STR(front,
+               "namespaces.net: network: none (the default) needs the net namespace; use "
+               "network: host to share the host's network\n"
+               "limits.cpu_quota_us: needs limits.cpu_period too");
+  sbx_spec_free(s);
+}
+
+TEST(spec_paths) {
+  size_t i = 0;
+  const char *rest = NULL;
+  CHECK(spec_path_index("mounts[12].target", "mounts", &i, &rest));
+  CHECK_EQ_INT(i, 12);
+  CHECK_EQ_STR(rest, ".target");
+  CHECK(spec_path_index("seccomp.rules[0]", "seccomp.rules", &i, &rest));
+  CHECK_EQ_INT(i, 0);
+  CHECK_EQ_STR(rest, "");
+  CHECK(!spec_path_index("mounts", "mounts", &i, &rest));
+  CHECK(!spec_path_index("mounts[x]", "mounts", &i, &rest));
+  CHECK(!spec_path_index("mounts[1", "mounts", &i, &rest));
+  CHECK(!spec_path_index("masked_paths[1]", "mounts", &i, &rest));
 }
 
 TEST(validate_accepts_a_good_spec) {

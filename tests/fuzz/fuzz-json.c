@@ -17,8 +17,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     sbx_error_free(err);
     return 0;
   }
-  /* A spec read from JSON may still be one the writer refuses (say, strings that are not
-   * UTF-8 cannot come from JSON, but a umask check can fail); that must be an error, not a
+  /* The writer refuses what the reader refuses (the checker's rules of form serve both), but
+   * should a spec read from JSON still be one the writer refuses, that must be an error, not a
    * crash. When it is written, it must read back equal. */
   char *json = sbx_spec_to_json(spec, &err);
   if (!json) {
