@@ -16,13 +16,9 @@
 
 #include <fcntl.h>
 #include <pthread.h>
-#include <sched.h>
 #include <seccomp.h>
 #include <signal.h>
-#include <stddef.h>
 #include <sys/prctl.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 
 #define PROBE(...) probe_spec((const char *const[]){__VA_ARGS__, NULL})
