@@ -16,12 +16,7 @@ export XDG_CACHE_HOME="$T/cache"
 W=$T/work # the job's /work (${PWD} of the stock profiles)
 mkdir -p "$W" && chmod 777 "$W" # as root the job runs as host uid 65534
 host_server_pid=
-cleanup() {
-  [ -n "$host_server_pid" ] && kill "$host_server_pid" 2>/dev/null
-  rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
+on_exit '[ -n "$host_server_pid" ] && kill "$host_server_pid" 2>/dev/null'
 
 if [ ! -x "$H/attack" ]; then
   fail helper "$H/attack is not built (ninja)"
@@ -297,7 +292,7 @@ print(json.dumps({"ok": subprocess.run(["/bin/echo", "x"], capture_output=True).
 done
 
 # ---- the network -----------------------------------------------------------------------------
-# A server on the host's 127.0.0.1, on a free port it picks; killed in the trap.
+# A server on the host's 127.0.0.1, on a free port it picks; killed at exit (on_exit above).
 "$PY" -c 'import socket, sys
 s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(8)
 open(sys.argv[1] + ".tmp", "w").write(str(s.getsockname()[1])); __import__("os").rename(sys.argv[1] + ".tmp", sys.argv[1])

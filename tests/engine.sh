@@ -29,20 +29,6 @@ cd "$W" || exit 1
 # sbx ARGS...: `sandbox run` with the probe, under a timeout.
 sbx() { timeout 60 "$SBX" run --bind "$T/bin:/probe:ro" "$@"; }
 
-# Host pids whose command line contains $1 (the CLI itself included), one per line.
-marked_pids() {
-  for d in /proc/[0-9]*; do
-    tr '\0' ' ' 2>/dev/null <"$d/cmdline" | grep -qF -- "$1" && echo "${d#/proc/}"
-  done
-}
-
-# wait_for FILE [TENTHS]: waits until FILE exists (default 10 s).
-wait_for() {
-  i=0
-  while [ ! -e "$1" ] && [ $i -lt "${2:-100}" ]; do sleep 0.1; i=$((i + 1)); done
-  [ -e "$1" ]
-}
-
 # gone PIDS...: waits up to 5 s until none of PIDS runs any more; prints those left.
 gone() {
   i=0

@@ -1,6 +1,7 @@
 # lib.sh: helpers for shell tests (sourced). Each check prints one PASS/FAIL/SKIP line that
 # tests/run-tests counts. Variables: SBX (the CLI), SBX_SRCDIR, SBX_BUILDDIR, T (a scratch
-# directory removed at exit).
+# directory removed at exit). A script adds its own cleanups with on_exit instead of a trap of
+# its own.
 set -u
 : "${SBX_SRCDIR:=$(cd "$(dirname "$0")/.." && pwd)}"
 : "${SBX_BUILDDIR:=$SBX_SRCDIR/build}"
@@ -10,8 +11,18 @@ T=$(mktemp -d "${TMPDIR:-/tmp}/sbx-test.XXXXXX") || exit 1
 # `sandbox run` keeps compiled seccomp filters under $XDG_CACHE_HOME: not in the caller's home.
 export XDG_CACHE_HOME="$T/cache"
 chmod 755 "$T"
-trap 'rm -rf "$T"' EXIT
 test_file=$(basename "$0" .sh)
+
+# on_exit COMMAND: runs the shell command COMMAND (evaluated then, with the variables' values of
+# that moment) when the script exits, also on SIGINT and SIGTERM; the commands run newest first,
+# then $T is removed.
+exit_commands=
+on_exit() {
+  exit_commands="$1
+$exit_commands"
+}
+trap 'eval "$exit_commands"; rm -rf "$T"' EXIT
+trap 'exit 1' INT TERM
 
 pass() { echo "PASS: $test_file:$1"; }
 fail() { echo "FAIL: $test_file:$1: $2"; }
@@ -45,4 +56,18 @@ check_no_grep() {
 # check_eq NAME GOT WANT
 check_eq() {
   if [ "$2" = "$3" ]; then pass "$1"; else fail "$1" "got '$2', expected '$3'"; fi
+}
+
+# marked_pids TEXT: the host pids whose command line contains TEXT, one per line.
+marked_pids() {
+  for d in /proc/[0-9]*; do
+    tr '\0' ' ' 2>/dev/null <"$d/cmdline" | grep -qF -- "$1" && echo "${d#/proc/}"
+  done
+}
+
+# wait_for FILE [TENTHS]: waits until FILE exists (default 10 s).
+wait_for() {
+  i=0
+  while [ ! -e "$1" ] && [ $i -lt "${2:-100}" ]; do sleep 0.1; i=$((i + 1)); done
+  [ -e "$1" ]
 }

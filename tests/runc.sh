@@ -24,14 +24,7 @@ fi
 state=$T/runc-state
 mkdir -p "$state"
 containers=
-cleanup() {
-  for c in $containers; do
-    timeout 30 runc --root "$state" delete --force "$c" >/dev/null 2>&1
-  done
-  rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
+on_exit 'for c in $containers; do timeout 30 runc --root "$state" delete --force "$c" >/dev/null 2>&1; done'
 
 # run_bundle NAME WANT_STATUS: runs the bundle $T/NAME (config.json already there) and checks
 # runc's exit status, which is the job's.

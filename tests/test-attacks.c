@@ -1,283 +1,158 @@
 /* test-attacks: the hardening through the engine. Each attack of tests/helper/attack runs as a
- * job of sbx_run() under a stock-like seccomp policy (tests/stock-policy.h) and must be blocked;
- * real tools (gcc and make on a multi-file program, python3, sh, a program whose threads go
- * through clone3) must work under the same policy. As root and as an unprivileged user. */
+ * job of sbx_run() under the seccomp policy of the real stock profiles, loaded from profiles/ by
+ * the library's loader (default: each denial answered with an errno; judge: the job killed and
+ * the call named), and must be blocked; real tools (gcc and make on a multi-file program,
+ * python3, sh, a program whose threads go through clone3) must work under the same policy. As
+ * root and as an unprivileged user. */
 #define TEST_FILE "test-attacks"
 #include "harness.h"
 
-#include "spec.h"
-#include "stock-policy.h"
-#include "util.h"
+#include "lib/attacks.h"
+#include "lib/host.h"
+#include "lib/jobs.h"
+#include "lib/profiles.h"
+#include "lib/scratch.h"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
+#include <sys/socket.h>
 
-static char tmpdir[256];
+__attribute__((constructor)) static void each_test(void) { host_mounts_check_each_test(); }
 
-static void cleanup_tmpdir(void) {
-  if (!tmpdir[0]) return;
-  char *cmd = xasprintf("rm -rf '%s'", tmpdir);
-  if (system(cmd) != 0) fprintf(stderr, "cannot remove %s\n", tmpdir);
-  free(cmd);
-}
-
-static const char *scratch(void) {
-  if (!tmpdir[0]) {
-    const char *base = getenv("TMPDIR");
-    snprintf(tmpdir, sizeof tmpdir, "%s/sbx-attacks.XXXXXX", base ? base : "/tmp");
-    if (!mkdtemp(tmpdir)) {
-      perror("mkdtemp");
-      exit(1);
-    }
-    chmod(tmpdir, 0755);
-    atexit(cleanup_tmpdir);
-  }
-  return tmpdir;
-}
-
-static char *helper_dir(void) {
-  const char *b = getenv("SBX_BUILDDIR");
-  char *d = xasprintf("%s/tests/helper", b ? b : "build");
-  char *p = xasprintf("%s/attack", d);
-  bool ok = access(p, X_OK) == 0;
-  free(p);
-  if (ok && d[0] != '/') {
-    char *abs = realpath(d, NULL);
-    free(d);
-    return abs;
-  }
-  if (!ok) {
-    free(d);
-    return NULL;
-  }
-  return d;
-}
-
-static bool userns_available(void) {
-  static int ok = -1;
-  if (ok < 0) {
-    pid_t p = fork();
-    if (p == 0) _exit(unshare(CLONE_NEWUSER) == 0 ? 0 : 1);
-    int st = 1;
-    waitpid(p, &st, 0);
-    ok = WIFEXITED(st) && WEXITSTATUS(st) == 0;
-  }
-  return ok;
-}
-
-/* A fresh root with the host's /usr, /proc, /dev, /tmp, and the stock-like policy. */
-static sbx_spec *job_spec(void) {
-  sbx_spec *s = spec_new();
-  spec_add_mount(s, SBX_MOUNT_BIND, "/usr", "/usr",
-                 SBX_MNT_RO | SBX_MNT_NOSUID | SBX_MNT_NODEV | SBX_MNT_RECURSIVE);
-  static const char *const links[] = {"/bin", "/lib", "/lib64", "/sbin"};
-  for (size_t i = 0; i < ARRAY_SIZE(links); i++)
-    spec_add_mount(s, SBX_MOUNT_BIND, links[i], links[i], SBX_MNT_RO | SBX_MNT_OPTIONAL);
-  spec_add_mount(s, SBX_MOUNT_PROC, NULL, "/proc", 0);
-  spec_add_mount(s, SBX_MOUNT_DEV, NULL, "/dev", 0);
-  sbx_mount *t = spec_add_mount(s, SBX_MOUNT_TMPFS, NULL, "/tmp", SBX_MNT_NOSUID | SBX_MNT_NODEV);
-  t->mode = 01777;
-  t->size = 256 << 20;
-  spec_env_set(s, "PATH", "/usr/bin:/bin");
+/* A fresh root with the host's /usr, /proc, /dev, a 256 MiB /tmp, and the seccomp policy of the
+ * stock profile `profile`, as it ships. */
+static sbx_spec *job_spec(const char *profile) {
+  sbx_spec *s = job_host_root_spec();
+  s->mounts[s->n_mounts - 1].size = 256 << 20; /* /tmp, for gcc */
   spec_env_set(s, "HOME", "/tmp");
   s->limits.wall_time_us = 120 * 1000000ull;
-  stock_policy_apply(s);
+  sbx_spec *stock = stock_profile(profile, NULL, 0);
+  sbx_seccomp mine = s->seccomp;
+  s->seccomp = stock->seccomp;
+  stock->seccomp = mine;
   return s;
 }
 
-/* Runs the spec, stdout and stderr in a memfd (returned in *out), stdin from `in` (-1: none). */
-static int run_job(const sbx_spec *s, int in, sbx_result *res, char **out, char *errbuf,
-                   size_t errlen) {
+/* A pty whose slave is the job's stdin, as a terminal the sandbox was started from would be;
+ * returns the slave. */
+static int pty_slave(void) {
+  int master = test_own_fd(posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC));
+  CHECK(master >= 0 && grantpt(master) == 0 && unlockpt(master) == 0);
+  int slave = test_own_fd(open(ptsname(master), O_RDWR | O_NOCTTY | O_CLOEXEC));
+  CHECK(slave >= 0);
+  return slave;
+}
+
+/* Runs the spec with stdout and stderr in one capture, stdin from `in` (-1: the spec's). */
+static job_run *run_job(const sbx_spec *s, int in) {
   sbx_run_options o;
   sbx_run_options_init(&o);
-  int fd = memfd_create("job-output", MFD_CLOEXEC);
-  if (fd < 0) return -2;
-  o.stdout_fd = fd;
-  o.stderr_fd = fd;
   o.stdin_fd = in;
-  sbx_error *err = NULL;
-  int r = sbx_run(s, &o, res, &err);
-  if (r < 0) snprintf(errbuf, errlen, "%s", err ? err->message : "(no message)");
-  sbx_error_free(err);
-  off_t n = lseek(fd, 0, SEEK_END);
-  *out = xcalloc(1, (size_t)n + 1);
-  if (n > 0 && pread(fd, *out, (size_t)n, 0) != n) (*out)[0] = '\0';
-  close(fd);
-  return r;
+  return job_run_spec(s, &o, JOB_STDERR_MERGED);
+}
+
+/* The output on one line, for a failure message (the test's own). */
+static const char *one_line(const char *out) {
+  char *c = test_own(xstrdup(out));
+  for (char *p = c; *p; p++)
+    if (*p == '\n') *p = ' ';
+  return c;
 }
 
 static void set_args(sbx_spec *s, const char *a0, const char *a1, const char *a2) {
-  const char *argv[] = {a0, a1, a2};
-  size_t n = a2 ? 3 : a1 ? 2 : 1;
-  if (sbx_spec_set_args(s, argv, n, NULL) < 0) abort();
+  job_set_args(s, (const char *const[]){a0, a1, a2, NULL});
 }
 
-/* ---- attacks ----------------------------------------------------------------------------------
- */
+/* ---- attacks ------------------------------------------------------------------------------ */
 
-TEST(attacks_are_blocked_in_the_sandbox) {
-  if (!userns_available()) SKIP_TEST("user namespaces are not available here");
-  char *dir = helper_dir();
-  if (!dir) SKIP_TEST("tests/helper/attack is not built");
-  /* The job's stdin is a pty slave, as a terminal the sandbox was started from would be. */
-  int master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
-  CHECK(master >= 0 && grantpt(master) == 0 && unlockpt(master) == 0);
-  int slave = open(ptsname(master), O_RDWR | O_NOCTTY | O_CLOEXEC);
-  CHECK(slave >= 0);
-  sbx_spec *s = job_spec();
-  spec_add_mount(s, SBX_MOUNT_BIND, dir, "/helper", SBX_MNT_RO | SBX_MNT_NODEV);
+/* Runs every attack the host can make under the stock profile `profile`, the helper bound on
+ * /helper/attack and the job's stdin the slave of a pty (as a terminal the sandbox was started
+ * from would be). Each must be blocked: answered with an errno (the helper exits 0), or, under
+ * a kill profile and for the calls through another ABI under any profile, killed with the call
+ * named in the report. */
+static void check_attacks(const char *profile, bool kill_profile) {
+  NEED_USERNS();
+  const char *helper = attack_helper();
+  if (!helper) SKIP_TEST("tests/helper/attack is not built");
+  int slave = pty_slave();
+  sbx_spec *s = job_spec(profile);
+  spec_add_mount(s, SBX_MOUNT_BIND, helper, "/helper/attack", SBX_MNT_RO | SBX_MNT_NODEV);
   s->process.stdin_mode = SBX_STDIN_INHERIT;
   char failures[8192] = "";
-  for (int k = 0; k < 2; k++) {
-    const char *const *list = k ? stock_kill_attacks : stock_errno_attacks;
-    for (size_t i = 0; list[i]; i++) {
-      if (strcmp(list[i], "int80") == 0 && !host_has_int80()) continue;
-      set_args(s, "/helper/attack", list[i], NULL);
-      sbx_result res;
-      char *out = NULL, errbuf[512] = "";
-      int r = run_job(s, slave, &res, &out, errbuf, sizeof errbuf);
-      for (char *c = out; *c; c++)
-        if (*c == '\n') *c = ' ';
-      bool ok;
-      if (r < 0)
-        ok = false;
-      else if (k == 0)
-        ok = res.status == SBX_STATUS_OK;
-      else /* the bad-architecture kill of an errno policy is named too */
-        ok = res.status == SBX_STATUS_FORBIDDEN_SYSCALL && res.syscall &&
-             strcmp(res.syscall, strcmp(list[i], "int80") == 0 ? "getpid (x86)" : "getpid (x32)") ==
-                 0;
-      if (!ok) {
-        size_t len = strlen(failures);
-        snprintf(failures + len, sizeof failures - len, "[%s: %s, exit %d, signal %d: %s%s] ",
-                 list[i], r < 0 ? "setup error" : sbx_status_name(res.status), res.exit_code,
-                 res.signal, errbuf, out);
-      }
-      free(out);
-      sbx_result_clear(&res);
-    }
-  }
-  close(slave);
-  close(master);
-  sbx_spec_free(s);
-  free(dir);
-  if (failures[0]) TEST_FAIL("%s", failures);
-}
-
-/* With kill as the action, each denied call ends the job, and the report names the call. */
-TEST(attacks_are_reported_by_name_when_killed) {
-  if (!userns_available()) SKIP_TEST("user namespaces are not available here");
-  char *dir = helper_dir();
-  if (!dir) SKIP_TEST("tests/helper/attack is not built");
-  int master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
-  CHECK(master >= 0 && grantpt(master) == 0 && unlockpt(master) == 0);
-  int slave = open(ptsname(master), O_RDWR | O_NOCTTY | O_CLOEXEC);
-  CHECK(slave >= 0);
-  sbx_spec *s = job_spec();
-  for (size_t i = 0; i < s->seccomp.n_rules; i++) { /* the errno policy of job_spec(), redone */
-    strv_free(s->seccomp.rules[i].names);
-    free(s->seccomp.rules[i].args);
-  }
-  free(s->seccomp.rules);
-  s->seccomp.rules = NULL;
-  s->seccomp.n_rules = 0;
-  stock_policy_apply_with(s, SBX_SECCOMP_KILL_PROCESS);
-  spec_add_mount(s, SBX_MOUNT_BIND, dir, "/helper", SBX_MNT_RO | SBX_MNT_NODEV);
-  s->process.stdin_mode = SBX_STDIN_INHERIT;
-  char failures[8192] = "";
-  for (size_t i = 0; i < ARRAY_SIZE(stock_attack_syscalls); i++) {
-    if (strcmp(stock_attack_syscalls[i].attack, "int80") == 0 && !host_has_int80()) continue;
-    set_args(s, "/helper/attack", stock_attack_syscalls[i].attack, NULL);
-    sbx_result res;
-    char *out = NULL, errbuf[512] = "";
-    int r = run_job(s, slave, &res, &out, errbuf, sizeof errbuf);
-    for (char *c = out; *c; c++)
-      if (*c == '\n') *c = ' ';
-    bool ok = r == 0 && res.status == SBX_STATUS_FORBIDDEN_SYSCALL && res.syscall &&
-              strcmp(res.syscall, stock_attack_syscalls[i].syscall) == 0;
+  for (size_t i = 0; i < n_stock_attacks; i++) {
+    const stock_attack *a = &stock_attacks[i];
+    bool killed = a->foreign_abi || (kill_profile && a->syscall);
+    if (!stock_attack_possible(a) || (kill_profile && !killed)) continue;
+    set_args(s, "/helper/attack", a->name, NULL);
+    job_run *r = run_job(s, slave);
+    bool ok = r->rc == 0 && (killed ? r->res.status == SBX_STATUS_FORBIDDEN_SYSCALL &&
+                                          r->res.syscall && strcmp(r->res.syscall, a->syscall) == 0
+                                    : r->res.status == SBX_STATUS_OK);
     if (!ok) {
       size_t len = strlen(failures);
-      snprintf(failures + len, sizeof failures - len, "[%s: %s, syscall %s, signal %d: %s%s] ",
-               stock_attack_syscalls[i].attack, r < 0 ? "setup error" : sbx_status_name(res.status),
-               res.syscall ? res.syscall : "(none)", res.signal, errbuf, out);
+      snprintf(failures + len, sizeof failures - len,
+               "[%s: %s, exit %d, signal %d, syscall %s: %s%s] ", a->name,
+               r->rc < 0 ? "setup error" : sbx_status_name(r->res.status), r->res.exit_code,
+               r->res.signal, r->res.syscall ? r->res.syscall : "(none)",
+               r->rc < 0 ? job_error(r) : "", one_line(r->out));
     }
-    free(out);
-    sbx_result_clear(&res);
   }
-  close(slave);
-  close(master);
-  sbx_spec_free(s);
-  free(dir);
   if (failures[0]) TEST_FAIL("%s", failures);
 }
+
+/* Under the default profile each attack fails with an errno; those made through another ABI are
+ * killed, and the report names the call. */
+TEST(attacks_are_blocked_in_the_sandbox) { check_attacks("default", false); }
+
+/* Under the judge profile (deny_action kill_process) each denied call ends the job, and the
+ * report names the call. */
+TEST(attacks_are_reported_by_name_when_killed) { check_attacks("judge", true); }
 
 /* A setuid-root copy of id in a bind-mounted directory gives the job nothing. */
 TEST(setuid_binary_in_a_bind_gains_nothing) {
-  if (!userns_available()) SKIP_TEST("user namespaces are not available here");
+  NEED_USERNS();
   if (geteuid() != 0) SKIP_TEST("making a setuid-root binary needs root");
-  char *dir = helper_dir();
-  if (!dir) SKIP_TEST("tests/helper/attack is not built");
-  char *suid = xasprintf("%s/suid", scratch());
-  char *cmd = xasprintf(
-      "mkdir -p '%s' && cp /usr/bin/id '%s/id' && chown 0:0 '%s/id' && "
-      "chmod 4755 '%s/id'",
-      suid, suid, suid, suid);
-  CHECK_EQ_INT(system(cmd), 0);
-  free(cmd);
-  sbx_spec *s = job_spec();
-  spec_add_mount(s, SBX_MOUNT_BIND, dir, "/helper", SBX_MNT_RO | SBX_MNT_NODEV);
+  const char *helper = attack_helper();
+  if (!helper) SKIP_TEST("tests/helper/attack is not built");
+  const char *suid = scratch_mkdir("suid", 0755);
+  scratch_copy("suid/id", "/usr/bin/id", 04755); /* root's, as the tests run as root */
+  sbx_spec *s = job_spec("default");
+  spec_add_mount(s, SBX_MOUNT_BIND, helper, "/helper/attack", SBX_MNT_RO | SBX_MNT_NODEV);
   spec_add_mount(s, SBX_MOUNT_BIND, suid, "/suid", SBX_MNT_RO);
   s->process.uid = 1000;
   s->process.gid = 1000;
   set_args(s, "/helper/attack", "setuid", "/suid/id");
-  sbx_result res;
-  char *out = NULL, errbuf[512] = "";
-  int r = run_job(s, -1, &res, &out, errbuf, sizeof errbuf);
-  if (r < 0) TEST_FAIL("setup error: %s", errbuf);
-  if (res.status != SBX_STATUS_OK)
-    TEST_FAIL("status %s exit %d: %s", sbx_status_name(res.status), res.exit_code, out);
-  CHECK_CONTAINS(out, "blocked: its effective uid is 1000, ours is 1000");
-  free(out);
-  sbx_result_clear(&res);
-  sbx_spec_free(s);
-  free(suid);
-  free(dir);
+  job_run *r = run_job(s, -1);
+  if (r->rc < 0) TEST_FAIL("setup error: %s", job_error(r));
+  if (r->res.status != SBX_STATUS_OK)
+    TEST_FAIL("status %s exit %d: %s", sbx_status_name(r->res.status), r->res.exit_code, r->out);
+  CHECK_CONTAINS(r->out, "blocked: its effective uid is 1000, ours is 1000");
 }
 
 /* ---- real tools -------------------------------------------------------------------------------
  */
 
-static void write_text(const char *dir, const char *name, const char *text) {
-  char *p = xasprintf("%s/%s", dir, name);
-  FILE *f = fopen(p, "w");
-  if (!f || fputs(text, f) < 0 || fclose(f) != 0) TEST_FAIL("writing %s: %s", p, strerror(errno));
-  free(p);
-}
-
 TEST(real_tools_work_under_the_stock_policy) {
-  if (!userns_available()) SKIP_TEST("user namespaces are not available here");
+  NEED_USERNS();
   if (access("/usr/bin/gcc", X_OK) < 0 || access("/usr/bin/make", X_OK) < 0 ||
       access("/usr/bin/python3", X_OK) < 0)
     SKIP_TEST("gcc, make or python3 is missing from /usr/bin");
-  char *work = xasprintf("%s/work", scratch());
-  CHECK(mkdir(work, 0777) == 0 || errno == EEXIST);
-  CHECK(chmod(work, 0777) == 0);
-  write_text(work, "util.h", "int twice(int x);\n");
-  write_text(work, "util.c", "#include \"util.h\"\nint twice(int x) { return 2 * x; }\n");
-  write_text(work, "main.c",
-             "#include <stdio.h>\n#include \"util.h\"\n"
-             "int main(void) { printf(\"twice 21 is %d\\n\", twice(21)); return 0; }\n");
-  write_text(work, "Makefile",
-             "prog: main.o util.o\n\tgcc -o $@ main.o util.o\n"
-             "%.o: %.c util.h\n\tgcc -O2 -c -o $@ $<\n");
+  const char *work = scratch_mkdir("work", 0777); /* as root the job is host uid 65534 */
+  scratch_write("work/util.h", "int twice(int x);\n", 0644);
+  scratch_write("work/util.c", "#include \"util.h\"\nint twice(int x) { return 2 * x; }\n", 0644);
+  scratch_write("work/main.c",
+                "#include <stdio.h>\n#include \"util.h\"\n"
+                "int main(void) { printf(\"twice 21 is %d\\n\", twice(21)); return 0; }\n",
+                0644);
+  scratch_write("work/Makefile",
+                "prog: main.o util.o\n\tgcc -o $@ main.o util.o\n"
+                "%.o: %.c util.h\n\tgcc -O2 -c -o $@ $<\n",
+                0644);
   /* glibc 2.34+ creates threads with clone3 and falls back to clone on ENOSYS. */
-  write_text(
-      work, "threads.c",
+  scratch_write(
+      "work/threads.c",
       "#include <errno.h>\n#include <linux/sched.h>\n#include <pthread.h>\n"
       "#include <signal.h>\n#include <stdio.h>\n#include <string.h>\n"
       "#include <sys/syscall.h>\n#include <sys/wait.h>\n#include <unistd.h>\n"
@@ -293,8 +168,9 @@ TEST(real_tools_work_under_the_stock_policy) {
       "  pid_t p = fork(); if (p == 0) _exit(7);\n"
       "  int st; waitpid(p, &st, 0);\n"
       "  printf(\"thread %ld, fork %d\\n\", (long)v, WEXITSTATUS(st));\n"
-      "  return 0;\n}\n");
-  sbx_spec *s = job_spec();
+      "  return 0;\n}\n",
+      0644);
+  sbx_spec *s = job_spec("default");
   spec_add_mount(s, SBX_MOUNT_BIND, work, "/work", 0);
   sbx_spec_set_cwd(s, "/work", NULL);
   set_args(s, "/bin/sh", "-c",
@@ -304,22 +180,16 @@ TEST(real_tools_work_under_the_stock_policy) {
            "print(subprocess.run([\"echo\", \"python subprocess\"], capture_output=True, "
            "text=True).stdout.strip())'; "
            "for i in 1 2 3; do echo $i; done | (read a; read b; read c; echo sh $a$b$c)");
-  sbx_result res;
-  char *out = NULL, errbuf[512] = "";
-  int r = run_job(s, -1, &res, &out, errbuf, sizeof errbuf);
-  if (r < 0) TEST_FAIL("setup error: %s", errbuf);
-  if (res.status != SBX_STATUS_OK)
-    TEST_FAIL("status %s exit %d signal %d: %s", sbx_status_name(res.status), res.exit_code,
-              res.signal, out);
-  CHECK_CONTAINS(out, "twice 21 is 42\n");
-  CHECK_CONTAINS(out, "clone3: ENOSYS\n");
-  CHECK_CONTAINS(out, "thread 42, fork 7\n");
-  CHECK_CONTAINS(out, "python thread\npython subprocess\n");
-  CHECK_CONTAINS(out, "sh 123\n");
-  free(out);
-  sbx_result_clear(&res);
-  sbx_spec_free(s);
-  free(work);
+  job_run *r = run_job(s, -1);
+  if (r->rc < 0) TEST_FAIL("setup error: %s", job_error(r));
+  if (r->res.status != SBX_STATUS_OK)
+    TEST_FAIL("status %s exit %d signal %d: %s", sbx_status_name(r->res.status), r->res.exit_code,
+              r->res.signal, r->out);
+  CHECK_CONTAINS(r->out, "twice 21 is 42\n");
+  CHECK_CONTAINS(r->out, "clone3: ENOSYS\n");
+  CHECK_CONTAINS(r->out, "thread 42, fork 7\n");
+  CHECK_CONTAINS(r->out, "python thread\npython subprocess\n");
+  CHECK_CONTAINS(r->out, "sh 123\n");
 }
 
 /* ---- network -------------------------------------------------------------------------------- */
@@ -348,10 +218,10 @@ static const char net_script[] =
     "print('interfaces', ' '.join(sorted(n for i, n in socket.if_nameindex())))\n";
 
 TEST(network_loopback_and_none) {
-  if (!userns_available()) SKIP_TEST("user namespaces are not available here");
+  NEED_USERNS();
   if (access("/usr/bin/python3", X_OK) < 0) SKIP_TEST("python3 is missing from /usr/bin");
   /* A server on the host's 127.0.0.1, which no job may reach. */
-  int l = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  int l = test_own_fd(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
   struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
   socklen_t len = sizeof a;
   if (l < 0 || bind(l, (struct sockaddr *)&a, len) < 0 || listen(l, 4) < 0 ||
@@ -359,17 +229,16 @@ TEST(network_loopback_and_none) {
     SKIP_TEST("no host loopback to listen on");
   char port[16];
   snprintf(port, sizeof port, "%d", ntohs(a.sin_port));
-  sbx_spec *s = job_spec();
+  sbx_spec *s = job_spec("default");
   for (int mode = 0; mode < 2; mode++) {
     s->network = mode ? SBX_NET_LOOPBACK : SBX_NET_NONE;
-    const char *argv[] = {"/usr/bin/python3", "-c", net_script, mode ? "loopback" : "none", port};
-    CHECK(sbx_spec_set_args(s, argv, 5, NULL) == 0);
-    sbx_result res;
-    char *out = NULL, errbuf[512] = "";
-    int r = run_job(s, -1, &res, &out, errbuf, sizeof errbuf);
-    if (r < 0) TEST_FAIL("setup error: %s", errbuf);
-    if (res.status != SBX_STATUS_OK)
-      TEST_FAIL("status %s exit %d: %s", sbx_status_name(res.status), res.exit_code, out);
+    job_set_args(s, (const char *const[]){"/usr/bin/python3", "-c", net_script,
+                                          mode ? "loopback" : "none", port, NULL});
+    job_run *r = run_job(s, -1);
+    if (r->rc < 0) TEST_FAIL("setup error: %s", job_error(r));
+    if (r->res.status != SBX_STATUS_OK)
+      TEST_FAIL("status %s exit %d: %s", sbx_status_name(r->res.status), r->res.exit_code, r->out);
+    const char *out = r->out;
     if (mode) {
       CHECK_CONTAINS(out, "own server got ping\n");
       CHECK_CONTAINS(out, "host errno 111\n"); /* ECONNREFUSED: another namespace's loopback */
@@ -378,11 +247,7 @@ TEST(network_loopback_and_none) {
       CHECK_CONTAINS(out, "host errno 101\n");
     }
     CHECK_CONTAINS(out, "interfaces lo\n");
-    free(out);
-    sbx_result_clear(&res);
   }
-  close(l);
-  sbx_spec_free(s);
 }
 
 RUN_TESTS()

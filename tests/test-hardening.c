@@ -1,11 +1,16 @@
 /* test-hardening: seccomp filters, capabilities, no_new_privs and the loopback, each tried in a
- * forked child (fork, set up, try, report through the exit status). */
+ * forked child (fork, set up, try, report through the exit status); the attacks of
+ * tests/helper/attack under the filter of the real default profile (profiles/default.yaml), with
+ * the job's hardening but without the engine. */
 #define TEST_FILE "test-hardening"
 #include "harness.h"
 
 #include "channel.h"
 #include "hardening.h"
-#include "stock-policy.h"
+#include "lib/attacks.h"
+#include "lib/jobs.h"
+#include "lib/profiles.h"
+#include "lib/scratch.h"
 #include "util.h"
 
 #include <arpa/inet.h>
@@ -78,12 +83,8 @@ static sbx_seccomp_rule *rule(sbx_spec *s, sbx_seccomp_action a, uint32_t e, con
 static sc_filter *build_ok(sbx_spec *s) {
   sc_filter *f = NULL;
   sbx_error *err = NULL;
-  if (sc_filter_build(&s->seccomp, &f, &err) < 0) {
-    static char msg[512];
-    snprintf(msg, sizeof msg, "%s", err->message);
-    sbx_error_free(err);
-    TEST_FAIL("sc_filter_build: %s", msg);
-  }
+  if (sc_filter_build(&s->seccomp, &f, &err) < 0)
+    TEST_FAIL("sc_filter_build: %s", own_error(err)->message);
   if (!f) TEST_FAIL("sc_filter_build gave no filter");
   return f;
 }
@@ -396,11 +397,8 @@ static void check_build_fails(sbx_spec *s, const char *needle) {
     TEST_FAIL("a bad policy was accepted (expected '%s')", needle);
   }
   CHECK(f == NULL);
-  CHECK(err != NULL);
-  static char msg[512];
-  snprintf(msg, sizeof msg, "%s", err->message);
-  sbx_error_free(err);
-  CHECK_CONTAINS(msg, needle);
+  CHECK(own_error(err) != NULL);
+  CHECK_CONTAINS(err->message, needle);
 }
 
 TEST(seccomp_bad_policies) {
@@ -482,8 +480,21 @@ static bool same_program(const sc_filter *a, const sc_filter *b) {
   return la == lb && memcmp(pa, pb, la * 8) == 0;
 }
 
-TEST(seccomp_cache_memory) {
+/* The caches are the library's global state: each test that uses them starts from empty ones and
+ * leaves them so, pass or fail. */
+static void reset_caches(void *arg) {
+  (void)arg;
+  sc_cache_set_dir(NULL, NULL);
   sc_cache_clear_memory();
+}
+
+static void fresh_caches(void) {
+  reset_caches(NULL);
+  test_defer(reset_caches, NULL);
+}
+
+TEST(seccomp_cache_memory) {
+  fresh_caches();
   sbx_spec *s = allow_list(SBX_SECCOMP_ERRNO);
   sc_filter *a = build_ok(s);
   CHECK_EQ_INT(sc_cache_last_source(), SC_FROM_COMPILE);
@@ -506,24 +517,14 @@ TEST(seccomp_cache_memory) {
   sbx_spec_free(s);
 }
 
-static int rm_rf(const char *dir) {
-  char *cmd = xasprintf("rm -rf '%s'", dir);
-  int rc = system(cmd);
-  free(cmd);
-  return rc;
-}
-
 TEST(seccomp_cache_disk) {
-  char tmpl[] = "/tmp/sbx-seccomp-cache.XXXXXX";
-  char *base = mkdtemp(tmpl);
-  CHECK(base != NULL);
-  char *dir = xasprintf("%s/xdg/sandbox/cache", base); /* parents are created */
+  fresh_caches();
+  char *dir = scratch_path("xdg/sandbox/cache"); /* parents are created */
   sbx_error *err = NULL;
   CHECK_EQ_INT(sc_cache_set_dir(dir, &err), 0);
   struct stat st;
   CHECK(stat(dir, &st) == 0 && (st.st_mode & 0777) == 0700);
 
-  sc_cache_clear_memory();
   sbx_spec *s = allow_list(SBX_SECCOMP_ERRNO);
   rule(s, SBX_SECCOMP_KILL_PROCESS, 0, "ptrace");
   sc_filter *a = build_ok(s);
@@ -554,7 +555,7 @@ TEST(seccomp_cache_disk) {
   CHECK(same_program(a, b));
   sc_filter_free(b);
   /* A symlink is not followed. */
-  char *other = xasprintf("%s/other", base);
+  char *other = scratch_path("other");
   CHECK(rename(entry, other) == 0);
   CHECK(symlink(other, entry) == 0);
   sc_cache_clear_memory();
@@ -565,30 +566,21 @@ TEST(seccomp_cache_disk) {
   CHECK(chmod(dir, 0755) == 0);
   CHECK(sc_cache_set_dir(NULL, NULL) == 0);
   CHECK(sc_cache_set_dir(dir, &err) < 0);
-  CHECK(err && strstr(err->message, "mode 0700"));
-  sbx_error_free(err);
+  CHECK(own_error(err) && strstr(err->message, "mode 0700"));
   CHECK(sc_cache_set_dir("relative/dir", NULL) < 0);
 
   sc_filter_free(a);
   sbx_spec_free(s);
   free(entry);
-  free(other);
-  free(dir);
-  sc_cache_set_dir(NULL, NULL);
-  sc_cache_clear_memory();
-  CHECK_EQ_INT(rm_rf(base), 0);
 }
 
 /* The per-run cache directory (sbx_run_options.seccomp_cache_dir): created, used, and when
  * unusable reported in cache_err while the build still succeeds. */
 TEST(seccomp_cache_per_run_dir) {
-  char tmpl[] = "/tmp/sbx-seccomp-cache.XXXXXX";
-  char *base = mkdtemp(tmpl);
-  CHECK(base != NULL);
-  char *dir = xasprintf("%s/home/.cache/sandbox/seccomp", base);
+  fresh_caches();
+  char *dir = scratch_path("home/.cache/sandbox/seccomp");
   sbx_spec *s = allow_list(SBX_SECCOMP_ERRNO);
   rule(s, SBX_SECCOMP_KILL_PROCESS, 0, "bpf");
-  sc_cache_clear_memory();
   sc_filter *f = NULL;
   sbx_error *cerr = NULL, *err = NULL;
   CHECK_EQ_INT(sc_filter_build_in(&s->seccomp, dir, &f, &cerr, &err), 0);
@@ -622,9 +614,6 @@ TEST(seccomp_cache_per_run_dir) {
   sbx_error_free(cerr);
   sc_filter_free(f);
   sbx_spec_free(s);
-  free(dir);
-  sc_cache_clear_memory();
-  CHECK_EQ_INT(rm_rf(base), 0);
 }
 
 static int enter_userns(int extra);
@@ -1059,22 +1048,6 @@ TEST(loopback_error_without_cap_net_admin) {
 
 /* ---- the attack helper under the hardening (without the engine) -------------------------- */
 
-static char *attack_path(void) {
-  const char *b = getenv("SBX_BUILDDIR");
-  char *p = xasprintf("%s/tests/helper/attack", b ? b : "build");
-  if (access(p, X_OK) < 0) {
-    free(p);
-    return NULL;
-  }
-  return p;
-}
-
-static sbx_spec *stock_like_policy(void) {
-  sbx_spec *s = spec_new();
-  stock_policy_apply(s);
-  return s;
-}
-
 typedef struct attack_job {
   const char *helper;
   const char *name;
@@ -1103,39 +1076,39 @@ static int child_attack(void *p) {
   return 127;
 }
 
+/* Each attack under the default profile's filter: an errno (the helper exits 0), or, through
+ * another ABI, the kill. */
 TEST(attacks_blocked_by_hardening) {
-  char *helper = attack_path();
+  const char *helper = attack_helper();
   if (!helper) SKIP_TEST("tests/helper/attack is not built");
-  sbx_spec *s = stock_like_policy();
-  sc_filter *f = build_ok(s);
+  sc_filter *f = build_ok(stock_profile("default", NULL, 0));
   char failures[4096] = "";
-  for (int k = 0; k < 2; k++) {
-    const char *const *list = k ? stock_kill_attacks : stock_errno_attacks;
-    for (size_t i = 0; list[i]; i++) {
-      if (strcmp(list[i], "int80") == 0 && !host_has_int80()) continue;
-      int p[2];
-      CHECK(pipe2(p, O_CLOEXEC) == 0);
-      attack_job a = {helper, list[i], f, p[1]};
-      int st = in_child(child_attack, &a);
-      close(p[1]);
-      char out[1024] = "";
-      ssize_t n = read(p[0], out, sizeof out - 1);
-      close(p[0]);
-      if (n > 0) out[n] = 0;
-      if (WIFEXITED(st) && WEXITSTATUS(st) == C_SKIP) SKIP_TEST("the kernel refused a namespace");
-      bool ok =
-          k ? WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS : WIFEXITED(st) && WEXITSTATUS(st) == 0;
-      if (!ok) {
-        size_t len = strlen(failures);
-        for (char *c = out; *c; c++)
-          if (*c == '\n') *c = ' ';
-        snprintf(failures + len, sizeof failures - len, "[%s: status 0x%x: %s] ", list[i], st, out);
-      }
+  for (size_t i = 0; i < n_stock_attacks; i++) {
+    const stock_attack *atk = &stock_attacks[i];
+    if (!stock_attack_possible(atk)) continue;
+    int p[2];
+    CHECK(pipe2(p, O_CLOEXEC) == 0);
+    attack_job a = {helper, atk->name, f, p[1]};
+    int st = in_child(child_attack, &a);
+    close(p[1]);
+    char out[1024] = "";
+    ssize_t n = read(p[0], out, sizeof out - 1);
+    close(p[0]);
+    if (n > 0) out[n] = 0;
+    if (WIFEXITED(st) && WEXITSTATUS(st) == C_SKIP) {
+      sc_filter_free(f);
+      SKIP_TEST("the kernel refused a namespace");
+    }
+    bool ok = atk->foreign_abi ? WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS
+                               : WIFEXITED(st) && WEXITSTATUS(st) == 0;
+    if (!ok) {
+      size_t len = strlen(failures);
+      for (char *c = out; *c; c++)
+        if (*c == '\n') *c = ' ';
+      snprintf(failures + len, sizeof failures - len, "[%s: status 0x%x: %s] ", atk->name, st, out);
     }
   }
   sc_filter_free(f);
-  sbx_spec_free(s);
-  free(helper);
   if (failures[0]) TEST_FAIL("%s", failures);
 }
 
@@ -1153,16 +1126,10 @@ static int child_setuid(void *p) {
 
 TEST(setuid_binary_gains_nothing_under_nnp) {
   if (geteuid() != 0) SKIP_TEST("making a setuid-root binary needs root");
-  char *helper = attack_path();
+  const char *helper = attack_helper();
   if (!helper) SKIP_TEST("tests/helper/attack is not built");
-  char tmpl[] = "/tmp/sbx-setuid.XXXXXX";
-  CHECK(mkdtemp(tmpl) != NULL);
-  CHECK(chmod(tmpl, 0755) == 0);
-  char *id = xasprintf("%s/id", tmpl);
-  char *cmd = xasprintf("cp /usr/bin/id '%s' && chown 0:0 '%s' && chmod 4755 '%s'", id, id, id);
-  int rc = system(cmd);
-  free(cmd);
-  CHECK_EQ_INT(rc, 0);
+  /* A setuid-root copy of id (root's: the test runs as root) in the scratch directory. */
+  const char *id = scratch_copy("id", "/usr/bin/id", 04755);
   int results[2];
   for (int nnp = 0; nnp < 2; nnp++) {
     int p[2];
@@ -1173,9 +1140,6 @@ TEST(setuid_binary_gains_nothing_under_nnp) {
     close(p[0]);
     results[nnp] = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
   }
-  rm_rf(tmpl);
-  free(id);
-  free(helper);
   if (results[0] != 1) SKIP_TEST("the control did not gain root (is /tmp nosuid?): %d", results[0]);
   CHECK_EQ_INT(results[1], 0);
 }

@@ -2,14 +2,17 @@
  * tests/limits-helper as the job (in a fresh root with nothing else), so that the same tests
  * run on this machine (cgroup v1, hybrid) and in the cgroup v2 VM (`ninja test-v2`).
  * The limit tests need root (a cgroup as root is `required`); the rootless test checks that
- * `optional` degrades cleanly. After each run no cgroup of this process may be left. */
+ * `optional` degrades cleanly. After each test no cgroup of this process, no child and no mount
+ * may be left (checked by the harness after every test). */
 #define TEST_FILE "test-limits"
 #include "harness.h"
 
 #include "cgroup.h"
+#include "lib/host.h"
+#include "lib/jobs.h"
+#include "lib/procs.h"
+#include "lib/scratch.h"
 #include "output.h"
-#include "spec.h"
-#include "util.h"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -54,45 +57,13 @@ static sbx_spec *helper_spec(const char *const *args, size_t n) {
   return s;
 }
 
-#define SPEC(...)                                 \
-  helper_spec((const char *const[]){__VA_ARGS__}, \
-              sizeof((const char *const[]){__VA_ARGS__}) / sizeof(const char *))
+/* The test's own spec for the helper with the given arguments. */
+#define SPEC(...)                                          \
+  own_spec(helper_spec((const char *const[]){__VA_ARGS__}, \
+                       sizeof((const char *const[]){__VA_ARGS__}) / sizeof(const char *)))
 
-static double now_s(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-/* Runs the spec with stdout in a memfd. Returns sbx_run's value; *out gets the output and
- * *took the call's duration. A setup error fails the test. */
-static void run(sbx_spec *s, sbx_result *res, char **out, double *took) {
-  int fd = memfd_create("job-stdout", MFD_CLOEXEC);
-  if (fd < 0) TEST_FAIL("memfd_create: %s", strerror(errno));
-  sbx_run_options o;
-  sbx_run_options_init(&o);
-  o.stdout_fd = fd;
-  o.stderr_fd = fd;
-  sbx_error *err = NULL;
-  double t0 = now_s();
-  int r = sbx_run(s, &o, res, &err);
-  if (took) *took = now_s() - t0;
-  off_t n = lseek(fd, 0, SEEK_END);
-  char *buf = xcalloc(1, (size_t)n + 1);
-  if (n > 0 && pread(fd, buf, (size_t)n, 0) != n) buf[0] = '\0';
-  close(fd);
-  if (r < 0) {
-    char msg[512];
-    snprintf(msg, sizeof msg, "%s", err ? err->message : "(no error)");
-    sbx_error_free(err);
-    free(buf);
-    TEST_FAIL("sbx_run: %s", msg);
-  }
-  if (out)
-    *out = buf;
-  else
-    free(buf);
-}
+/* Runs the spec with stdout and stderr in one capture; a setup error fails the test. */
+static job_run *run(const sbx_spec *s) { return job_ran(s, NULL, JOB_STDERR_MERGED); }
 
 /* The figure the job printed as "cpu SECONDS". */
 static double printed_cpu(const char *out) {
@@ -100,7 +71,7 @@ static double printed_cpu(const char *out) {
   return p ? atof(p + 4) : -1;
 }
 
-/* No cgroup named after this process is left in any hierarchy. */
+/* No cgroup named after this process is left in any hierarchy (after every test). */
 static void check_no_cgroup_left(void) {
   char prefix[64];
   snprintf(prefix, sizeof prefix, CGROUP_NAME_PREFIX "%d-", (int)getpid());
@@ -139,14 +110,6 @@ static bool have_cgroups(void) {
     if (!have_cgroups()) SKIP_TEST("no cgroup filesystem");          \
   } while (0)
 
-static bool userns_available(void) {
-  pid_t p = fork();
-  if (p == 0) _exit(unshare(CLONE_NEWUSER) == 0 ? 0 : 1);
-  int st = 1;
-  waitpid(p, &st, 0);
-  return WIFEXITED(st) && WEXITSTATUS(st) == 0;
-}
-
 /* Runs without a cgroup too: as root, or rootless with user namespaces (the limit then holds
  * through the pid namespace's init, not the cgroup). */
 #define NEED_RUN()                                         \
@@ -154,6 +117,11 @@ static bool userns_available(void) {
     if (geteuid() != 0 && !userns_available())             \
       SKIP_TEST("user namespaces are not available here"); \
   } while (0)
+
+__attribute__((constructor)) static void each_test(void) {
+  tests_each(NULL, check_no_cgroup_left);
+  host_mounts_check_each_test();
+}
 
 static void check_cgroup_used(const sbx_result *r) {
   CHECK(r->cgroup);
@@ -174,23 +142,19 @@ static bool within(double got, double want) {
 
 /* ---- measurement ------------------------------------------------------------------------- */
 
-static void check_cpu_accuracy(sbx_spec *s) {
-  sbx_result r;
-  char *out = NULL;
-  run(s, &r, &out, NULL);
-  CHECK_EQ_INT(r.status, SBX_STATUS_OK);
-  check_cgroup_used(&r);
-  double inside = printed_cpu(out);
+static void check_cpu_accuracy(const sbx_spec *s) {
+  job_run *j = run(s);
+  const sbx_result *r = &j->res;
+  CHECK_EQ_INT(r->status, SBX_STATUS_OK);
+  check_cgroup_used(r);
+  double inside = printed_cpu(j->out);
   CHECK(inside >= 0.5);
-  if (!within(r.cpu_time_s, inside))
-    TEST_FAIL("cpu_time_s %.4f, the job measured %.4f (output '%s')", r.cpu_time_s, inside, out);
-  double us = r.cpu_user_s + r.cpu_system_s;
-  if (us < r.cpu_time_s * 0.9 || us > r.cpu_time_s * 1.1 + 0.02)
-    TEST_FAIL("user %.4f + system %.4f, total %.4f", r.cpu_user_s, r.cpu_system_s, r.cpu_time_s);
-  free(out);
-  sbx_result_clear(&r);
-  sbx_spec_free(s);
-  check_no_cgroup_left();
+  if (!within(r->cpu_time_s, inside))
+    TEST_FAIL("cpu_time_s %.4f, the job measured %.4f (output '%s')", r->cpu_time_s, inside,
+              j->out);
+  double us = r->cpu_user_s + r->cpu_system_s;
+  if (us < r->cpu_time_s * 0.9 || us > r->cpu_time_s * 1.1 + 0.02)
+    TEST_FAIL("user %.4f + system %.4f, total %.4f", r->cpu_user_s, r->cpu_system_s, r->cpu_time_s);
 }
 
 TEST(cpu_time_one_process) {
@@ -210,24 +174,18 @@ TEST(cpu_time_two_processes) {
 
 TEST(memory_peak) {
   NEED_ROOT_CGROUP();
-  sbx_spec *s = SPEC("touch", "100");
-  sbx_result r;
-  char *out = NULL;
-  run(s, &r, &out, NULL);
-  CHECK_EQ_INT(r.status, SBX_STATUS_OK);
-  CHECK_CONTAINS(out, "touched 100");
-  check_cgroup_used(&r);
-  CHECK_EQ_INT(r.memory_peak_source, SBX_MEMORY_PEAK_CGROUP);
-  if (r.memory_peak_bytes < (100u << 20) || r.memory_peak_bytes > (110u << 20))
+  job_run *j = run(SPEC("touch", "100"));
+  const sbx_result *r = &j->res;
+  CHECK_EQ_INT(r->status, SBX_STATUS_OK);
+  CHECK_CONTAINS(j->out, "touched 100");
+  check_cgroup_used(r);
+  CHECK_EQ_INT(r->memory_peak_source, SBX_MEMORY_PEAK_CGROUP);
+  if (r->memory_peak_bytes < (100u << 20) || r->memory_peak_bytes > (110u << 20))
     TEST_FAIL("memory_peak_bytes %.1f MiB for 100 MiB touched",
-              (double)r.memory_peak_bytes / (1 << 20));
+              (double)r->memory_peak_bytes / (1 << 20));
   /* The largest single process (ru_maxrss) is the helper: about 100 MiB too. */
-  CHECK(r.max_rss_bytes >= (100u << 20) && r.max_rss_bytes <= (110u << 20));
-  CHECK(r.csw_voluntary + r.csw_forced > 0);
-  free(out);
-  sbx_result_clear(&r);
-  sbx_spec_free(s);
-  check_no_cgroup_left();
+  CHECK(r->max_rss_bytes >= (100u << 20) && r->max_rss_bytes <= (110u << 20));
+  CHECK(r->csw_voluntary + r->csw_forced > 0);
 }
 
 /* ---- limits -------------------------------------------------------------------------------- */
@@ -236,14 +194,10 @@ TEST(cpu_time_limit) {
   NEED_ROOT_CGROUP();
   sbx_spec *s = SPEC("spin");
   s->limits.cpu_time_us = 1000000;
-  sbx_result r;
-  run(s, &r, NULL, NULL);
-  CHECK_EQ_STR(sbx_status_name(r.status), "cpu_time_limit");
-  if (r.cpu_time_s < 1.0 || r.cpu_time_s > 1.2) TEST_FAIL("cpu_time_s %.3f", r.cpu_time_s);
-  CHECK_EQ_INT(r.signal, SIGKILL);
-  sbx_result_clear(&r);
-  sbx_spec_free(s);
-  check_no_cgroup_left();
+  const sbx_result *r = &run(s)->res;
+  CHECK_EQ_STR(sbx_status_name(r->status), "cpu_time_limit");
+  if (r->cpu_time_s < 1.0 || r->cpu_time_s > 1.2) TEST_FAIL("cpu_time_s %.3f", r->cpu_time_s);
+  CHECK_EQ_INT(r->signal, SIGKILL);
 }
 
 TEST(cpu_time_limit_counts_the_whole_tree) {
@@ -251,86 +205,43 @@ TEST(cpu_time_limit_counts_the_whole_tree) {
   /* 2 processes burn 0.5 s each: the tree passes 0.6 s although neither does. */
   sbx_spec *s = SPEC("burn-procs", "2", "1.0");
   s->limits.cpu_time_us = 600000;
-  sbx_result r;
-  run(s, &r, NULL, NULL);
-  CHECK_EQ_STR(sbx_status_name(r.status), "cpu_time_limit");
-  if (r.cpu_time_s < 0.6 || r.cpu_time_s > 0.75) TEST_FAIL("cpu_time_s %.3f", r.cpu_time_s);
-  sbx_result_clear(&r);
-  sbx_spec_free(s);
-  check_no_cgroup_left();
+  const sbx_result *r = &run(s)->res;
+  CHECK_EQ_STR(sbx_status_name(r->status), "cpu_time_limit");
+  if (r->cpu_time_s < 0.6 || r->cpu_time_s > 0.75) TEST_FAIL("cpu_time_s %.3f", r->cpu_time_s);
 }
 
 TEST(wall_time_limit) {
   NEED_RUN();
   sbx_spec *s = SPEC("sleep", "10");
   s->limits.wall_time_us = 1000000;
-  sbx_result r;
-  double took;
-  run(s, &r, NULL, &took);
-  CHECK_EQ_STR(sbx_status_name(r.status), "wall_time_limit");
-  if (took > 1.2) TEST_FAIL("sbx_run returned after %.3f s", took);
-  if (r.wall_time_s < 1.0 || r.wall_time_s > 1.05)
-    TEST_FAIL("wall_time_s %.3f: the kill did not land within 50 ms", r.wall_time_s);
-  if (geteuid() == 0) check_cgroup_used(&r);
-  sbx_result_clear(&r);
-  sbx_spec_free(s);
-  check_no_cgroup_left();
+  job_run *j = run(s);
+  const sbx_result *r = &j->res;
+  CHECK_EQ_STR(sbx_status_name(r->status), "wall_time_limit");
+  if (j->took > 1.2) TEST_FAIL("sbx_run returned after %.3f s", j->took);
+  if (r->wall_time_s < 1.0 || r->wall_time_s > 1.05)
+    TEST_FAIL("wall_time_s %.3f: the kill did not land within 50 ms", r->wall_time_s);
+  if (geteuid() == 0) check_cgroup_used(r);
 }
 
 TEST(memory_limit) {
   NEED_ROOT_CGROUP();
   sbx_spec *s = SPEC("hog");
   s->limits.memory = 64 << 20;
-  sbx_result r;
-  run(s, &r, NULL, NULL);
-  CHECK_EQ_STR(sbx_status_name(r.status), "memory_limit");
-  CHECK(r.oom_killed);
-  CHECK_EQ_INT(r.signal, SIGKILL);
-  CHECK(r.memory_peak_bytes <= (64u << 20));
-  check_cgroup_used(&r);
-  sbx_result_clear(&r);
-  sbx_spec_free(s);
-  check_no_cgroup_left();
+  const sbx_result *r = &run(s)->res;
+  CHECK_EQ_STR(sbx_status_name(r->status), "memory_limit");
+  CHECK(r->oom_killed);
+  CHECK_EQ_INT(r->signal, SIGKILL);
+  CHECK(r->memory_peak_bytes <= (64u << 20));
+  check_cgroup_used(r);
 }
 
 TEST(memory_within_limit_is_ok) {
   NEED_ROOT_CGROUP();
   sbx_spec *s = SPEC("touch", "16");
   s->limits.memory = 64 << 20;
-  sbx_result r;
-  run(s, &r, NULL, NULL);
-  CHECK_EQ_STR(sbx_status_name(r.status), "ok");
-  CHECK(!r.oom_killed);
-  sbx_result_clear(&r);
-  sbx_spec_free(s);
-  check_no_cgroup_left();
-}
-
-/* The processes on the host whose command line carries `marker` (an argument of their own):
- * on a shared machine, a count of every process would see unrelated noise. */
-static int count_marked(const char *marker) {
-  DIR *d = opendir("/proc");
-  if (!d) return -1;
-  int n = 0;
-  struct dirent *de;
-  size_t mlen = strlen(marker);
-  while ((de = readdir(d))) {
-    if (de->d_name[0] < '1' || de->d_name[0] > '9') continue;
-    char path[300], buf[4096];
-    snprintf(path, sizeof path, "/proc/%s/cmdline", de->d_name);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) continue; /* gone meanwhile */
-    ssize_t len = read(fd, buf, sizeof buf);
-    close(fd);
-    for (ssize_t i = 0; len > 0 && i + (ssize_t)mlen <= len; i++)
-      if ((i == 0 || buf[i - 1] == '\0') && memcmp(buf + i, marker, mlen) == 0 &&
-          (i + (ssize_t)mlen == len || buf[i + mlen] == '\0')) {
-        n++;
-        break;
-      }
-  }
-  closedir(d);
-  return n;
+  const sbx_result *r = &run(s)->res;
+  CHECK_EQ_STR(sbx_status_name(r->status), "ok");
+  CHECK(!r->oom_killed);
 }
 
 typedef struct bomb_watch {
@@ -342,7 +253,7 @@ typedef struct bomb_watch {
 static void *watch_bomb(void *arg) {
   bomb_watch *w = arg;
   while (!atomic_load(&w->stop)) {
-    int n = count_marked(w->marker);
+    int n = procs_count_marked(w->marker);
     if (n > w->max_seen) w->max_seen = n;
     usleep(2000);
   }
@@ -355,7 +266,7 @@ TEST(pids_limit) {
    * the helper's argv), so that the host's count of them can be taken with other jobs about. */
   char marker[64];
   snprintf(marker, sizeof marker, "bomb-marker-%d-%ld", (int)getpid(), (long)time(NULL));
-  CHECK_EQ_INT(count_marked(marker), 0);
+  CHECK_EQ_INT(procs_count_marked(marker), 0);
   /* The bomb holds its processes for 0.3 s once refused, so that the host sees them. */
   sbx_spec *s = SPEC("forkbomb", marker, "0.3");
   s->limits.pids = 16;
@@ -363,29 +274,23 @@ TEST(pids_limit) {
   bomb_watch w = {.marker = marker};
   pthread_t th;
   CHECK_EQ_INT(pthread_create(&th, NULL, watch_bomb, &w), 0);
-  sbx_result r;
-  run(s, &r, NULL, NULL);
+  job_run *j = job_run_spec(s, NULL, JOB_STDERR_MERGED);
   atomic_store(&w.stop, true);
   pthread_join(th, NULL);
+  if (j->rc < 0) TEST_FAIL("sbx_run: %s", job_error(j));
+  const sbx_result *r = &j->res;
   /* Afterwards the host has none of the bomb's processes: its count of them is what it was
    * before (0). A zombie still being reaped may linger for a moment. */
-  int left = count_marked(marker);
-  for (int i = 0; i < 50 && left != 0; i++) {
-    usleep(10000);
-    left = count_marked(marker);
-  }
-  CHECK_EQ_STR(sbx_status_name(r.status), "pids_limit");
-  CHECK_EQ_INT(r.exit_code, 1);
-  if (r.pids_peak) CHECK(r.pids_peak <= 16);
-  CHECK(r.wall_time_s < 10);
+  int left = procs_wait_marked(marker, 0, 500);
+  CHECK_EQ_STR(sbx_status_name(r->status), "pids_limit");
+  CHECK_EQ_INT(r->exit_code, 1);
+  if (r->pids_peak) CHECK(r->pids_peak <= 16);
+  CHECK(r->wall_time_s < 10);
   /* The watcher saw the bomb (so the count above can see one) and never more than the limit
    * (16 tasks in the cgroup, one of them the sandbox's init). */
   if (w.max_seen < 2 || w.max_seen > 16)
     TEST_FAIL("the host saw %d of the bomb's processes at once (want 2..16)", w.max_seen);
   if (left != 0) TEST_FAIL("%d of the bomb's processes are left on the host", left);
-  sbx_result_clear(&r);
-  sbx_spec_free(s);
-  check_no_cgroup_left();
 }
 
 TEST(cpu_quota_throttles) {
@@ -393,78 +298,31 @@ TEST(cpu_quota_throttles) {
   sbx_spec *s = SPEC("burn", "0.2");
   s->limits.cpu_quota_us = 20000; /* 20% of one CPU */
   s->limits.cpu_period_us = 100000;
-  sbx_result r;
-  double took;
-  run(s, &r, NULL, &took);
-  CHECK_EQ_STR(sbx_status_name(r.status), "ok");
+  const sbx_result *r = &run(s)->res;
+  CHECK_EQ_STR(sbx_status_name(r->status), "ok");
   /* 0.2 s of CPU at 20 ms per 100 ms: about 0.9 s or more of wall time. */
-  if (r.wall_time_s < 0.7) TEST_FAIL("wall_time_s %.3f under a 20%% quota", r.wall_time_s);
-  sbx_result_clear(&r);
-  sbx_spec_free(s);
-  check_no_cgroup_left();
+  if (r->wall_time_s < 0.7) TEST_FAIL("wall_time_s %.3f under a 20%% quota", r->wall_time_s);
 }
 
 TEST(signaled_and_exit_code) {
   NEED_RUN();
-  sbx_spec *s = SPEC("segv");
-  sbx_result r;
-  run(s, &r, NULL, NULL);
-  CHECK_EQ_STR(sbx_status_name(r.status), "signaled");
-  CHECK_EQ_INT(r.signal, SIGSEGV);
-  CHECK(!r.oom_killed);
-  sbx_result_clear(&r);
-  sbx_spec_free(s);
-  s = SPEC("exit", "3");
-  run(s, &r, NULL, NULL);
-  CHECK_EQ_STR(sbx_status_name(r.status), "exit_nonzero");
-  CHECK_EQ_INT(r.exit_code, 3);
-  sbx_result_clear(&r);
-  sbx_spec_free(s);
+  const sbx_result *r = &run(SPEC("segv"))->res;
+  CHECK_EQ_STR(sbx_status_name(r->status), "signaled");
+  CHECK_EQ_INT(r->signal, SIGSEGV);
+  CHECK(!r->oom_killed);
+  r = &run(SPEC("exit", "3"))->res;
+  CHECK_EQ_STR(sbx_status_name(r->status), "exit_nonzero");
+  CHECK_EQ_INT(r->exit_code, 3);
   /* exit 3 after the pids limit refused nothing: not pids_limit. */
-  s = SPEC("exit", "3");
+  sbx_spec *s = SPEC("exit", "3");
   s->limits.pids = 16;
   s->limits.memory = 64 << 20;
-  run(s, &r, NULL, NULL);
-  CHECK_EQ_STR(sbx_status_name(r.status), "exit_nonzero");
-  sbx_result_clear(&r);
-  sbx_spec_free(s);
-  check_no_cgroup_left();
+  r = &run(s)->res;
+  CHECK_EQ_STR(sbx_status_name(r->status), "exit_nonzero");
 }
 
-/* Runs with stdout and stderr in two memfds. Returns sbx_run's value, with the error's
- * message in *msg. */
-static int run_split_rc(sbx_spec *s, sbx_result *res, char **out, size_t *nout, char **errs,
-                        size_t *nerr, char *msg, size_t msg_size) {
-  int fds[2];
-  for (int i = 0; i < 2; i++)
-    if ((fds[i] = memfd_create("job-output", MFD_CLOEXEC)) < 0)
-      TEST_FAIL("memfd_create: %s", strerror(errno));
-  sbx_run_options o;
-  sbx_run_options_init(&o);
-  o.stdout_fd = fds[0];
-  o.stderr_fd = fds[1];
-  sbx_error *err = NULL;
-  int r = sbx_run(s, &o, res, &err);
-  char **bufs[2] = {out, errs};
-  size_t *lens[2] = {nout, nerr};
-  for (int i = 0; i < 2; i++) {
-    off_t n = lseek(fds[i], 0, SEEK_END);
-    *bufs[i] = xcalloc(1, (size_t)n + 1);
-    if (n > 0 && pread(fds[i], *bufs[i], (size_t)n, 0) != n) n = 0;
-    *lens[i] = (size_t)n;
-    close(fds[i]);
-  }
-  snprintf(msg, msg_size, "%s", r < 0 && err ? err->message : "(no error)");
-  sbx_error_free(err);
-  return r;
-}
-
-static void run_split(sbx_spec *s, sbx_result *res, char **out, size_t *nout, char **errs,
-                      size_t *nerr) {
-  char msg[512];
-  if (run_split_rc(s, res, out, nout, errs, nerr, msg, sizeof msg) < 0)
-    TEST_FAIL("sbx_run: %s", msg);
-}
+/* Runs with stdout and stderr captured apart; a setup error fails the test. */
+static job_run *run_split(const sbx_spec *s) { return job_ran(s, NULL, JOB_STDERR_APART); }
 
 static bool is_pattern(const char *b, size_t n) {
   for (size_t i = 0; i < n; i++)
@@ -476,61 +334,52 @@ TEST(output_limit) {
   NEED_RUN();
   sbx_spec *s = SPEC("write", "100000000");
   s->limits.output = 1 << 20;
-  sbx_result r;
-  char *out, *errs;
-  size_t nout, nerr;
-  run_split(s, &r, &out, &nout, &errs, &nerr);
-  CHECK_EQ_STR(sbx_status_name(r.status), "output_limit");
-  CHECK_EQ_INT(r.signal, SIGKILL);
-  CHECK_EQ_INT(nout, 1 << 20); /* exactly the first MiB */
-  CHECK(is_pattern(out, nout));
-  CHECK_EQ_INT(r.stdout_bytes, 1 << 20);
-  CHECK_EQ_INT(nerr, 0);
-  CHECK(r.wall_time_s < 5);
-  free(out), free(errs);
-  sbx_result_clear(&r);
-  sbx_spec_free(s);
-  check_no_cgroup_left();
+  job_run *j = run_split(s);
+  const sbx_result *r = &j->res;
+  CHECK_EQ_STR(sbx_status_name(r->status), "output_limit");
+  CHECK_EQ_INT(r->signal, SIGKILL);
+  CHECK_EQ_INT(j->n_out, 1 << 20); /* exactly the first MiB */
+  CHECK(is_pattern(j->out, j->n_out));
+  CHECK_EQ_INT(r->stdout_bytes, 1 << 20);
+  CHECK_EQ_INT(j->n_errs, 0);
+  CHECK(r->wall_time_s < 5);
 }
 
 TEST(output_under_the_cap_is_whole) {
   NEED_RUN();
   sbx_spec *s = SPEC("write", "300000", "70000");
   s->limits.output = 370000; /* exactly the cap: not past it */
-  sbx_result r;
-  char *out, *errs;
-  size_t nout, nerr;
-  run_split(s, &r, &out, &nout, &errs, &nerr);
-  CHECK_EQ_STR(sbx_status_name(r.status), "ok");
-  CHECK_EQ_INT(nout, 300000);
-  CHECK(is_pattern(out, nout));
-  CHECK_EQ_INT(nerr, 70000);
-  CHECK(is_pattern(errs, nerr));
-  CHECK_EQ_INT(r.stdout_bytes, 300000);
-  CHECK_EQ_INT(r.stderr_bytes, 70000);
-  free(out), free(errs);
-  sbx_result_clear(&r);
-  sbx_spec_free(s);
+  job_run *j = run_split(s);
+  CHECK_EQ_STR(sbx_status_name(j->res.status), "ok");
+  CHECK_EQ_INT(j->n_out, 300000);
+  CHECK(is_pattern(j->out, j->n_out));
+  CHECK_EQ_INT(j->n_errs, 70000);
+  CHECK(is_pattern(j->errs, j->n_errs));
+  CHECK_EQ_INT(j->res.stdout_bytes, 300000);
+  CHECK_EQ_INT(j->res.stderr_bytes, 70000);
   /* One byte more is past it. */
   s = SPEC("write", "300000", "70001");
   s->limits.output = 370000;
-  run_split(s, &r, &out, &nout, &errs, &nerr);
-  CHECK_EQ_STR(sbx_status_name(r.status), "output_limit");
-  CHECK_EQ_INT(nout + nerr, 370000);
-  CHECK_EQ_INT(r.stdout_bytes + r.stderr_bytes, 370000);
-  free(out), free(errs);
-  sbx_result_clear(&r);
-  sbx_spec_free(s);
-  check_no_cgroup_left();
+  j = run_split(s);
+  CHECK_EQ_STR(sbx_status_name(j->res.status), "output_limit");
+  CHECK_EQ_INT(j->n_out + j->n_errs, 370000);
+  CHECK_EQ_INT(j->res.stdout_bytes + j->res.stderr_bytes, 370000);
 }
 
 /* ---- the output capture against its caller and against a writer outside the job ---------- */
 
+static void stop_receiver(void *arg) {
+  pid_t pid = (pid_t)(intptr_t)arg;
+  kill(pid, SIGKILL);
+  waitpid(pid, NULL, 0);
+}
+
 /* A host process outside the sandbox (the second party of the attack): accepts one connection
  * on the unix socket `path`, takes the fd passed over it, acknowledges, and 0.3 s later (the
- * job has ended by then) writes a '.' to that fd every 0.1 s for 5 s. Returns its pid. */
-static pid_t start_receiver(const char *path) {
-  int l = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+ * job has ended by then) writes a '.' to that fd every 0.1 s for 5 s. It is killed when the
+ * test ends. */
+static void start_receiver(const char *path) {
+  int l = test_own_fd(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
   struct sockaddr_un a = {.sun_family = AF_UNIX};
   if (l < 0) TEST_FAIL("socket: %s", strerror(errno));
   if (strlen(path) >= sizeof a.sun_path) TEST_FAIL("socket path %s too long", path);
@@ -565,26 +414,15 @@ static pid_t start_receiver(const char *path) {
     }
     _exit(0);
   }
-  close(l);
-  return pid;
-}
-
-static void stop_receiver(pid_t pid, const char *dir, const char *path) {
-  kill(pid, SIGKILL);
-  waitpid(pid, NULL, 0);
-  unlink(path);
-  rmdir(dir);
+  test_defer(stop_receiver, (void *)(intptr_t)pid);
 }
 
 /* The job passes its stdout pipe's write end out of the sandbox and exits: the run ends when
  * the job does (not when the outside writer lets go), and counts and delivers only the job's
  * own output. */
 static void check_fd_passed_out(bool pidns) {
-  char dir[] = "/tmp/sbx-fdpass.XXXXXX";
-  if (!mkdtemp(dir) || chmod(dir, 0777) < 0) TEST_FAIL("mkdtemp: %s", strerror(errno));
-  char path[sizeof dir + 2];
-  snprintf(path, sizeof path, "%s/s", dir);
-  pid_t rcv = start_receiver(path);
+  const char *dir = scratch_mkdir("sock", 0777);
+  start_receiver(scratch_path("sock/s"));
   sbx_spec *s = SPEC("sendout", "/sock/s");
   spec_add_mount(s, SBX_MOUNT_BIND, dir, "/sock", SBX_MNT_NODEV);
   if (!pidns) {
@@ -595,32 +433,21 @@ static void check_fd_passed_out(bool pidns) {
   }
   s->limits.output = 1 << 20;
   s->limits.wall_time_us = 5000000;
-  sbx_result r;
-  char *out = NULL, *errs = NULL;
-  size_t nout, nerr;
-  double t0 = now_s();
-  char msg[512];
-  int rc = run_split_rc(s, &r, &out, &nout, &errs, &nerr, msg, sizeof msg);
-  double took = now_s() - t0;
-  stop_receiver(rcv, dir, path);
-  sbx_spec_free(s);
-  if (rc < 0) TEST_FAIL("sbx_run: %s", msg);
-  if (r.status != SBX_STATUS_OK)
-    TEST_FAIL("status %s, stderr '%s'", sbx_status_name(r.status), errs);
-  if (took > 2.0)
-    TEST_FAIL("sbx_run returned after %.3f s (the job ended at %.3f s)", took, r.wall_time_s);
+  job_run *j = run_split(s);
+  if (j->res.status != SBX_STATUS_OK)
+    TEST_FAIL("status %s, stderr '%s'", sbx_status_name(j->res.status), j->errs);
+  if (j->took > 2.0)
+    TEST_FAIL("sbx_run returned after %.3f s (the job ended at %.3f s)", j->took,
+              j->res.wall_time_s);
   if (pidns) {
     /* Exactly the job's own output: none of the outside writer's dots. */
-    CHECK_EQ_STR(out, "sent\n");
-    CHECK_EQ_INT(r.stdout_bytes, 5);
+    CHECK_EQ_STR(j->out, "sent\n");
+    CHECK_EQ_INT(j->res.stdout_bytes, 5);
   } else {
     /* Without a pid namespace the pipe is read on for OUTPUT_DRAIN_MS after the job's end. */
-    CHECK(strncmp(out, "sent\n", 5) == 0);
-    CHECK(r.stdout_bytes == nout && nout <= 5 + OUTPUT_DRAIN_MS / 100 + 1);
+    CHECK(strncmp(j->out, "sent\n", 5) == 0);
+    CHECK(j->res.stdout_bytes == j->n_out && j->n_out <= 5 + OUTPUT_DRAIN_MS / 100 + 1);
   }
-  free(out), free(errs);
-  sbx_result_clear(&r);
-  check_no_cgroup_left();
 }
 
 TEST(output_fd_passed_out_of_the_sandbox) {
@@ -639,35 +466,22 @@ TEST(output_to_a_caller_who_does_not_read) {
   NEED_RUN();
   int p[2];
   if (pipe2(p, O_CLOEXEC) < 0) TEST_FAIL("pipe: %s", strerror(errno));
-  int errfd = memfd_create("job-stderr", MFD_CLOEXEC);
-  if (errfd < 0) TEST_FAIL("memfd_create: %s", strerror(errno));
+  test_own_fd(p[0]);
+  test_own_fd(p[1]);
   sbx_spec *s = SPEC("write", "100000000");
   s->limits.output = 200 << 20;
   s->limits.wall_time_us = 1000000;
   sbx_run_options o;
   sbx_run_options_init(&o);
-  o.stdout_fd = p[1];
-  o.stderr_fd = errfd;
-  sbx_result r;
-  sbx_error *err = NULL;
-  double t0 = now_s();
-  int rc = sbx_run(s, &o, &r, &err);
-  double took = now_s() - t0;
-  close(p[0]), close(p[1]), close(errfd);
-  sbx_spec_free(s);
-  if (rc < 0) {
-    char msg[512];
-    snprintf(msg, sizeof msg, "%s", err ? err->message : "(no error)");
-    sbx_error_free(err);
-    TEST_FAIL("sbx_run: %s", msg);
-  }
-  CHECK_EQ_STR(sbx_status_name(r.status), "wall_time_limit");
-  if (r.wall_time_s < 1.0 || r.wall_time_s > 1.05) TEST_FAIL("wall_time_s %.3f", r.wall_time_s);
-  if (took > 1.0 + OUTPUT_IDLE_MS / 1000.0 + 0.5) TEST_FAIL("sbx_run returned after %.3f s", took);
+  o.stdout_fd = p[1]; /* stderr is captured */
+  job_run *j = job_ran(s, &o, JOB_STDERR_APART);
+  const sbx_result *r = &j->res;
+  CHECK_EQ_STR(sbx_status_name(r->status), "wall_time_limit");
+  if (r->wall_time_s < 1.0 || r->wall_time_s > 1.05) TEST_FAIL("wall_time_s %.3f", r->wall_time_s);
+  if (j->took > 1.0 + OUTPUT_IDLE_MS / 1000.0 + 0.5)
+    TEST_FAIL("sbx_run returned after %.3f s", j->took);
   /* The caller's pipe took its 64 KiB; the job's own pipe holds at most as much more. */
-  CHECK(r.stdout_bytes >= 65536 && r.stdout_bytes <= 4 * 65536);
-  sbx_result_clear(&r);
-  check_no_cgroup_left();
+  CHECK(r->stdout_bytes >= 65536 && r->stdout_bytes <= 4 * 65536);
 }
 
 /* ---- cpu_time without a cgroup: the tree's rusage ------------------------------------------ */
@@ -679,31 +493,23 @@ TEST(cpu_time_limit_without_cgroup_counts_the_tree) {
   sbx_spec *s = SPEC("burn-procs", "2", "1.6");
   s->cgroup_mode = SBX_CGROUP_OFF;
   s->limits.cpu_time_us = 1000000;
-  sbx_result r;
-  run(s, &r, NULL, NULL);
-  CHECK(!r.cgroup);
-  CHECK_EQ_STR(sbx_status_name(r.status), "cpu_time_limit");
-  if (r.cpu_time_s < 1.5) TEST_FAIL("cpu_time_s %.3f", r.cpu_time_s);
-  sbx_result_clear(&r);
-  sbx_spec_free(s);
+  const sbx_result *r = &run(s)->res;
+  CHECK(!r->cgroup);
+  CHECK_EQ_STR(sbx_status_name(r->status), "cpu_time_limit");
+  if (r->cpu_time_s < 1.5) TEST_FAIL("cpu_time_s %.3f", r->cpu_time_s);
   /* The same tree within the limit (0.4 s each) is ok. */
   s = SPEC("burn-procs", "2", "0.8");
   s->cgroup_mode = SBX_CGROUP_OFF;
   s->limits.cpu_time_us = 1000000;
-  run(s, &r, NULL, NULL);
-  CHECK_EQ_STR(sbx_status_name(r.status), "ok");
-  if (r.cpu_time_s < 0.75 || r.cpu_time_s > 1.0) TEST_FAIL("cpu_time_s %.3f", r.cpu_time_s);
-  sbx_result_clear(&r);
-  sbx_spec_free(s);
+  r = &run(s)->res;
+  CHECK_EQ_STR(sbx_status_name(r->status), "ok");
+  if (r->cpu_time_s < 0.75 || r->cpu_time_s > 1.0) TEST_FAIL("cpu_time_s %.3f", r->cpu_time_s);
   /* A failing job past the limit is cpu_time_limit too. */
   s = SPEC("burn-procs", "2", "1.6");
   s->cgroup_mode = SBX_CGROUP_OFF;
   s->limits.cpu_time_us = 1000000;
-  run(s, &r, NULL, NULL);
-  CHECK_EQ_STR(sbx_status_name(r.status), "cpu_time_limit");
-  sbx_result_clear(&r);
-  sbx_spec_free(s);
-  check_no_cgroup_left();
+  r = &run(s)->res;
+  CHECK_EQ_STR(sbx_status_name(r->status), "cpu_time_limit");
 }
 
 /* Whether a cgroup named after `pid` exists in any hierarchy's "sandbox"; *empty says whether
@@ -739,11 +545,11 @@ static bool cgroup_of(pid_t pid, bool *empty) {
 TEST(killed_supervisor_is_cleaned_up_by_the_next_run) {
   NEED_ROOT_CGROUP();
   /* A supervisor (a child of ours running sbx_run) is killed while its job runs. */
+  sbx_spec *sleeper = SPEC("sleep", "30");
   pid_t sup = fork();
   if (sup == 0) {
-    sbx_spec *s = SPEC("sleep", "30");
     sbx_result r;
-    sbx_run(s, NULL, &r, NULL);
+    sbx_run(sleeper, NULL, &r, NULL);
     _exit(0);
   }
   CHECK(sup > 0);
@@ -765,29 +571,18 @@ TEST(killed_supervisor_is_cleaned_up_by_the_next_run) {
     if (!empty) usleep(5000);
   }
   if (!empty) TEST_FAIL("the killed supervisor's job outlived it by 1 s");
-  sbx_spec *s = SPEC("exit", "0");
-  sbx_result r;
-  run(s, &r, NULL, NULL);
-  CHECK_EQ_STR(sbx_status_name(r.status), "ok");
-  sbx_result_clear(&r);
-  sbx_spec_free(s);
+  CHECK_EQ_STR(sbx_status_name(run(SPEC("exit", "0"))->res.status), "ok");
   if (cgroup_of(sup, NULL)) TEST_FAIL("the killed supervisor's cgroup survived the next run");
-  check_no_cgroup_left();
 }
 
 TEST(bad_cgroup_parent_is_a_setup_error) {
   NEED_ROOT_CGROUP();
   sbx_spec *s = SPEC("exit", "0");
   s->cgroup_parent = xstrdup("../escape");
-  sbx_result r;
-  sbx_error *err = NULL;
-  CHECK_EQ_INT(sbx_run(s, NULL, &r, &err), -1);
-  CHECK_EQ_INT(r.status, SBX_STATUS_SETUP_ERROR);
-  CHECK_CONTAINS(err ? err->message : NULL, "cgroup parent '../escape'");
-  sbx_error_free(err);
-  sbx_result_clear(&r);
-  sbx_spec_free(s);
-  check_no_cgroup_left();
+  job_run *j = job_run_spec(s, NULL, JOB_STDERR_MERGED);
+  CHECK_EQ_INT(j->rc, -1);
+  CHECK_EQ_INT(j->res.status, SBX_STATUS_SETUP_ERROR);
+  CHECK_CONTAINS(j->err ? j->err->message : NULL, "cgroup parent '../escape'");
 }
 
 TEST(cgroup_off_degrades) {
@@ -796,15 +591,12 @@ TEST(cgroup_off_degrades) {
   s->cgroup_mode = SBX_CGROUP_OFF;
   s->limits.memory = 64 << 20;
   s->limits.pids = 16;
-  sbx_result r;
-  run(s, &r, NULL, NULL);
-  CHECK_EQ_STR(sbx_status_name(r.status), "ok");
-  CHECK(!r.cgroup);
-  CHECK_EQ_INT(r.cgroup_version, 0);
-  CHECK(strv_contains(r.degraded, "memory"));
-  CHECK(strv_contains(r.degraded, "pids"));
-  sbx_result_clear(&r);
-  sbx_spec_free(s);
+  const sbx_result *r = &run(s)->res;
+  CHECK_EQ_STR(sbx_status_name(r->status), "ok");
+  CHECK(!r->cgroup);
+  CHECK_EQ_INT(r->cgroup_version, 0);
+  CHECK(strv_contains(r->degraded, "memory"));
+  CHECK(strv_contains(r->degraded, "pids"));
 }
 
 /* Without a cgroup the memory peak is the largest single process's (ru_maxrss), and the result
@@ -813,50 +605,41 @@ TEST(memory_peak_without_cgroup_is_rusage) {
   NEED_RUN();
   sbx_spec *s = SPEC("touch", "24");
   s->cgroup_mode = SBX_CGROUP_OFF;
-  sbx_result r;
-  char *out = NULL;
-  run(s, &r, &out, NULL);
-  CHECK_EQ_STR(sbx_status_name(r.status), "ok");
-  CHECK_CONTAINS(out, "touched 24");
-  CHECK(!r.cgroup);
-  CHECK_EQ_INT(r.memory_peak_source, SBX_MEMORY_PEAK_RUSAGE);
-  CHECK_EQ_STR(sbx_memory_peak_source_name(r.memory_peak_source), "rusage");
-  CHECK(r.memory_peak_bytes == r.max_rss_bytes);
-  if (r.memory_peak_bytes < (24u << 20) || r.memory_peak_bytes > (32u << 20))
+  job_run *j = run(s);
+  const sbx_result *r = &j->res;
+  CHECK_EQ_STR(sbx_status_name(r->status), "ok");
+  CHECK_CONTAINS(j->out, "touched 24");
+  CHECK(!r->cgroup);
+  CHECK_EQ_INT(r->memory_peak_source, SBX_MEMORY_PEAK_RUSAGE);
+  CHECK_EQ_STR(sbx_memory_peak_source_name(r->memory_peak_source), "rusage");
+  CHECK(r->memory_peak_bytes == r->max_rss_bytes);
+  if (r->memory_peak_bytes < (24u << 20) || r->memory_peak_bytes > (32u << 20))
     TEST_FAIL("memory_peak_bytes %.1f MiB for 24 MiB touched",
-              (double)r.memory_peak_bytes / (1 << 20));
-  free(out);
-  sbx_result_clear(&r);
-  sbx_spec_free(s);
+              (double)r->memory_peak_bytes / (1 << 20));
 }
 
 /* ---- rootless ------------------------------------------------------------------------------- */
 
 TEST(rootless_optional_degrades) {
   if (geteuid() == 0) SKIP_TEST("for an unprivileged user");
-  if (!userns_available()) SKIP_TEST("user namespaces are not available here");
+  NEED_USERNS();
   sbx_spec *s = SPEC("burn", "0.1");
   s->limits.memory = 64 << 20;
   s->limits.pids = 16;
   s->limits.cpu_time_us = 5000000;
-  sbx_result r;
-  char *out = NULL;
-  run(s, &r, &out, NULL);
-  CHECK_EQ_STR(sbx_status_name(r.status), "ok");
-  if (r.cgroup) {
+  const sbx_result *r = &run(s)->res;
+  CHECK_EQ_STR(sbx_status_name(r->status), "ok");
+  if (r->cgroup) {
     /* A delegated subtree was found: the limits may then hold. */
-    CHECK(r.cgroup_version == 1 || r.cgroup_version == 2);
+    CHECK(r->cgroup_version == 1 || r->cgroup_version == 2);
   } else {
-    CHECK(strv_contains(r.degraded, "memory"));
-    CHECK(strv_contains(r.degraded, "pids"));
-    CHECK(strv_contains(r.degraded, "cpu_time"));
+    CHECK(strv_contains(r->degraded, "memory"));
+    CHECK(strv_contains(r->degraded, "pids"));
+    CHECK(strv_contains(r->degraded, "cpu_time"));
     /* The figures come from rusage. */
-    CHECK(r.cpu_time_s >= 0.09);
-    CHECK_EQ_INT(r.memory_peak_source, SBX_MEMORY_PEAK_RUSAGE);
+    CHECK(r->cpu_time_s >= 0.09);
+    CHECK_EQ_INT(r->memory_peak_source, SBX_MEMORY_PEAK_RUSAGE);
   }
-  free(out);
-  sbx_result_clear(&r);
-  sbx_spec_free(s);
 }
 
 RUN_TESTS()
