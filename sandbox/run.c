@@ -224,31 +224,42 @@ static char *describe_exit(int status) {
   return xasprintf("wait status 0x%x", status);
 }
 
-/* Listens to the up channel during the start, for one of `want` (a CHAN_ALLOW set), taking
- * init's pid and the children's errors on the way. It watches the intermediate through its
- * pidfd (reaped as soon as it exits) and, with `watch_init`, init. Returns 1 with the wanted
- * message's type in *got; 0 when the process waited on (init with `watch_init`, else the
- * intermediate) has exited and every message it sent is taken; -1 with *err on a channel error
- * or a message out of place. */
+/* Listens to the up channel during the start until one of `want` (a CHAN_ALLOW set) came,
+ * taking what may come on the way: init's pid (once), the children's errors and, once the maps
+ * are written, the job's readiness or its early end, which may come before the intermediate's
+ * report of init's pid. It watches the intermediate through its pidfd (reaped as soon as it
+ * exits) and, with `watch_init`, init. Returns 1 when a wanted message came (its type in *got;
+ * a readiness taken earlier counts); 0 when the process waited on (init with `watch_init`,
+ * else the intermediate) has exited and every message it sent is taken, or the job ended
+ * before it was ready; -1 with *err on a channel error or a message out of place. */
 static int start_wait(engine_run *st, unsigned want, bool watch_init, uint32_t *got,
                       sbx_error **err) {
   bool exited = false;
   for (;;) {
-    /* Once init runs, the job may end before it is ready (it reported why, or was killed). */
-    unsigned allowed = want | CHAN_ALLOW_ERRORS | (st->init > 0 ? 0 : CHAN_ALLOW(MSG_INIT_PID)) |
-                       (watch_init ? CHAN_ALLOW(MSG_JOB_EXIT) : 0);
+    if ((want & CHAN_ALLOW(MSG_JOB_READY)) && st->job_ready) {
+      *got = MSG_JOB_READY;
+      return 1;
+    }
+    unsigned allowed = want | CHAN_ALLOW_ERRORS | (st->init > 0 ? 0 : CHAN_ALLOW(MSG_INIT_PID));
+    if (st->maps_written) allowed |= CHAN_ALLOW(MSG_JOB_READY) | CHAN_ALLOW(MSG_JOB_EXIT);
     chan_msg msg;
     sbx_error *e = NULL;
     int r = chan_recv(st->ctx.up.rd, &msg, allowed, "sandbox setup", &e);
     if (r == 1) {
-      if (msg.type == MSG_INIT_PID && msg.u.pid <= 0)
-        return sbx_set_error(err, EPROTO, "the sandbox reported init's pid as %d", msg.u.pid);
-      if (msg.type == MSG_INIT_PID) st->init = msg.u.pid;
-      if (msg.type == MSG_ERROR || msg.type == MSG_EXEC_FAILED)
-        supervise_note_child_error(st, &msg);
-      if (msg.type == MSG_JOB_EXIT && !(want & CHAN_ALLOW(MSG_JOB_EXIT))) {
+      switch (msg.type) {
+      case MSG_INIT_PID:
+        if (msg.u.pid <= 0)
+          return sbx_set_error(err, EPROTO, "the sandbox reported init's pid as %d", msg.u.pid);
+        st->init = msg.u.pid;
+        break;
+      case MSG_JOB_READY: st->job_ready = true; continue;
+      case MSG_JOB_EXIT:
         st->facts.exit = msg.u.exit;
+        st->job_ended_early = true;
         return 0;
+      case MSG_ERROR:
+      case MSG_EXEC_FAILED: supervise_note_child_error(st, &msg); break;
+      default: break;
       }
       if (want & CHAN_ALLOW(msg.type)) {
         *got = msg.type;
@@ -296,6 +307,16 @@ static int start_failed(engine_run *st, const char *who, int status, const char 
   return sbx_set_error(err, EPIPE, "the sandbox's %s process ended (%s) %s", who, how, what);
 }
 
+/* The job (or init) ended before the job was ready: the job's own report (run() hands it on),
+ * or how it ended. */
+static int job_ended_early(engine_run *st, sbx_error **err) {
+  if (st->child_err) return -1;
+  if (!st->job_ended_early)
+    return sbx_set_error(err, EPIPE, "the sandbox's init process ended before the job started");
+  _cleanup_free_ char *how = describe_exit(st->facts.exit.wstatus);
+  return sbx_set_error(err, EPIPE, "the job ended (%s) before it was set up", how);
+}
+
 /* On an error path: lets the intermediate finish (EOF on the down channel ends its wait for
  * the maps), so that init, if it was started, is known and can be killed and reaped. */
 static void finish_intermediate(engine_run *st) {
@@ -339,6 +360,7 @@ static int start(engine_run *st, sbx_error **err) {
 
   uint32_t got = 0;
   int r;
+  st->maps_written = !st->ctx.idmap.userns;
   if (st->ctx.idmap.userns) {
     r = start_wait(st, CHAN_ALLOW(MSG_MAP_REQUEST), false, &got, err);
     if (r < 0) return -1;
@@ -348,11 +370,13 @@ static int start(engine_run *st, sbx_error **err) {
     if (idmap_write(pid, &st->ctx.idmap, err) < 0) return -1;
     run_log(st, "wrote the id maps of process %d", (int)pid);
     if (chan_maps_done(st->ctx.down.wr, err) < 0) return -1;
+    st->maps_written = true;
   }
   /* The intermediate reports init's pid and exits. */
   if (st->init <= 0) {
     r = start_wait(st, CHAN_ALLOW(MSG_INIT_PID), false, &got, err);
     if (r < 0) return -1;
+    if (st->job_ended_early) return job_ended_early(st, err);
     if (r == 0 || st->init <= 0)
       return start_failed(st, "intermediate", st->intermediate_status, "before starting init", err);
   }
@@ -363,12 +387,7 @@ static int start(engine_run *st, sbx_error **err) {
    * job, which sets itself up and reports. */
   r = start_wait(st, CHAN_ALLOW(MSG_JOB_READY), true, &got, err);
   if (r < 0) return -1;
-  if (r == 0 || st->child_err) {
-    /* The job's own report (run() hands it on), or how it ended. */
-    if (st->child_err) return -1;
-    _cleanup_free_ char *how = describe_exit(st->facts.exit.wstatus);
-    return sbx_set_error(err, EPIPE, "the job ended (%s) before it was set up", how);
-  }
+  if (r == 0 || st->child_err) return job_ended_early(st, err);
   return 0;
 }
 

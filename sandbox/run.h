@@ -65,6 +65,10 @@ typedef struct engine_run {
   sigset_t old_mask;
   struct timespec start;
   output_capture out;
+  /* The start's progress: the maps are written (or need none), so init and the job may run
+   * and speak in any order with the intermediate's last report; the job reported ready; the
+   * job ended before it was (its wait status in facts.exit). */
+  bool maps_written, job_ready, job_ended_early;
   sbx_error *child_err; /* the first MSG_ERROR / MSG_EXEC_FAILED */
   bool exec_failed;
   int exec_errno;
