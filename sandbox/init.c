@@ -20,13 +20,11 @@
 /* ---- init ---------------------------------------------------------------------------------- */
 
 /* main's death must take the job with it. init's parent is main (CLONE_PARENT), so the parent
- * death signal fires when main dies; had main died before prctl, the down channel, whose only
- * writer is main, is already at EOF. (getppid() cannot tell: in a new pid namespace it is 0.)
- * init keeps the down channel for main's last word (MSG_MAY_EXIT); the job reads its go-ahead
- * from it before execve, which closes it. */
+ * death signal (set first thing in init_main) fires when main dies; had main died before prctl, the
+ * down channel, whose only writer is main, is already at EOF. (getppid() cannot tell: in a new pid
+ * namespace it is 0.) init keeps the down channel for main's last word (MSG_MAY_EXIT); the job
+ * reads its go-ahead from it before execve, which closes it. */
 static int watch_supervisor(const engine_ctx *ctx, sbx_error **err) {
-  if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
-    return sbx_set_errno(err, "set the parent death signal");
   struct pollfd p = {.fd = ctx->down.rd, .events = POLLIN};
   int r = poll(&p, 1, 0);
   if (r < 0) return sbx_set_errno(err, "poll the supervisor channel");
@@ -107,6 +105,12 @@ static pid_t fork_job(const engine_ctx *ctx, int sfd, notify_state *ns, sbx_erro
 
 void init_main(engine_ctx *ctx) {
   sbx_error *err = NULL;
+  /* The parent death signal first of all, before anything that could block: main's death must
+   * take init with it from the start (watch_supervisor checks for a death before this). */
+  if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0) {
+    sbx_set_errno(&err, "set the parent death signal");
+    child_fail(ctx->up.wr, err, 1);
+  }
   /* main forked the intermediate with every signal blocked; the caller's handlers must not run
    * here. */
   child_reset_signals();

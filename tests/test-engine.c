@@ -852,6 +852,14 @@ static void *run_loop(void *arg) {
 
 TEST(threads_concurrent_runs) {
   NEED_USERNS();
+#if defined(__SANITIZE_ADDRESS__)
+  /* Seen here with gcc 12's libasan: its allocator does not take its size-class locks around
+   * fork, so a run forked while another thread allocates inherits a held lock, and the
+   * sandbox's init deadlocks at its first allocation of that size (a futex in
+   * SizeClassAllocator64LocalCache::Refill). glibc's fork resets its own malloc locks, which is
+   * what this test is about; it runs in every build without ASan. */
+  SKIP_TEST("ASan's allocator is not fork-safe under concurrent allocation (gcc 12 libasan)");
+#endif
   thread_job jobs[4];
   for (int i = 0; i < 4; i++) {
     char code[16], host[32];
