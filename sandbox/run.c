@@ -217,13 +217,6 @@ static int setup_cgroup(engine_run *st, sbx_result *res, sbx_error **err) {
 
 /* ---- the start: fork, id maps, init's pid, the job ready ----------------------------------- */
 
-static char *describe_exit(int status) {
-  if (WIFEXITED(status)) return xasprintf("exit status %d", WEXITSTATUS(status));
-  if (WIFSIGNALED(status))
-    return xasprintf("killed by signal %d (%s)", WTERMSIG(status), strsignal(WTERMSIG(status)));
-  return xasprintf("wait status 0x%x", status);
-}
-
 /* Listens to the up channel during the start until one of `want` (a CHAN_ALLOW set) came,
  * taking what may come on the way: init's pid (once), the children's errors and, once the maps
  * are written, the job's readiness or its early end, which may come before the intermediate's
@@ -303,7 +296,7 @@ static int start_failed(engine_run *st, const char *who, int status, const char 
     if (err && !*err) *err = steal_pointer(&st->child_err);
     return -1;
   }
-  _cleanup_free_ char *how = describe_exit(status);
+  _cleanup_free_ char *how = supervise_describe_wait(status);
   return sbx_set_error(err, EPIPE, "the sandbox's %s process ended (%s) %s", who, how, what);
 }
 
@@ -313,7 +306,7 @@ static int job_ended_early(engine_run *st, sbx_error **err) {
   if (st->child_err) return -1;
   if (!st->job_ended_early)
     return sbx_set_error(err, EPIPE, "the sandbox's init process ended before the job started");
-  _cleanup_free_ char *how = describe_exit(st->facts.exit.wstatus);
+  _cleanup_free_ char *how = supervise_describe_wait(st->facts.exit.wstatus);
   return sbx_set_error(err, EPIPE, "the job ended (%s) before it was set up", how);
 }
 

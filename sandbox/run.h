@@ -80,6 +80,8 @@ typedef struct engine_run {
  * the job's end and the cgroup's figures noted in run->facts. -1 with *err when the sandbox
  * failed (run->child_err holds a child's own report). */
 int supervise_run(engine_run *run, sbx_error **err);
+/* supervise.c: a wait status in words: "exit status 3", "killed by signal 9 (Killed)". */
+char *supervise_describe_wait(int status);
 /* supervise.c: records a child's MSG_ERROR / MSG_EXEC_FAILED (the first one counts). */
 void supervise_note_child_error(engine_run *run, const chan_msg *msg);
 

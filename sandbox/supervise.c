@@ -11,6 +11,13 @@
 #include <sys/signalfd.h>
 #include <sys/wait.h>
 
+char *supervise_describe_wait(int status) {
+  if (WIFEXITED(status)) return xasprintf("exit status %d", WEXITSTATUS(status));
+  if (WIFSIGNALED(status))
+    return xasprintf("killed by signal %d (%s)", WTERMSIG(status), strsignal(WTERMSIG(status)));
+  return xasprintf("wait status 0x%x", status);
+}
+
 void supervise_note_child_error(engine_run *run, const chan_msg *msg) {
   if (run->child_err) return;
   run->child_err = chan_msg_error(msg);
@@ -149,13 +156,6 @@ static int check_limits(engine_run *run) {
   return timeout;
 }
 
-static char *describe_status(int status) {
-  if (WIFEXITED(status)) return xasprintf("exit status %d", WEXITSTATUS(status));
-  if (WIFSIGNALED(status))
-    return xasprintf("killed by signal %d (%s)", WTERMSIG(status), strsignal(WTERMSIG(status)));
-  return xasprintf("wait status 0x%x", status);
-}
-
 /* init is gone, and with it every writer of the channel: what it sent is queued. */
 static int init_ended(engine_run *run, bool *closed, sbx_error **err) {
   if (drain(run, closed, err) < 0) return -1;
@@ -175,7 +175,7 @@ static int init_ended(engine_run *run, bool *closed, sbx_error **err) {
                 i ? "stderr" : "stdout", run->out.dropped[i]);
   }
   if (run->facts.end == END_NONE && !run->child_err) {
-    _cleanup_free_ char *how = describe_status(status);
+    _cleanup_free_ char *how = supervise_describe_wait(status);
     return sbx_set_error(
         err, EPIPE, "the sandbox's init process ended (%s) without reporting the job's end", how);
   }

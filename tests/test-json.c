@@ -572,6 +572,29 @@ TEST(id_mapping_intent_travels_as_an_annotation) {
   sbx_spec_free(s);
 }
 
+TEST(id_mapping_annotation_malformed) {
+  static const char *const bad[] = {
+      "auto",
+      "host_uid=auto,host_gid=auto",
+      "host_uid=auto,host_gid=auto,count=0",
+      "host_uid=auto,host_gid=auto,count=1,",
+      "host_uid=-1,host_gid=auto,count=1",
+      "host_uid=4294967295,host_gid=auto,count=1",
+      "host_gid=auto,host_uid=auto,count=1",
+      "host_uid=auto,host_gid=auto,count=1,x=2",
+  };
+  for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+    _cleanup_free_ char *doc =
+        xasprintf(DOC("", "", ", \"annotations\": {\"org.sandbox.id-mapping\": \"%s\"}"), bad[i]);
+    _cleanup_free_ char *msg = load_error(doc);
+    _cleanup_free_ char *want = xasprintf(
+        "config.json: annotations[\"org.sandbox.id-mapping\"]: expected "
+        "host_uid=ID|auto,host_gid=ID|auto,count=N, not '%s'",
+        bad[i]);
+    CHECK_EQ_STR(msg, want);
+  }
+}
+
 TEST(golden_small) {
   sbx_spec *s = spec_new();
   const char *argv[] = {"/bin/true"};
@@ -803,50 +826,6 @@ static const struct {
          "\"action\": \"SCMP_ACT_ERRNO\"}]}",
          ""),
      "config.json: linux.seccomp.syscalls[0].names: no syscall names", false},
-    {DOC("", "", ", \"annotations\": {\"org.sandbox.id-mapping\": \"auto\"}"),
-     "config.json: annotations[\"org.sandbox.id-mapping\"]: expected "
-     "host_uid=ID|auto,host_gid=ID|auto,count=N, not 'auto'",
-     false},
-    {DOC("", "",
-         ", \"annotations\": {\"org.sandbox.id-mapping\": \"host_uid=auto,host_gid=auto\"}"),
-     "config.json: annotations[\"org.sandbox.id-mapping\"]: expected "
-     "host_uid=ID|auto,host_gid=ID|auto,count=N, not 'host_uid=auto,host_gid=auto'",
-     false},
-    {DOC("", "",
-         ", \"annotations\": {\"org.sandbox.id-mapping\": "
-         "\"host_uid=auto,host_gid=auto,count=0\"}"),
-     "config.json: annotations[\"org.sandbox.id-mapping\"]: expected "
-     "host_uid=ID|auto,host_gid=ID|auto,count=N, not 'host_uid=auto,host_gid=auto,count=0'",
-     false},
-    {DOC("", "",
-         ", \"annotations\": {\"org.sandbox.id-mapping\": "
-         "\"host_uid=auto,host_gid=auto,count=1,\"}"),
-     "config.json: annotations[\"org.sandbox.id-mapping\"]: expected "
-     "host_uid=ID|auto,host_gid=ID|auto,count=N, not 'host_uid=auto,host_gid=auto,count=1,'",
-     false},
-    {DOC("", "",
-         ", \"annotations\": {\"org.sandbox.id-mapping\": \"host_uid=-1,host_gid=auto,count=1\"}"),
-     "config.json: annotations[\"org.sandbox.id-mapping\"]: expected "
-     "host_uid=ID|auto,host_gid=ID|auto,count=N, not 'host_uid=-1,host_gid=auto,count=1'",
-     false},
-    {DOC("", "",
-         ", \"annotations\": {\"org.sandbox.id-mapping\": "
-         "\"host_uid=4294967295,host_gid=auto,count=1\"}"),
-     "config.json: annotations[\"org.sandbox.id-mapping\"]: expected "
-     "host_uid=ID|auto,host_gid=ID|auto,count=N, not 'host_uid=4294967295,host_gid=auto,count=1'",
-     false},
-    {DOC("", "",
-         ", \"annotations\": {\"org.sandbox.id-mapping\": "
-         "\"host_gid=auto,host_uid=auto,count=1\"}"),
-     "config.json: annotations[\"org.sandbox.id-mapping\"]: expected "
-     "host_uid=ID|auto,host_gid=ID|auto,count=N, not 'host_gid=auto,host_uid=auto,count=1'",
-     false},
-    {DOC("", "",
-         ", \"annotations\": {\"org.sandbox.id-mapping\": "
-         "\"host_uid=auto,host_gid=auto,count=1,x=2\"}"),
-     "config.json: annotations[\"org.sandbox.id-mapping\"]: expected "
-     "host_uid=ID|auto,host_gid=ID|auto,count=N, not 'host_uid=auto,host_gid=auto,count=1,x=2'",
-     false},
     /* "namespaces" twice in one object is caught by the parser first. */
     {DOC("", ", \"namespaces\": [{\"type\": \"time\"}]", ""), "duplicate object key", true},
     {"{\"ociVersion\": \"1.0.2\", \"process\": {\"user\": {\"uid\": 0, \"gid\": 0}, \"cwd\": "
