@@ -88,6 +88,11 @@ typedef struct engine_ctx {
   /* The run's cgroup (made and given its limits by main), which the intermediate joins first
    * thing; NULL when the run has none (cgroup: off, or optional and unusable). */
   cgroup *cg;
+  /* NULL, or spec->n_mounts entries: entry i >= 0 is a detached, idmapped copy of bind i's
+   * source (idmount.c, made by main as root; close-on-exec, inherited through fork and clone)
+   * that init attaches at the bind's target instead of binding the source; -1: a plain bind.
+   * init closes them once attached. */
+  int *bind_fds;
 } engine_ctx;
 
 #define SECCOMP_HANDOFF_FD 100
@@ -102,6 +107,20 @@ __attribute__((noreturn)) void init_main(engine_ctx *ctx);
 __attribute__((noreturn)) void job_main(const engine_ctx *ctx, int handoff);
 /* In init: builds the new root from the spec and pivots into it. */
 int mounts_setup_root(const engine_ctx *ctx, sbx_error **err);
+
+/* idmount.c, in main before the first fork: the idmapped copies of the read-write binds
+ * (ctx->bind_fds) when the caller is root and the job has a user namespace, else *fds = NULL.
+ * A bind on a filesystem without idmap support stays plain, unless the job's host id cannot
+ * write it: then the run fails, naming the path, the id and the fixes. */
+int idmount_prepare(const sbx_spec *spec, const idmap_plan *plan, char *const *sources, int **fds,
+                    sbx_error **err);
+void idmount_close(int *fds, size_t n);
+/* Whether the run idmaps its read-write binds (root, a user namespace, a mount namespace, at
+ * least one read-write bind). */
+bool idmount_wanted(const sbx_spec *spec, const idmap_plan *plan);
+/* The host ids the job's uid and gid map to; false when unmapped. */
+bool idmount_job_host_ids(const sbx_spec *spec, const idmap_plan *plan, uint32_t *uid,
+                          uint32_t *gid);
 
 /* child.c: sends err (or a generic message) over `fd` as MSG_ERROR and exits with `code`. */
 __attribute__((noreturn)) void child_fail(int fd, sbx_error *err, int code);

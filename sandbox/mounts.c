@@ -136,8 +136,15 @@ static int mount_bind(const engine_ctx *ctx, size_t i, sbx_error **err) {
                            : touch_inside(dst, m->target, err)) < 0)
     return -1;
   bool rec = m->flags & SBX_MNT_RECURSIVE;
-  if (mount(src, dst, NULL, MS_BIND | (rec ? MS_REC : 0), NULL) < 0)
+  int tree = ctx->bind_fds ? ctx->bind_fds[i] : -1;
+  if (tree >= 0) {
+    /* main's idmapped copy of the source (idmount.c): attached here, in our own namespace. */
+    int r = move_mount(tree, "", AT_FDCWD, dst, MOVE_MOUNT_F_EMPTY_PATH);
+    close(tree);
+    if (r < 0) return sbx_set_errno(err, "attach the idmapped bind %s on %s", m->source, m->target);
+  } else if (mount(src, dst, NULL, MS_BIND | (rec ? MS_REC : 0), NULL) < 0) {
     return sbx_set_errno(err, "bind mount %s on %s", m->source, m->target);
+  }
   return set_attrs(dst, m->flags, rec, m->target, err);
 }
 

@@ -76,12 +76,37 @@ static bool job_may_be(const engine_run *st, uid_t uid) {
   return false;
 }
 
+/* Whether `dir` is inside (or is) the source of a bind that the job writes through as the
+ * caller (an idmapped one), or contains one. */
+static bool idmapped_over(const engine_run *st, const char *dir) {
+  if (!st->ctx.bind_fds) return false;
+  char real[PATH_MAX];
+  const char *d = realpath(dir, real) ? real : dir;
+  for (size_t i = 0; i < st->ctx.spec->n_mounts; i++) {
+    if (st->ctx.bind_fds[i] < 0) continue;
+    const char *s = st->ctx.sources[i];
+    size_t n = strlen(s), k = strlen(d);
+    if (strcmp(s, "/") == 0) return true;
+    if ((strncmp(d, s, n) == 0 && (d[n] == '/' || d[n] == '\0')) ||
+        (strncmp(s, d, k) == 0 && (s[k] == '/' || s[k] == '\0')))
+      return true;
+  }
+  return false;
+}
+
 static int prepare(engine_run *st, sbx_error **err) {
   const sbx_spec *spec = st->ctx.spec;
   const sbx_run_options *o = st->opts;
   idmap_host host;
   idmap_host_probe(spec, geteuid(), getegid(), st->hooks ? &st->hooks->idmap : NULL, &host);
   if (idmap_plan_make(spec, &host, &st->ctx.idmap, err) < 0) return -1;
+  st->ctx.sources = xcalloc(spec->n_mounts + 1, sizeof *st->ctx.sources);
+  for (size_t i = 0; i < spec->n_mounts; i++)
+    if (spec->mounts[i].type == SBX_MOUNT_BIND)
+      st->ctx.sources[i] = resolve_source(spec->mounts[i].source);
+  if (idmount_prepare(spec, &st->ctx.idmap, st->ctx.sources, &st->ctx.bind_fds, err) < 0) return -1;
+  if (st->ctx.bind_fds) run_log(st, "read-write binds: idmapped to the caller's ids");
+
   /* Compiled (or taken from the cache) here, before any fork: the job only loads it. The disk
    * cache belongs to the caller's uid; a job that runs as that uid (an unprivileged caller's
    * job does) could rewrite a cached filter through a read-write bind and so switch off the
@@ -91,6 +116,12 @@ static int prepare(engine_run *st, sbx_error **err) {
   if (cache_dir && job_may_be(st, geteuid())) {
     run_log(st, "seccomp filter: not cached on disk, since the job runs as uid %u, the owner of %s",
             (unsigned)geteuid(), cache_dir);
+    cache_dir = NULL;
+  }
+  /* Through an idmapped bind the job writes as the caller: not when the cache is in one. */
+  if (cache_dir && idmapped_over(st, cache_dir)) {
+    run_log(st, "seccomp filter: not cached on disk, since %s is in an idmapped read-write bind",
+            cache_dir);
     cache_dir = NULL;
   }
   int rc = sc_filter_build_in(&spec->seccomp, cache_dir, &st->filter, &cache_err, err);
@@ -121,11 +152,6 @@ static int prepare(engine_run *st, sbx_error **err) {
     st->ctx.seccomp = st->notify_filter;
     st->ctx.seccomp_notify = true;
   }
-
-  st->ctx.sources = xcalloc(spec->n_mounts + 1, sizeof *st->ctx.sources);
-  for (size_t i = 0; i < spec->n_mounts; i++)
-    if (spec->mounts[i].type == SBX_MOUNT_BIND)
-      st->ctx.sources[i] = resolve_source(spec->mounts[i].source);
 
   if (spec->root.path) {
     _cleanup_free_ char *p = NULL;
@@ -344,6 +370,9 @@ static int start(engine_run *st, sbx_error **err) {
   pthread_sigmask(SIG_SETMASK, &saved, NULL);
   if (pid < 0) return sbx_set_error(err, fork_errno, "fork the sandbox's intermediate process");
   st->intermediate = pid;
+  /* The children have their copies of the idmapped trees: init attaches them. */
+  idmount_close(st->ctx.bind_fds, st->ctx.spec->n_mounts);
+  st->ctx.bind_fds = NULL;
   output_close_write_ends(&st->out);
   channel_close_end(&st->ctx.up.wr);
   channel_close_end(&st->ctx.down.rd);
@@ -420,6 +449,8 @@ static void run_cleanup(engine_run *st) {
   }
   free(st->ctx.root_path);
   st->ctx.root_path = NULL;
+  idmount_close(st->ctx.bind_fds, st->ctx.spec->n_mounts);
+  st->ctx.bind_fds = NULL;
   sbx_error_free(st->child_err);
   st->child_err = NULL;
 }
