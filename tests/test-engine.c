@@ -19,6 +19,7 @@
 #include <seccomp.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #define PROBE(...) probe_spec((const char *const[]){__VA_ARGS__, NULL})
@@ -277,6 +278,23 @@ TEST(bind_read_write_and_symlink_source) {
   char *text = NULL;
   CHECK(read_file_max(scratch_path("rw/made"), 100, &text, NULL, NULL) == 0);
   CHECK_EQ_STR(test_own(text), "out\n");
+}
+
+/* What the job creates in a read-write bind belongs on disk to the source's owner (as root the
+ * bind is idmapped to it; rootless the caller's id is the job's), and inside, the source is the
+ * job's own. */
+TEST(bind_read_write_owner) {
+  NEED_USERNS();
+  const char *dir = scratch_mkdir("own", 0755);
+  sbx_spec *s = job_shell_spec("mkdir /own/d && echo x > /own/d/f && stat -c '%u %g' /own");
+  CHECK(sbx_spec_add_bind(s, dir, "/own", false, NULL) == 0);
+  CHECK_EQ_STR(job_ok(s), "0 0\n");
+  struct stat st;
+  CHECK(stat(scratch_path("own/d/f"), &st) == 0);
+  CHECK_EQ_INT(st.st_uid, geteuid());
+  CHECK_EQ_INT(st.st_gid, getegid());
+  CHECK(stat(scratch_path("own/d"), &st) == 0);
+  CHECK_EQ_INT(st.st_uid, geteuid());
 }
 
 TEST(masked_and_readonly_paths) {
@@ -762,6 +780,9 @@ TEST(leak_200_runs) {
   spec_add_mount(s_badbind, SBX_MOUNT_BIND, "/nonexistent-src", "/mnt", SBX_MNT_RO);
   sbx_spec *s_badcwd = PROBE("/probe/probe", "exit", "0");
   CHECK(sbx_spec_set_cwd(s_badcwd, "/nonexistent", NULL) == 0);
+  /* A read-write bind: idmapped as root (detached trees and a mapping namespace per run). */
+  sbx_spec *s_rw = PROBE("/probe/probe", "exit", "0");
+  CHECK(sbx_spec_add_bind(s_rw, scratch_mkdir("leak-rw", 0755), "/rw", false, NULL) == 0);
 
   /* One run first, so that anything the library sets up once (caches) is in the baseline. */
   job_ran(s_ok, NULL, JOB_STDERR_OWN);
@@ -783,6 +804,7 @@ TEST(leak_200_runs) {
     if (i % 10 == 5) s = s_killed, want_status = SBX_STATUS_SIGNALED;
     if (i % 10 == 7) s = s_missing, want_r = -1, want_status = SBX_STATUS_SETUP_ERROR;
     if (i % 10 == 9) s = s_badbind, want_r = -1, want_status = SBX_STATUS_SETUP_ERROR;
+    if (i % 10 == 4) s = s_rw;
     /* Every other run forwards the caller's signals (handlers installed for the run only). */
     opts.forward_signals = i % 2 == 1;
     sbx_result res;
