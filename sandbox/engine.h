@@ -7,6 +7,7 @@
 
 #include "cgroup.h"
 #include "channel.h"
+#include "etc.h"
 #include "spec.h"
 
 #include <signal.h>
@@ -88,6 +89,8 @@ typedef struct engine_ctx {
   /* The run's cgroup (made and given its limits by main), which the intermediate joins first
    * thing; NULL when the run has none (cgroup: off, or optional and unusable). */
   cgroup *cg;
+  /* The files of a fresh root's generated /etc (etc.c), formatted by main; init writes them. */
+  etc_plan etc;
 } engine_ctx;
 
 #define SECCOMP_HANDOFF_FD 100
