@@ -165,6 +165,7 @@ void etc_plan_make(const sbx_spec *spec, char *const *sources, const etc_host *h
                                   spec_env_get(spec, "HOME")));
   plan_add_text(plan, spec, sources, "group", etc_group_format(spec->process.gid, host->group));
   plan_add_text(plan, spec, sources, "hosts", etc_hosts_format(hostname));
+  plan_add_text(plan, spec, sources, "host.conf", xstrdup("multi on\n"));
   bool dns = spec->network == SBX_NET_HOST && host->resolv;
   plan_add_text(plan, spec, sources, "nsswitch.conf", etc_nsswitch_format(dns));
   if (etc_hostname_ok(hostname))

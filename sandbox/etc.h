@@ -16,7 +16,7 @@
  * in those files). */
 #define ETC_FALLBACK_NAME "sandbox"
 
-#define ETC_MAX_FILES 6
+#define ETC_MAX_FILES 7
 
 typedef struct etc_file {
   const char *name; /* "passwd", ...: a plain name in /etc (static) */
@@ -67,10 +67,12 @@ char *etc_hosts_format(const char *hostname);
 char *etc_nsswitch_format(bool dns);
 
 /* The files for `spec` (a fresh root, SBX_ETC_GENERATED) from the host's facts: passwd, group,
- * hosts, nsswitch.conf, hostname (for a valid name) and, for network host, resolv.conf (when the
- * host has one). A file is left out when a mount of the spec covers it: a mount on /etc (or /),
- * or on /etc/NAME, unless that mount is an optional bind whose source `sources[i]` (the host
- * path main resolved, or NULL) does not exist now. Pure but for that lstat. */
+ * hosts, host.conf ("multi on": getaddrinfo returns every line's address for a name, ::1 and
+ * 127.0.0.1 for localhost, not the first one only), nsswitch.conf, hostname (for a valid name) and,
+ * for network host, resolv.conf (when the host has one). A file is left out when a mount of the
+ * spec covers it: a mount on /etc (or /), or on /etc/NAME, unless that mount is an optional bind
+ * whose source `sources[i]` (the host path main resolved, or NULL) does not exist now. Pure but for
+ * that lstat. */
 void etc_plan_make(const sbx_spec *spec, char *const *sources, const etc_host *host,
                    etc_plan *plan);
 void etc_plan_free(etc_plan *plan);
