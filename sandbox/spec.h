@@ -74,7 +74,7 @@ typedef struct sbx_mount {
 /* What /etc a fresh root gets (sandbox/etc.c, docs/profile.md filesystem.etc). A root
  * directory keeps its own /etc whatever this says. */
 typedef enum sbx_etc_mode {
-  SBX_ETC_GENERATED = 0, /* passwd, group, hosts, nsswitch.conf, hostname (resolv.conf) */
+  SBX_ETC_GENERATED = 0, /* passwd group hosts host.conf nsswitch.conf hostname (resolv.conf) */
   SBX_ETC_NONE,          /* an empty /etc: only what the mounts put there */
 } sbx_etc_mode;
 
