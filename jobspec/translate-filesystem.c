@@ -343,6 +343,21 @@ static void tr_root(js_tr *t, const js_node *n) {
     s->root.readonly = true;
 }
 
+/* generated | none: a fresh root's /etc (sandbox/etc.c). A root directory has its own. */
+static void tr_etc(js_tr *t, const js_node *n) {
+  int mode;
+  if (!js_get_enum(t->e, n, "filesystem.etc", (const char *const[]){"generated", "none"}, 2, &mode))
+    return;
+  if (mode == 0 && t->spec->root.path) {
+    js_error(t->e, n, "filesystem.etc",
+             "generated needs a fresh root (root: tmpfs); the root directory '%s' keeps its own "
+             "/etc",
+             t->spec->root.path);
+    return;
+  }
+  t->spec->root.etc = mode == 0 ? SBX_ETC_GENERATED : SBX_ETC_NONE;
+}
+
 void js_tr_filesystem(js_tr *t, const js_node *fsn) {
   sbx_spec *s = t->spec;
   js_errors *e = t->e;
@@ -354,7 +369,7 @@ void js_tr_filesystem(js_tr *t, const js_node *fsn) {
   }
   if (!js_check_keys(
           e, fsn, "filesystem",
-          JS_KEYS("root", "binds", "tmpfs", "proc", "dev", "masked", "readonly", "workdir")))
+          JS_KEYS("root", "binds", "tmpfs", "proc", "dev", "masked", "readonly", "workdir", "etc")))
     return;
   if (!mount_ns) {
     refuse_without_mount_ns(t, fsn);
@@ -366,6 +381,7 @@ void js_tr_filesystem(js_tr *t, const js_node *fsn) {
   /* A fresh root holds only mount points and links, and the engine always makes it read-only;
    * say so in the spec too, so that runc does the same with the bundle's directory. */
   if (!s->root.path) s->root.readonly = true;
+  if ((n = js_map_get(fsn, "etc"))) tr_etc(t, n);
   if ((n = js_map_get(fsn, "binds")) && n->kind != JS_SEQ) {
     js_error(e, n, "filesystem.binds", "expected a list of binds, not %s", js_kind_name(n));
   } else if (n) {

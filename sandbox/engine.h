@@ -7,6 +7,7 @@
 
 #include "cgroup.h"
 #include "channel.h"
+#include "etc.h"
 #include "spec.h"
 
 #include <signal.h>
@@ -93,6 +94,8 @@ typedef struct engine_ctx {
    * that init attaches at the bind's target instead of binding the source; -1: a plain bind.
    * init closes them once attached. */
   int *bind_fds;
+  /* The files of a fresh root's generated /etc (etc.c), formatted by main; init writes them. */
+  etc_plan etc;
 } engine_ctx;
 
 #define SECCOMP_HANDOFF_FD 100

@@ -320,6 +320,7 @@ int mounts_setup_root(const engine_ctx *ctx, sbx_error **err) {
   } else if (mount("tmpfs", NEWROOT, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=1048576") < 0) {
     return sbx_set_errno(err, "mount the root tmpfs");
   }
+  if (etc_write(&ctx->etc, AT_FDCWD, NEWROOT, err) < 0) return -1;
   for (size_t i = 0; i < spec->n_mounts; i++)
     if (mount_one(ctx, i, err) < 0) return -1;
   for (size_t i = 0; i < spec->n_masked_paths; i++)

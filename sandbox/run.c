@@ -166,6 +166,7 @@ static int prepare(engine_run *st, sbx_error **err) {
     if (!realpath(p, buf)) return sbx_set_errno(err, "the root directory %s", p);
     st->ctx.root_path = xstrdup(buf);
   }
+  if (etc_prepare(spec, st->ctx.root_path, st->ctx.sources, &st->ctx.etc, err) < 0) return -1;
 
   switch (spec->process.stdin_mode) {
   case SBX_STDIN_NULL:
@@ -451,6 +452,7 @@ static void run_cleanup(engine_run *st) {
   st->ctx.root_path = NULL;
   idmount_close(st->ctx.bind_fds, st->ctx.spec->n_mounts);
   st->ctx.bind_fds = NULL;
+  etc_plan_free(&st->ctx.etc);
   sbx_error_free(st->child_err);
   st->child_err = NULL;
 }

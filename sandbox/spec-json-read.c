@@ -100,6 +100,10 @@ static int r_annotations(jr_ctx *r, const json_t *doc, sbx_spec *s, ann_state *s
       if (spec_json_intent_parse(v, &s->id_intent) < 0)
         return jr_fail(r, path, "expected host_uid=ID|auto,host_gid=ID|auto,count=N, not '%s'", v);
       st->intent = true;
+    } else if (strcmp(key, ANN_ETC) == 0) {
+      if (r_ann_enum(r, path, v, spec_json_etc_names, ARRAY_SIZE(spec_json_etc_names), &e) < 0)
+        return -1;
+      s->root.etc = (sbx_etc_mode)e;
     } else if (strcmp(key, ANN_OPTIONAL) == 0) {
       json_error_t jerr;
       json_t *list = json_loads(v, JSON_REJECT_DUPLICATES, &jerr);
@@ -121,7 +125,7 @@ static int r_annotations(jr_ctx *r, const json_t *doc, sbx_spec *s, ann_state *s
                      "unknown sandbox annotation (known: root, limits.wall-time-us, "
                      "limits.cpu-time-us, limits.output-bytes, limits.swap-bytes, "
                      "network, stdin, stdin.path, cgroup, cgroup.parent, "
-                     "mounts.optional)");
+                     "mounts.optional, id-mapping, etc)");
     }
   }
   return 0;

@@ -439,6 +439,10 @@ static json_t *w_annotations(wctx *w, const sbx_spec *s) {
     _cleanup_free_ char *intent = spec_json_intent_format(&s->id_intent);
     set(o, ANN_ID_MAPPING, json_string(intent));
   }
+  if (s->root.etc != SBX_ETC_GENERATED)
+    set(o, ANN_ETC,
+        json_string(enum_name(w, "root.etc", spec_json_etc_names, ARRAY_SIZE(spec_json_etc_names),
+                              (int)s->root.etc)));
   for (size_t i = 0; i < s->n_annotations; i++) {
     const sbx_annotation *a = &s->annotations[i];
     _cleanup_free_ char *path = xasprintf("annotations[%zu]", i);

@@ -13,6 +13,8 @@ const char *const spec_json_cgroup_names[4] = {[SBX_CGROUP_AUTO] = "auto",
                                                [SBX_CGROUP_REQUIRED] = "required",
                                                [SBX_CGROUP_OPTIONAL] = "optional",
                                                [SBX_CGROUP_OFF] = "off"};
+const char *const spec_json_etc_names[2] = {
+    [SBX_ETC_GENERATED] = "generated", [SBX_ETC_NONE] = "none"};
 
 const unsigned spec_json_ns_order[7] = {SBX_NS_PID, SBX_NS_NET,  SBX_NS_MOUNT, SBX_NS_IPC,
                                         SBX_NS_UTS, SBX_NS_USER, SBX_NS_CGROUP};

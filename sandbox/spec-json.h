@@ -33,6 +33,8 @@ static inline void cleanup_jsonp(json_t **j) { json_decref(*j); }
  * decided for the writer's caller (runc needs them); a reader takes the intent instead, so the
  * run decides for its own caller. */
 #define ANN_ID_MAPPING SBX_ANNOTATION_PREFIX "id-mapping"
+/* A fresh root's /etc: "generated" (absent) or "none" (root.etc). */
+#define ANN_ETC SBX_ANNOTATION_PREFIX "etc"
 
 /* The value of ANN_ROOT for a fresh empty root, and the root.path written for other runtimes. */
 #define FRESH_ROOT_VALUE "tmpfs"
@@ -42,6 +44,7 @@ static inline void cleanup_jsonp(json_t **j) { json_decref(*j); }
 extern const char *const spec_json_network_names[3];
 extern const char *const spec_json_stdin_names[3];
 extern const char *const spec_json_cgroup_names[4];
+extern const char *const spec_json_etc_names[2];
 
 /* The namespaces in the order they are written. */
 extern const unsigned spec_json_ns_order[7];

@@ -125,7 +125,9 @@ bool spec_equal(const sbx_spec *a, const sbx_spec *b) {
       !str_eq(pa->stdin_path, pb->stdin_path) || pa->no_new_privileges != pb->no_new_privileges ||
       pa->capabilities != pb->capabilities)
     return false;
-  if (!str_eq(a->root.path, b->root.path) || a->root.readonly != b->root.readonly) return false;
+  if (!str_eq(a->root.path, b->root.path) || a->root.readonly != b->root.readonly ||
+      a->root.etc != b->root.etc)
+    return false;
   if (a->n_mounts != b->n_mounts) return false;
   for (size_t i = 0; i < a->n_mounts; i++) {
     const sbx_mount *ma = &a->mounts[i], *mb = &b->mounts[i];

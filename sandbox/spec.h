@@ -71,9 +71,17 @@ typedef struct sbx_mount {
   uint32_t mode; /* tmpfs: permissions of its root, default 01777 for /tmp and 0755 else */
 } sbx_mount;
 
+/* What /etc a fresh root gets (sandbox/etc.c, docs/profile.md filesystem.etc). A root
+ * directory keeps its own /etc whatever this says. */
+typedef enum sbx_etc_mode {
+  SBX_ETC_GENERATED = 0, /* passwd group hosts host.conf nsswitch.conf hostname (resolv.conf) */
+  SBX_ETC_NONE,          /* an empty /etc: only what the mounts put there */
+} sbx_etc_mode;
+
 typedef struct sbx_root {
   char *path; /* NULL: a fresh empty root (tmpfs) assembled from the mounts */
   bool readonly;
+  sbx_etc_mode etc; /* a fresh root's /etc */
 } sbx_root;
 
 /* ---- limits ------------------------------------------------------------------------------- */

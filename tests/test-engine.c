@@ -159,15 +159,16 @@ TEST(only_stdio_fds_reach_the_job) {
 }
 
 /* Nothing of the host's is visible: the mount table holds the spec's mounts only, and the root
- * holds only their mount points. */
+ * holds only their mount points and the generated /etc (tests/test-etc.c, tests/etc.sh). */
 TEST(host_paths_are_invisible) {
   NEED_USERNS();
   static const char *const present[] = {"/probe/probe", "/dev/null",   "/dev/zero",
                                         "/dev/full",    "/dev/random", "/dev/urandom",
                                         "/dev/tty",     "/dev/pts",    "/dev/shm"};
-  static const char *const absent[] = {
-      "/etc", "/etc/passwd", "/home",    "/root",       "/usr",     "/work",    "/bin",
-      "/var", "/oldroot",    "/newroot", "/sys/kernel", "/dev/sda", "/dev/mem", "/dev/kmsg"};
+  static const char *const absent[] = {"/etc/shadow", "/etc/ssh", "/etc/ssl", "/home",
+                                       "/root",       "/usr",     "/work",    "/bin",
+                                       "/var",        "/oldroot", "/newroot", "/sys/kernel",
+                                       "/dev/sda",    "/dev/mem", "/dev/kmsg"};
   const char *args[ARRAY_SIZE(present) + ARRAY_SIZE(absent) + 4] = {"/probe/probe", "report"};
   size_t n = 2;
   for (size_t i = 0; i < ARRAY_SIZE(present); i++) args[n++] = present[i];
@@ -202,7 +203,11 @@ TEST(host_paths_are_invisible) {
     if (strcmp(mp, "/tmp") == 0) CHECK_CONTAINS(opts, "nosuid");
   }
   /* A root from the host's /usr holds its mount points and the recreated links, no more. */
-  CHECK_EQ_STR(job_ok(job_shell_spec("ls /")), "bin\ndev\nlib\nlib64\nproc\nsbin\ntmp\nusr\n");
+  CHECK_EQ_STR(job_ok(job_shell_spec("ls /")), "bin\ndev\netc\nlib\nlib64\nproc\nsbin\ntmp\nusr\n");
+  /* ... and /etc only what the engine generated. */
+  sbx_spec *s = job_shell_spec("ls -A /etc");
+  s->hostname = xstrdup("sbx-test");
+  CHECK_EQ_STR(job_ok(s), "group\nhost.conf\nhostname\nhosts\nnsswitch.conf\npasswd\n");
 }
 
 TEST(mounts_have_their_flags) {

@@ -193,7 +193,7 @@ TEST(roundtrip_every_field) {
 
 /* Each spec differs from the full one in a setting that takes another path through the code. */
 TEST(roundtrip_variants) {
-  for (int v = 0; v < 12; v++) {
+  for (int v = 0; v < 13; v++) {
     sbx_spec *s = full_spec();
     switch (v) {
     case 0: /* fresh root, read-only */
@@ -246,6 +246,11 @@ TEST(roundtrip_variants) {
       break;
     case 10: s->limits.cpu_quota_us = SBX_UNSET; break;  /* a period alone */
     case 11: s->limits.cpu_period_us = SBX_UNSET; break; /* a quota alone */
+    case 12:                                             /* a fresh root with an empty /etc */
+      free(s->root.path);
+      s->root.path = NULL;
+      s->root.etc = SBX_ETC_NONE;
+      break;
     }
     char where[32];
     snprintf(where, sizeof where, "variant %d", v);
@@ -297,6 +302,7 @@ static sbx_spec *random_spec(void) {
   s->process.capabilities = rnd() & ((UINT64_C(1) << (caps_last() + 1)) - 1);
   if (pick(2)) s->root.path = xstrdup(pick(2) ? "rootfs" : "/srv/root");
   s->root.readonly = pick(2);
+  s->root.etc = pick(2) ? SBX_ETC_NONE : SBX_ETC_GENERATED;
   n = pick(6);
   for (size_t i = 0; i < n; i++) {
     sbx_mount_type type = (sbx_mount_type)pick(7);
@@ -851,7 +857,11 @@ static const struct {
     {DOC("", "", ", \"annotations\": {\"org.sandbox.wall-time\": \"1\"}"),
      "config.json: annotations[\"org.sandbox.wall-time\"]: unknown sandbox annotation (known: "
      "root, limits.wall-time-us, limits.cpu-time-us, limits.output-bytes, limits.swap-bytes, "
-     "network, stdin, stdin.path, cgroup, cgroup.parent, mounts.optional)",
+     "network, stdin, stdin.path, cgroup, cgroup.parent, mounts.optional, id-mapping, etc)",
+     false},
+    {DOC("", "", ", \"annotations\": {\"org.sandbox.etc\": \"host\"}"),
+     "config.json: annotations[\"org.sandbox.etc\"]: unknown value 'host' (expected "
+     "'generated', 'none')",
      false},
     {DOC("", "", ", \"annotations\": {\"x\": 1}"),
      "config.json: annotations[\"x\"]: expected a string, not an integer", false},
