@@ -105,17 +105,23 @@ static int mount_bind(const engine_ctx *ctx, int root, size_t i, sbx_error **err
   return attach_bind(root, tree, S_ISDIR(st.st_mode), m, err);
 }
 
-/* A fresh filesystem (fsopen .. fsmount) attached on the directory `target`, made if missing.
- * Returns the fd of its root (for /dev to fill it), or -1. */
-static int mount_fs(int root, const char *target, const char *fstype, const char *opts,
-                    unsigned attrs, const char *what, sbx_error **err) {
-  _cleanup_close_ int dst = at_open(root, target, AT_MAKE_DIR, NULL, err);
-  if (dst < 0) return -1;
+/* A fresh filesystem (fsopen .. fsmount) attached on the directory `dst` (an fd), `target` in
+ * errors. Returns the fd of its root (for /dev to fill it), or -1. */
+static int mount_fs_on(int dst, const char *fstype, const char *opts, unsigned attrs,
+                       const char *what, const char *target, sbx_error **err) {
   _cleanup_close_ int mnt = at_new_fs(fstype, opts, attrs, what, target, err);
   if (mnt < 0) return -1;
   _cleanup_free_ char *verb = xasprintf("mount %s", what);
   if (at_attach(mnt, dst, verb, target, err) < 0) return -1;
   return steal_fd(&mnt);
+}
+
+/* mount_fs_on the directory `target` beneath the root, made if missing. */
+static int mount_fs(int root, const char *target, const char *fstype, const char *opts,
+                    unsigned attrs, const char *what, sbx_error **err) {
+  _cleanup_close_ int dst = at_open(root, target, AT_MAKE_DIR, NULL, err);
+  if (dst < 0) return -1;
+  return mount_fs_on(dst, fstype, opts, attrs, what, target, err);
 }
 
 /* mount_fs for a mount of the spec: the fd is not needed. */
@@ -165,6 +171,20 @@ static int bind_device(int dev, const char *name, const char *target, sbx_error 
   return at_attach(tree, dst, verb, where, err);
 }
 
+/* A directory `name` of the fresh /dev (`dev`) with a fresh `fstype` on it. In the tmpfs that
+ * only init can reach yet, by fd: mkdirat and openat O_NOFOLLOW follow no symlink. */
+static int dev_fs(int dev, const char *name, mode_t mode, const char *fstype, const char *opts,
+                  unsigned attrs, const char *what, const char *target, sbx_error **err) {
+  _cleanup_free_ char *path = xasprintf("%s/%s", target, name);
+  if (mkdirat(dev, name, mode) < 0) return sbx_set_errno(err, "create %s", path);
+  _cleanup_close_ int dst = openat(dev, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (dst < 0) return sbx_set_errno(err, "create %s", path);
+  int fd = mount_fs_on(dst, fstype, opts, attrs, what, path, err);
+  if (fd < 0) return -1;
+  close(fd);
+  return 0;
+}
+
 /* The minimal /dev: a tmpfs with the harmless devices bound from the host (mknod is not
  * allowed in a user namespace, and binding keeps them working), a private devpts instance,
  * /dev/shm and the stdio links. */
@@ -179,17 +199,11 @@ static int mount_dev(int root, const sbx_mount *m, sbx_error **err) {
   if (dev < 0) return -1;
   for (size_t i = 0; i < ARRAY_SIZE(devices); i++)
     if (bind_device(dev, devices[i], m->target, err) < 0) return -1;
-  _cleanup_free_ char *pts = xasprintf("%s/pts", m->target);
-  _cleanup_free_ char *shm = xasprintf("%s/shm", m->target);
-  /* In the fresh tmpfs, by fd: mkdirat and the lookups below follow no symlink. */
-  if (mkdirat(dev, "pts", 0755) < 0) return sbx_set_errno(err, "create %s", pts);
-  if (mkdirat(dev, "shm", 01777) < 0) return sbx_set_errno(err, "create %s", shm);
-  int fd = mount_fs(dev, "/pts", "devpts", DEVPTS_OPTS, NOSUID_NOEXEC, "devpts", err);
-  if (fd < 0) return sbx_error_prefix(err, "in %s", m->target);
-  close(fd);
-  fd = mount_fs(dev, "/shm", "tmpfs", DEV_SHM_OPTS, NOSUID_NODEV_NOEXEC, "a tmpfs", err);
-  if (fd < 0) return sbx_error_prefix(err, "in %s", m->target);
-  close(fd);
+  if (dev_fs(dev, "pts", 0755, "devpts", DEVPTS_OPTS, NOSUID_NOEXEC, "devpts", m->target, err) <
+          0 ||
+      dev_fs(dev, "shm", 01777, "tmpfs", DEV_SHM_OPTS, NOSUID_NODEV_NOEXEC, "a tmpfs", m->target,
+             err) < 0)
+    return -1;
   for (size_t i = 0; i < ARRAY_SIZE(links); i++)
     if (symlinkat(links[i][1], dev, links[i][0]) < 0)
       return sbx_set_errno(err, "create the symlink %s/%s", m->target, links[i][0]);
