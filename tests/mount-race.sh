@@ -39,16 +39,18 @@ on_exit "rm -rf '$victim'"
 if is_root; then chown 65534:65534 "$W" "$victim"; fi
 chmod 755 "$victim"
 
-# Both runs: the shared directory on /work (a fixed target), the probe on /probe.
+# Both runs: the shared directory on /work (a fixed target), the probe on /probe. $limit: the
+# timeout in seconds.
+limit=60
 run() {
-  timeout 60 "$SBX" run --set "filesystem.workdir.source=$W" --set filesystem.workdir.target=/work \
+  timeout $limit "$SBX" run --set "filesystem.workdir.source=$W" --set filesystem.workdir.target=/work \
     --bind "$T/bin:/probe:ro" "$@"
 }
 
 # The symlink climbs from /work to init's own root (".." stops there), then into the host's
 # root, which init sees on /oldroot while it builds the new one.
 link="../../../../../../../../oldroot$victim"
-run -- /probe/probe swap /work "$link" /work/ready /work/stop 300 >"$T/hostile" 2>&1 &
+limit=330 run -- /probe/probe swap /work "$link" /work/ready /work/stop 300 >"$T/hostile" 2>&1 &
 hostile=$!
 on_exit "touch '$W/stop'; kill $hostile 2>/dev/null; wait $hostile 2>/dev/null"
 i=0
