@@ -89,10 +89,10 @@ typedef struct engine_ctx {
   /* The run's cgroup (made and given its limits by main), which the intermediate joins first
    * thing; NULL when the run has none (cgroup: off, or optional and unusable). */
   cgroup *cg;
-  /* NULL, or spec->n_mounts entries: entry i >= 0 is a detached, idmapped copy of bind i's
-   * source (idmount.c, made by main as root; close-on-exec, inherited through fork and clone)
-   * that init attaches at the bind's target instead of binding the source; -1: a plain bind.
-   * init closes them once attached. */
+  /* Idmapped binds: NULL, or spec->n_mounts entries where entry i >= 0 is a detached mount tree
+   * (open_tree(OPEN_TREE_CLONE) with MOUNT_ATTR_IDMAP set, made by main and inherited) that
+   * init attaches at mount i's target, with mount i's attributes, instead of cloning the
+   * source; -1: the source as usual. init closes them all before it forks the job (mounts.c). */
   int *bind_fds;
   /* The files of a fresh root's generated /etc (etc.c), formatted by main; init writes them. */
   etc_plan etc;

@@ -490,6 +490,43 @@ TEST(error_unwritable_target) {
   CHECK(access(host, F_OK) < 0 && errno == ENOENT);
 }
 
+/* A mount target reached through a symlink that stays inside the new root is followed; the
+ * mount point is made at the link's target, in the bind. */
+TEST(target_through_symlink_inside) {
+  NEED_USERNS();
+  const char *dir = scratch_mkdir("data", 0777);
+  scratch_mkdir("data/real", 0777);
+  CHECK(symlink("real", scratch_path("data/link")) == 0);
+  sbx_spec *s = job_shell_spec("grep -c ' /data/real/mnt ' /proc/self/mountinfo");
+  CHECK(sbx_spec_add_bind(s, dir, "/data", false, NULL) == 0);
+  spec_add_mount(s, SBX_MOUNT_TMPFS, NULL, "/data/link/mnt", 0);
+  CHECK_EQ_STR(job_ok(s), "1\n");
+  struct stat st;
+  CHECK(lstat(scratch_path("data/real/mnt"), &st) == 0 && S_ISDIR(st.st_mode));
+}
+
+/* A symlink that climbs out of the new root (to the host's root, which init sees on /oldroot
+ * while it builds the new one), or an absolute one, is refused before anything is made
+ * through it: a still of tests/mount-race.sh. */
+TEST(target_through_symlink_outside) {
+  NEED_USERNS();
+  const char *dir = scratch_mkdir("data", 0777);
+  const char *outside = scratch_mkdir("outside", 0777);
+  char *climb = test_own(xasprintf("../../../../../../oldroot%s", outside));
+  CHECK(symlink(climb, scratch_path("data/up")) == 0);
+  CHECK(symlink(outside, scratch_path("data/abs")) == 0);
+  static const char *const targets[] = {"/data/up/sub/mnt", "/data/abs/sub/mnt"};
+  for (size_t i = 0; i < ARRAY_SIZE(targets); i++) {
+    sbx_spec *s = PROBE("/probe/probe");
+    CHECK(sbx_spec_add_bind(s, dir, "/data", false, NULL) == 0);
+    spec_add_mount(s, SBX_MOUNT_TMPFS, NULL, targets[i], 0);
+    char *want = test_own(xasprintf("%s leads outside the sandbox's root through a symlink: %s",
+                                    targets[i], strerror(EXDEV)));
+    job_check_setup_error(s, want, 0);
+    CHECK(access(scratch_path("outside/sub"), F_OK) < 0 && errno == ENOENT);
+  }
+}
+
 /* An invalid spec is refused before anything runs, with the validator's message. */
 TEST(error_invalid_spec) {
   job_check_setup_error(job_host_root_spec(), "process.args: no command to run", 0);

@@ -20,6 +20,13 @@
  *                              reap them, prints "zombies=K" (K still unreaped), exits 0
  *   probe write PATH           tries to create PATH and write to it: "write=PATH ok" or
  *                              "write=PATH error <strerror>"; exits 0 either way
+ *   probe swap DIR LINK READY STOP SECONDS
+ *                              the hostile half of the mount race (tests/mount-race.sh): makes
+ *                              DIR/x an empty directory and DIR/x.swap a symlink to LINK,
+ *                              creates READY, then swaps the two names (renameat2
+ *                              RENAME_EXCHANGE) as fast as it can, emptying the directory now
+ *                              and then, until STOP exists or SECONDS have passed; prints
+ *                              "swaps=N"
  *
  * Output lines: key=value. Every argument after the subcommand's own can be a marker that
  * tests look for in /proc/PID/cmdline on the host; the probe ignores extra arguments. */
@@ -266,10 +273,47 @@ static int parse_signal(const char *s) {
   return atoi(s);
 }
 
+/* probe swap: see the header. Both names live in DIR; after an odd number of exchanges the
+ * directory is at x.swap. */
+static int swap_loop(const char *dir, const char *link, const char *ready, const char *stop,
+                     double seconds) {
+  int d = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (d < 0) die("open DIR");
+  if (mkdirat(d, "x", 0755) < 0) die("mkdir x");
+  if (symlinkat(link, d, "x.swap") < 0) die("symlink x.swap");
+  touch(ready, NULL);
+  struct timespec start, now;
+  clock_gettime(CLOCK_MONOTONIC, &start);
+  unsigned long n = 0;
+  for (;;) {
+    if (renameat2(d, "x", d, "x.swap", RENAME_EXCHANGE) < 0) die("renameat2");
+    n++;
+    if (n % 64 == 0) {
+      /* What a victim made in the real directory would stop its next mkdir: remove it. */
+      const char *real = n % 2 ? "x.swap" : "x";
+      char p[64];
+      snprintf(p, sizeof p, "%s/sub/mnt", real);
+      unlinkat(d, p, AT_REMOVEDIR);
+      snprintf(p, sizeof p, "%s/sub", real);
+      unlinkat(d, p, AT_REMOVEDIR);
+    }
+    if (n % 1024 == 0) {
+      if (access(stop, F_OK) == 0) break;
+      clock_gettime(CLOCK_MONOTONIC, &now);
+      if ((double)(now.tv_sec - start.tv_sec) + (double)(now.tv_nsec - start.tv_nsec) / 1e9 >
+          seconds)
+        break;
+    }
+  }
+  printf("swaps=%lu\n", n);
+  return 0;
+}
+
 static int usage(void) {
   fprintf(stderr,
           "usage: probe [report] [PATH...] | fds | exit N | kill SIG | sleep S [READY] |"
-          " spin S | trap SIG MARKER READY S | orphan S | zombies N | write PATH\n");
+          " spin S | trap SIG MARKER READY S | orphan S | zombies N | write PATH |"
+          " swap DIR LINK READY STOP S\n");
   return 2;
 }
 
@@ -437,5 +481,7 @@ int main(int argc, char **argv) {
     if (fd >= 0) close(fd);
     return 0;
   }
+  if (strcmp(cmd, "swap") == 0 && argc > 6)
+    return swap_loop(argv[2], argv[3], argv[4], argv[5], atof(argv[6]));
   return usage();
 }
