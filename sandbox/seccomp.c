@@ -47,12 +47,13 @@
  * open or mknod and their kin (EPERM), no extended attribute written (EOPNOTSUPP), no openat2
  * (ENOSYS). They go in after the policy's rules. libseccomp keeps a single rule for a syscall
  * that has a rule without conditions (a later conditional rule is dropped, an earlier one
- * replaced), so a policy's own rule for such a syscall is narrowed instead: to calls with
- * neither mode bit (an extra masked compare on the mode argument) for the mode rules, and
- * for the rules of every call the policy's rule yields, unless it denies the syscall
- * unconditionally (sc_fixed_applies). A policy that compares the mode argument itself is
- * refused unless its rule denies. A spec with seccomp disabled gets a filter too: allow
- * everything but these rules (sc_filter_build_in).
+ * replaced), so a policy's own rule for such a syscall is changed instead: for the mode rules
+ * it is narrowed to calls with neither bit (an extra masked compare on the mode argument), and
+ * a rule that compares the mode argument itself is refused unless it denies; for the rules of
+ * every call (openat2, the setxattr family) the policy's rule is left out, unless the policy
+ * denies the syscall unconditionally, which then keeps its own action (sc_fixed_applies). A
+ * spec with seccomp disabled gets a filter too: allow everything but these rules
+ * (sc_filter_build_in).
  *
  * Cache: a filter is compiled once per distinct policy per process (memory cache, keyed by the
  * canonical serialisation of the policy) and, when a cache directory is set, once per policy
