@@ -43,12 +43,25 @@
  *    libseccomp, which kills it unless x32 is in the filter, in which case the x32 range has
  *    its own upper bound.
  *
+ * Rules every filter has (seccomp-fixed.c says why): no setuid or setgid mode through chmod,
+ * open or mknod and their kin (EPERM), no extended attribute written (EOPNOTSUPP), no openat2
+ * (ENOSYS). They go in after the policy's rules. libseccomp keeps a single rule for a syscall
+ * that has a rule without conditions (a later conditional rule is dropped, an earlier one
+ * replaced), so a policy's own rule for such a syscall is changed instead: for the mode rules
+ * it is narrowed to calls with neither bit (an extra masked compare on the mode argument), and
+ * a rule that compares the mode argument itself is refused unless it denies; for the rules of
+ * every call (openat2, the setxattr family) the policy's rule is left out, unless the policy
+ * denies the syscall unconditionally, which then keeps its own action (sc_fixed_applies). A
+ * spec with seccomp disabled gets a filter too: allow everything but these rules
+ * (sc_filter_build_in).
+ *
  * Cache: a filter is compiled once per distinct policy per process (memory cache, keyed by the
  * canonical serialisation of the policy) and, when a cache directory is set, once per policy
  * per machine (disk cache; see hardening.h for the safety rules).
  */
 #include "seccomp-internal.h"
 
+#include "seccomp-fixed.h"
 #include "util.h"
 
 #include <fcntl.h>
@@ -99,13 +112,22 @@ static uint32_t errno_or_eperm(uint32_t e) { return e ? e : EPERM; }
  * change what the same policy compiles to. */
 void sc_policy_serialise(const sbx_seccomp *sc, buf *b) {
   const struct scmp_version *v = seccomp_version();
-  buf_str(b, "sandbox-seccomp-policy-2");
+  buf_str(b, "sandbox-seccomp-policy-3");
   buf_u64(b, ((uint64_t)v->major << 32) | (v->minor << 16) | v->micro);
   buf_u64(b, seccomp_arch_native());
   buf_u64(b, sc->default_action);
   buf_u64(b, sc->default_action == SBX_SECCOMP_ERRNO ? errno_or_eperm(sc->default_errno) : 0);
   buf_u64(b, sc->n_architectures);
   for (size_t i = 0; i < sc->n_architectures; i++) buf_str(b, sc->architectures[i]);
+  buf_u64(b, sc_n_fixed_rules);
+  for (size_t i = 0; i < sc_n_fixed_rules; i++) {
+    const sc_fixed_rule *f = &sc_fixed_rules[i];
+    buf_str(b, f->name);
+    buf_u64(b, (uint64_t)(int64_t)f->mode_arg);
+    buf_u64(b, f->mode_bit);
+    buf_u64(b, f->errno_ret);
+    buf_u64(b, (uint64_t)f->unified_nr);
+  }
   buf_u64(b, sc->n_rules);
   for (size_t i = 0; i < sc->n_rules; i++) {
     const sbx_seccomp_rule *r = &sc->rules[i];
@@ -223,6 +245,28 @@ static struct scmp_arg_cmp narrow_cmp(struct scmp_arg_cmp c, unsigned int_mask) 
   return c;
 }
 
+/* How a policy's rule for syscall `name` meets the fixed rules (see the top of the file): -1
+ * as it is; -3 left out (a fixed rule for every call takes its place); an argument index: add
+ * (that argument & SC_FIXED_MODE_BITS) == 0; -2 after an error. */
+static int fixed_guard(const sbx_seccomp *sc, const sbx_seccomp_rule *r, const char *name,
+                       uint32_t action, const char *what, sbx_error **err) {
+  const sc_fixed_rule *f = sc_fixed_find(name);
+  if (!f) return -1;
+  if (f->mode_arg < 0) return sc_fixed_applies(sc, f) ? -3 : -1;
+  if (action == SCMP_ACT_ERRNO(f->errno_ret)) return -1;
+  for (size_t j = 0; j < r->n_args; j++) {
+    if (r->args[j].index != (unsigned)f->mode_arg) continue;
+    if (action_denies(r->action)) return -1; /* denied either way */
+    sbx_set_error(err, EINVAL,
+                  "%s: syscall '%s': a condition on argument %d (the file mode) cannot be "
+                  "combined with the engine's rule against setuid and setgid modes "
+                  "(docs/security.md); allow '%s' without it",
+                  what, name, f->mode_arg, name);
+    return -2;
+  }
+  return f->mode_arg;
+}
+
 static int add_rule(scmp_filter_ctx ctx, const sbx_seccomp *sc, size_t i, sbx_error **err) {
   const sbx_seccomp_rule *r = &sc->rules[i];
   char what[64];
@@ -255,10 +299,16 @@ static int add_rule(scmp_filter_ctx ctx, const sbx_seccomp *sc, size_t i, sbx_er
       }
       continue; /* unknown to libseccomp: the ENOSYS prefix or the default action covers it */
     }
-    struct scmp_arg_cmp narrowed[6];
-    unsigned int_mask = int_args_of(name);
+    struct scmp_arg_cmp narrowed[7];
+    unsigned int_mask = int_args_of(name), n_cmp = (unsigned)r->n_args;
     for (size_t j = 0; j < r->n_args; j++) narrowed[j] = narrow_cmp(cmp[j], int_mask);
-    int rc = seccomp_rule_add_array(ctx, action, nr, (unsigned)r->n_args, narrowed);
+    int guard = fixed_guard(sc, r, name, action, what, err);
+    if (guard == -2) return -1;
+    if (guard == -3) continue; /* the fixed rule for every call replaces this one */
+    if (guard >= 0)
+      narrowed[n_cmp++] =
+          (struct scmp_arg_cmp){(unsigned)guard, SCMP_CMP_MASKED_EQ, SC_FIXED_MODE_BITS, 0};
+    int rc = seccomp_rule_add_array(ctx, action, nr, n_cmp, narrowed);
     if (rc < 0) {
       if (rc == -EINVAL && r->n_args)
         return sbx_set_error(err, EINVAL,
@@ -273,6 +323,36 @@ static int add_rule(scmp_filter_ctx ctx, const sbx_seccomp *sc, size_t i, sbx_er
 
 /* The first syscall of Linux 5.1, numbered alike on every architecture (plus its base). */
 #define FIRST_UNIFIED_SYSCALL "pidfd_send_signal"
+#define FIRST_UNIFIED_NR      424
+
+/* The rules every filter has (seccomp-fixed.c), after the policy's. A name libseccomp does
+ * not know is added by its number where it can be (the native architecture alone: libseccomp
+ * cannot translate an unknown number for another); where it cannot, and the default denies,
+ * the ENOSYS prefix answers it. */
+static int add_fixed(scmp_filter_ctx ctx, const sbx_seccomp *sc, uint32_t def, size_t n_arches,
+                     sbx_error **err) {
+  for (size_t i = 0; i < sc_n_fixed_rules; i++) {
+    const sc_fixed_rule *f = &sc_fixed_rules[i];
+    uint32_t action = SCMP_ACT_ERRNO(f->errno_ret);
+    if (action == def || !sc_fixed_applies(sc, f)) continue;
+    int nr = seccomp_syscall_resolve_name(f->name);
+    if (nr == __NR_SCMP_ERROR) {
+      int first = seccomp_syscall_resolve_name(FIRST_UNIFIED_SYSCALL);
+      if (!f->unified_nr || first < 0 || n_arches > 1) continue;
+      nr = first - FIRST_UNIFIED_NR + f->unified_nr;
+      if (nr <= sc_max_known_syscall(seccomp_arch_native())) continue; /* not its number */
+    }
+    int rc;
+    if (f->mode_arg < 0)
+      rc = seccomp_rule_add(ctx, action, nr, 0);
+    else
+      rc = seccomp_rule_add(
+          ctx, action, nr, 1,
+          SCMP_CMP((unsigned)f->mode_arg, SCMP_CMP_MASKED_EQ, f->mode_bit, f->mode_bit));
+    if (rc < 0) return sbx_set_error(err, -rc, "seccomp: the engine's rule for '%s'", f->name);
+  }
+  return 0;
+}
 
 /* ENOSYS for the syscalls libseccomp knows, from Linux 5.1 on, that the policy does not name
  * (see the top of the file). */
@@ -475,6 +555,7 @@ int sc_compile(const sbx_seccomp *sc, sc_filter **out, sbx_error **err) {
   }
   for (size_t i = 0; i < sc->n_rules; i++)
     if (add_rule(ctx, sc, i, err) < 0) return -1;
+  if (add_fixed(ctx, sc, def, n_arches, err) < 0) return -1;
   if (add_newer_than_policy(ctx, sc, def, err) < 0) return -1;
 
   _cleanup_free_ struct sock_filter *body = NULL;

@@ -2,6 +2,8 @@
  * seccomp, and the masked and read-only paths (docs/oci.md, "linux"). */
 #include "spec-json-read.h"
 
+#include "seccomp-fixed.h"
+
 #include "util.h"
 
 #include <inttypes.h>
@@ -108,6 +110,24 @@ static int read_seccomp_args(jr_ctx *r, const char *path, const json_t *args,
   return 0;
 }
 
+/* The engine's own rules (seccomp-fixed.h), which the writer puts first, in the table's order
+ * (the rules for every call only where the policy does not deny the syscall itself): dropped,
+ * since the engine adds them to every filter, so that a spec written and read back is the
+ * same spec. A policy whose first rule is one of those rows reads back without it: the same
+ * filter, and the same config.json when written again. */
+static void drop_fixed_rules(jr_ctx *r, sbx_seccomp *sc) {
+  size_t k = 0;
+  for (size_t t = 0; t < sc_n_fixed_rules && k < sc->n_rules; t++)
+    if (sc_fixed_is(&sc_fixed_rules[t], &sc->rules[k])) k++;
+  for (size_t i = 0; i < k; i++) {
+    strv_free(sc->rules[i].names);
+    free(sc->rules[i].args);
+  }
+  memmove(sc->rules, sc->rules + k, (sc->n_rules - k) * sizeof *sc->rules);
+  sc->n_rules -= k;
+  r->seccomp_fixed = k;
+}
+
 static int read_seccomp(jr_ctx *r, const json_t *j, sbx_spec *s) {
   const char *P = "linux.seccomp";
   sbx_seccomp *sc = &s->seccomp;
@@ -151,6 +171,7 @@ static int read_seccomp(jr_ctx *r, const json_t *j, sbx_spec *s) {
     const json_t *args = jr_member(e, rp, "args", &sub);
     if (args && read_seccomp_args(r, sub, args, rule) < 0) return -1;
   }
+  drop_fixed_rules(r, sc);
   return 0;
 }
 

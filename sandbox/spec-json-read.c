@@ -21,6 +21,7 @@ typedef struct ann_state {
   bool fresh_root;
   json_t *optional; /* array of destination strings, or NULL */
   bool intent;      /* the id-mapping intent was given: the mappings are the writer's, not ours */
+  bool seccomp_off; /* linux.seccomp holds only the engine's rules: no policy */
 } ann_state;
 
 static int r_ann_enum(jr_ctx *r, const char *path, const char *v, const char *const *names,
@@ -104,6 +105,10 @@ static int r_annotations(jr_ctx *r, const json_t *doc, sbx_spec *s, ann_state *s
       if (r_ann_enum(r, path, v, spec_json_etc_names, ARRAY_SIZE(spec_json_etc_names), &e) < 0)
         return -1;
       s->root.etc = (sbx_etc_mode)e;
+    } else if (strcmp(key, ANN_SECCOMP) == 0) {
+      if (strcmp(v, SECCOMP_OFF_VALUE) != 0)
+        return jr_fail(r, path, "unknown value '%s' (expected '" SECCOMP_OFF_VALUE "')", v);
+      st->seccomp_off = true;
     } else if (strcmp(key, ANN_OPTIONAL) == 0) {
       json_error_t jerr;
       json_t *list = json_loads(v, JSON_REJECT_DUPLICATES, &jerr);
@@ -125,7 +130,7 @@ static int r_annotations(jr_ctx *r, const json_t *doc, sbx_spec *s, ann_state *s
                      "unknown sandbox annotation (known: root, limits.wall-time-us, "
                      "limits.cpu-time-us, limits.output-bytes, limits.swap-bytes, "
                      "network, stdin, stdin.path, cgroup, cgroup.parent, "
-                     "mounts.optional, id-mapping, etc)");
+                     "mounts.optional, id-mapping, etc, seccomp)");
     }
   }
   return 0;
@@ -139,7 +144,7 @@ static char *json_path(const jr_ctx *r, const char *path) {
   if (spec_path_index(path, "mounts", &i, &rest) && i < r->n_mount_at)
     return xasprintf("mounts[%zu]%s", r->mount_at[i], rest);
   if (spec_path_index(path, "seccomp.rules", &i, &rest))
-    return xasprintf("linux.seccomp.syscalls[%zu]%s", i, rest);
+    return xasprintf("linux.seccomp.syscalls[%zu]%s", i + r->seccomp_fixed, rest);
   return xstrdup(path);
 }
 
@@ -222,6 +227,15 @@ static int r_document(jr_ctx *r, const json_t *doc, sbx_spec *s) {
   if (jr_mounts(r, doc, s) < 0) return -1;
   if (optional && r_apply_optional(r, optional, s) < 0) return -1;
   if (jr_linux(r, doc, s, swap_annotated) < 0) return -1;
+  if (st.seccomp_off) {
+    const sbx_seccomp *sc = &s->seccomp;
+    if (sc->enabled &&
+        (sc->default_action != SBX_SECCOMP_ALLOW || sc->n_rules || sc->n_architectures))
+      return jr_fail(r, "linux.seccomp",
+                     "with the annotation " ANN_SECCOMP "=" SECCOMP_OFF_VALUE
+                     ", only the engine's own rules over an allow default");
+    s->seccomp.enabled = false;
+  }
   if (st.intent) {
     /* The maps were decided for the writer's caller; the run decides for its own. */
     free(s->uid_mappings);

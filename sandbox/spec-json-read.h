@@ -16,6 +16,7 @@ typedef struct jr_ctx {
   sbx_error **err;
   size_t *mount_at; /* for each spec mount, the index of its OCI mount */
   size_t n_mount_at;
+  size_t seccomp_fixed; /* the engine's rules dropped before the policy's (seccomp-fixed.h) */
 } jr_ctx;
 
 /* ---- values (spec-json-read-value.c) ------------------------------------------------------ */

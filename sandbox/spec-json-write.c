@@ -9,6 +9,7 @@
 #include "engine.h"
 
 #include "parse.h"
+#include "seccomp-fixed.h"
 #include "util.h"
 
 #include <inttypes.h>
@@ -290,7 +291,45 @@ static json_t *w_resources(wctx *w, const sbx_limits *l) {
   return o;
 }
 
-static json_t *w_seccomp(wctx *w, const sbx_seccomp *sc) {
+static json_t *w_rule(wctx *w, const char *path, const sbx_seccomp_rule *r) {
+  json_t *ro = new_object();
+  _cleanup_free_ char *npath = xasprintf("%s.names", path);
+  set(ro, "names", w_strv(w, npath, r->names));
+  const char *a = sc_action_to_oci(r->action);
+  if (!a) {
+    w_fail(w, EINVAL, "%s: unknown action %d", path, (int)r->action);
+    a = "";
+  }
+  set(ro, "action", json_string(a));
+  if (r->action == SBX_SECCOMP_ERRNO) set(ro, "errnoRet", json_integer(r->errno_ret));
+  if (r->n_args) {
+    json_t *args = new_array();
+    for (size_t j = 0; j < r->n_args; j++) {
+      const sbx_seccomp_arg *x = &r->args[j];
+      _cleanup_free_ char *apath = xasprintf("%s.args[%zu]", path, j);
+      const char *op = sc_op_to_oci(x->op);
+      if (!op) {
+        w_fail(w, EINVAL, "%s: unknown operator %d", apath, (int)x->op);
+        op = "";
+      }
+      json_t *ao = new_object();
+      set(ao, "index", json_integer(x->index));
+      set(ao, "value", w_uint(w, apath, x->value));
+      set(ao, "valueTwo", w_uint(w, apath, x->value_two));
+      set(ao, "op", json_string(op));
+      push(args, ao);
+    }
+    set(ro, "args", args);
+  }
+  return ro;
+}
+
+/* The policy, after the engine's rules against setuid, setgid and file-capability files
+ * (seccomp-fixed.h), so that runc enforces them too; a disabled policy is written as those
+ * rules over an allow default (and ANN_SECCOMP says so). The reader drops them again. */
+static json_t *w_seccomp(wctx *w, const sbx_seccomp *given) {
+  static const sbx_seccomp fixed_only = {.default_action = SBX_SECCOMP_ALLOW};
+  const sbx_seccomp *sc = given->enabled ? given : &fixed_only;
   json_t *o = new_object();
   const char *da = sc_action_to_oci(sc->default_action);
   if (!da) {
@@ -308,39 +347,17 @@ static json_t *w_seccomp(wctx *w, const sbx_seccomp *sc) {
   if (strv_len(sc->architectures) > 0)
     set(o, "architectures", w_strv(w, "seccomp.architectures", sc->architectures));
   json_t *rules = new_array();
+  for (size_t i = 0; i < sc_n_fixed_rules; i++) {
+    if (!sc_fixed_applies(sc, &sc_fixed_rules[i])) continue;
+    sbx_seccomp_rule r;
+    char *names[2];
+    sbx_seccomp_arg arg;
+    sc_fixed_as_rule(&sc_fixed_rules[i], &r, names, &arg);
+    push(rules, w_rule(w, "seccomp (the engine's rules)", &r));
+  }
   for (size_t i = 0; i < sc->n_rules; i++) {
-    const sbx_seccomp_rule *r = &sc->rules[i];
     _cleanup_free_ char *path = xasprintf("seccomp.syscalls[%zu]", i);
-    json_t *ro = new_object();
-    _cleanup_free_ char *npath = xasprintf("%s.names", path);
-    set(ro, "names", w_strv(w, npath, r->names));
-    const char *a = sc_action_to_oci(r->action);
-    if (!a) {
-      w_fail(w, EINVAL, "%s: unknown action %d", path, (int)r->action);
-      a = "";
-    }
-    set(ro, "action", json_string(a));
-    if (r->action == SBX_SECCOMP_ERRNO) set(ro, "errnoRet", json_integer(r->errno_ret));
-    if (r->n_args) {
-      json_t *args = new_array();
-      for (size_t j = 0; j < r->n_args; j++) {
-        const sbx_seccomp_arg *x = &r->args[j];
-        _cleanup_free_ char *apath = xasprintf("%s.args[%zu]", path, j);
-        const char *op = sc_op_to_oci(x->op);
-        if (!op) {
-          w_fail(w, EINVAL, "%s: unknown operator %d", apath, (int)x->op);
-          op = "";
-        }
-        json_t *ao = new_object();
-        set(ao, "index", json_integer(x->index));
-        set(ao, "value", w_uint(w, apath, x->value));
-        set(ao, "valueTwo", w_uint(w, apath, x->value_two));
-        set(ao, "op", json_string(op));
-        push(args, ao);
-      }
-      set(ro, "args", args);
-    }
-    push(rules, ro);
+    push(rules, w_rule(w, path, &sc->rules[i]));
   }
   set(o, "syscalls", rules);
   return o;
@@ -389,7 +406,7 @@ static json_t *w_linux(wctx *w, const sbx_spec *s, const idmap_host *caller) {
     if (s->namespaces & spec_json_ns_order[i])
       push(ns, json_pack("{s:s}", "type", ns_to_oci(spec_json_ns_order[i])));
   set(o, "namespaces", ns);
-  if (s->seccomp.enabled) set(o, "seccomp", w_seccomp(w, &s->seccomp));
+  set(o, "seccomp", w_seccomp(w, &s->seccomp));
   set(o, "maskedPaths", w_strv(w, "maskedPaths", s->masked_paths));
   set(o, "readonlyPaths", w_strv(w, "readonlyPaths", s->readonly_paths));
   return o;
@@ -432,6 +449,7 @@ static json_t *w_annotations(wctx *w, const sbx_spec *s) {
     set(o, ANN_CGROUP,
         json_string(enum_name(w, "cgroup", spec_json_cgroup_names,
                               ARRAY_SIZE(spec_json_cgroup_names), (int)s->cgroup_mode)));
+  if (!s->seccomp.enabled) set(o, ANN_SECCOMP, json_string(SECCOMP_OFF_VALUE));
   if (s->cgroup_parent) set(o, ANN_CGROUP_PARENT, w_str(w, "cgroup_parent", s->cgroup_parent));
   json_t *opt = w_optional_binds(w, s);
   if (opt) set(o, ANN_OPTIONAL, opt);

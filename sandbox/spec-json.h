@@ -35,6 +35,10 @@ static inline void cleanup_jsonp(json_t **j) { json_decref(*j); }
 #define ANN_ID_MAPPING SBX_ANNOTATION_PREFIX "id-mapping"
 /* A fresh root's /etc: "generated" (absent) or "none" (root.etc). */
 #define ANN_ETC SBX_ANNOTATION_PREFIX "etc"
+/* "off": the spec has no seccomp policy, and linux.seccomp holds only the rules every filter of
+ * the engine has (seccomp-fixed.h), written for runc. */
+#define ANN_SECCOMP       SBX_ANNOTATION_PREFIX "seccomp"
+#define SECCOMP_OFF_VALUE "off"
 
 /* The value of ANN_ROOT for a fresh empty root, and the root.path written for other runtimes. */
 #define FRESH_ROOT_VALUE "tmpfs"

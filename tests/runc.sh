@@ -114,3 +114,38 @@ if [ -x "$SBX" ] && ls "$SBX_SRCDIR"/profiles/*.yaml >/dev/null 2>&1; then
 else
   skip profiles "no sandbox CLI or stock profiles in this build"
 fi
+
+# runc enforces the engine's rules too (docs/security.md, "Setuid, setgid and file-capability
+# files"): under every stock profile's spec, and under a spec whose policy is off, a job in
+# runc cannot make a setuid or setgid file, nor write an extended attribute, in its /tmp.
+hostile='cd /tmp && touch f || exit 30
+chmod u+s f 2>/tmp/e && exit 31
+grep -q "Operation not permitted" /tmp/e || exit 32
+chmod g+s f 2>/dev/null && exit 33
+[ "$(stat -c %a f)" = 644 ] || exit 34
+if command -v setfattr >/dev/null; then
+  setfattr -n user.x -v 1 f 2>&1 | grep -q "Operation not supported" || exit 35
+fi
+if command -v python3 >/dev/null; then
+  python3 -c "import os; os.open(\"g\", os.O_CREAT | os.O_WRONLY, 0o4755)" 2>&1 |
+    grep -q "PermissionError" || exit 36
+fi
+exit 0'
+if [ -x "$SBX" ] && ls "$SBX_SRCDIR"/profiles/*.yaml >/dev/null 2>&1; then
+  for p in compile judge "compile --set seccomp.enabled=false"; do
+    name=setuid-$(echo "$p" | tr -c 'a-z\n' -)
+    mkdir -p "$T/$name/rootfs"
+    # shellcheck disable=SC2086 # $p is the profile and its options
+    if ! (cd "$T" && "$SBX" spec $p -- /bin/sh -c "$hostile") >"$T/$name/config.json" \
+      2>"$T/$name.err"; then
+      fail "$name" "sandbox spec failed: $(head -c 400 "$T/$name.err")"
+      continue
+    fi
+    if owner=$("$TOOL" root-owner "$T/$name/config.json" 2>"$T/$name.err") &&
+      chown "$owner" "$T/$name/rootfs" 2>>"$T/$name.err"; then
+      run_bundle "$name" 0
+    else
+      fail "$name" "cannot prepare the bundle: $(head -c 400 "$T/$name.err")"
+    fi
+  done
+fi

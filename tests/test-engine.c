@@ -378,10 +378,11 @@ TEST(capabilities_no_new_privs_seccomp) {
   sbx_spec *s = job_shell_spec(
       "grep -E '^(Cap(Inh|Prm|Eff|Bnd|Amb)|NoNewPrivs|Seccomp):' /proc/self/status "
       "| tr -s '\\t' ' '; mkdir /tmp/d 2>&1 | sed 's/.*: //'");
+  /* Without a policy the job still has a filter: the engine's rules (seccomp-fixed.c). */
   CHECK_EQ_STR(job_ok(s),
                "CapInh: 0000000000000000\nCapPrm: 0000000000000000\n"
                "CapEff: 0000000000000000\nCapBnd: 0000000000000000\n"
-               "CapAmb: 0000000000000000\nNoNewPrivs: 1\nSeccomp: 0\n");
+               "CapAmb: 0000000000000000\nNoNewPrivs: 1\nSeccomp: 2\n");
   /* A policy that denies mkdir with EPERM. */
   s->seccomp.enabled = true;
   s->seccomp.default_action = SBX_SECCOMP_ALLOW;
@@ -391,6 +392,16 @@ TEST(capabilities_no_new_privs_seccomp) {
   const char *out = job_ok(s);
   CHECK_CONTAINS(out, "Seccomp: 2\n");
   CHECK_CONTAINS(out, "Operation not permitted\n");
+}
+
+/* Without a policy, the engine's rules still refuse a setuid mode (docs/security.md). */
+TEST(no_policy_still_refuses_setuid_modes) {
+  NEED_USERNS();
+  sbx_spec *s = job_shell_spec(
+      "touch /tmp/f; chmod u+s /tmp/f 2>&1 | sed 's/.*: //'; "
+      "chmod 750 /tmp/f; stat -c %a /tmp/f");
+  CHECK(!s->seccomp.enabled);
+  CHECK_EQ_STR(job_ok(s), "Operation not permitted\n750\n");
 }
 
 TEST(forbidden_syscall_is_named) {

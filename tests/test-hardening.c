@@ -36,6 +36,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <sys/xattr.h>
 #include <termios.h>
 #include <time.h>
 
@@ -441,12 +442,135 @@ TEST(seccomp_bad_policies) {
   sc_filter_free(f);
   sbx_spec_free(s);
 
-  /* Disabled: no filter, no error; installing NULL does nothing. */
-  s = spec_new();
-  f = (sc_filter *)1;
-  CHECK_EQ_INT(sc_filter_build(&s->seccomp, &f, NULL), 0);
-  CHECK(f == NULL);
+  /* A condition of an allow rule on the file mode cannot be kept apart from the engine's
+   * setuid rule; a deny rule's can (the call is denied either way). */
+  s = policy(SBX_SECCOMP_KILL_PROCESS, 0);
+  spec_rule_add_arg(rule(s, SBX_SECCOMP_ALLOW, 0, "chmod"), 1, SBX_OP_MASKED_EQ, 0777, 0755);
+  check_build_fails(s, "syscall 'chmod': a condition on argument 1 (the file mode) cannot be");
+  s = policy(SBX_SECCOMP_ALLOW, 0);
+  spec_rule_add_arg(rule(s, SBX_SECCOMP_ERRNO, EACCES, "chmod"), 1, SBX_OP_EQ, 0700, 0);
+  sc_filter_free(build_ok(s));
+  sbx_spec_free(s);
+
+  /* Installing NULL does nothing. */
   CHECK_EQ_INT(sc_filter_install(NULL, NULL), 0);
+}
+
+/* ---- seccomp: the rules of every filter (sandbox/seccomp-fixed.c) -------------------------- */
+
+/* In the child, under the filter: no setuid or setgid mode through any call that sets one, no
+ * extended attribute written, openat2 ENOSYS; the same calls without the bits work. */
+typedef struct fixed_case {
+  const sc_filter *f;
+  const char *dir;
+} fixed_case;
+
+static int child_fixed(void *p) {
+  const fixed_case *c = p;
+  if (chdir(c->dir) < 0) return C_SETUP;
+  unlink("f");
+  unlink("g");
+  unlink("p");
+  int fd = open("f", O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
+  if (fd < 0) return C_SETUP;
+  if (child_install(c->f)) return C_SETUP;
+  int r;
+  if ((r = expect_errno(syscall(SYS_chmod, "f", 04755), EPERM))) return r;
+  if ((r = expect_errno(syscall(SYS_chmod, "f", 02755), EPERM))) return 10 + r;
+  /* Bits above the kernel's 16-bit mode change nothing. */
+  if ((r = expect_errno(syscall(SYS_chmod, "f", (1ul << 40) | 04755), EPERM))) return 20 + r;
+  if ((r = expect_errno(syscall(SYS_fchmod, fd, 06755), EPERM))) return 30 + r;
+  if ((r = expect_errno(syscall(SYS_fchmodat, AT_FDCWD, "f", 04700, 0), EPERM))) return 40 + r;
+  /* fchmodat2: EPERM, or ENOSYS where the policy is older than the call (glibc falls back). */
+  long rc = syscall(452, AT_FDCWD, "f", 04755, 0);
+  if (rc != -1 || (errno != EPERM && errno != ENOSYS)) return 50;
+  if ((r = expect_errno(syscall(SYS_open, "g", O_CREAT | O_WRONLY, 04755), EPERM))) return 60 + r;
+  if ((r = expect_errno(syscall(SYS_openat, AT_FDCWD, "g", O_CREAT | O_WRONLY, 02755), EPERM)))
+    return 70 + r;
+  if ((r = expect_errno(syscall(SYS_creat, "g", 04755), EPERM))) return 80 + r;
+  if ((r = expect_errno(syscall(SYS_mknod, "p", S_IFIFO | 02644, 0), EPERM))) return 90 + r;
+  if ((r = expect_errno(syscall(SYS_mknodat, AT_FDCWD, "p", S_IFIFO | 04644, 0), EPERM)))
+    return 100 + r;
+  static const char cap[20] = {0, 0, 0, 2}; /* VFS_CAP_REVISION_2 */
+  if ((r = expect_errno(syscall(SYS_setxattr, "f", "security.capability", cap, sizeof cap, 0),
+                        EOPNOTSUPP)))
+    return 110 + r;
+  if ((r = expect_errno(syscall(SYS_lsetxattr, "f", "user.x", "1", 1, 0), EOPNOTSUPP)))
+    return 120 + r;
+  if ((r = expect_errno(syscall(SYS_fsetxattr, fd, "trusted.x", "1", 1, 0), EOPNOTSUPP)))
+    return 130 + r;
+  rc = syscall(463, AT_FDCWD, "f", 0, "user.x", NULL, 0); /* setxattrat */
+  if (rc != -1 || (errno != EOPNOTSUPP && errno != ENOSYS)) return 140;
+  struct {
+    uint64_t flags, mode, resolve;
+  } how = {O_RDONLY, 0, 0};
+  if ((r = expect_errno(syscall(SYS_openat2, AT_FDCWD, "f", &how, sizeof how), ENOSYS)))
+    return 150 + r;
+  /* Without the bits: allowed. */
+  if (syscall(SYS_chmod, "f", 0755) != 0 || syscall(SYS_fchmod, fd, 01700) != 0) return 160;
+  int g = (int)syscall(SYS_openat, AT_FDCWD, "g", O_CREAT | O_WRONLY | O_CLOEXEC, 0755);
+  if (g < 0 || syscall(SYS_mknodat, AT_FDCWD, "p", S_IFIFO | 0644, 0) != 0) return 170;
+  if (syscall(SYS_removexattr, "f", "user.none") != -1 || errno == EPERM) return 180;
+  return 0;
+}
+
+/* Policies of every shape, and none, each with its own rule for the calls concerned, which
+ * libseccomp would let override a later rule for the same syscall. */
+static sbx_spec *fixed_policy(int shape) {
+  static const char *const file_calls[] = {
+      "chmod", "fchmod",  "fchmodat",    "fchmodat2",  "open",      "openat",  "creat",
+      "mknod", "mknodat", "setxattr",    "lsetxattr",  "fsetxattr", "openat2", "close",
+      "chdir", "unlink",  "removexattr", "exit_group", NULL};
+  sbx_spec *s;
+  switch (shape) {
+  case 0: return spec_new(); /* seccomp disabled */
+  case 1: return policy(SBX_SECCOMP_ALLOW, 0);
+  case 2: s = allow_list(SBX_SECCOMP_KILL_PROCESS); break;
+  case 3: s = allow_list(SBX_SECCOMP_ERRNO); break;
+  default: /* a deny-list that allows them explicitly (logs them), and a conditional allow */
+    s = policy(SBX_SECCOMP_ALLOW, 0);
+    for (size_t i = 0; file_calls[i]; i++) rule(s, SBX_SECCOMP_LOG, 0, file_calls[i]);
+    spec_rule_add_arg(rule(s, SBX_SECCOMP_ALLOW, 0, "fchmod"), 0, SBX_OP_GE, 0, 0);
+    return s;
+  }
+  sbx_seccomp_rule *r = spec_add_seccomp_rule(s, SBX_SECCOMP_ALLOW, 0);
+  for (size_t i = 0; file_calls[i]; i++) spec_rule_add_name(r, file_calls[i]);
+  /* and once more with a condition on another argument */
+  spec_rule_add_arg(rule(s, SBX_SECCOMP_ALLOW, 0, "chmod"), 0, SBX_OP_NE, 0, 0);
+  return s;
+}
+
+TEST(seccomp_fixed_rules_in_every_filter) {
+  const char *dir = scratch_dir();
+  for (int shape = 0; shape < 5; shape++) {
+    sbx_spec *s = fixed_policy(shape);
+    sc_filter *f = NULL;
+    sbx_error *err = NULL;
+    if (sc_filter_build(&s->seccomp, &f, &err) < 0)
+      TEST_FAIL("policy %d: %s", shape, own_error(err)->message);
+    if (!f) TEST_FAIL("policy %d: no filter", shape);
+    fixed_case c = {f, dir};
+    int st = in_child(child_fixed, &c);
+    if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+      TEST_FAIL("policy %d: child %s %d", shape, WIFEXITED(st) ? "exit status" : "signal",
+                WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
+    sc_filter_free(f);
+    sbx_spec_free(s);
+  }
+}
+
+/* A policy that denies a call of the table itself, unconditionally, keeps its own action. */
+static int child_fixed_own_action(void *p) {
+  if (child_install(p)) return C_SETUP;
+  return expect_errno(syscall(SYS_fsetxattr, 0, "user.x", "1", 1, 0), EXDEV);
+}
+
+TEST(seccomp_fixed_rules_leave_a_policy_denial) {
+  sbx_spec *s = policy(SBX_SECCOMP_ALLOW, 0);
+  rule(s, SBX_SECCOMP_ERRNO, EXDEV, "fsetxattr");
+  sc_filter *f = build_ok(s);
+  CHECK_EXITED_OK(in_child(child_fixed_own_action, f));
+  sc_filter_free(f);
   sbx_spec_free(s);
 }
 

@@ -4,11 +4,13 @@
 #include "harness.h"
 
 #include "engine.h"
+#include "seccomp-fixed.h"
 #include "spec-json.h"
 #include "spec.h"
 #include "util.h"
 
 #include <fcntl.h>
+#include <jansson.h>
 #include <sys/stat.h>
 
 /* Writes `s`, reads it back and checks the two specs are equal; returns the JSON. */
@@ -506,7 +508,9 @@ static const char small_golden[] =
     "      \"architectures\": [\n"
     "        \"SCMP_ARCH_X86_64\"\n"
     "      ],\n"
-    "      \"syscalls\": [\n"
+    "      \"syscalls\": [\n";
+/* ... the engine's rules (fixed_rules_text), then: */
+static const char small_golden_tail[] =
     "        {\n"
     "          \"names\": [\n"
     "            \"mount\"\n"
@@ -601,6 +605,30 @@ TEST(id_mapping_annotation_malformed) {
   }
 }
 
+/* The engine's rules (sandbox/seccomp-fixed.c) as the writer puts them first in
+ * linux.seccomp.syscalls: one entry per row, a masked compare of the mode argument or none. */
+static char *fixed_rules_text(void) {
+  char *t = xstrdup("");
+  for (size_t i = 0; i < sc_n_fixed_rules; i++) {
+    const sc_fixed_rule *f = &sc_fixed_rules[i];
+    char args[512] = "";
+    if (f->mode_arg >= 0)
+      snprintf(args, sizeof args,
+               ",\n          \"args\": [\n            {\n              \"index\": %d,\n"
+               "              \"value\": %u,\n              \"valueTwo\": %u,\n"
+               "              \"op\": \"SCMP_CMP_MASKED_EQ\"\n            }\n          ]",
+               f->mode_arg, f->mode_bit, f->mode_bit);
+    char *n = xasprintf(
+        "%s        {\n          \"names\": [\n            \"%s\"\n          ],\n"
+        "          \"action\": \"SCMP_ACT_ERRNO\",\n          \"errnoRet\": %u%s\n"
+        "        },\n",
+        t, f->name, f->errno_ret, args);
+    free(t);
+    t = n;
+  }
+  return t;
+}
+
 TEST(golden_small) {
   sbx_spec *s = spec_new();
   const char *argv[] = {"/bin/true"};
@@ -628,10 +656,13 @@ TEST(golden_small) {
   sbx_error *err = NULL;
   json = spec_json_write(s, &caller, &err);
   if (!json) TEST_FAIL("spec_json_write: %s", err->message);
-  if (strcmp(json, small_golden) != 0) {
+  char *fixed = fixed_rules_text();
+  char *want = test_own(xasprintf("%s%s%s", small_golden, fixed, small_golden_tail));
+  free(fixed);
+  if (strcmp(json, want) != 0) {
     /* Show where it starts to differ. */
     size_t i = 0;
-    while (json[i] && json[i] == small_golden[i]) i++;
+    while (json[i] && json[i] == want[i]) i++;
     static char got[4096];
     snprintf(got, sizeof got, "%s", json);
     free(json);
@@ -857,7 +888,7 @@ static const struct {
     {DOC("", "", ", \"annotations\": {\"org.sandbox.wall-time\": \"1\"}"),
      "config.json: annotations[\"org.sandbox.wall-time\"]: unknown sandbox annotation (known: "
      "root, limits.wall-time-us, limits.cpu-time-us, limits.output-bytes, limits.swap-bytes, "
-     "network, stdin, stdin.path, cgroup, cgroup.parent, mounts.optional, id-mapping, etc)",
+     "network, stdin, stdin.path, cgroup, cgroup.parent, mounts.optional, id-mapping, etc, seccomp)",
      false},
     {DOC("", "", ", \"annotations\": {\"org.sandbox.etc\": \"host\"}"),
      "config.json: annotations[\"org.sandbox.etc\"]: unknown value 'host' (expected "
@@ -1242,6 +1273,89 @@ TEST(writer_errors) {
                "config.json: limits.memory: 18446744073709551614 is too large for "
                "a JSON integer");
   sbx_error_free(err);
+  sbx_spec_free(s);
+}
+
+/* ---- the engine's rules against setuid, setgid and file-capability files ------------------ */
+
+/* The number of entries of linux.seccomp.syscalls in `json`, and whether the first `n` are the
+ * table's rows that apply (in order). */
+static size_t count_syscalls(const char *json, json_t **out) {
+  json_error_t e;
+  json_t *doc = json_loads(json, 0, &e);
+  if (!doc) TEST_FAIL("the written config.json does not parse: %s", e.text);
+  json_t *sc = json_object_get(json_object_get(doc, "linux"), "seccomp");
+  if (!sc) TEST_FAIL("no linux.seccomp in the written config.json");
+  *out = doc;
+  return json_array_size(json_object_get(sc, "syscalls"));
+}
+
+static const char *entry_name(json_t *doc, size_t i) {
+  json_t *sys =
+      json_object_get(json_object_get(json_object_get(doc, "linux"), "seccomp"), "syscalls");
+  return json_string_value(json_array_get(json_object_get(json_array_get(sys, i), "names"), 0));
+}
+
+/* Every config.json carries the rules, first, so that runc enforces them; read back, they are
+ * gone again (the engine adds them to every filter), and the rule after them keeps its place
+ * in error messages. */
+TEST(fixed_rules_written_first_and_dropped) {
+  sbx_spec *s = spec_new();
+  CHECK(sbx_spec_set_args(s, (const char *[]){"/bin/true"}, 1, NULL) == 0);
+  s->seccomp.enabled = true;
+  spec_rule_add_name(spec_add_seccomp_rule(s, SBX_SECCOMP_ERRNO, EPERM), "mount");
+  char *json = test_own(roundtrip(s, "one rule"));
+  json_t *doc;
+  CHECK_EQ_INT(count_syscalls(json, &doc), sc_n_fixed_rules + 1);
+  for (size_t i = 0; i < sc_n_fixed_rules; i++)
+    CHECK_EQ_STR(entry_name(doc, i), sc_fixed_rules[i].name);
+  CHECK_EQ_STR(entry_name(doc, sc_n_fixed_rules), "mount");
+  json_decref(doc);
+  /* An error in the policy's first rule names its index in the file. */
+  char *bad = test_own(xstrdup(json));
+  char *m = strstr(bad, "[\n            \"mount\"");
+  CHECK(m);
+  memset(m + 14, ' ', 7); /* a rule without names */
+  char *msg = test_own(load_error(bad));
+  char *want = test_own(xasprintf("linux.seccomp.syscalls[%zu]", sc_n_fixed_rules));
+  if (!strstr(msg, want)) TEST_FAIL("error \"%s\" does not name %s", msg, want);
+  /* A policy that denies openat2 itself keeps its own action: the engine's row is left out. */
+  spec_rule_add_name(spec_add_seccomp_rule(s, SBX_SECCOMP_KILL_PROCESS, 0), "openat2");
+  json = test_own(roundtrip(s, "openat2 killed"));
+  CHECK_EQ_INT(count_syscalls(json, &doc), sc_n_fixed_rules + 1);
+  json_decref(doc);
+  sbx_spec_free(s);
+}
+
+/* Seccomp off: linux.seccomp holds the engine's rules over an allow default, the annotation
+ * says so, and the spec reads back without a policy. The annotation with anything more is an
+ * error; a foreign config.json without linux.seccomp has no policy either (and the engine then
+ * loads its rules alone). */
+TEST(fixed_rules_without_a_policy) {
+  sbx_spec *s = spec_new();
+  CHECK(sbx_spec_set_args(s, (const char *[]){"/bin/true"}, 1, NULL) == 0);
+  char *json = test_own(roundtrip(s, "seccomp off"));
+  CHECK_CONTAINS(json, "\"org.sandbox.seccomp\": \"off\"");
+  CHECK_CONTAINS(json, "\"defaultAction\": \"SCMP_ACT_ALLOW\"");
+  json_t *doc;
+  CHECK_EQ_INT(count_syscalls(json, &doc), sc_n_fixed_rules);
+  json_decref(doc);
+  char *more = test_own(xstrdup(json));
+  char *a = strstr(more, "SCMP_ACT_ALLOW");
+  memcpy(a, "SCMP_ACT_TRAP\" ", 15);
+  CHECK_LOAD_ERROR(more,
+                   "config.json: linux.seccomp: with the annotation org.sandbox.seccomp=off, "
+                   "only the engine's own rules over an allow default");
+  CHECK_LOAD_ERROR(DOC("", "", ", \"annotations\": {\"org.sandbox.seccomp\": \"on\"}"),
+                   "config.json: annotations[\"org.sandbox.seccomp\"]: unknown value 'on' "
+                   "(expected 'off')");
+  sbx_spec *back = NULL;
+  sbx_error *err = NULL;
+  const char *plain = DOC("", "", "");
+  if (sbx_spec_load_json_string(plain, strlen(plain), &back, &err) < 0)
+    TEST_FAIL("%s", err->message);
+  CHECK(!back->seccomp.enabled);
+  sbx_spec_free(back);
   sbx_spec_free(s);
 }
 

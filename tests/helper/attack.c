@@ -32,6 +32,7 @@
 #include <sys/ptrace.h>
 #include <sys/quota.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/types.h>
@@ -253,6 +254,102 @@ static int a_setuid(const char *arg) {
   snprintf(buf, sizeof buf, "its effective uid is %ld, ours is %ld", euid, (long)geteuid());
   return euid == (long)geteuid() ? blocked(buf) : not_blocked(buf);
 }
+
+/* ---- setuid, setgid and file-capability files (the rules of every filter) ---------------
+ *
+ * Each call works on files in a fresh directory under $TMPDIR or /tmp (inside a job, the
+ * sandbox's own /tmp), removed with its files before the helper exits; each must fail with the
+ * engine's errno exactly: EPERM for a mode with S_ISUID or S_ISGID, EOPNOTSUPP for an extended
+ * attribute, ENOSYS for openat2. */
+
+static char file_dir[256];
+
+static const char *file_at(const char *name) {
+  static char path[2][300];
+  static int k;
+  k ^= 1;
+  snprintf(path[k], sizeof path[k], "%s/%s", file_dir, name);
+  return path[k];
+}
+
+static void file_cleanup(void) {
+  unlink(file_at("f"));
+  unlink(file_at("new"));
+  rmdir(file_dir);
+}
+
+/* The directory and its file "f" (mode 0644); -1 when they cannot be made. */
+static int file_setup(void) {
+  const char *tmp = getenv("TMPDIR");
+  snprintf(file_dir, sizeof file_dir, "%s/attack-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+  if (!mkdtemp(file_dir)) return -1;
+  atexit(file_cleanup);
+  int fd = open(file_at("f"), O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
+  if (fd < 0) return -1;
+  close(fd);
+  return 0;
+}
+
+/* The call must fail with exactly `want`. */
+static int expect_errno_is(long rc, int want) {
+  int e = errno;
+  char buf[160];
+  if (rc >= 0) {
+    snprintf(buf, sizeof buf, "the call succeeded (returned %ld)", rc);
+    return not_blocked(buf);
+  }
+  if (e != want) {
+    snprintf(buf, sizeof buf, "failed with %s (errno %d), not with the engine's errno %d",
+             strerror(e), e, want);
+    return not_blocked(buf);
+  }
+  snprintf(buf, sizeof buf, "%s (errno %d)", strerror(e), e);
+  return blocked(buf);
+}
+
+#define FILE_ATTACK(fn, label, call, want)                                                 \
+  static int fn(const char *arg) {                                                         \
+    (void)arg;                                                                             \
+    if (file_setup() < 0) return untried("cannot make a file in the temporary directory"); \
+    trying(label);                                                                         \
+    return expect_errno_is(call, want);                                                    \
+  }
+
+static const char cap_v2[20] = {0, 0, 0, 2, 0, 0x20}; /* VFS_CAP_REVISION_2, cap_net_raw */
+static const struct { uint64_t flags, mode, resolve; } how_suid = {O_CREAT | O_WRONLY, 04755, 0};
+
+FILE_ATTACK(a_chmod_setuid, "chmod(f, 04755)", syscall(SYS_chmod, file_at("f"), 04755), EPERM)
+FILE_ATTACK(a_chmod_setgid, "chmod(f, 02755)", syscall(SYS_chmod, file_at("f"), 02755), EPERM)
+FILE_ATTACK(a_chmod_setuid_high, "chmod(f, 1 << 32 | 04755)",
+            syscall(SYS_chmod, file_at("f"), (1ul << 32) | 04755), EPERM)
+FILE_ATTACK(a_fchmod_setuid, "fchmod(fd, 06755)",
+            syscall(SYS_fchmod, open(file_at("f"), O_RDONLY), 06755), EPERM)
+FILE_ATTACK(a_fchmodat_setgid, "fchmodat(f, 02711)",
+            syscall(SYS_fchmodat, AT_FDCWD, file_at("f"), 02711, 0), EPERM)
+FILE_ATTACK(a_fchmodat2_setuid, "fchmodat2(f, 04755)",
+            syscall(452, AT_FDCWD, file_at("f"), 04755, 0), EPERM)
+FILE_ATTACK(a_open_setuid, "open(new, O_CREAT, 04755)",
+            syscall(SYS_open, file_at("new"), O_CREAT | O_WRONLY, 04755), EPERM)
+FILE_ATTACK(a_openat_setgid, "openat(new, O_CREAT, 02755)",
+            syscall(SYS_openat, AT_FDCWD, file_at("new"), O_CREAT | O_WRONLY, 02755), EPERM)
+FILE_ATTACK(a_creat_setuid, "creat(new, 04711)", syscall(SYS_creat, file_at("new"), 04711), EPERM)
+FILE_ATTACK(a_mknod_setgid, "mknod(new, S_IFIFO | 02644)",
+            syscall(SYS_mknod, file_at("new"), S_IFIFO | 02644, 0), EPERM)
+FILE_ATTACK(a_mknodat_setuid, "mknodat(new, S_IFREG | 04755)",
+            syscall(SYS_mknodat, AT_FDCWD, file_at("new"), S_IFREG | 04755, 0), EPERM)
+FILE_ATTACK(a_setxattr_cap, "setxattr(f, security.capability)",
+            syscall(SYS_setxattr, file_at("f"), "security.capability", cap_v2, sizeof cap_v2, 0),
+            EOPNOTSUPP)
+FILE_ATTACK(a_lsetxattr_user, "lsetxattr(f, user.x)",
+            syscall(SYS_lsetxattr, file_at("f"), "user.x", "1", 1, 0), EOPNOTSUPP)
+FILE_ATTACK(a_fsetxattr_cap, "fsetxattr(fd, security.capability)",
+            syscall(SYS_fsetxattr, open(file_at("f"), O_RDONLY), "security.capability", cap_v2,
+                    sizeof cap_v2, 0),
+            EOPNOTSUPP)
+FILE_ATTACK(a_setxattrat_cap, "setxattrat(f, security.capability)",
+            syscall(463, AT_FDCWD, file_at("f"), 0, "security.capability", NULL, 0), EOPNOTSUPP)
+FILE_ATTACK(a_openat2_setuid, "openat2(new, O_CREAT, 04755)",
+            syscall(SYS_openat2, AT_FDCWD, file_at("new"), &how_suid, sizeof how_suid), ENOSYS)
 
 /* ---- sockets ------------------------------------------------------------------------------ */
 
@@ -630,6 +727,22 @@ static const struct attack {
     {"ptmx-exhaust", a_ptmx_exhaust, "ARG: open more than ARG ptys"},
     {"shm-fill", a_shm_fill, "ARG: write more than ARG MiB to /dev/shm"},
     {"setuid", a_setuid, "ARG: run a setuid-root id; its euid must stay ours"},
+    {"chmod-setuid", a_chmod_setuid, "chmod with S_ISUID (expect EPERM)"},
+    {"chmod-setgid", a_chmod_setgid, "chmod with S_ISGID (expect EPERM)"},
+    {"chmod-setuid-highbits", a_chmod_setuid_high, "chmod with S_ISUID, upper bits set"},
+    {"fchmod-setuid", a_fchmod_setuid, "fchmod with S_ISUID and S_ISGID (expect EPERM)"},
+    {"fchmodat-setgid", a_fchmodat_setgid, "fchmodat with S_ISGID (expect EPERM)"},
+    {"fchmodat2-setuid", a_fchmodat2_setuid, "fchmodat2 with S_ISUID (expect EPERM)"},
+    {"open-setuid", a_open_setuid, "open(O_CREAT) with mode 04755 (expect EPERM)"},
+    {"openat-setgid", a_openat_setgid, "openat(O_CREAT) with mode 02755 (expect EPERM)"},
+    {"creat-setuid", a_creat_setuid, "creat with mode 04711 (expect EPERM)"},
+    {"mknod-setgid", a_mknod_setgid, "mknod of a fifo with S_ISGID (expect EPERM)"},
+    {"mknodat-setuid", a_mknodat_setuid, "mknodat of a file with S_ISUID (expect EPERM)"},
+    {"setxattr-capability", a_setxattr_cap, "setxattr security.capability (expect EOPNOTSUPP)"},
+    {"lsetxattr-user", a_lsetxattr_user, "lsetxattr user.x (expect EOPNOTSUPP)"},
+    {"fsetxattr-capability", a_fsetxattr_cap, "fsetxattr security.capability (EOPNOTSUPP)"},
+    {"setxattrat-capability", a_setxattrat_cap, "setxattrat (463) (expect EOPNOTSUPP)"},
+    {"openat2-setuid", a_openat2_setuid, "openat2 with mode 04755 (expect ENOSYS)"},
     {"socket-packet", a_socket_packet, "socket(AF_PACKET)"},
     {"socket-raw", a_socket_raw, "socket(AF_INET, SOCK_RAW)"},
     {"socket-raw6", a_socket_raw6, "socket(AF_INET6, SOCK_RAW)"},

@@ -14,6 +14,9 @@ typedef struct stock_attack {
   /* Made through another ABI (i386 int 0x80, x32): killed under every profile, errno or not;
    * otherwise an errno profile answers with an error and the helper exits 0. */
   bool foreign_abi;
+  /* Denied by the rules every filter of the engine has (sandbox/seccomp-fixed.c), with the same
+   * errno under every profile, whatever its deny action: the helper checks the errno. */
+  bool every_filter;
 } stock_attack;
 
 extern const stock_attack stock_attacks[];
