@@ -33,6 +33,8 @@ static inline void cleanup_jsonp(json_t **j) { json_decref(*j); }
  * decided for the writer's caller (runc needs them); a reader takes the intent instead, so the
  * run decides for its own caller. */
 #define ANN_ID_MAPPING SBX_ANNOTATION_PREFIX "id-mapping"
+/* limits.kill_grace_us in decimal microseconds; written when not 0. */
+#define ANN_KILL_GRACE SBX_ANNOTATION_PREFIX "limits.kill-grace-us"
 
 /* The value of ANN_ROOT for a fresh empty root, and the root.path written for other runtimes. */
 #define FRESH_ROOT_VALUE "tmpfs"
