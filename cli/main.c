@@ -486,7 +486,8 @@ static void print_stats(const sbx_result *r) {
 /* The lines a run's limits are worth, unless --quiet: limits the run could not enforce (one
  * warning), and the limit that ended it. */
 static void print_limit_notes(const sbx_result *r) {
-  if (r->degraded && r->degraded[0]) {
+  /* The warning is for a job that ran: a set-up error is the whole story. */
+  if (r->degraded && r->degraded[0] && r->status != SBX_STATUS_SETUP_ERROR) {
     fprintf(stderr, "%s: warning: %s: ", prog,
             r->degraded_cause ? r->degraded_cause : "limits not enforced");
     for (char **d = r->degraded; *d; d++) fprintf(stderr, "%s%s", d == r->degraded ? "" : ", ", *d);
