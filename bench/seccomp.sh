@@ -31,7 +31,7 @@ cli() {
   while [ $i -lt $runs ]; do
     [ "$cache" = cold ] && XDG_CACHE_HOME="$tmp/cold-$i"
     t0=$(now_us)
-    (cd "$tmp" && build_sbx run -p "$profile" -- /bin/true)
+    (cd "$tmp" && build_sbx run -p "$profile" $relax -- /bin/true)
     echo $(($(now_us) - t0)) >>"$tmp/times"
     i=$((i + 1))
   done
@@ -40,6 +40,9 @@ cli() {
   printf '%-12s %-12s median %9d us   p90 %9d us   (n=%d, the whole sandbox run)\n' cli "$name" "$med" "$p90" "$runs"
 }
 sbx_bin=$PWD/build/sandbox
+# judge requires a cgroup, which an unprivileged user has only when delegated one.
+relax=
+[ "$(id -u)" = 0 ] || relax="--set cgroup=optional"
 build_sbx() { "$sbx_bin" "$@"; }
 cli compile-cold compile cold
 cli compile-warm compile warm

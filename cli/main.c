@@ -7,6 +7,7 @@
 #include <getopt.h>
 #include <limits.h>
 #include <pwd.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -73,6 +74,8 @@ static void usage_run(FILE *f) {
           "                            (default: 'sandbox', or '<own cgroup>/sandbox' rootless)\n"
           "      --report=FILE         write the run report as JSON to FILE ('-': stdout)\n"
           "      --stats               print a one-line summary of the run to stderr\n"
+          "  -q, --quiet               no warning of limits not enforced, no line when a\n"
+          "                            limit ends the run\n"
           "  -v, --verbose             describe each set-up step on stderr\n"
           "  -h, --help                show this help\n"
           "\n"
@@ -228,6 +231,7 @@ enum {
   OPT_STATS,
   OPT_VERSION,
   OPT_CGROUP_PARENT,
+  OPT_QUIET,
 };
 
 static int cmd_spec(int argc, char **argv) {
@@ -479,6 +483,28 @@ static void print_stats(const sbx_result *r) {
           (unsigned long long)r->stdout_bytes, (unsigned long long)r->stderr_bytes);
 }
 
+/* The lines a run's limits are worth, unless --quiet: limits the run could not enforce (one
+ * warning), and the limit that ended it. */
+static void print_limit_notes(const sbx_result *r) {
+  /* The warning is for a job that ran: a set-up error is the whole story. */
+  if (r->degraded && r->degraded[0] && r->status != SBX_STATUS_SETUP_ERROR) {
+    fprintf(stderr, "%s: warning: %s: ", prog,
+            r->degraded_cause ? r->degraded_cause : "limits not enforced");
+    for (char **d = r->degraded; *d; d++) fprintf(stderr, "%s%s", d == r->degraded ? "" : ", ", *d);
+    fprintf(stderr, " not enforced\n");
+  }
+  if (!r->limit) return;
+  char how[64];
+  if (r->signal == SIGKILL)
+    snprintf(how, sizeof how, "job killed");
+  else if (r->signal > 0)
+    snprintf(how, sizeof how, "job ended by SIG%s", sigabbrev_np(r->signal) ?: "?");
+  else
+    snprintf(how, sizeof how, "job exited with status %d", r->exit_code);
+  fprintf(stderr, "%s: %s: %s (cpu %.2f s, peak %.1f MiB)\n", prog, r->limit, how, r->cpu_time_s,
+          (double)r->memory_peak_bytes / (1024.0 * 1024.0));
+}
+
 static int exit_status_of(const sbx_result *r) {
   switch (r->status) {
   case SBX_STATUS_OK: return 0;
@@ -488,7 +514,9 @@ static int exit_status_of(const sbx_result *r) {
     return EXIT_SANDBOX_FAILURE;
   default:
     if (r->signal > 0) return 128 + r->signal;
-    return r->exit_code ? r->exit_code : EXIT_SANDBOX_FAILURE;
+    if (r->exit_code) return r->exit_code;
+    /* Ended well on the wall-time limit's SIGTERM (limits.kill_grace): as SIGTERM would. */
+    return r->status == SBX_STATUS_WALL_TIME_LIMIT ? 128 + SIGTERM : EXIT_SANDBOX_FAILURE;
   }
 }
 
@@ -530,15 +558,16 @@ static int cmd_run(int argc, char **argv) {
       {"report", required_argument, NULL, OPT_REPORT},
       {"stats", no_argument, NULL, OPT_STATS},
       {"cgroup-parent", required_argument, NULL, OPT_CGROUP_PARENT},
+      {"quiet", no_argument, NULL, 'q'},
       {"verbose", no_argument, NULL, 'v'},
       {"help", no_argument, NULL, 'h'},
       {NULL, 0, NULL, 0},
   };
   const char *profile = NULL, *bundle = NULL, *cwd = NULL, *report = NULL, *cgroup_parent = NULL;
   struct strlist sets = {0}, binds = {0}, envs = {0};
-  bool stats = false, verbose = false;
+  bool stats = false, verbose = false, quiet = false;
   int c, status = EXIT_SANDBOX_FAILURE;
-  while ((c = getopt_long(argc, argv, "+p:vh", opts, NULL)) != -1) {
+  while ((c = getopt_long(argc, argv, "+p:qvh", opts, NULL)) != -1) {
     switch (c) {
     case 'p': profile = optarg; break;
     case OPT_SET: strlist_add(&sets, optarg); break;
@@ -549,6 +578,7 @@ static int cmd_run(int argc, char **argv) {
     case OPT_REPORT: report = optarg; break;
     case OPT_STATS: stats = true; break;
     case OPT_CGROUP_PARENT: cgroup_parent = optarg; break;
+    case 'q': quiet = true; break;
     case 'v': verbose = true; break;
     case 'h':
       usage_run(stdout);
@@ -621,6 +651,7 @@ static int cmd_run(int argc, char **argv) {
   sbx_error_free(err);
   err = NULL;
   status = exit_status_of(&result);
+  if (!quiet) print_limit_notes(&result);
   if (stats) print_stats(&result);
   if (report) {
     char *json = sbx_result_to_json(&result, &err);

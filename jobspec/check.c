@@ -89,6 +89,7 @@ static const struct {
     {"limits.pids", JS_AT_PIDS, NULL},
     {"limits.cpu_quota_us", JS_AT_CPU_QUOTA, "limits.cpu_quota"},
     {"limits.cpu_period_us", JS_AT_CPU_PERIOD, "limits.cpu_period"},
+    {"limits.kill_grace_us", JS_AT_KILL_GRACE, "limits.kill_grace"},
 };
 
 static const js_at *placed(const js_at *at) { return at && at->node ? at : NULL; }

@@ -83,7 +83,8 @@ void js_tr_limits(js_tr *t, const js_node *lim) {
   sbx_limits *l = &t->spec->limits;
   if (!js_check_keys(e, lim, "limits",
                      JS_KEYS("wall_time", "cpu_time", "memory", "swap", "pids", "cpus", "cpu_quota",
-                             "cpu_period", "open_files", "file_size", "stack", "core", "output")))
+                             "cpu_period", "open_files", "file_size", "stack", "core", "output",
+                             "kill_grace")))
     return;
   const js_node *n;
   if ((n = js_map_get(lim, "wall_time"))) get_time(t, n, "limits.wall_time", &l->wall_time_us);
@@ -112,5 +113,8 @@ void js_tr_limits(js_tr *t, const js_node *lim) {
   }
   if ((n = js_map_get(lim, "core"))) js_get_size(e, n, "limits.core", true, &l->core);
   if ((n = js_map_get(lim, "output"))) js_get_size(e, n, "limits.output", true, &l->output);
+  if ((n = js_map_get(lim, "kill_grace")) &&
+      js_get_duration(e, n, "limits.kill_grace", false, &l->kill_grace_us))
+    js_at_set(t->at, &t->at->fields[JS_AT_KILL_GRACE], n, "limits.kill_grace", NULL);
   tr_cpu(t, js_map_get(lim, "cpus"), js_map_get(lim, "cpu_quota"), js_map_get(lim, "cpu_period"));
 }

@@ -32,6 +32,7 @@ typedef enum js_field {
   JS_AT_PIDS,
   JS_AT_CPU_QUOTA,
   JS_AT_CPU_PERIOD,
+  JS_AT_KILL_GRACE,
   JS_AT_COUNT,
 } js_field;
 

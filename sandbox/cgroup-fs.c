@@ -212,6 +212,7 @@ void cg_record_free(cg_record *rec) {
   strv_free(rec->created);
   strv_free(rec->parents);
   strv_free(rec->degraded);
+  strv_free(rec->missing);
   *rec = (cg_record){0};
 }
 
@@ -225,6 +226,7 @@ int cg_record_missing(cg_record *rec, const char *limit, const char *what, const
   if (rec->strict)
     return sbx_set_error(err, ENOENT, "the %s limit needs %s, which is not available", limit, what);
   if (!strv_contains(rec->degraded, limit)) strv_push(&rec->degraded, &rec->n_degraded, limit);
+  if (!strv_contains(rec->missing, what)) strv_push(&rec->missing, &rec->n_missing, what);
   return 0;
 }
 

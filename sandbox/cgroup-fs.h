@@ -63,6 +63,9 @@ typedef struct cg_record {
   /* The limits that could not be enforced (NULL-terminated; NULL when none). */
   char **degraded;
   size_t n_degraded;
+  /* What they lack ("the v1 pids controller"), for the cause: NULL-terminated; may be NULL. */
+  char **missing;
+  size_t n_missing;
 } cg_record;
 
 void cg_record_free(cg_record *rec);

@@ -19,6 +19,7 @@ static const cgroup_hier v1_hiers[] = {CG_V1_HIERS};
 static int v1_create(cgroup *cg, const cgroup_where *w, sbx_error **err) {
   char *real[CG_V1_COUNT] = {0};
   int made = 0, r = 0;
+  const sbx_error *why_not = NULL; /* the first hierarchy's reason for having no place */
   for (int c = 0; c < CG_V1_COUNT && r == 0; c++) {
     const cgroup_place *pl = &w->place[c];
     if (!cg_has(pl->hier, "cgroup.procs")) continue;
@@ -35,6 +36,7 @@ static int v1_create(cgroup *cg, const cgroup_where *w, sbx_error **err) {
     if (!pl->parent) {
       /* Unprivileged: this controller is not delegated to us; its limit degrades. */
       if (w->privileged || w->given_parent) r = cg_copy_error(err, pl->error);
+      if (!why_not) why_not = pl->error;
       continue;
     }
     if (!w->given_parent) cg_record_parent(&cg->rec, pl->parent);
@@ -47,8 +49,15 @@ static int v1_create(cgroup *cg, const cgroup_where *w, sbx_error **err) {
   }
   for (int c = 0; c < CG_V1_COUNT; c++) free(real[c]);
   if (r < 0) return -1;
-  if (made == 0)
-    return sbx_set_error(err, ENOENT, "no usable cgroup v1 hierarchy under %s", w->root);
+  if (made == 0 && why_not) {
+    /* Not ENOENT: the hierarchies are there, and the first one's reason (EACCES, not
+     * delegated, with its path) is the real cause. */
+    if (err && !*err)
+      sbx_error_append(err, why_not->code, "no usable cgroup v1 hierarchy under %s: %s", w->root,
+                       why_not->message);
+    return -1;
+  }
+  if (made == 0) return sbx_set_error(err, ENOENT, "no cgroup v1 hierarchy under %s", w->root);
   for (int c = 0; c < CG_V1_COUNT && !cg->path; c++) cg->path = cg->v1_path[c];
   return 0;
 }

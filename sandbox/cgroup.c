@@ -240,10 +240,7 @@ static int place_in(cgroup_place *pl, const char *parent, bool privileged, const
   while (*o == '/') o++;
   _cleanup_free_ char *b = *o ? xasprintf("%s/%s", pl->hier, o) : xstrdup(pl->hier);
   if (access(b, W_OK) < 0)
-    return sbx_set_errno(err,
-                         "this process's cgroup %s is not writable (not a delegated subtree; "
-                         "run as root, or in a delegated cgroup such as one from "
-                         "`systemd-run --user --scope -p Delegate=yes`)",
+    return sbx_set_errno(err, "this process's cgroup %s is not writable (not a delegated subtree)",
                          b);
   pl->parent = xasprintf("%s/" CGROUP_DEFAULT_PARENT, b);
   pl->base = steal_pointer(&b);
@@ -420,6 +417,17 @@ int cgroup_version(const cgroup *cg) { return cg->ops->version; }
 const char *cgroup_name(const cgroup *cg) { return cg->name; }
 const char *cgroup_path(const cgroup *cg) { return cg->path ? cg->path : cg->name; }
 char *const *cgroup_degraded(const cgroup *cg) { return cg->rec.degraded; }
+
+char *cgroup_degraded_cause(const cgroup *cg) {
+  if (!cg->rec.degraded || !cg->rec.missing) return NULL;
+  char *s = xasprintf("cgroup %s lacks %s", cgroup_path(cg), cg->rec.missing[0]);
+  for (size_t i = 1; i < cg->rec.n_missing; i++) {
+    char *t = xasprintf("%s, %s", s, cg->rec.missing[i]);
+    free(s);
+    s = t;
+  }
+  return s;
+}
 
 char **cgroup_degraded_without(const sbx_limits *l) {
   char **v = NULL;

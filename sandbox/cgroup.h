@@ -131,6 +131,9 @@ int cgroup_version(const cgroup *cg);           /* 1 (legacy, hybrid) or 2 (unif
 const char *cgroup_name(const cgroup *cg);      /* "sbx-..." */
 const char *cgroup_path(const cgroup *cg);      /* a directory, for messages */
 char *const *cgroup_degraded(const cgroup *cg); /* NULL-terminated; may be NULL */
+/* Why cgroup_degraded() lists what it lists: "cgroup DIR lacks the v1 pids controller, ..."
+ * (malloc'd); NULL when nothing is degraded. */
+char *cgroup_degraded_cause(const cgroup *cg);
 
 /* The limits a run without a cgroup cannot enforce ("memory", "pids", "cpu", "cpu_time": the
  * RLIMIT_CPU fallback counts one process only), NULL-terminated, or NULL when none. */

@@ -100,6 +100,13 @@ typedef struct engine_ctx {
 
 #define SECCOMP_HANDOFF_FD 100
 
+/* main -> init: terminate the job's tree (the wall-time limit's SIGTERM, before the SIGKILL
+ * after limits.kill_grace). init takes it from main only (a sender outside its pid namespace,
+ * or main itself without one) and sends SIGTERM to every process of the pid namespace but
+ * itself: kill(-1) reaches each one at once, forks included, cgroup or not. A signal, not a
+ * message: the down channel is the job's until it execs, and init waits on its signalfd. */
+#define ENGINE_SIG_TERMINATE SIGPWR
+
 /* The intermediate process (intermediate.c): never returns. */
 __attribute__((noreturn)) void intermediate_main(engine_ctx *ctx);
 /* The init process, pid 1 of the new pid namespace (init.c): never returns. */

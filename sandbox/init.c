@@ -103,6 +103,19 @@ static pid_t fork_job(const engine_ctx *ctx, int sfd, notify_state *ns, sbx_erro
   return job;
 }
 
+/* main's ENGINE_SIG_TERMINATE: SIGTERM to the whole job. With a pid namespace, main is outside
+ * it (its pid reads 0 here) and kill(-1) signals every process in it but init; a job's own
+ * ENGINE_SIG_TERMINATE to init (pid 1 to it) is ignored. Without one, init is a subreaper in
+ * main's namespace and kill(-1) would reach every process of the user: only the job's main
+ * process is signalled (main's SIGKILL after the grace still ends them all, by the cgroup). */
+static void terminate_tree(const engine_ctx *ctx, const struct signalfd_siginfo *si, pid_t job) {
+  if (ctx->spec->namespaces & SBX_NS_PID) {
+    if (si->ssi_pid == 0) kill(-1, SIGTERM);
+  } else if ((pid_t)si->ssi_pid == getppid()) {
+    kill(job, SIGTERM);
+  }
+}
+
 void init_main(engine_ctx *ctx) {
   sbx_error *err = NULL;
   /* The parent death signal first of all, before anything that could block: main's death must
@@ -118,6 +131,7 @@ void init_main(engine_ctx *ctx) {
 
   sigset_t mask = ctx->forward;
   sigaddset(&mask, SIGCHLD);
+  sigaddset(&mask, ENGINE_SIG_TERMINATE);
   int sfd = signalfd(-1, &mask, SFD_CLOEXEC);
   if (sfd < 0) {
     sbx_set_errno(&err, "init: signalfd");
@@ -165,6 +179,10 @@ void init_main(engine_ctx *ctx) {
       sbx_set_errno(&err, "init: read signalfd");
       kill(job, SIGKILL);
       child_fail(ctx->up.wr, err, 1);
+    }
+    if (si.ssi_signo == ENGINE_SIG_TERMINATE) {
+      terminate_tree(ctx, &si, job);
+      continue;
     }
     if (si.ssi_signo != SIGCHLD) {
       kill(job, (int)si.ssi_signo);

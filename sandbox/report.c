@@ -123,6 +123,9 @@ char *sbx_result_to_json(const sbx_result *r, sbx_error **err) {
   bad |= set_new(o, "degraded", deg);
   bad |= set_new(o, "syscall", r->syscall ? text_string(r->syscall) : json_null());
   bad |= set_new(o, "message", r->message ? text_string(r->message) : json_null());
+  bad |= set_new(o, "degraded_cause",
+                 r->degraded_cause ? text_string(r->degraded_cause) : json_null());
+  bad |= set_new(o, "limit", r->limit ? text_string(r->limit) : json_null());
   char *text =
       bad ? NULL : json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(9));
   json_decref(o);

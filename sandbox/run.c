@@ -28,6 +28,8 @@ void sbx_result_clear(sbx_result *result) {
   strv_free(result->degraded);
   free(result->message);
   free(result->syscall);
+  free(result->degraded_cause);
+  free(result->limit);
   memset(result, 0, sizeof *result);
 }
 
@@ -219,6 +221,28 @@ static int prepare(engine_run *st, sbx_error **err) {
   return 0;
 }
 
+/* A required cgroup that cannot be had: the error names the limits that would go unenforced
+ * and says how to get a cgroup (an unprivileged caller needs a delegated one). */
+static int limits_unenforceable(const sbx_spec *spec, sbx_error **err) {
+  if (!err || !*err) return -1;
+  _cleanup_strv_ char **names = cgroup_degraded_without(&spec->limits);
+  _cleanup_free_ char *list = NULL;
+  for (char **n = names; n && *n; n++) {
+    char *t = list ? xasprintf("%s, %s", list, *n) : xstrdup(*n);
+    free(list);
+    list = t;
+  }
+  char *msg = xasprintf(
+      "%s%s%s%s. Without root, a run needs a delegated cgroup: start it in one with "
+      "`systemd-run --user --scope -p Delegate=yes sandbox run ...`, or give a cgroup subtree "
+      "it may write with --cgroup-parent (sbx_spec_set_cgroup_parent)",
+      list ? "cannot enforce the limits " : "", list ? list : "", list ? ": " : "",
+      (*err)->message);
+  free((*err)->message);
+  (*err)->message = msg;
+  return -1;
+}
+
 /* Makes the run's cgroup and writes its limits, before the first fork; fills the result's
  * cgroup fields. Without a usable cgroup (optional or off), the run goes on with rlimits and
  * rusage, and the limits that cannot be enforced are listed as degraded. */
@@ -227,18 +251,23 @@ static int setup_cgroup(engine_run *st, sbx_result *res, sbx_error **err) {
   cgroup_options o = {.mode = spec->cgroup_mode, .parent = spec->cgroup_parent, .privileged = -1};
   _cleanup_free_ char *why = NULL;
   cgroup_gc_for_run(&o, NULL, NULL); /* best effort: the cgroups of dead supervisors */
-  if (cgroup_create(&o, &st->ctx.cg, &why, err) < 0) return -1;
+  if (cgroup_create(&o, &st->ctx.cg, &why, err) < 0) return limits_unenforceable(spec, err);
   if (!st->ctx.cg) {
     res->degraded = cgroup_degraded_without(&spec->limits);
+    if (res->degraded) res->degraded_cause = xasprintf("no cgroup (%s)", why ? why : "off");
     run_log(st, "no cgroup: %s", why ? why : "off");
     return 0;
   }
   run_log(st, "created cgroup %s (v%d)", cgroup_path(st->ctx.cg), cgroup_version(st->ctx.cg));
-  if (cgroup_apply_limits(st->ctx.cg, &spec->limits, err) < 0) return -1;
+  if (cgroup_apply_limits(st->ctx.cg, &spec->limits, err) < 0)
+    return limits_unenforceable(spec, err);
   res->cgroup = true;
   res->cgroup_version = cgroup_version(st->ctx.cg);
   char *const *d = cgroup_degraded(st->ctx.cg);
-  if (d) res->degraded = strv_copy(d);
+  if (d) {
+    res->degraded = strv_copy(d);
+    res->degraded_cause = cgroup_degraded_cause(st->ctx.cg);
+  }
   return 0;
 }
 

@@ -35,11 +35,19 @@ typedef struct run_facts {
   cgroup_stats cgstats;
   uint64_t output_bytes[2]; /* what the job wrote to stdout, stderr (with an output cap) */
   bool output_cap_hit;      /* it wrote past the cap (before or after its end) */
+  /* END_WALL_TIME with limits.kill_grace: the job was sent SIGTERM at the limit; it then ended
+   * by itself within the grace (its wait status and rusage in `exit`), or was killed after it.
+   * wall_time_s and cpu_end_ns are then the figures at its end. */
+  bool term_sent;
+  bool exited_in_grace;
 } run_facts;
 
 /* verdict.c: the result of a run from its facts and limits (status, exit code or signal,
  * figures). Pure: no system call. */
 void verdict_fill(const run_facts *facts, const sbx_limits *limits, sbx_result *res);
+/* verdict.c: the description of the limit behind a *_LIMIT status ("wall time limit 2s
+ * reached"), malloc'd; NULL for the other statuses. */
+char *verdict_describe_limit(sbx_status status, const sbx_limits *limits);
 
 /* What tests change of a run, passed in rather than set in globals: where the id-mapping
  * facts are looked up (stand-in /etc/subuid files and helpers). */
@@ -73,6 +81,9 @@ typedef struct engine_run {
   bool exec_failed;
   int exec_errno;
   run_facts facts;
+  /* The wall-time limit's grace is running: SIGKILL at grace_end_s (seconds after start). */
+  bool grace_running;
+  double grace_end_s;
 } engine_run;
 
 /* supervise.c: lets the job (blocked before execve) go on, then supervises the run until init

@@ -211,6 +211,12 @@ typedef struct sbx_result {
   char **degraded;    /* NULL-terminated names of limits not enforced; may be NULL */
   char *message;      /* setup error message; NULL otherwise */
   char *syscall;      /* the forbidden syscall's name, SBX_STATUS_FORBIDDEN_SYSCALL only */
+  /* Why the limits in `degraded` are not enforced ("no cgroup: ...", or the controllers the
+   * cgroup lacks); NULL when nothing is degraded. */
+  char *degraded_cause;
+  /* The limit that ended the run, for the *_LIMIT statuses: "wall time limit 2s reached",
+   * "memory limit 256 MiB reached"; NULL otherwise. */
+  char *limit;
 } sbx_result;
 
 /* Runs the job described by `spec` and waits for it to end. Returns 0 when the job ran (its

@@ -74,6 +74,8 @@ static int r_annotations(jr_ctx *r, const json_t *doc, sbx_spec *s, ann_state *s
       if (r_ann_u64(r, path, v, &s->limits.cpu_time_us) < 0) return -1;
     } else if (strcmp(key, ANN_OUTPUT) == 0) {
       if (r_ann_u64(r, path, v, &s->limits.output) < 0) return -1;
+    } else if (strcmp(key, ANN_KILL_GRACE) == 0) {
+      if (r_ann_u64(r, path, v, &s->limits.kill_grace_us) < 0) return -1;
     } else if (strcmp(key, ANN_SWAP) == 0) {
       if (strcmp(v, "max") == 0)
         s->limits.swap = SBX_UNSET;
@@ -130,7 +132,7 @@ static int r_annotations(jr_ctx *r, const json_t *doc, sbx_spec *s, ann_state *s
                      "unknown sandbox annotation (known: root, limits.wall-time-us, "
                      "limits.cpu-time-us, limits.output-bytes, limits.swap-bytes, "
                      "network, stdin, stdin.path, cgroup, cgroup.parent, "
-                     "mounts.optional, id-mapping, etc, seccomp)");
+                     "mounts.optional, id-mapping, etc, seccomp, limits.kill-grace-us)");
     }
   }
   return 0;

@@ -431,6 +431,7 @@ static json_t *w_annotations(wctx *w, const sbx_spec *s) {
   w_ann_u64(o, ANN_WALL_TIME, s->limits.wall_time_us);
   w_ann_u64(o, ANN_CPU_TIME, s->limits.cpu_time_us);
   w_ann_u64(o, ANN_OUTPUT, s->limits.output);
+  if (s->limits.kill_grace_us != 0) w_ann_u64(o, ANN_KILL_GRACE, s->limits.kill_grace_us);
   /* Without a memory limit, OCI has nowhere to put swap: the annotation carries it. */
   if (s->limits.memory == SBX_UNSET && s->limits.swap != 0)
     set(o, ANN_SWAP,

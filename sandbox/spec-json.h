@@ -39,6 +39,8 @@ static inline void cleanup_jsonp(json_t **j) { json_decref(*j); }
  * the engine has (seccomp-fixed.h), written for runc. */
 #define ANN_SECCOMP       SBX_ANNOTATION_PREFIX "seccomp"
 #define SECCOMP_OFF_VALUE "off"
+/* limits.kill_grace_us in decimal microseconds; written when not 0. */
+#define ANN_KILL_GRACE SBX_ANNOTATION_PREFIX "limits.kill-grace-us"
 
 /* The value of ANN_ROOT for a fresh empty root, and the root.path written for other runtimes. */
 #define FRESH_ROOT_VALUE "tmpfs"

@@ -473,6 +473,10 @@ static void check_limits(checker *c, const sbx_limits *l) {
     problem(c, "limits.cpu_quota_us", "needs %s too", field_name(c, "limits.cpu_period_us"));
   else if (period && !quota)
     problem(c, "limits.cpu_period_us", "needs %s too", field_name(c, "limits.cpu_quota_us"));
+  /* The grace between SIGTERM and SIGKILL at the wall-time limit: a job must not be able to
+   * stretch its run much past the limit. */
+  if (l->kill_grace_us != 0 && l->kill_grace_us > SPEC_KILL_GRACE_MAX_US)
+    problem(c, "limits.kill_grace_us", "too long: the most is 10 minutes");
 }
 
 static void check_seccomp(checker *c, const sbx_seccomp *sc) {

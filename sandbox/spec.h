@@ -99,6 +99,9 @@ typedef struct sbx_limits {
   uint64_t stack;      /* RLIMIT_STACK */
   uint64_t core;       /* RLIMIT_CORE, 0 by default */
   uint64_t output;     /* annotation: cap on captured stdout + stderr */
+  /* annotation: at the wall-time limit, SIGTERM to every process of the job, then SIGKILL
+   * after this long; 0 (the default): SIGKILL at once. */
+  uint64_t kill_grace_us;
 } sbx_limits;
 
 /* ---- namespaces, ids ---------------------------------------------------------------------- */
@@ -221,6 +224,9 @@ struct sbx_spec {
   sbx_annotation *annotations;
   size_t n_annotations;
 };
+
+/* The longest limits.kill_grace_us (10 minutes). */
+#define SPEC_KILL_GRACE_MAX_US (UINT64_C(600) * 1000000)
 
 /* A spec with every default: no args, empty env, cwd "/", uid/gid 0, umask 022, stdin null,
  * no_new_privileges, no capabilities, fresh root, no mounts, every limit SBX_UNSET except

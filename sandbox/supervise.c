@@ -29,14 +29,19 @@ void supervise_note_child_error(engine_run *run, const chan_msg *msg) {
 
 /* Sets how the run ended, once, noting the wall time and, with a cgroup, its CPU figure at that
  * moment (before init's exit tears the namespaces down). False when it had already ended. */
-static bool end_run(engine_run *run, end_reason why) {
+static void note_end_figures(engine_run *run) {
   run_facts *f = &run->facts;
-  if (f->end != END_NONE) return false;
-  f->end = why;
   f->wall_time_s = run_elapsed_s(&run->start);
   sbx_error *e = NULL;
   if (run->ctx.cg && cgroup_cpu_usage(run->ctx.cg, &f->cpu_end_ns, &e) == 0) f->have_cpu_end = true;
   sbx_error_free(e);
+}
+
+static bool end_run(engine_run *run, end_reason why) {
+  run_facts *f = &run->facts;
+  if (f->end != END_NONE) return false;
+  f->end = why;
+  note_end_figures(run);
   return true;
 }
 
@@ -55,6 +60,41 @@ static void kill_at_limit(engine_run *run, end_reason why, const char *what) {
   if (!end_run(run, why)) return;
   run_log(run, "%s limit reached: killing the sandbox", what);
   kill_sandbox(run);
+}
+
+/* The wall-time limit with limits.kill_grace: SIGTERM to the job's tree (init does it: see
+ * ENGINE_SIG_TERMINATE), and SIGKILL to all when the grace is over (grace_check). Without init
+ * to ask, at once. */
+static void terminate_at_wall_time(engine_run *run) {
+  uint64_t grace = run->ctx.spec->limits.kill_grace_us;
+  if (grace == 0 || run->init <= 0) {
+    kill_at_limit(run, END_WALL_TIME, "wall time");
+    return;
+  }
+  if (!end_run(run, END_WALL_TIME)) return;
+  run->facts.term_sent = true;
+  run->grace_running = true;
+  run->grace_end_s = run_elapsed_s(&run->start) + (double)grace / 1e6;
+  run_log(run, "wall time limit reached: SIGTERM to the job, SIGKILL in %.3fs",
+          (double)grace / 1e6);
+  if (kill(run->init, ENGINE_SIG_TERMINATE) < 0) {
+    run_log(run, "signal init to terminate the job: %s: killing the sandbox", strerror(errno));
+    run->grace_running = false;
+    kill_sandbox(run);
+  }
+}
+
+/* During the grace: the poll timeout until its end (-1: no grace running); at its end, the
+ * SIGKILL to every process of the sandbox. */
+static int grace_check(engine_run *run) {
+  if (!run->grace_running) return -1;
+  double left = run->grace_end_s - run_elapsed_s(&run->start);
+  if (left > 0) return (int)(left * 1000.0) + 1;
+  run->grace_running = false;
+  run_log(run, "kill grace over: killing the sandbox");
+  note_end_figures(run);
+  kill_sandbox(run);
+  return -1;
 }
 
 /* The output cap is found passed while the job runs, or after it ended (the pipes are drained
@@ -88,7 +128,16 @@ static int let_job_go(engine_run *run, sbx_error **err) {
 /* init reported the job's end: note it, then let init exit (its exit tears down the mounts and
  * namespaces, which would be charged to the cgroup: the figures now are the job's). */
 static void job_exited(engine_run *run, const chan_msg *msg) {
-  if (end_run(run, END_JOB_EXITED)) run->facts.exit = msg->u.exit;
+  if (end_run(run, END_JOB_EXITED)) {
+    run->facts.exit = msg->u.exit;
+  } else if (run->grace_running) {
+    /* It ended on the wall-time limit's SIGTERM, within the grace: the verdict stays
+     * wall_time_limit, with its own wait status. */
+    run->grace_running = false;
+    run->facts.exit = msg->u.exit;
+    run->facts.exited_in_grace = true;
+    note_end_figures(run);
+  }
   sbx_error *e = NULL;
   if (chan_let_init_exit(run->ctx.down.wr, &e) < 0) run_log(run, "%s", e->message);
   sbx_error_free(e);
@@ -124,13 +173,13 @@ static int drain(engine_run *run, bool *closed, sbx_error **err) {
 /* The poll timeout until the next limit check (-1: none), killing the sandbox at a limit. */
 static int check_limits(engine_run *run) {
   const sbx_limits *l = &run->ctx.spec->limits;
-  if (run->facts.end != END_NONE) return -1;
+  if (run->facts.end != END_NONE) return grace_check(run);
   int timeout = -1;
   if (l->wall_time_us != SBX_UNSET) {
     double left = (double)l->wall_time_us / 1e6 - run_elapsed_s(&run->start);
     if (left <= 0) {
-      kill_at_limit(run, END_WALL_TIME, "wall time");
-      return -1;
+      terminate_at_wall_time(run);
+      return grace_check(run);
     }
     timeout = (int)(left * 1000.0) + 1;
   }

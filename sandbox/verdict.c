@@ -15,7 +15,7 @@ static double tv_s(struct timeval tv) { return (double)tv.tv_sec + (double)tv.tv
 static void fill_figures(const run_facts *f, sbx_result *res) {
   const cgroup_stats *cs = f->have_cgstats ? &f->cgstats : NULL;
   res->wall_time_s = f->wall_time_s;
-  if (f->end == END_JOB_EXITED) {
+  if (f->end == END_JOB_EXITED || f->exited_in_grace) {
     const struct rusage *ru = &f->exit.ru;
     res->cpu_user_s = tv_s(ru->ru_utime);
     res->cpu_system_s = tv_s(ru->ru_stime);
@@ -82,7 +82,71 @@ static void status_from_cgroup(const run_facts *f, const sbx_limits *l, sbx_resu
     res->status = SBX_STATUS_PIDS_LIMIT;
 }
 
+/* A duration in the largest unit that divides it: "2s", "1500ms", "2h". */
+static char *describe_duration(uint64_t us) {
+  static const struct {
+    uint64_t us;
+    const char *unit;
+  } units[] = {{3600000000ull, "h"}, {60000000ull, "min"}, {1000000ull, "s"}, {1000ull, "ms"}};
+  for (size_t i = 0; i < ARRAY_SIZE(units); i++)
+    if (us >= units[i].us && us % units[i].us == 0)
+      return xasprintf("%llu%s", (unsigned long long)(us / units[i].us), units[i].unit);
+  return xasprintf("%lluus", (unsigned long long)us);
+}
+
+/* A size in the largest binary unit that divides it: "256 MiB", "1000 bytes". */
+static char *describe_size(uint64_t bytes) {
+  static const char *const units[] = {"EiB", "PiB", "TiB", "GiB", "MiB", "KiB"};
+  for (size_t i = 0; i < ARRAY_SIZE(units); i++) {
+    uint64_t u = 1ull << (10 * (ARRAY_SIZE(units) - i));
+    if (bytes >= u && bytes % u == 0)
+      return xasprintf("%llu %s", (unsigned long long)(bytes / u), units[i]);
+  }
+  return xasprintf("%llu bytes", (unsigned long long)bytes);
+}
+
+char *verdict_describe_limit(sbx_status status, const sbx_limits *l) {
+  _cleanup_free_ char *v = NULL;
+  const char *what;
+  switch (status) {
+  case SBX_STATUS_WALL_TIME_LIMIT:
+    what = "wall time";
+    v = describe_duration(l->wall_time_us);
+    break;
+  case SBX_STATUS_CPU_TIME_LIMIT:
+    what = "cpu time";
+    v = describe_duration(l->cpu_time_us);
+    break;
+  case SBX_STATUS_MEMORY_LIMIT:
+    what = "memory";
+    v = describe_size(l->memory);
+    break;
+  case SBX_STATUS_PIDS_LIMIT:
+    what = "pids";
+    v = xasprintf("%llu", (unsigned long long)l->pids);
+    break;
+  case SBX_STATUS_OUTPUT_LIMIT:
+    what = "output";
+    v = describe_size(l->output);
+    break;
+  case SBX_STATUS_FILE_SIZE_LIMIT:
+    what = "file size";
+    v = describe_size(l->file_size);
+    break;
+  default: return NULL;
+  }
+  return xasprintf("%s limit %s reached", what, v);
+}
+
+static void verdict_fill_status(const run_facts *f, const sbx_limits *l, sbx_result *res);
+
 void verdict_fill(const run_facts *f, const sbx_limits *l, sbx_result *res) {
+  verdict_fill_status(f, l, res);
+  free(res->limit);
+  res->limit = verdict_describe_limit(res->status, l);
+}
+
+static void verdict_fill_status(const run_facts *f, const sbx_limits *l, sbx_result *res) {
   fill_figures(f, res);
   /* Past the output cap: the supervisor killed what was left, even when the job itself had
    * already exited. */
@@ -92,6 +156,12 @@ void verdict_fill(const run_facts *f, const sbx_limits *l, sbx_result *res) {
   case END_WALL_TIME:
     res->status = SBX_STATUS_WALL_TIME_LIMIT;
     res->signal = SIGKILL;
+    if (f->exited_in_grace) {
+      /* It ended by itself on the limit's SIGTERM: how, as it said. */
+      int ws = f->exit.wstatus;
+      res->signal = WIFSIGNALED(ws) ? WTERMSIG(ws) : 0;
+      res->exit_code = WIFEXITED(ws) ? WEXITSTATUS(ws) : 0;
+    }
     return;
   case END_CPU_TIME:
     res->status = SBX_STATUS_CPU_TIME_LIMIT;

@@ -33,7 +33,7 @@ sbx() {
   name=$1 want=$2
   shift 2
   rm -f "$T/report.json"
-  (cd "$W" && timeout 120 "$SBX" run --report "$T/report.json" "$@") >"$T/out" 2>"$T/err" </dev/null
+  (cd "$W" && timeout 120 "$SBX" run $CG_RELAX --report "$T/report.json" "$@") >"$T/out" 2>"$T/err" </dev/null
   got=$?
   if [ "$got" -eq "$want" ]; then
     return 0
@@ -160,7 +160,7 @@ for p in compile test judge; do
   for a in tiocsti tiocsti-highbits tioclinux; do
     name=$p:ioctl:$a
     rm -f "$T/report.json"
-    (cd "$W" && timeout 60 "$PY" "$T/pty.py" "$SBX" run --report "$T/report.json" -p "$p" \
+    (cd "$W" && timeout 60 "$PY" "$T/pty.py" "$SBX" run $CG_RELAX --report "$T/report.json" -p "$p" \
       --set process.stdin=inherit --bind "$H:/helper" -- /helper/attack "$a") >"$T/out" 2>"$T/err"
     got=$?
     if [ $p = judge ]; then
@@ -411,7 +411,7 @@ if [ -n "$entry" ]; then
   cache_run cache-world-writable-ignored compiled
   check_eq cache-world-writable-rewritten "$(stat -c %a "$entry")" 600
   # The entry of another policy under this name (a hash collision): the policy is compared.
-  (cd "$W" && XDG_CACHE_HOME="$T/cache3" "$SBX" run -p judge -- /bin/true) >/dev/null 2>&1
+  (cd "$W" && XDG_CACHE_HOME="$T/cache3" "$SBX" run -p judge $CG_RELAX -- /bin/true) >/dev/null 2>&1
   other=$(ls "$T/cache3/sandbox/seccomp/"*.bpf 2>/dev/null | head -n 1)
   if [ -n "$other" ]; then
     cp "$other" "$entry"

@@ -255,7 +255,7 @@ if command -v gcc >/dev/null 2>&1; then
   (cd "$W/src" && timeout 120 "$SBX" run -- gcc -o hello hello.c) >"$T/gcc" 2>&1
   check_eq gcc-status $? 0
   [ -x "$W/src/hello" ] && pass gcc-output || fail gcc-output "no hello in $W/src: $(head -c 600 "$T/gcc")"
-  (cd "$W/src" && timeout 60 "$SBX" run -- ./hello) >"$T/hello" 2>&1
+  (cd "$W/src" && timeout 60 "$SBX" run -q -- ./hello) >"$T/hello" 2>&1
   check_eq gcc-run "$(cat "$T/hello")" "hello, world"
 else
   skip gcc "gcc is not installed"

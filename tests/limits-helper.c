@@ -125,6 +125,30 @@ static int touch(long mib) {
   return 0;
 }
 
+/* term-tree N: N children and this process wait for SIGTERM (blocked from the start, so none is
+ * lost); each child then writes "c" and exits, this process waits for them, writes "p\n" and
+ * exits 7: the output says that every process of the tree got the SIGTERM. */
+static int term_tree(int n) {
+  sigset_t term;
+  sigemptyset(&term);
+  sigaddset(&term, SIGTERM);
+  if (sigprocmask(SIG_BLOCK, &term, NULL) < 0) return 3;
+  for (int i = 0; i < n; i++) {
+    pid_t pid = fork();
+    if (pid < 0) return 3;
+    if (pid == 0) {
+      int sig;
+      sigwait(&term, &sig);
+      _exit(write(1, "c", 1) == 1 ? 0 : 5);
+    }
+  }
+  int sig;
+  sigwait(&term, &sig);
+  while (wait(NULL) > 0) {
+  }
+  return write(1, "p\n", 2) == 2 ? 7 : 5;
+}
+
 int main(int argc, char **argv) {
   setvbuf(stdout, NULL, _IONBF, 0);
   if (argc < 2) return 2;
@@ -156,6 +180,12 @@ int main(int argc, char **argv) {
         for (;;) pause();
       }
     }
+  }
+  if (!strcmp(cmd, "term-tree") && argc == 3) return term_tree(atoi(argv[2]));
+  if (!strcmp(cmd, "ignore-term")) {
+    signal(SIGTERM, SIG_IGN);
+    if (fork() < 0) return 3; /* a child that ignores it too */
+    for (;;) pause();
   }
   if (!strcmp(cmd, "spin")) {
     volatile unsigned long x = 0;

@@ -16,11 +16,13 @@ print("null" if v is None else (str(v).lower() if isinstance(v, bool) else v))' 
 }
 
 # Wall time: sleep 10 under 1 s ends as wall_time_limit, and the CLI returns within 1.2 s.
+# The default profile's kill_grace sends SIGTERM first, which ends sleep: 128 + 15.
 start=$(date +%s%N)
 "$SBX" run --set limits.wall_time=1s --report "$T/wall.json" -- sleep 10 >"$T/out" 2>"$T/err"
 rc=$?
 ms=$((($(date +%s%N) - start) / 1000000))
-check_eq wall_exit_status "$rc" 137
+check_eq wall_exit_status "$rc" 143
+check_eq wall_signal "$(field "$T/wall.json" signal.name)" SIGTERM
 check_eq wall_status "$(field "$T/wall.json" status)" wall_time_limit
 if [ "$ms" -lt 1200 ]; then pass wall_returns_in_time; else fail wall_returns_in_time "took $ms ms"; fi
 w=$(field "$T/wall.json" wall_time_s)

@@ -8,7 +8,7 @@ helper=$SBX_BUILDDIR/tests/helper
 [ -x "$helper/policy" ] || { fail policy-helper "$helper/policy is not built"; exit 0; }
 
 for p in default compile test judge; do
-  "$SBX" run -p "$p" --bind "$helper:/helper" -- /helper/policy families >"$T/out" 2>"$T/err"
+  "$SBX" run -p "$p" $CG_RELAX --bind "$helper:/helper" -- /helper/policy families >"$T/out" 2>"$T/err"
   rc=$?
   if [ "$p" = judge ]; then
     # judge kills on a forbidden call: the first refused family (0) ends the job.
@@ -22,12 +22,12 @@ for p in default compile test judge; do
   check_eq "$p:others-eafnosupport" "$refused" 61
   check_grep "$p:upper-bits-refused" "$T/out" "inet-upper-bits EAFNOSUPPORT"
 
-  "$SBX" run -p "$p" --bind "$helper:/helper" -- /helper/policy prlimit-init >"$T/out" 2>"$T/err"
+  "$SBX" run -p "$p" $CG_RELAX --bind "$helper:/helper" -- /helper/policy prlimit-init >"$T/out" 2>"$T/err"
   check_grep "$p:prlimit-init-blocked" "$T/out" "blocked EPERM"
-  "$SBX" run -p "$p" --bind "$helper:/helper" -- /helper/policy prlimit-self >"$T/out" 2>"$T/err"
+  "$SBX" run -p "$p" $CG_RELAX --bind "$helper:/helper" -- /helper/policy prlimit-self >"$T/out" 2>"$T/err"
   check_grep "$p:prlimit-self-allowed" "$T/out" "ok"
 done
 # judge names the call in its verdict.
-"$SBX" run -p judge --report "$T/r.json" --bind "$helper:/helper" -- /helper/policy prlimit-init >"$T/out" 2>"$T/err"
+"$SBX" run -p judge $CG_RELAX --report "$T/r.json" --bind "$helper:/helper" -- /helper/policy prlimit-init >"$T/out" 2>"$T/err"
 check_grep judge:prlimit-init-verdict "$T/r.json" '"status": "forbidden_syscall"'
 check_grep judge:prlimit-init-named "$T/r.json" '"syscall": "prlimit64"'

@@ -1028,6 +1028,37 @@ TEST(unprivileged_delegated) {
     free(d);
   }
   CHECK_EQ_INT(untrack_destroy(cg, &e), 0);
+  /* v1, not writable: the hierarchies are there, so the error is the first one's EACCES with
+   * its path, not ENOENT (root writes anywhere: an unprivileged user only). */
+  if (geteuid() != 0) {
+    for (int c = 0; c < CG_V1_COUNT; c++) {
+      char *d = xasprintf("%s/%s/job", root1, V1_NAME(c));
+      CHECK(chmod(d, 0555) == 0);
+      free(d);
+    }
+    o1.mode = SBX_CGROUP_REQUIRED;
+    CHECK_EQ_INT(cgroup_create(&o1, &cg, &why, &e), -1);
+    CHECK(cg == NULL);
+    CHECK_EQ_INT(e->code, EACCES);
+    char *mem = xasprintf("%s/memory/job is not writable", root1);
+    CHECK_CONTAINS(e->message, mem);
+    free(mem);
+    CHECK_CONTAINS(e->message, "Permission denied");
+    CHECK(strstr(e->message, "No such file") == NULL);
+    sbx_error_free(e);
+    e = NULL;
+    o1.mode = SBX_CGROUP_OPTIONAL;
+    if (cgroup_create(&o1, &cg, &why, &e) < 0) TEST_FAIL("create: %s", e->message);
+    CHECK(cg == NULL);
+    CHECK_CONTAINS(why, "Permission denied");
+    free(why);
+    why = NULL;
+    for (int c = 0; c < CG_V1_COUNT; c++) {
+      char *d = xasprintf("%s/%s/job", root1, V1_NAME(c));
+      chmod(d, 0755);
+      free(d);
+    }
+  }
   /* Not writable: optional falls back with the reason; required says why. Root writes
    * anywhere, so this part needs an unprivileged user. */
   if (geteuid() != 0) {

@@ -122,6 +122,7 @@ static sbx_spec *full_spec(void) {
   l->stack = 8 << 20;
   l->core = 0;
   l->output = 1 << 20;
+  l->kill_grace_us = 2500000;
   s->namespaces = SBX_NS_USER | SBX_NS_PID | SBX_NS_MOUNT | SBX_NS_NET | SBX_NS_UTS;
   s->uid_mappings = xcalloc(2, sizeof *s->uid_mappings);
   s->uid_mappings[0] = (sbx_id_mapping){0, 100000, 1};
@@ -189,6 +190,7 @@ TEST(roundtrip_every_field) {
   CHECK_CONTAINS(json, "\"org.sandbox.mounts.optional\": \"[\\\"/opt/maybe\\\"]\"");
   CHECK_CONTAINS(json, "\"destination\": \"/dev/pts\"");
   CHECK_CONTAINS(json, "\"errnoRet\": 97");
+  CHECK_CONTAINS(json, "\"org.sandbox.limits.kill-grace-us\": \"2500000\"");
   free(json);
   sbx_spec_free(s);
 }
@@ -220,6 +222,7 @@ TEST(roundtrip_variants) {
     case 6: /* seccomp off, no limits at all, no hostname, no mappings */
       s->seccomp.enabled = false;
       memset(&s->limits, 0xff, sizeof s->limits);
+      s->limits.kill_grace_us = 0; /* not a limit: 0 is "SIGKILL at once" */
       free(s->hostname);
       s->hostname = NULL;
       free(s->uid_mappings);
@@ -350,6 +353,7 @@ static sbx_spec *random_spec(void) {
   l->stack = rnd_limit();
   l->core = rnd_limit();
   l->output = rnd_limit();
+  l->kill_grace_us = pick(2) ? 0 : (uint64_t)pick(SPEC_KILL_GRACE_MAX_US + 1);
   s->namespaces = (unsigned)pick(SBX_NS_ALL + 1);
   n = pick(3);
   if (n) {
@@ -888,7 +892,9 @@ static const struct {
     {DOC("", "", ", \"annotations\": {\"org.sandbox.wall-time\": \"1\"}"),
      "config.json: annotations[\"org.sandbox.wall-time\"]: unknown sandbox annotation (known: "
      "root, limits.wall-time-us, limits.cpu-time-us, limits.output-bytes, limits.swap-bytes, "
-     "network, stdin, stdin.path, cgroup, cgroup.parent, mounts.optional, id-mapping, etc, seccomp)",
+     "network, stdin, stdin.path, cgroup, cgroup.parent, mounts.optional, id-mapping, etc, "
+     "seccomp, "
+     "limits.kill-grace-us)",
      false},
     {DOC("", "", ", \"annotations\": {\"org.sandbox.etc\": \"host\"}"),
      "config.json: annotations[\"org.sandbox.etc\"]: unknown value 'host' (expected "

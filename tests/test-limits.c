@@ -223,6 +223,47 @@ TEST(wall_time_limit) {
   if (geteuid() == 0) check_cgroup_used(r);
 }
 
+/* limits.kill_grace: at the wall-time limit every process of the job gets SIGTERM (the helper's
+ * children and itself say so); the job that ends by itself within the grace keeps its exit
+ * code, and the verdict is the wall-time limit's. */
+TEST(kill_grace_terms_the_whole_tree) {
+  NEED_RUN();
+  sbx_spec *s = SPEC("term-tree", "3");
+  s->limits.wall_time_us = 2000000;
+  s->limits.kill_grace_us = 20000000;
+  job_run *j = run(s);
+  const sbx_result *r = &j->res;
+  CHECK_EQ_STR(sbx_status_name(r->status), "wall_time_limit");
+  CHECK_EQ_STR(j->out, "cccp\n");
+  CHECK_EQ_INT(r->exit_code, 7);
+  CHECK_EQ_INT(r->signal, 0);
+  CHECK_EQ_STR(r->limit, "wall time limit 2s reached");
+  if (j->took > 10)
+    TEST_FAIL("sbx_run returned after %.3f s: the grace was not cut short", j->took);
+  /* Grace 0: SIGKILL at once; nobody writes a word. */
+  s->limits.kill_grace_us = 0;
+  j = run(s);
+  r = &j->res;
+  CHECK_EQ_STR(sbx_status_name(r->status), "wall_time_limit");
+  CHECK_EQ_INT(r->signal, SIGKILL);
+  CHECK_EQ_STR(j->out ? j->out : "", "");
+}
+
+/* A tree that ignores SIGTERM is killed when the grace is over, not before. */
+TEST(kill_grace_ends_with_sigkill) {
+  NEED_RUN();
+  sbx_spec *s = SPEC("ignore-term");
+  s->limits.wall_time_us = 1000000;
+  s->limits.kill_grace_us = 1000000;
+  job_run *j = run(s);
+  const sbx_result *r = &j->res;
+  CHECK_EQ_STR(sbx_status_name(r->status), "wall_time_limit");
+  CHECK_EQ_INT(r->signal, SIGKILL);
+  if (j->took < 2.0 || j->took > 6.0)
+    TEST_FAIL("sbx_run returned after %.3f s (wall 1 s + grace 1 s)", j->took);
+  if (r->wall_time_s < 2.0) TEST_FAIL("wall_time_s %.3f before the grace's end", r->wall_time_s);
+}
+
 TEST(memory_limit) {
   NEED_ROOT_CGROUP();
   sbx_spec *s = SPEC("hog");

@@ -27,11 +27,101 @@ static run_facts exited(int wstatus) {
 #define EXIT(code)  ((code) << 8)
 #define KILLED(sig) (sig)
 
+/* The result of the facts; its `limit` text lives until the next call. */
 static sbx_result verdict(const run_facts *f, const sbx_limits *l) {
+  static char *last_limit;
   sbx_result r;
   memset(&r, 0, sizeof r);
   verdict_fill(f, l, &r);
+  free(last_limit);
+  last_limit = r.limit;
   return r;
+}
+
+/* The limit behind each *_LIMIT status, with its value in the largest unit that divides it. */
+TEST(limit_descriptions) {
+  sbx_limits l = no_limits();
+  l.wall_time_us = 2000000;
+  l.cpu_time_us = 1500000;
+  l.memory = 256ull << 20;
+  l.pids = 64;
+  l.output = 1000;
+  l.file_size = 3ull << 30;
+  static const struct {
+    sbx_status status;
+    const char *text;
+  } cases[] = {
+      {SBX_STATUS_WALL_TIME_LIMIT, "wall time limit 2s reached"},
+      {SBX_STATUS_CPU_TIME_LIMIT, "cpu time limit 1500ms reached"},
+      {SBX_STATUS_MEMORY_LIMIT, "memory limit 256 MiB reached"},
+      {SBX_STATUS_PIDS_LIMIT, "pids limit 64 reached"},
+      {SBX_STATUS_OUTPUT_LIMIT, "output limit 1000 bytes reached"},
+      {SBX_STATUS_FILE_SIZE_LIMIT, "file size limit 3 GiB reached"},
+  };
+  for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+    char *s = verdict_describe_limit(cases[i].status, &l);
+    CHECK_EQ_STR(s, cases[i].text);
+    free(s);
+  }
+  static const struct {
+    uint64_t us;
+    const char *text;
+  } times[] = {{7200000000ull, "wall time limit 2h reached"},
+               {120000000ull, "wall time limit 2min reached"},
+               {90000000ull, "wall time limit 90s reached"},
+               {1001ull, "wall time limit 1001us reached"}};
+  for (size_t i = 0; i < ARRAY_SIZE(times); i++) {
+    l.wall_time_us = times[i].us;
+    char *s = verdict_describe_limit(SBX_STATUS_WALL_TIME_LIMIT, &l);
+    CHECK_EQ_STR(s, times[i].text);
+    free(s);
+  }
+  CHECK(verdict_describe_limit(SBX_STATUS_OK, &l) == NULL);
+  CHECK(verdict_describe_limit(SBX_STATUS_FORBIDDEN_SYSCALL, &l) == NULL);
+  CHECK(verdict_describe_limit(SBX_STATUS_SETUP_ERROR, &l) == NULL);
+  /* The result carries it for a limit's end only. */
+  run_facts f = exited(EXIT(0));
+  sbx_result r = verdict(&f, &l);
+  CHECK(r.limit == NULL);
+  f.end = END_OUTPUT;
+  r = verdict(&f, &l);
+  CHECK_EQ_STR(r.limit, "output limit 1000 bytes reached");
+}
+
+/* The wall-time limit's SIGTERM, then the grace: a job that ended within it keeps its own end
+ * (and its rusage), one that did not was killed; the verdict is the wall-time limit's. */
+TEST(kill_grace_keeps_wall_time_verdict) {
+  sbx_limits l = no_limits();
+  l.wall_time_us = 1000000;
+  l.kill_grace_us = 5000000;
+  run_facts f;
+  memset(&f, 0, sizeof f);
+  f.end = END_WALL_TIME;
+  f.term_sent = true;
+  f.exited_in_grace = true;
+  f.exit.wstatus = EXIT(3);
+  f.exit.ru.ru_maxrss = 100;
+  sbx_result r = verdict(&f, &l);
+  CHECK_EQ_INT(r.status, SBX_STATUS_WALL_TIME_LIMIT);
+  CHECK_EQ_INT(r.exit_code, 3);
+  CHECK_EQ_INT(r.signal, 0);
+  CHECK(r.max_rss_bytes == 102400);
+  CHECK_EQ_STR(r.limit, "wall time limit 1s reached");
+  f.exit.wstatus = KILLED(SIGTERM);
+  r = verdict(&f, &l);
+  CHECK_EQ_INT(r.status, SBX_STATUS_WALL_TIME_LIMIT);
+  CHECK_EQ_INT(r.signal, SIGTERM);
+  CHECK_EQ_INT(r.exit_code, 0);
+  f.exit.wstatus = EXIT(0);
+  r = verdict(&f, &l);
+  CHECK_EQ_INT(r.status, SBX_STATUS_WALL_TIME_LIMIT); /* exit 0 in the grace: still the limit */
+  /* Killed when the grace was over. */
+  f.exited_in_grace = false;
+  f.exit.wstatus = 0;
+  r = verdict(&f, &l);
+  CHECK_EQ_INT(r.status, SBX_STATUS_WALL_TIME_LIMIT);
+  CHECK_EQ_INT(r.signal, SIGKILL);
+  CHECK(r.max_rss_bytes == 0);
 }
 
 TEST(exit_codes_and_signals) {
