@@ -60,8 +60,8 @@ static void usage_run(FILE *f) {
           "Usage: sandbox run [OPTION]... [--] CMD [ARG]...\n"
           "       sandbox run --bundle DIR [OPTION]... [-- CMD [ARG]...]\n"
           "Runs CMD in the sandbox described by a job profile (the stock 'default' profile\n"
-          "when none is given: everything isolated, the current directory read-write on /work,\n"
-          "no network) or by an OCI bundle.\n"
+          "when none is given: everything isolated, the current directory read-write at its\n"
+          "own path, no network) or by an OCI bundle.\n"
           "\n"
           "  -p, --profile=NAME|PATH   the job profile (a stock name or a .yaml path)\n"
           "      --set=KEY.PATH=VALUE  override a profile key (repeatable)\n"
@@ -82,12 +82,15 @@ static void usage_run(FILE *f) {
 
 static void usage_spec(FILE *f) {
   fprintf(f,
-          "Usage: sandbox spec [-p] PROFILE [--set KEY.PATH=VALUE]... [-- CMD [ARG]...]\n"
+          "Usage: sandbox spec [-p] PROFILE [--set KEY.PATH=VALUE]... [--rootfs DIR]\n"
+          "                    [-- CMD [ARG]...]\n"
           "Prints the OCI runtime-spec config.json that PROFILE translates to.\n"
           "\n"
           "  -p, --profile=NAME|PATH   the job profile (also accepted as the first argument)\n"
           "      --set=KEY.PATH=VALUE  override a profile key (repeatable)\n"
           "  -o, --output=FILE         write to FILE instead of stdout\n"
+          "      --rootfs=DIR          root.path: run the bundle on the root DIR (relative:\n"
+          "                            from the bundle's directory) instead of a fresh root\n"
           "  -h, --help                show this help\n");
 }
 
@@ -95,7 +98,8 @@ static void usage_check(FILE *f) {
   fprintf(f,
           "Usage: sandbox check PROFILE...\n"
           "Validates job profiles, printing every error as FILE:LINE:COLUMN: KEY: MESSAGE.\n"
-          "Exits 0 when all are valid, 1 otherwise.\n"
+          "Exits 0 when all are valid, 1 otherwise. A bind source that is missing on this host\n"
+          "(and not optional) is a warning, which leaves the exit status alone.\n"
           "\n"
           "  --set=KEY.PATH=VALUE  override a profile key (repeatable)\n"
           "  -h, --help            show this help\n");
@@ -228,6 +232,7 @@ enum {
   OPT_STATS,
   OPT_VERSION,
   OPT_CGROUP_PARENT,
+  OPT_ROOTFS,
 };
 
 static int cmd_spec(int argc, char **argv) {
@@ -235,10 +240,11 @@ static int cmd_spec(int argc, char **argv) {
       {"profile", required_argument, NULL, 'p'},
       {"set", required_argument, NULL, OPT_SET},
       {"output", required_argument, NULL, 'o'},
+      {"rootfs", required_argument, NULL, OPT_ROOTFS}, /* root.path of the bundle */
       {"help", no_argument, NULL, 'h'},
       {NULL, 0, NULL, 0},
   };
-  const char *profile = NULL, *output = "-";
+  const char *profile = NULL, *output = "-", *rootfs = NULL;
   struct strlist sets = {0};
   /* Options may come before or after the profile name; the command comes after "--". */
   int dashdash = argc;
@@ -253,6 +259,7 @@ static int cmd_spec(int argc, char **argv) {
     case 'p': profile = optarg; break;
     case OPT_SET: strlist_add(&sets, optarg); break;
     case 'o': output = optarg; break;
+    case OPT_ROOTFS: rootfs = optarg; break;
     case 'h':
       usage_spec(stdout);
       free(sets.v);
@@ -280,6 +287,13 @@ static int cmd_spec(int argc, char **argv) {
   free(sets.v);
   if (rc < 0) return 1;
   sbx_error *err = NULL;
+  /* root.path of the bundle (relative: from the bundle's directory); read-only, as a fresh root. */
+  if (rootfs && sbx_spec_set_rootfs(spec, rootfs, true, &err) < 0) {
+    fprintf(stderr, "%s: --rootfs %s: %s\n", prog, rootfs, err->message);
+    sbx_error_free(err);
+    sbx_spec_free(spec);
+    return 1;
+  }
   if (optind < argc && sbx_spec_set_args(spec, (const char *const *)argv + optind,
                                          (size_t)(argc - optind), &err) < 0) {
     print_error_chain(err);
@@ -300,6 +314,16 @@ static int cmd_spec(int argc, char **argv) {
 }
 
 /* ---- sandbox check ------------------------------------------------------------------------ */
+
+/* A bind source missing here fails a run here, but the profile may be meant for another host:
+ * a warning, which leaves the exit status alone. Optional binds are skipped when missing. */
+static void warn_missing_sources(const char *profile, const sbx_spec *spec) {
+  sbx_error *problems = NULL;
+  sbx_spec_check_sources(spec, &problems);
+  for (sbx_error *e = problems; e; e = e->next)
+    fprintf(stderr, "%s: %s: warning: %s\n", prog, profile, e->message);
+  sbx_error_free(problems);
+}
 
 static int cmd_check(int argc, char **argv) {
   static const struct option opts[] = {
@@ -350,6 +374,7 @@ static int cmd_check(int argc, char **argv) {
       continue;
     }
     free(json);
+    warn_missing_sources(argv[i], spec);
     sbx_spec_free(spec);
     printf("%s: ok\n", argv[i]);
   }
@@ -393,7 +418,33 @@ static int cmd_gc(int argc, char **argv) {
 
 /* ---- sandbox run -------------------------------------------------------------------------- */
 
-/* --bind SRC[:DST[:ro|rw]]; a relative SRC is taken from the current directory. */
+/* The physical form of the absolute path `p` (PATH_MAX bytes at `out`): its directory resolved
+ * as the kernel resolves it (symlinks, "..", as getcwd() gives the working directory), and its
+ * last component kept, so that a source that is a symlink stays one (the engine recreates it);
+ * a last component "." or ".." is resolved too. `p` as it is when it does not resolve (a run
+ * then reports it missing). */
+static void physical_path(const char *p, char *out) {
+  char dir[PATH_MAX], real[PATH_MAX];
+  snprintf(out, PATH_MAX, "%s", p);
+  size_t n = strlen(out);
+  while (n > 1 && out[n - 1] == '/') out[--n] = '\0';
+  const char *slash = strrchr(out, '/');
+  const char *base = slash + 1;
+  if (!*base || strcmp(base, ".") == 0 || strcmp(base, "..") == 0) {
+    if (realpath(out, real)) snprintf(out, PATH_MAX, "%s", real);
+    return;
+  }
+  snprintf(dir, sizeof dir, "%.*s", slash == out ? 1 : (int)(slash - out), out);
+  if (!realpath(dir, real)) return;
+  char joined[PATH_MAX];
+  if (snprintf(joined, sizeof joined, "%s/%s", strcmp(real, "/") == 0 ? "" : real, base) <
+      (int)sizeof joined)
+    snprintf(out, PATH_MAX, "%s", joined);
+}
+
+/* --bind SRC[:DST[:ro|rw]]; a relative SRC is taken from the current directory. Without DST, the
+ * source's own path, in the physical form the working directory has (physical_path): so that
+ * `--bind ..` is where the job's `..` leads. */
 static int add_bind(sbx_spec *spec, const char *arg) {
   char *copy = strdup(arg);
   if (!copy) return -1;
@@ -421,7 +472,7 @@ static int add_bind(sbx_spec *spec, const char *arg) {
     free(copy);
     return -1;
   }
-  char abs_src[PATH_MAX];
+  char abs_src[PATH_MAX], phys[PATH_MAX];
   if (src[0] != '/') {
     char cwd[PATH_MAX];
     if (!getcwd(cwd, sizeof cwd)) {
@@ -436,6 +487,8 @@ static int add_bind(sbx_spec *spec, const char *arg) {
     }
     src = abs_src;
   }
+  physical_path(src, phys);
+  src = phys;
   if (!dst || !*dst) dst = src;
   sbx_error *err = NULL;
   int rc = sbx_spec_add_bind(spec, src, dst, ro, &err);
@@ -454,8 +507,8 @@ static int add_env(sbx_spec *spec, const char *arg) {
   const char *value = eq ? eq + 1 : getenv(name);
   int rc = 0;
   if (!value) {
-    complain("--env %s: the variable is not set here, so there is nothing to pass on", arg);
-    rc = -1;
+    /* As `env_inherit` in a profile: an unset name is skipped, but said. */
+    complain("warning: --env %s: the variable is not set here, so it is not set in the job", arg);
   } else {
     sbx_error *err = NULL;
     rc = sbx_spec_set_env(spec, name, value, &err);
