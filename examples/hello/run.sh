@@ -1,6 +1,6 @@
 #!/bin/sh
 # run.sh: the README's first job. Copies hello.c into a fresh directory, compiles it with gcc
-# inside the sandbox (default profile: that directory read-write on /work, the system
+# inside the sandbox (default profile: that directory read-write at its own path, the system
 # read-only, no network) and runs the result, also inside the sandbox.
 set -eu
 top=$(cd "$(dirname "$0")/../.." && pwd)
