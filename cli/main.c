@@ -418,27 +418,28 @@ static int cmd_gc(int argc, char **argv) {
 
 /* ---- sandbox run -------------------------------------------------------------------------- */
 
-/* The physical form of the absolute path `p` (PATH_MAX bytes at `out`): its directory resolved
- * as the kernel resolves it (symlinks, "..", as getcwd() gives the working directory), and its
- * last component kept, so that a source that is a symlink stays one (the engine recreates it);
- * a last component "." or ".." is resolved too. `p` as it is when it does not resolve (a run
- * then reports it missing). */
+/* The physical form of the path `p` (PATH_MAX bytes at `out`; relative: from the current
+ * directory): its directory resolved as the kernel resolves it (symlinks, "..", as getcwd()
+ * gives the working directory), and its last component kept, so that a source that is a symlink
+ * stays one (the engine recreates it); a last component "." or ".." is resolved too. `p` as it
+ * is when it does not resolve (a run then reports it missing). */
 static void physical_path(const char *p, char *out) {
-  char dir[PATH_MAX], real[PATH_MAX];
-  snprintf(out, PATH_MAX, "%s", p);
-  size_t n = strlen(out);
-  while (n > 1 && out[n - 1] == '/') out[--n] = '\0';
-  const char *slash = strrchr(out, '/');
-  const char *base = slash + 1;
-  if (!*base || strcmp(base, ".") == 0 || strcmp(base, "..") == 0) {
-    if (realpath(out, real)) snprintf(out, PATH_MAX, "%s", real);
+  char copy[PATH_MAX], real[PATH_MAX];
+  snprintf(copy, sizeof copy, "%s", p);
+  size_t n = strlen(copy);
+  while (n > 1 && copy[n - 1] == '/') copy[--n] = '\0';
+  snprintf(out, PATH_MAX, "%s", copy);
+  char *slash = strrchr(copy, '/');
+  const char *base = slash ? slash + 1 : copy;
+  if (strcmp(base, ".") == 0 || strcmp(base, "..") == 0 || strcmp(copy, "/") == 0) {
+    if (realpath(copy, real)) snprintf(out, PATH_MAX, "%s", real);
     return;
   }
-  snprintf(dir, sizeof dir, "%.*s", slash == out ? 1 : (int)(slash - out), out);
-  if (!realpath(dir, real)) return;
+  if (slash) *slash = '\0';
+  const char *dir = !slash ? "." : slash == copy ? "/" : copy;
   char joined[PATH_MAX];
-  if (snprintf(joined, sizeof joined, "%s/%s", strcmp(real, "/") == 0 ? "" : real, base) <
-      (int)sizeof joined)
+  if (realpath(dir, real) &&
+      snprintf(joined, sizeof joined, "%s/%s", strcmp(real, "/") == 0 ? "" : real, base) < PATH_MAX)
     snprintf(out, PATH_MAX, "%s", joined);
 }
 
@@ -459,42 +460,21 @@ static int add_bind(sbx_spec *spec, const char *arg) {
       mode = colon + 1;
     }
   }
-  bool ro = true;
-  if (mode && strcmp(mode, "rw") == 0)
-    ro = false;
-  else if (mode && strcmp(mode, "ro") != 0) {
+  int rc = -1;
+  bool ro = !mode || strcmp(mode, "rw") != 0;
+  char phys[PATH_MAX];
+  if (ro && mode && strcmp(mode, "ro") != 0) {
     complain("--bind %s: mode '%s' is neither 'ro' nor 'rw'", arg, mode);
-    free(copy);
-    return -1;
-  }
-  if (!*src) {
+  } else if (!*src) {
     complain("--bind %s: the source is empty", arg);
-    free(copy);
-    return -1;
-  }
-  char abs_src[PATH_MAX], phys[PATH_MAX];
-  if (src[0] != '/') {
-    char cwd[PATH_MAX];
-    if (!getcwd(cwd, sizeof cwd)) {
-      complain("--bind %s: getcwd: %s", arg, strerror(errno));
-      free(copy);
-      return -1;
+  } else {
+    physical_path(src, phys);
+    sbx_error *err = NULL;
+    rc = sbx_spec_add_bind(spec, phys, dst && *dst ? dst : phys, ro, &err);
+    if (rc < 0) {
+      fprintf(stderr, "%s: --bind %s: %s\n", prog, arg, err->message);
+      sbx_error_free(err);
     }
-    if (snprintf(abs_src, sizeof abs_src, "%s/%s", cwd, src) >= (int)sizeof abs_src) {
-      complain("--bind %s: path too long", arg);
-      free(copy);
-      return -1;
-    }
-    src = abs_src;
-  }
-  physical_path(src, phys);
-  src = phys;
-  if (!dst || !*dst) dst = src;
-  sbx_error *err = NULL;
-  int rc = sbx_spec_add_bind(spec, src, dst, ro, &err);
-  if (rc < 0) {
-    fprintf(stderr, "%s: --bind %s: %s\n", prog, arg, err->message);
-    sbx_error_free(err);
   }
   free(copy);
   return rc;
