@@ -61,8 +61,8 @@ static void usage_run(FILE *f) {
           "Usage: sandbox run [OPTION]... [--] CMD [ARG]...\n"
           "       sandbox run --bundle DIR [OPTION]... [-- CMD [ARG]...]\n"
           "Runs CMD in the sandbox described by a job profile (the stock 'default' profile\n"
-          "when none is given: everything isolated, the current directory read-write on /work,\n"
-          "no network) or by an OCI bundle.\n"
+          "when none is given: everything isolated, the current directory read-write at its\n"
+          "own path, no network) or by an OCI bundle.\n"
           "\n"
           "  -p, --profile=NAME|PATH   the job profile (a stock name or a .yaml path)\n"
           "      --set=KEY.PATH=VALUE  override a profile key (repeatable)\n"
@@ -85,12 +85,15 @@ static void usage_run(FILE *f) {
 
 static void usage_spec(FILE *f) {
   fprintf(f,
-          "Usage: sandbox spec [-p] PROFILE [--set KEY.PATH=VALUE]... [-- CMD [ARG]...]\n"
+          "Usage: sandbox spec [-p] PROFILE [--set KEY.PATH=VALUE]... [--rootfs DIR]\n"
+          "                    [-- CMD [ARG]...]\n"
           "Prints the OCI runtime-spec config.json that PROFILE translates to.\n"
           "\n"
           "  -p, --profile=NAME|PATH   the job profile (also accepted as the first argument)\n"
           "      --set=KEY.PATH=VALUE  override a profile key (repeatable)\n"
           "  -o, --output=FILE         write to FILE instead of stdout\n"
+          "      --rootfs=DIR          root.path: run the bundle on the root DIR (relative:\n"
+          "                            from the bundle's directory) instead of a fresh root\n"
           "  -h, --help                show this help\n");
 }
 
@@ -98,7 +101,8 @@ static void usage_check(FILE *f) {
   fprintf(f,
           "Usage: sandbox check PROFILE...\n"
           "Validates job profiles, printing every error as FILE:LINE:COLUMN: KEY: MESSAGE.\n"
-          "Exits 0 when all are valid, 1 otherwise.\n"
+          "Exits 0 when all are valid, 1 otherwise. A bind source that is missing on this host\n"
+          "(and not optional) is a warning, which leaves the exit status alone.\n"
           "\n"
           "  --set=KEY.PATH=VALUE  override a profile key (repeatable)\n"
           "  -h, --help            show this help\n");
@@ -232,6 +236,7 @@ enum {
   OPT_VERSION,
   OPT_CGROUP_PARENT,
   OPT_QUIET,
+  OPT_ROOTFS,
 };
 
 static int cmd_spec(int argc, char **argv) {
@@ -239,10 +244,11 @@ static int cmd_spec(int argc, char **argv) {
       {"profile", required_argument, NULL, 'p'},
       {"set", required_argument, NULL, OPT_SET},
       {"output", required_argument, NULL, 'o'},
+      {"rootfs", required_argument, NULL, OPT_ROOTFS}, /* root.path of the bundle */
       {"help", no_argument, NULL, 'h'},
       {NULL, 0, NULL, 0},
   };
-  const char *profile = NULL, *output = "-";
+  const char *profile = NULL, *output = "-", *rootfs = NULL;
   struct strlist sets = {0};
   /* Options may come before or after the profile name; the command comes after "--". */
   int dashdash = argc;
@@ -257,6 +263,7 @@ static int cmd_spec(int argc, char **argv) {
     case 'p': profile = optarg; break;
     case OPT_SET: strlist_add(&sets, optarg); break;
     case 'o': output = optarg; break;
+    case OPT_ROOTFS: rootfs = optarg; break;
     case 'h':
       usage_spec(stdout);
       free(sets.v);
@@ -284,6 +291,13 @@ static int cmd_spec(int argc, char **argv) {
   free(sets.v);
   if (rc < 0) return 1;
   sbx_error *err = NULL;
+  /* root.path of the bundle (relative: from the bundle's directory); read-only, as a fresh root. */
+  if (rootfs && sbx_spec_set_rootfs(spec, rootfs, true, &err) < 0) {
+    fprintf(stderr, "%s: --rootfs %s: %s\n", prog, rootfs, err->message);
+    sbx_error_free(err);
+    sbx_spec_free(spec);
+    return 1;
+  }
   if (optind < argc && sbx_spec_set_args(spec, (const char *const *)argv + optind,
                                          (size_t)(argc - optind), &err) < 0) {
     print_error_chain(err);
@@ -304,6 +318,16 @@ static int cmd_spec(int argc, char **argv) {
 }
 
 /* ---- sandbox check ------------------------------------------------------------------------ */
+
+/* A bind source missing here fails a run here, but the profile may be meant for another host:
+ * a warning, which leaves the exit status alone. Optional binds are skipped when missing. */
+static void warn_missing_sources(const char *profile, const sbx_spec *spec) {
+  sbx_error *problems = NULL;
+  sbx_spec_check_sources(spec, &problems);
+  for (sbx_error *e = problems; e; e = e->next)
+    fprintf(stderr, "%s: %s: warning: %s\n", prog, profile, e->message);
+  sbx_error_free(problems);
+}
 
 static int cmd_check(int argc, char **argv) {
   static const struct option opts[] = {
@@ -354,6 +378,7 @@ static int cmd_check(int argc, char **argv) {
       continue;
     }
     free(json);
+    warn_missing_sources(argv[i], spec);
     sbx_spec_free(spec);
     printf("%s: ok\n", argv[i]);
   }
@@ -397,7 +422,34 @@ static int cmd_gc(int argc, char **argv) {
 
 /* ---- sandbox run -------------------------------------------------------------------------- */
 
-/* --bind SRC[:DST[:ro|rw]]; a relative SRC is taken from the current directory. */
+/* The physical form of the path `p` (PATH_MAX bytes at `out`; relative: from the current
+ * directory): its directory resolved as the kernel resolves it (symlinks, "..", as getcwd()
+ * gives the working directory), and its last component kept, so that a source that is a symlink
+ * stays one (the engine recreates it); a last component "." or ".." is resolved too. `p` as it
+ * is when it does not resolve (a run then reports it missing). */
+static void physical_path(const char *p, char *out) {
+  char copy[PATH_MAX], real[PATH_MAX];
+  snprintf(copy, sizeof copy, "%s", p);
+  size_t n = strlen(copy);
+  while (n > 1 && copy[n - 1] == '/') copy[--n] = '\0';
+  snprintf(out, PATH_MAX, "%s", copy);
+  char *slash = strrchr(copy, '/');
+  const char *base = slash ? slash + 1 : copy;
+  if (strcmp(base, ".") == 0 || strcmp(base, "..") == 0 || strcmp(copy, "/") == 0) {
+    if (realpath(copy, real)) snprintf(out, PATH_MAX, "%s", real);
+    return;
+  }
+  if (slash) *slash = '\0';
+  const char *dir = !slash ? "." : slash == copy ? "/" : copy;
+  char joined[PATH_MAX];
+  if (realpath(dir, real) &&
+      snprintf(joined, sizeof joined, "%s/%s", strcmp(real, "/") == 0 ? "" : real, base) < PATH_MAX)
+    snprintf(out, PATH_MAX, "%s", joined);
+}
+
+/* --bind SRC[:DST[:ro|rw]]; a relative SRC is taken from the current directory. Without DST, the
+ * source's own path, in the physical form the working directory has (physical_path): so that
+ * `--bind ..` is where the job's `..` leads. */
 static int add_bind(sbx_spec *spec, const char *arg) {
   char *copy = strdup(arg);
   if (!copy) return -1;
@@ -412,40 +464,21 @@ static int add_bind(sbx_spec *spec, const char *arg) {
       mode = colon + 1;
     }
   }
-  bool ro = true;
-  if (mode && strcmp(mode, "rw") == 0)
-    ro = false;
-  else if (mode && strcmp(mode, "ro") != 0) {
+  int rc = -1;
+  bool ro = !mode || strcmp(mode, "rw") != 0;
+  char phys[PATH_MAX];
+  if (ro && mode && strcmp(mode, "ro") != 0) {
     complain("--bind %s: mode '%s' is neither 'ro' nor 'rw'", arg, mode);
-    free(copy);
-    return -1;
-  }
-  if (!*src) {
+  } else if (!*src) {
     complain("--bind %s: the source is empty", arg);
-    free(copy);
-    return -1;
-  }
-  char abs_src[PATH_MAX];
-  if (src[0] != '/') {
-    char cwd[PATH_MAX];
-    if (!getcwd(cwd, sizeof cwd)) {
-      complain("--bind %s: getcwd: %s", arg, strerror(errno));
-      free(copy);
-      return -1;
+  } else {
+    physical_path(src, phys);
+    sbx_error *err = NULL;
+    rc = sbx_spec_add_bind(spec, phys, dst && *dst ? dst : phys, ro, &err);
+    if (rc < 0) {
+      fprintf(stderr, "%s: --bind %s: %s\n", prog, arg, err->message);
+      sbx_error_free(err);
     }
-    if (snprintf(abs_src, sizeof abs_src, "%s/%s", cwd, src) >= (int)sizeof abs_src) {
-      complain("--bind %s: path too long", arg);
-      free(copy);
-      return -1;
-    }
-    src = abs_src;
-  }
-  if (!dst || !*dst) dst = src;
-  sbx_error *err = NULL;
-  int rc = sbx_spec_add_bind(spec, src, dst, ro, &err);
-  if (rc < 0) {
-    fprintf(stderr, "%s: --bind %s: %s\n", prog, arg, err->message);
-    sbx_error_free(err);
   }
   free(copy);
   return rc;
@@ -458,8 +491,8 @@ static int add_env(sbx_spec *spec, const char *arg) {
   const char *value = eq ? eq + 1 : getenv(name);
   int rc = 0;
   if (!value) {
-    complain("--env %s: the variable is not set here, so there is nothing to pass on", arg);
-    rc = -1;
+    /* As `env_inherit` in a profile: an unset name is skipped, but said. */
+    complain("warning: --env %s: the variable is not set here, so it is not set in the job", arg);
   } else {
     sbx_error *err = NULL;
     rc = sbx_spec_set_env(spec, name, value, &err);

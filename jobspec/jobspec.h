@@ -203,6 +203,7 @@ bool js_get_mode(js_errors *e, const js_node *n, const char *path, uint32_t *out
 
 typedef struct js_context {
   const char *pwd;
+  const char *home; /* NULL: unknown */
 } js_context;
 
 /* Fills `spec` from the merged, expanded tree and checks it. Errors go to `errs`. */

@@ -414,7 +414,7 @@ static int load(const char *name_or_path, const char *text, size_t len,
                     .uid = opts && opts->set_ids ? opts->uid : (uint32_t)geteuid(),
                     .gid = opts && opts->set_ids ? opts->gid : (uint32_t)getegid()};
     js_expand_vars(root, &vars, &L.errs);
-    js_context ctx = {.pwd = L.pwd};
+    js_context ctx = {.pwd = L.pwd, .home = vars.home};
     spec = spec_new();
     js_translate(root, &ctx, spec, &L.errs);
     js_node_free(root);

@@ -7,6 +7,9 @@
 #include "parse.h"
 #include "util.h"
 
+#include <limits.h>
+#include <stdlib.h>
+
 /* A bind of the profile: where it was written, and its target in canonical form (parse.h), for
  * the optional/required check. */
 typedef struct bind_seen {
@@ -217,27 +220,97 @@ static void tr_tmpfs(js_tr *t, const js_node *n, const char *path) {
   js_at_set(t->at, &last_mount_at(t)->target, tn, tp, NULL);
 }
 
+/* `p` as the kernel resolves it when it can (a symlinked $HOME), else in canonical form. */
+static char *resolved(const char *p) {
+  char buf[PATH_MAX];
+  return realpath(p, buf) ? xstrdup(buf) : path_canonical(p);
+}
+
+/* Whether the directory `dir` is `p` or one of its ancestors (both canonical). */
+static bool holds(const char *dir, const char *p) {
+  size_t n = strlen(dir);
+  if (strcmp(dir, "/") == 0) return true;
+  return strncmp(dir, p, n) == 0 && (p[n] == '\0' || p[n] == '/');
+}
+
+/* What a read-write workdir at `src` would hand the job beyond a project: the whole of /etc,
+ * /usr or the caller's home (its dotfiles, keys and shell start-up files). NULL when nothing;
+ * else an allocated phrase for the message: "holds /etc, /usr and the home /root", "is /etc". */
+static char *workdir_holds_too_much(const char *src, const char *home) {
+  _cleanup_free_ char *dir = resolved(src);
+  _cleanup_free_ char *written = path_canonical(src);
+  const char *what[3] = {"/etc", "/usr", home && home[0] == '/' ? home : NULL};
+  char *list = NULL;
+  size_t found = 0;
+  bool is = true; /* every one found is the directory itself */
+  for (size_t i = 0; i < ARRAY_SIZE(what); i++) {
+    if (!what[i]) continue;
+    _cleanup_free_ char *w = resolved(what[i]);
+    _cleanup_free_ char *wc = path_canonical(what[i]);
+    if (!holds(dir, w) && !holds(written, wc)) continue;
+    if (strcmp(dir, w) != 0 && strcmp(written, wc) != 0) is = false;
+    char *item = i == 2 ? xasprintf("the home %s", what[i]) : xstrdup(what[i]);
+    char *next = !list ? xstrdup(item) : xasprintf("%s, %s", list, item);
+    free(item);
+    free(list);
+    list = next;
+    found++;
+  }
+  if (!list) return NULL;
+  if (found > 1) { /* "a, b, c" -> "a, b and c" */
+    char *comma = strrchr(list, ',');
+    char *next = xasprintf("%.*s and%s", (int)(comma - list), list, comma + 1);
+    free(list);
+    list = next;
+  }
+  char *phrase = xasprintf("%s %s", is ? "is" : "holds", list);
+  free(list);
+  return phrase;
+}
+
 static void tr_workdir(fs_tr *f, const js_node *n) {
   js_tr *t = f->t;
   if (!js_check_keys(t->e, n, "filesystem.workdir", JS_KEYS("source", "target", "mode"))) return;
   const js_node *src_n = js_map_get(n, "source"), *dst_n = js_map_get(n, "target");
-  const char *src = t->ctx->pwd, *dst = "/work";
+  const char *src = t->ctx->pwd, *dst = "same";
   bool ok = true;
   if (src_n && !js_get_string(t->e, src_n, "filesystem.workdir.source", &src)) ok = false;
   if (dst_n && !js_get_string(t->e, dst_n, "filesystem.workdir.target", &dst)) ok = false;
   unsigned flags = SBX_MNT_RECURSIVE | SBX_MNT_NOSUID | SBX_MNT_NODEV;
   get_ro_rw(t, n, "filesystem.workdir", &flags);
   if (!ok) return;
+  /* `same`: the directory is where it is on the host, so that absolute paths, `../` paths,
+   * depfiles and debug information mean inside what they mean outside. */
+  bool same = strcmp(dst, "same") == 0;
+  if (same) dst = src;
+  /* The caller's directory by default: running from / or $HOME by mistake must not hand the
+   * job the whole system or the caller's dotfiles to write. Writing `source` asks for it. */
+  _cleanup_free_ char *too_much =
+      !src_n && !(flags & SBX_MNT_RO) ? workdir_holds_too_much(src, t->ctx->home) : NULL;
+  if (too_much) {
+    js_error(t->e, n, "filesystem.workdir",
+             "refusing to mount the working directory %s read-write: it %s. Run from a "
+             "project's directory, or ask for exactly this with --set "
+             "filesystem.workdir.source=%s (or read-only with --set filesystem.workdir.mode=ro)",
+             src, too_much, src);
+    return;
+  }
   sbx_mount *m = add_mount(t, SBX_MOUNT_BIND, src, dst, flags, n, "filesystem.workdir");
   js_mount_at *o = last_mount_at(t);
   if (src_n) js_at_set(t->at, &o->source, src_n, "filesystem.workdir.source", NULL);
-  if (dst_n) js_at_set(t->at, &o->target, dst_n, "filesystem.workdir.target", NULL);
+  if (dst_n && !same) {
+    js_at_set(t->at, &o->target, dst_n, "filesystem.workdir.target", NULL);
+  } else if (src_n) {
+    js_at_copy(&o->target, &o->source); /* the target is the source */
+    free(o->target.prefix);
+    o->target.prefix = xstrdup("as the target (target: same): ");
+  }
   note_bind(f, n, "filesystem.workdir", dst, flags);
   if (t->cwd_set) return;
   /* The job starts in the workdir: a problem with it is the target's. */
   free(t->spec->process.cwd);
   t->spec->process.cwd = xstrdup(m->target);
-  js_at_copy(&t->at->fields[JS_AT_CWD], dst_n ? &o->target : &o->mount);
+  js_at_copy(&t->at->fields[JS_AT_CWD], dst_n || src_n ? &o->target : &o->mount);
 }
 
 static void tr_path_list(js_tr *t, const js_node *n, const char *path, char ***v, size_t *nv,
@@ -258,38 +331,18 @@ static void tr_path_list(js_tr *t, const js_node *n, const char *path, char ***v
   }
 }
 
-typedef struct mount_key {
-  unsigned depth;
-  size_t index;
-} mount_key;
-
-static int compare_mount_keys(const void *a, const void *b) {
-  const mount_key *x = a, *y = b;
-  if (x->depth != y->depth) return x->depth < y->depth ? -1 : 1;
-  return x->index < y->index ? -1 : x->index > y->index;
-}
-
-/* Parents before children: a stable sort by the number of components of the target (by depth,
- * then by position, so that many mounts do not take an insertion sort's quadratic time). The
- * places of the mounts move with them. */
+/* Parents before children, by the spec's one mount order (spec_sort_mounts); the places of the
+ * mounts move with them. */
 static void sort_mounts(js_tr *t) {
   sbx_spec *s = t->spec;
   if (s->n_mounts < 2) return;
-  mount_key *keys = xcalloc(s->n_mounts, sizeof *keys);
-  for (size_t i = 0; i < s->n_mounts; i++)
-    keys[i] = (mount_key){path_depth(s->mounts[i].target), i};
-  qsort(keys, s->n_mounts, sizeof *keys, compare_mount_keys);
-  sbx_mount *sorted = xcalloc(s->n_mounts, sizeof *sorted);
+  size_t *order = xcalloc(s->n_mounts, sizeof *order);
+  spec_sort_mounts(s, order);
   js_mount_at *places = xcalloc(s->n_mounts, sizeof *places);
-  for (size_t i = 0; i < s->n_mounts; i++) {
-    sorted[i] = s->mounts[keys[i].index];
-    places[i] = t->at->mounts[keys[i].index];
-  }
-  free(s->mounts);
-  s->mounts = sorted;
+  for (size_t i = 0; i < s->n_mounts; i++) places[i] = t->at->mounts[order[i]];
   free(t->at->mounts);
   t->at->mounts = places;
-  free(keys);
+  free(order);
 }
 
 static void add_proc_dev(js_tr *t, bool proc, bool dev) {

@@ -102,6 +102,12 @@ SBX_PUBLIC char *sbx_spec_to_json(const sbx_spec *spec, sbx_error **err);
 /* Checks the spec for contradictions and bad values. */
 SBX_PUBLIC int sbx_spec_validate(const sbx_spec *spec, sbx_error **err);
 
+/* Looks on this host for the sources of the spec's binds that are not optional: one problem
+ * per source that lstat() cannot find ("bind source /x does not exist", code ENOENT) or reach
+ * ("bind source /x: Permission denied"), chained in *problems (NULL when none; the caller frees
+ * it). A run fails on each of them. Returns the number of problems. */
+SBX_PUBLIC size_t sbx_spec_check_sources(const sbx_spec *spec, sbx_error **problems);
+
 /* Whether the spec has a command to run (process.args is not empty). */
 SBX_PUBLIC bool sbx_spec_has_command(const sbx_spec *spec);
 
@@ -114,6 +120,10 @@ SBX_PUBLIC int sbx_spec_set_args(sbx_spec *spec, const char *const *argv, size_t
 SBX_PUBLIC int sbx_spec_set_env(sbx_spec *spec, const char *name, const char *value,
                                 sbx_error **err);
 SBX_PUBLIC int sbx_spec_set_cwd(sbx_spec *spec, const char *cwd, sbx_error **err);
+/* Adds a recursive, nosuid, nodev bind of the host path `source` on `target` (both absolute),
+ * in depth order: the mounts are kept sorted, stably, by the depth of their target, the order
+ * the profile loader gives them, so that a bind of a parent directory never hides a mount
+ * below it. */
 SBX_PUBLIC int sbx_spec_add_bind(sbx_spec *spec, const char *source, const char *target,
                                  bool read_only, sbx_error **err);
 /* Sets the root filesystem directory (as `root.path` of an OCI bundle). */

@@ -5,6 +5,8 @@
 #include "parse.h"
 #include "util.h"
 
+#include <sys/stat.h>
+
 sbx_spec *spec_new(void) {
   sbx_spec *s = xcalloc(1, sizeof *s);
   s->process.args = xcalloc(1, sizeof(char *));
@@ -63,6 +65,27 @@ void sbx_spec_free(sbx_spec *s) {
 }
 
 bool sbx_spec_has_command(const sbx_spec *s) { return s && s->process.n_args > 0; }
+
+size_t sbx_spec_check_sources(const sbx_spec *s, sbx_error **problems) {
+  sbx_error *found = NULL;
+  for (size_t i = 0; s && i < s->n_mounts; i++) {
+    const sbx_mount *m = &s->mounts[i];
+    struct stat st;
+    if (m->type != SBX_MOUNT_BIND || !m->source || (m->flags & SBX_MNT_OPTIONAL)) continue;
+    if (lstat(m->source, &st) == 0) continue;
+    int e = errno;
+    if (e == ENOENT)
+      sbx_error_append(&found, e, "bind source %s does not exist", m->source);
+    else
+      sbx_error_append(&found, e, "bind source %s: %s", m->source, strerror(e));
+  }
+  size_t n = sbx_error_count(found);
+  if (problems)
+    *problems = found;
+  else
+    sbx_error_free(found);
+  return n;
+}
 
 static char *dup_or_null(const char *s) { return s ? xstrdup(s) : NULL; }
 
@@ -192,6 +215,38 @@ sbx_mount *spec_add_mount(sbx_spec *s, sbx_mount_type type, const char *source, 
   return m;
 }
 
+typedef struct mount_key {
+  unsigned depth;
+  size_t index;
+} mount_key;
+
+static int compare_mount_keys(const void *a, const void *b) {
+  const mount_key *x = a, *y = b;
+  if (x->depth != y->depth) return x->depth < y->depth ? -1 : 1;
+  return x->index < y->index ? -1 : x->index > y->index;
+}
+
+/* By depth, then by position: stable, and O(n log n) (many mounts do not take an insertion
+ * sort's quadratic time). */
+void spec_sort_mounts(sbx_spec *s, size_t *order) {
+  if (s->n_mounts < 2) {
+    if (order && s->n_mounts) order[0] = 0;
+    return;
+  }
+  mount_key *keys = xcalloc(s->n_mounts, sizeof *keys);
+  for (size_t i = 0; i < s->n_mounts; i++)
+    keys[i] = (mount_key){path_depth(s->mounts[i].target), i};
+  qsort(keys, s->n_mounts, sizeof *keys, compare_mount_keys);
+  sbx_mount *sorted = xcalloc(s->n_mounts, sizeof *sorted);
+  for (size_t i = 0; i < s->n_mounts; i++) {
+    sorted[i] = s->mounts[keys[i].index];
+    if (order) order[i] = keys[i].index;
+  }
+  free(s->mounts);
+  s->mounts = sorted;
+  free(keys);
+}
+
 static ssize_t env_find(const sbx_spec *s, const char *name, size_t len) {
   for (size_t i = 0; i < s->process.n_env; i++) {
     const char *e = s->process.env[i];
@@ -300,6 +355,9 @@ int sbx_spec_add_bind(sbx_spec *s, const char *source, const char *target, bool 
     return -1;
   spec_add_mount(s, SBX_MOUNT_BIND, source, target,
                  SBX_MNT_RECURSIVE | SBX_MNT_NOSUID | SBX_MNT_NODEV | (read_only ? SBX_MNT_RO : 0));
+  /* In depth order, as a profile's binds: a bind of a parent directory must not hide the mounts
+   * below it (a read-only `--bind $PWD/..` over the read-write working directory). */
+  spec_sort_mounts(s, NULL);
   return 0;
 }
 

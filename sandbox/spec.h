@@ -248,6 +248,12 @@ void spec_rule_add_arg(sbx_seccomp_rule *rule, unsigned index, sbx_seccomp_op op
                        uint64_t value_two);
 void spec_add_annotation(sbx_spec *spec, const char *key, const char *value);
 
+/* The one mount order: parents before children, a stable sort by the depth of the target (the
+ * number of its components), so that a mount is never hidden by one on a parent directory that
+ * came later. The profile loader and sbx_spec_add_bind both keep the mounts so. `order` (NULL,
+ * or room for n_mounts) receives, for each new position, the mount's old index. */
+void spec_sort_mounts(sbx_spec *spec, size_t *order);
+
 /* ---- the semantic checker (spec.c) ------------------------------------------------------- */
 
 /* The rules every spec must follow, checked in one place for both front-ends and for specs built

@@ -13,7 +13,7 @@
 . "$(dirname "$0")/lib.sh"
 
 H=$SBX_BUILDDIR/tests/helper
-W=$T/work # the job's /work (${PWD} of the stock profiles)
+W=$T/work # the job's working directory (${PWD} of the stock profiles)
 mkdir -p "$W" && chmod 777 "$W" # as root the job runs as host uid 65534
 
 if [ ! -x "$H/attack" ]; then
@@ -89,7 +89,7 @@ EOF
     done
     sleep 0.2
     printf '\003'
-  ) | (cd "$W" && timeout 60 script -qec "exec timeout 30 $SBX run -- sh -c 'trap \"echo job-got-sigint; exit 7\" INT; touch /work/int-ready; sleep 20 & wait'" /dev/null) >"$T/int.out" 2>&1
+  ) | (cd "$W" && timeout 60 script -qec "exec timeout 30 $SBX run -- sh -c 'trap \"echo job-got-sigint; exit 7\" INT; touch int-ready; sleep 20 & wait'" /dev/null) >"$T/int.out" 2>&1
   got=$?
   if [ "$got" -eq 7 ] && grep -q job-got-sigint "$T/int.out"; then
     pass tty-ctrl-c-reaches-job
@@ -103,7 +103,7 @@ if sbx ptmx-exhaust 0 --bind "$H:/helper" -- /helper/attack ptmx-exhaust 64; the
   check_grep ptmx-exhaust "$T/out" "attack ptmx-exhaust: blocked: opened 64 ptys, then No space left on device (errno 28)"
 fi
 # The ptys are the sandbox's own: a second sandbox gets its 64 while the first holds its own.
-# (run in $W, the job's /work, and without a subshell: `kill` below reaches the CLI, which
+# (run in $W, the job's working directory, and without a subshell: `kill` below reaches the CLI, which
 # forwards SIGTERM to the job)
 cd "$W" || exit 1
 timeout 60 "$SBX" run -- python3 -c 'import os, time

@@ -13,7 +13,7 @@ H=$SBX_BUILDDIR/tests/helper
 # The host-side helpers (pty, the server on the host's loopback) need a python3 any user can run.
 PY=/usr/bin/python3
 export XDG_CACHE_HOME="$T/cache"
-W=$T/work # the job's /work (${PWD} of the stock profiles)
+W=$T/work # the job's working directory (${PWD} of the stock profiles; /work under judge)
 mkdir -p "$W" && chmod 777 "$W" # as root the job runs as host uid 65534
 host_server_pid=
 on_exit '[ -n "$host_server_pid" ] && kill "$host_server_pid" 2>/dev/null'
@@ -275,11 +275,11 @@ EOF
 chmod -R a+rwX "$W/prog"
 for p in compile test; do
   rm -f "$W/prog"/*.o "$W/prog/prog" "$W/prog/clone3"
-  if sbx "$p:make" 0 -p "$p" --cwd /work/prog -- make -s CC=gcc; then
-    if sbx "$p:make-runs" 0 -p "$p" -- /work/prog/prog; then check_grep "$p:make-output" "$T/out" "sum=42"; fi
+  if sbx "$p:make" 0 -p "$p" --cwd "$W/prog" -- make -s CC=gcc; then
+    if sbx "$p:make-runs" 0 -p "$p" -- "$W/prog/prog"; then check_grep "$p:make-output" "$T/out" "sum=42"; fi
   fi
-  if sbx "$p:gcc-clone3" 0 -p "$p" --cwd /work/prog -- gcc -O2 -pthread -o clone3 clone3.c; then
-    if sbx "$p:clone3-falls-back" 0 -p "$p" -- /work/prog/clone3; then
+  if sbx "$p:gcc-clone3" 0 -p "$p" --cwd "$W/prog" -- gcc -O2 -pthread -o clone3 clone3.c; then
+    if sbx "$p:clone3-falls-back" 0 -p "$p" -- "$W/prog/clone3"; then
       check_grep "$p:clone3-output" "$T/out" "clone3 falls back"
     fi
   fi
@@ -288,7 +288,7 @@ t = threading.Thread(target=lambda: None); t.start(); t.join()
 print(json.dumps({"ok": subprocess.run(["/bin/echo", "x"], capture_output=True).stdout.decode().strip()}))'; then
     check_grep "$p:python3-output" "$T/out" '{"ok": "x"}'
   fi
-  if sbx "$p:sh-script" 0 -p "$p" -- sh /work/prog/script.sh; then check_grep "$p:sh-output" "$T/out" script-ok; fi
+  if sbx "$p:sh-script" 0 -p "$p" -- sh "$W/prog/script.sh"; then check_grep "$p:sh-output" "$T/out" script-ok; fi
 done
 
 # ---- the network -----------------------------------------------------------------------------
@@ -331,7 +331,7 @@ elif what == "none":
         print("none: failed", e.errno)
 EOF
 chmod 644 "$W/net.py"
-if sbx test:loopback-own-server 0 -p test -- python3 /work/net.py own; then
+if sbx test:loopback-own-server 0 -p test -- python3 net.py own; then
   check_grep test:loopback-own-server "$T/out" "own: PING"
 fi
 if [ -z "$host_port" ]; then
@@ -343,11 +343,11 @@ else
   else
     fail test:host-server-reachable-from-host "cannot reach our own server on port $host_port"
   fi
-  if sbx test:loopback-host-server 0 -p test -- python3 /work/net.py host "$host_port"; then
+  if sbx test:loopback-host-server 0 -p test -- python3 net.py host "$host_port"; then
     check_grep test:loopback-host-server-refused "$T/out" "host: refused 111"
   fi
 fi
-if sbx test:getifaddrs 0 -p test -- python3 /work/net.py ifaces; then
+if sbx test:getifaddrs 0 -p test -- python3 net.py ifaces; then
   check_grep test:getifaddrs-only-lo "$T/out" "ifaces: ['lo']"
 fi
 if [ -x /usr/sbin/ip ] || [ -x /sbin/ip ]; then
@@ -363,7 +363,7 @@ else
   skip test:ip-addr "no ip command"
 fi
 for p in default compile judge; do
-  if sbx "$p:network-none" 0 -p "$p" -- python3 /work/net.py none; then
+  if sbx "$p:network-none" 0 -p "$p" -- python3 net.py none; then
     check_grep "$p:network-none-no-loopback" "$T/out" "none: failed"
   fi
 done

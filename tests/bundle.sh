@@ -17,8 +17,8 @@ if ! is_root && ! timeout 10 unshare -U true 2>/dev/null; then
   skip all "user namespaces are not available to this user here"
   exit 0
 fi
-# The work directory of the `sandbox spec` bundles (the profiles bind it on /work); as root the
-# job's ids map to 65534.
+# The work directory of the `sandbox spec` bundles (the profiles bind it at its own path, judge
+# on /work); as root the job's ids map to 65534.
 mkdir -p "$T/work"
 if is_root; then chown 65534:65534 "$T/work"; fi
 cd "$T/work" || exit 1

@@ -123,7 +123,7 @@ start_job() {
   marker=$1
   shift
   rm -f "$T/work/ready"
-  "$SBX" run --bind "$T/bin:/probe:ro" "$@" -- /probe/probe sleep 30 /work/ready "$marker" \
+  "$SBX" run --bind "$T/bin:/probe:ro" "$@" -- /probe/probe sleep 30 "$T/work/ready" "$marker" \
     >"$T/job.out" 2>"$T/job.err" &
   cli=$!
   i=0

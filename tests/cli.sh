@@ -48,9 +48,11 @@ check_grep run_bad_bind_mode_named "$T/err" "--bind /usr:/usr:rx: mode 'rx' is n
 check_status run_bundle_and_profile 125 "$SBX" run --bundle "$T" -p judge -- /bin/true
 check_status run_bundle_missing 125 "$SBX" run --bundle "$T/none"
 check_grep run_bundle_missing_named "$T/err" "$T/none/config.json"
+# --env NAME of a variable that is not set: a warning, and the job runs without it.
 unset SANDBOX_TEST_UNSET_VAR
-check_status run_env_unset 125 "$SBX" run --env SANDBOX_TEST_UNSET_VAR -- /bin/true
-check_grep run_env_unset_named "$T/err" "--env SANDBOX_TEST_UNSET_VAR: the variable is not set here"
+cd "$T" && check_status run_env_unset 0 "$SBX" run --env SANDBOX_TEST_UNSET_VAR --env SBX_SET=1 -- /bin/sh -c 'echo "${SANDBOX_TEST_UNSET_VAR-unset} $SBX_SET"'
+check_eq run_env_unset_warning "$(cat "$T/err")" "sandbox: warning: --env SANDBOX_TEST_UNSET_VAR: the variable is not set here, so it is not set in the job"
+check_eq run_env_unset_not_set "$(cat "$T/out")" "unset 1"
 
 # Stock profiles are found beside the build tree without SANDBOX_PROFILE_PATH.
 (cd "$T" && env -u SANDBOX_PROFILE_PATH "$SBX" check judge) >"$T/out" 2>"$T/err"
@@ -66,7 +68,7 @@ check_grep run_profile_command_ran "$T/out" "hi-from-profile"
 check_status run_no_command_anywhere 125 "$SBX" run -p default
 check_grep run_no_command_explained "$T/err" "no command given, on the command line or in the profile's process.command"
 # A report path that cannot be written fails before the job runs.
-check_status report_unwritable 125 "$SBX" run --report "$T/no/such/dir/r.json" -- sh -c 'echo ran >/work/ran'
+check_status report_unwritable 125 "$SBX" run --report "$T/no/such/dir/r.json" -- sh -c 'echo ran >ran'
 check_grep report_unwritable_named "$T/err" "open $T/no/such/dir/r.json: No such file or directory"
 if [ -e "$T/ran" ]; then fail report_unwritable_job_not_run "the job ran"; else pass report_unwritable_job_not_run; fi
 # check refuses what spec would refuse.
@@ -77,3 +79,29 @@ check_grep check_writer_refusal_named "$T/err" "dev.yaml:2:11: filesystem.tmpfs[
 mkdir -p "$T/fifo-bundle" && mkfifo "$T/fifo-bundle/config.json"
 check_status bundle_fifo_refused 125 timeout 10 "$SBX" run --bundle "$T/fifo-bundle"
 check_grep bundle_fifo_named "$T/err" "not a regular file"
+
+# check warns about a bind source missing on this host (the exit status stays 0, the profile is
+# ok); an optional bind that is missing is no warning, nor is a source that exists. One a line,
+# in mount order (by the depth of the target: /b first).
+printf 'extends: default\nfilesystem:\n  binds+:\n    - /nonexistent/sbx-a\n    - {source: /nonexistent/sbx-opt, optional: true}\n    - /usr/bin\n    - {source: /nonexistent/sbx-b, target: /b}\n' >"$T/missing.yaml"
+check_status check_missing_source_ok 0 "$SBX" check "$T/missing.yaml"
+check_grep check_missing_source_reported_ok "$T/out" "$T/missing.yaml: ok"
+check_eq check_missing_source_warnings "$(cat "$T/err")" "sandbox: $T/missing.yaml: warning: bind source /nonexistent/sbx-b does not exist
+sandbox: $T/missing.yaml: warning: bind source /nonexistent/sbx-a does not exist"
+check_status check_stock_no_warning 0 "$SBX" check default compile judge test
+check_eq check_stock_no_warning_text "$(cat "$T/err")" ""
+# run still fails on a missing source that is not optional.
+check_status run_missing_source 125 "$SBX" run -p "$T/missing.yaml" -- /bin/true
+check_grep run_missing_source_named "$T/err" "bind mount /nonexistent/sbx-b on /b: No such file or directory"
+
+# spec --rootfs DIR sets root.path (read-only) in place of the fresh root.
+check_status spec_rootfs 0 "$SBX" spec default --rootfs rootfs -- /bin/true
+if python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["root"]=={"path":"rootfs","readonly":True}, d["root"]; assert "org.sandbox.root" not in d.get("annotations",{})' "$T/out" 2>"$T/py"; then
+  pass spec_rootfs_root_path
+else
+  fail spec_rootfs_root_path "$(cat "$T/py")"
+fi
+check_status spec_rootfs_absolute 0 "$SBX" spec compile --rootfs "$T/rootfs" -o "$T/rootfs.json"
+check_grep spec_rootfs_absolute_path "$T/rootfs.json" "\"path\": \"$T/rootfs\""
+check_status spec_rootfs_help 0 "$SBX" spec --help
+check_grep spec_rootfs_in_help "$T/out" "--rootfs=DIR"

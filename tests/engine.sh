@@ -1,7 +1,7 @@
 # engine.sh: `sandbox run` end to end, through the CLI ($SBX), with the static probe
 # (tests/helper/probe.c) bound read-only on /probe. The default profile binds the current
-# directory read-write on /work (the job's cwd); as root the job's ids map to uid/gid 65534, so
-# the work directory is handed to 65534 there. Runs as root and as an unprivileged user.
+# directory, $W, read-write at its own path (the job's cwd); as root the job's ids map to uid/gid
+# 65534, so the work directory is handed to 65534 there. Runs as root and as an unprivileged user.
 . "$(dirname "$0")/lib.sh"
 
 P=$SBX_BUILDDIR/tests/helper/probe
@@ -53,10 +53,10 @@ check_status shell 3 sbx -- /bin/sh -c 'exit 3'
 
 # ---- the view from inside -------------------------------------------------------------------
 export SBX_HOST_SECRET=leaked-value
-sbx -- /probe/probe report /root /home "$T" "$SBX_SRCDIR" /work/out /probe/probe \
+sbx -- /probe/probe report /root /home "$T/bin" "$SBX_SRCDIR" "$W/out" /probe/probe /work \
   7</dev/null 8>"$T/eight" >"$T/view" 2>"$T/err"
 check_eq view-status $? 0
-check_grep view-cwd "$T/view" "cwd=/work"
+check_grep view-cwd "$T/view" "cwd=$W"
 # The job's ids (whatever the profile makes them) map to the caller's, or to 65534 as root.
 check_grep view-uid-map "$T/view" "uid_map=$(sed -n 's/^uid=//p' "$T/view") $job_uid 1"
 check_grep view-gid-map "$T/view" "gid_map=$(sed -n 's/^gid=//p' "$T/view") $job_gid 1"
@@ -78,13 +78,14 @@ if [ -n "${HOME:-}" ]; then check_no_grep view-env-home "$T/view" "env=HOME=$HOM
 # Host paths that are not bound are invisible.
 check_grep view-hidden-root "$T/view" "exists=/root no"
 check_grep view-hidden-home "$T/view" "exists=/home no"
-check_grep view-hidden-tmp "$T/view" "exists=$T no"
+check_grep view-hidden-tmp "$T/view" "exists=$T/bin no"
+check_grep view-no-work "$T/view" "exists=/work no"
 check_grep view-hidden-src "$T/view" "exists=$SBX_SRCDIR no"
 check_grep view-probe "$T/view" "exists=/probe/probe yes"
 check_grep view-proc "$T/view" "mount=/proc proc "
-check_grep view-work-rw "$T/view" "mount=/work "
-if grep '^mount=/work ' "$T/view" | grep -q ' rw,'; then pass view-work-rw-flag; else
-  fail view-work-rw-flag "$(grep '^mount=/work ' "$T/view")"
+check_grep view-work-rw "$T/view" "mount=$W "
+if grep "^mount=$W " "$T/view" | grep -q ' rw,'; then pass view-work-rw-flag; else
+  fail view-work-rw-flag "$(grep "^mount=$W " "$T/view")"
 fi
 if grep '^mount=/usr ' "$T/view" | grep -q ' ro,'; then pass view-usr-ro; else
   fail view-usr-ro "$(grep '^mount=/usr ' "$T/view")"
@@ -101,8 +102,8 @@ check_grep env-set "$T/view2" "env=FOO=bar"
 check_grep cwd-set "$T/view2" "cwd=/probe"
 
 # The working directory is writable and shared with the host; /usr is not writable.
-sbx -- /probe/probe write /work/out >"$T/w" 2>&1
-check_grep write-work "$T/w" "write=/work/out ok"
+sbx -- /probe/probe write "$W/out" >"$T/w" 2>&1
+check_grep write-work "$T/w" "write=$W/out ok"
 check_eq write-work-host "$(cat "$W/out" 2>/dev/null)" "probe"
 sbx -- /probe/probe write /usr/sbx-probe-test >"$T/w" 2>&1
 check_grep write-usr-refused "$T/w" "write=/usr/sbx-probe-test error"
@@ -155,7 +156,7 @@ check_error invalid-set 125 \
 marker=sbx-engine-test-$$
 
 # Supervisor death: SIGKILL to the CLI while the job sleeps; every process of the job dies.
-"$SBX" run --bind "$T/bin:/probe:ro" -- /probe/probe sleep 60 /work/ready "$marker-kill" \
+"$SBX" run --bind "$T/bin:/probe:ro" -- /probe/probe sleep 60 "$W/ready" "$marker-kill" \
   >/dev/null 2>&1 &
 cli=$!
 if wait_for "$W/ready"; then
@@ -214,7 +215,7 @@ fi
 for sig in TERM INT; do
   rm -f "$W/ready" "$W/caught"
   env --default-signal=INT "$SBX" run --bind "$T/bin:/probe:ro" -- \
-    /probe/probe trap $sig /work/caught /work/ready 60 >/dev/null 2>"$T/err" &
+    /probe/probe trap $sig "$W/caught" "$W/ready" 60 >/dev/null 2>"$T/err" &
   cli=$!
   if wait_for "$W/ready"; then
     kill -$sig $cli
@@ -259,6 +260,103 @@ if command -v gcc >/dev/null 2>&1; then
   check_eq gcc-run "$(cat "$T/hello")" "hello, world"
 else
   skip gcc "gcc is not installed"
+fi
+
+# ---- same paths -----------------------------------------------------------------------------
+# The working directory is where it is on the host (filesystem.workdir.target: same), and the
+# job starts there; its ancestors are empty mount points; there is no /work.
+sbx -- /bin/sh -c 'pwd; echo "home=$HOME"; ls -A "$1"' sh "$T" >"$T/same" 2>&1
+check_eq same-path-cwd "$(sed -n 1p "$T/same")" "$W"
+check_eq same-path-home "$(sed -n 2p "$T/same")" "home=/tmp"
+check_eq same-path-ancestor-empty "$(sed -n '3,$p' "$T/same" | tr '\n' ' ')" "work "
+# The job's dotfiles go to the private /tmp, not into the project.
+sbx -- /bin/sh -c 'echo x >"$HOME/.dotfile"' >/dev/null 2>&1
+[ ! -e "$W/.dotfile" ] && pass same-path-no-dotfile || fail same-path-no-dotfile "$W/.dotfile exists"
+# --bind SRC without a target binds it at its own path.
+check_status bind-same-path 7 sbx --bind "$T/bin" -- "$T/bin/probe" exit 7
+# --bind $PWD/.. (read-only) does not hide the read-write working directory below it, and the
+# job's `..` is that bind; so does --bind .. (the same path, in physical form).
+check_status bind-parent-keeps-workdir 0 sbx --bind "$W/.." -- /bin/sh -c 'touch x && ls ../bin/probe'
+[ -e "$W/x" ] && pass bind-parent-workdir-written || fail bind-parent-workdir-written "$W/x is missing"
+check_status bind-parent-ro 0 sbx --bind .. -- /bin/sh -c 'touch x2 && ! touch ../y 2>/dev/null'
+[ ! -e "$T/y" ] && pass bind-parent-ro-host || fail bind-parent-ro-host "$T/y was written"
+rm -f "$W/x" "$W/x2"
+# A symlinked working directory is bound at its physical path (what getcwd() and the kernel's
+# `..` give), as the job sees it too.
+ln -s "$W" "$T/worklink"
+(cd "$T/worklink" && sbx -- /bin/sh -c 'pwd; ls -d ../bin 2>/dev/null || echo no-parent') >"$T/link" 2>&1
+check_eq same-path-symlink-physical "$(sed -n 1p "$T/link")" "$W"
+# A working directory under /tmp stays visible and writable over the job's private /tmp.
+tw=$(mktemp -d /tmp/sbx-wd.XXXXXX)
+on_exit "rm -rf '$tw'"
+mkdir -p "$tw/a/b"
+echo from-host >"$tw/a/b/in"
+is_root && chown -R 65534:65534 "$tw"
+(cd "$tw/a/b" && sbx -- /bin/sh -c 'cat in && echo from-job >out && pwd') >"$T/tmpwd" 2>&1
+check_eq workdir-under-tmp "$(cat "$T/tmpwd" | tr '\n' ' ')" "from-host $tw/a/b "
+check_eq workdir-under-tmp-host "$(cat "$tw/a/b/out" 2>/dev/null)" from-job
+# A working directory under /usr: a bind over the read-only /usr bind, with the host's files.
+(cd /usr/share && sbx -- /bin/sh -c 'pwd; LC_ALL=C ls | head -3') >"$T/usrwd" 2>&1
+check_eq workdir-under-usr "$(cat "$T/usrwd" | tr '\n' ' ')" "/usr/share $(LC_ALL=C ls /usr/share | head -3 | tr '\n' ' ')"
+
+# Run from /, or from a directory that is or holds the home (or /etc, /usr), the read-write
+# workdir is refused (125) with the way to ask for it; asked for, it runs.
+(cd / && timeout 60 "$SBX" run -- /bin/true) >"$T/out" 2>"$T/err"
+check_eq refuse-root-status $? 125
+check_grep refuse-root-message "$T/err" "refusing to mount the working directory / read-write: it holds /etc, /usr"
+check_grep refuse-root-how "$T/err" "--set filesystem.workdir.source=/ (or read-only with --set filesystem.workdir.mode=ro)"
+(cd / && timeout 60 "$SBX" run --set filesystem.workdir.source=/ -- /bin/sh -c 'pwd') >"$T/out" 2>"$T/err"
+check_eq refuse-root-asked "$?:$(cat "$T/out")" "0:/"
+(cd / && timeout 60 "$SBX" run --set filesystem.workdir.mode=ro -- /bin/true) >"$T/out" 2>"$T/err"
+check_eq refuse-root-read-only-runs $? 0
+mkdir -p "$W/home"
+HOME=$W/home timeout 60 "$SBX" run -- /bin/true >"$T/out" 2>"$T/err"
+check_eq refuse-holds-home-status $? 125
+check_grep refuse-holds-home-message "$T/err" "working directory $W read-write: it holds the home $W/home."
+(cd "$W/home" && HOME=$W/home timeout 60 "$SBX" run -p compile -- /bin/true) >"$T/out" 2>"$T/err"
+check_grep refuse-is-home-message "$T/err" "working directory $W/home read-write: it is the home $W/home."
+(cd /etc && timeout 60 "$SBX" run -p test -- /bin/true) >"$T/out" 2>"$T/err"
+check_eq refuse-etc "$?:$(grep -c 'it is /etc\.' "$T/err")" "125:1"
+rmdir "$W/home"
+
+# ---- an out-of-tree build: the objects are the bare build's ---------------------------------
+# From build/, `cc -c ../src/a.c` and `cc -c $PWD/../src/b.c` (the tree bound read-only with
+# --bind .., build/ the read-write working directory) give the debug information, the
+# DW_AT_comp_dir included, and the depfiles of a bare compile in the same place: byte for byte.
+if command -v cc >/dev/null 2>&1 && command -v readelf >/dev/null 2>&1; then
+  oot=$W/oot
+  mkdir -p "$oot/src" "$oot/include" "$oot/build" "$oot/bare"
+  printf 'int twice(int x);\n' >"$oot/include/a.h"
+  printf '#include "a.h"\nint twice(int x) { return 2 * x; }\n' >"$oot/src/a.c"
+  printf '#include <a.h>\nint four(int x) { return twice(twice(x)); }\n' >"$oot/src/b.c"
+  is_root && chown -R 65534:65534 "$oot"
+  # compile DIR: the two compiles, in DIR, with PREFIX before cc (empty: bare).
+  compile() {
+    (cd "$1" && shift && "$@" cc -g -O1 -I../include -MD -MF a.d -MT a.o -c ../src/a.c -o a.o &&
+      "$@" cc -g -O1 -I"$PWD/../include" -MD -MF b.d -MT b.o -c "$PWD/../src/b.c" -o b.o)
+  }
+  # The bare compile runs in build/ too (the directory is part of the output), then moves away.
+  if is_root; then bare_as="setpriv --reuid=65534 --regid=65534 --clear-groups"; else bare_as=; fi
+  if compile "$oot/build" $bare_as >"$T/bare" 2>&1; then
+    mv "$oot/build/a.o" "$oot/build/b.o" "$oot/build/a.d" "$oot/build/b.d" "$oot/bare/"
+    if compile "$oot/build" timeout 120 "$SBX" run -p compile --bind .. -- >"$T/oot" 2>&1; then
+      pass oot-compiles
+      dir=$(readelf --debug-dump=info "$oot/build/a.o" | sed -n 's/.*DW_AT_comp_dir.*: \(\/.*\)$/\1/p' | head -1)
+      check_eq oot-comp-dir "$dir" "$oot/build"
+      for f in a.o b.o a.d b.d; do
+        if cmp -s "$oot/build/$f" "$oot/bare/$f"; then pass "oot-same-$f"; else
+          fail "oot-same-$f" "differs from the bare build's: $(readelf --debug-dump=info "$oot/build/$f" 2>/dev/null | grep -E 'comp_dir|DW_AT_name' | head -4 | tr '\n' ' ')"
+        fi
+      done
+      check_grep oot-depfile-absolute "$oot/build/b.d" "$oot/build/../include/a.h"
+    else
+      fail oot-compiles "$(head -c 600 "$T/oot")"
+    fi
+  else
+    fail oot-bare "the bare compile failed: $(head -c 600 "$T/bare")"
+  fi
+else
+  skip oot "cc or readelf is not installed"
 fi
 
 # ---- nothing left behind --------------------------------------------------------------------

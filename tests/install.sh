@@ -64,3 +64,55 @@ fi
 # The installed CLI finds stock profiles in the installed data directory when built with that
 # prefix; this build's prefix may differ, so only check the CLI runs.
 check_status installed_cli_version 0 "$root/bin/sandbox" --version
+
+# pkg-config --cflags names only our include directory: sandbox.h includes no header of the
+# libraries libsandbox is built on (libnl's -I/usr/include/libnl3 must not leak); static linking
+# still gets them all.
+check_eq pc_cflags_own_only "$(echo $cflags)" "-I$stage$prefix/include"
+static_libs=$(PKG_CONFIG_PATH="$root/lib/pkgconfig" PKG_CONFIG_SYSROOT_DIR="$stage" pkg-config --static --libs libsandbox)
+case " $static_libs " in
+*" -lnl-route-3 "*) case " $static_libs " in *" -lseccomp "*) pass pc_static_libs ;; *) fail pc_static_libs "no -lseccomp: $static_libs" ;; esac ;;
+*) fail pc_static_libs "no -lnl-route-3: $static_libs" ;;
+esac
+
+# Installed for real to the default prefix, /usr/local, with DESTDIR empty: the dynamic linker
+# finds libsandbox.so without LD_LIBRARY_PATH (tools/install refreshes its cache). Done in a
+# mount namespace of its own, where /usr/local is an empty tmpfs and /etc an overlay whose
+# upper layer is a tmpfs: the host's /usr/local and /etc/ld.so.cache are never touched.
+# Rootless, `unshare -r` maps the caller to root of a new user namespace. Then a real install
+# to a prefix the dynamic linker does not search, which must say how to make it found.
+cat >"$T/system-install.sh" <<'SH'
+set -eu
+mount -t tmpfs tmpfs /usr/local
+mount -t tmpfs tmpfs "$T/ovl"
+mkdir "$T/ovl/up" "$T/ovl/work"
+mount -t overlay overlay -o "lowerdir=/etc,upperdir=$T/ovl/up,workdir=$T/ovl/work" /etc
+echo namespace-ready
+env -u DESTDIR PREFIX=/usr/local sh "$SBX_SRCDIR/tools/install" "$SBX_BUILDDIR" >"$T/sys-install.out" 2>&1
+pc=/usr/local/lib/pkgconfig
+cc $sanflags $(PKG_CONFIG_PATH=$pc pkg-config --cflags libsandbox) "$T/use.c" -o "$T/use-system" \
+  $(PKG_CONFIG_PATH=$pc pkg-config --libs libsandbox)
+env -u LD_LIBRARY_PATH SANDBOX_PROFILE_PATH=/usr/local/share/sandbox/profiles "$T/use-system"
+env -u DESTDIR PREFIX="$T/user-prefix" sh "$SBX_SRCDIR/tools/install" "$SBX_BUILDDIR" >"$T/user-install.out" 2>&1
+SH
+mkdir -p "$T/ovl"
+host_had_lib=no
+[ -e /usr/local/lib/libsandbox.so.0 ] && host_had_lib=yes
+if is_root; then ns="unshare -m"; else ns="unshare -r -m"; fi
+T=$T sanflags=$sanflags SBX_SRCDIR=$SBX_SRCDIR SBX_BUILDDIR=$SBX_BUILDDIR \
+  $ns sh "$T/system-install.sh" >"$T/sys.out" 2>&1
+rc=$?
+if ! grep -q namespace-ready "$T/sys.out"; then
+  skip system_prefix_ldconfig "no private mount namespace with a tmpfs /usr/local and an overlay /etc here: $(head -c 300 "$T/sys.out")"
+elif [ $rc -eq 0 ] && grep -q "0.1.0 json" "$T/sys.out"; then
+  pass system_prefix_ldconfig
+  check_no_grep system_prefix_no_note "$T/sys-install.out" "not in the dynamic linker's search path"
+  check_grep user_prefix_note "$T/user-install.out" "$T/user-prefix/lib is not in the dynamic linker's search path"
+else
+  fail system_prefix_ldconfig "exit $rc: $(head -c 800 "$T/sys.out") $(cat "$T/sys-install.out" 2>/dev/null | head -c 400)"
+fi
+if [ $host_had_lib = no ] && [ -e /usr/local/lib/libsandbox.so.0 ]; then
+  fail system_prefix_host_untouched "/usr/local/lib/libsandbox.so.0 appeared on the host"
+else
+  pass system_prefix_host_untouched
+fi

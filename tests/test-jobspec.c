@@ -441,10 +441,23 @@ TEST(filesystem_masked_readonly_workdir) {
   CHECK_EQ_STR(s->masked_paths[1], "/sys/firmware");
   CHECK_EQ_INT(s->n_readonly_paths, 1);
   CHECK_EQ_STR(s->readonly_paths[0], "/proc/sys");
-  const sbx_mount *m = find_mount(s, "/work");
+  /* The default: ${PWD}, read-write, at its own path (target: same), where the job starts. */
+  const sbx_mount *m = find_mount(s, "/home/user/src");
   CHECK(m && m->type == SBX_MOUNT_BIND);
   CHECK_EQ_STR(m->source, "/home/user/src");
   CHECK_EQ_INT(m->flags, SBX_MNT_RECURSIVE | SBX_MNT_NOSUID | SBX_MNT_NODEV);
+  CHECK_EQ_STR(s->process.cwd, "/home/user/src");
+  CHECK(find_mount(s, "/work") == NULL);
+  sbx_spec_free(s);
+  /* target: same, written; and a private layout at /work. */
+  s = load("filesystem:\n  workdir: {source: /data/x, target: same}\n");
+  m = find_mount(s, "/data/x");
+  CHECK(m && strcmp(m->source, "/data/x") == 0);
+  CHECK_EQ_STR(s->process.cwd, "/data/x");
+  sbx_spec_free(s);
+  s = load("filesystem:\n  workdir: {target: /work}\n");
+  m = find_mount(s, "/work");
+  CHECK(m && strcmp(m->source, "/home/user/src") == 0);
   CHECK_EQ_STR(s->process.cwd, "/work");
   sbx_spec_free(s);
   s = load(
@@ -959,7 +972,9 @@ TEST(variables) {
   s = load_opts("filesystem:\n  workdir: {source: '${PWD}'}\n", &o);
   char cwd[4096];
   CHECK(getcwd(cwd, sizeof cwd) != NULL);
-  CHECK_EQ_STR(find_mount(s, "/work")->source, cwd);
+  const sbx_mount *wm = find_mount(s, cwd);
+  CHECK(wm != NULL);
+  CHECK_EQ_STR(wm->source, cwd);
   sbx_spec_free(s);
 }
 
@@ -1308,11 +1323,8 @@ static void check_stock_common(const sbx_spec *s) {
   CHECK_EQ_INT(find_mount(s, "/proc")->type, SBX_MOUNT_PROC);
   CHECK_EQ_INT(find_mount(s, "/dev")->type, SBX_MOUNT_DEV);
   CHECK_EQ_INT(find_mount(s, "/tmp")->type, SBX_MOUNT_TMPFS);
-  m = find_mount(s, "/work");
-  CHECK(m && !(m->flags & SBX_MNT_RO));
-  CHECK_EQ_STR(m->source, "/home/user/src");
-  CHECK_EQ_STR(s->process.cwd, "/work");
-  CHECK_EQ_STR(spec_env_get(s, "HOME"), "/work");
+  /* The job's HOME is the private /tmp: its dotfiles land in no project and are not kept. */
+  CHECK_EQ_STR(spec_env_get(s, "HOME"), "/tmp");
   CHECK_EQ_STR(spec_env_get(s, "LANG"), "C.UTF-8");
   CHECK(spec_env_get(s, "PATH") != NULL);
   CHECK_EQ_INT(s->process.capabilities, 0);
@@ -1342,9 +1354,23 @@ static void check_stock_common(const sbx_spec *s) {
   CHECK(sbx_spec_validate(s, NULL) < 0); /* no command yet: the CLI gives it */
 }
 
+/* The workdir of compile, test and default: ${PWD} read-write at its own path, the job's cwd;
+ * and no /work. */
+static void check_same_path_workdir(const sbx_spec *s) {
+  const sbx_mount *m = find_mount(s, "/home/user/src");
+  CHECK(m && m->type == SBX_MOUNT_BIND && !(m->flags & SBX_MNT_RO));
+  CHECK_EQ_STR(m->source, "/home/user/src");
+  CHECK_EQ_STR(s->process.cwd, "/home/user/src");
+  CHECK(find_mount(s, "/work") == NULL);
+  /* Its ancestors are mount points in the fresh root, so it comes after every mount of depth
+   * 2 (/etc/ld.so.cache): nothing shorter hides it. */
+  CHECK(s->mounts[s->n_mounts - 1].target == m->target);
+}
+
 TEST(stock_default) {
   sbx_spec *s = stock("default");
   check_stock_common(s);
+  check_same_path_workdir(s);
   CHECK_EQ_INT(s->network, SBX_NET_NONE);
   CHECK_EQ_INT(s->namespaces, SBX_NS_ALL);
   CHECK_EQ_INT(find_mount(s, "/tmp")->size, 256ull << 20);
@@ -1358,6 +1384,7 @@ TEST(stock_default) {
 TEST(stock_compile) {
   sbx_spec *s = stock("compile");
   check_stock_common(s);
+  check_same_path_workdir(s);
   CHECK_EQ_INT(s->network, SBX_NET_NONE);
   CHECK(s->limits.memory >= (4ull << 30));
   CHECK(s->limits.pids >= 1024);
@@ -1367,6 +1394,12 @@ TEST(stock_compile) {
 TEST(stock_judge) {
   sbx_spec *s = stock("judge");
   check_stock_common(s);
+  /* A private layout: the submission's directory is /work. */
+  const sbx_mount *w = find_mount(s, "/work");
+  CHECK(w && !(w->flags & SBX_MNT_RO));
+  CHECK_EQ_STR(w->source, "/home/user/src");
+  CHECK_EQ_STR(s->process.cwd, "/work");
+  CHECK(find_mount(s, "/home/user/src") == NULL);
   const sbx_limits *l = &s->limits;
   CHECK_EQ_INT(l->wall_time_us, 10000000);
   CHECK_EQ_INT(l->cpu_time_us, 5000000);
@@ -1388,6 +1421,7 @@ TEST(stock_judge) {
 TEST(stock_test) {
   sbx_spec *s = stock("test");
   check_stock_common(s);
+  check_same_path_workdir(s);
   CHECK_EQ_INT(s->network, SBX_NET_LOOPBACK);
   CHECK_EQ_INT(s->root.etc, SBX_ETC_GENERATED);
   /* The CA certificates, read-only and optional. */
@@ -1419,6 +1453,82 @@ TEST(stock_profiles_as_root) {
     idmap_plan_free(&p);
     sbx_spec_free(s);
   }
+}
+
+/* Run from /, from the home or from a directory that holds /etc, /usr or the home, the stock
+ * profiles refuse the default read-write workdir; a written source, or mode ro, asks for it. */
+TEST(workdir_that_holds_too_much_is_refused) {
+  static const struct {
+    const char *pwd, *holds;
+  } cases[] = {
+      {"/", "holds /etc, /usr and the home /home/user"},
+      {"/home", "holds the home /home/user"},
+      {"/home/user", "is the home /home/user"},
+      {"/home/user/", "is the home /home/user"},
+      {"/etc", "is /etc"},
+      {"/usr", "is /usr"},
+  };
+  for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+    sbx_load_options o = opts_base();
+    o.pwd = cases[i].pwd;
+    _cleanup_free_ char *m = file_errors("default", &o);
+    /* Located at the workdir of default.yaml (whatever its line). */
+    _cleanup_free_ char *file = xasprintf("%s/default.yaml:", profiles_dir);
+    _cleanup_free_ char *want = xasprintf(
+        " filesystem.workdir: refusing to mount the working directory %s read-write: it %s. "
+        "Run from a project's directory, or ask for exactly this with --set "
+        "filesystem.workdir.source=%s (or read-only with --set filesystem.workdir.mode=ro)",
+        cases[i].pwd, cases[i].holds, cases[i].pwd);
+    CHECK(strncmp(m, file, strlen(file)) == 0);
+    const char *rest = m + strlen(file);
+    rest += strspn(rest, "0123456789:");
+    CHECK_EQ_STR(rest, want);
+  }
+  /* Every stock profile, judge's /work included. */
+  static const char *const names[] = {"compile", "judge", "test"};
+  for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
+    sbx_load_options o = opts_base();
+    o.pwd = "/";
+    _cleanup_free_ char *m = file_errors(names[i], &o);
+    CHECK(strstr(m, "refusing to mount the working directory / read-write") != NULL);
+  }
+  /* Asked for explicitly, or read-only: loaded. */
+  static const char *const asks[][1] = {{"filesystem.workdir.source=/"},
+                                        {"filesystem.workdir.mode=ro"}};
+  for (size_t i = 0; i < ARRAY_SIZE(asks); i++) {
+    sbx_load_options o = opts_base();
+    o.pwd = "/";
+    o.sets = asks[i];
+    o.n_sets = 1;
+    sbx_spec *s = NULL;
+    sbx_error *e = NULL;
+    if (sbx_spec_load_profile("default", &o, &s, &e) < 0) TEST_FAIL("%s", e->message);
+    CHECK(find_mount(s, "/") != NULL);
+    CHECK_EQ_STR(s->process.cwd, "/");
+    sbx_spec_free(s);
+  }
+  /* Neighbours that hold none of them load: /home/username is not the home /home/user, and a
+   * project below the home is the usual case. */
+  static const char *const fine[] = {"/home/username", "/home/user/src", "/etcetera", "/usr2",
+                                     "/tmp/build"};
+  for (size_t i = 0; i < ARRAY_SIZE(fine); i++) {
+    sbx_load_options o = opts_base();
+    o.pwd = fine[i];
+    sbx_spec *s = NULL;
+    sbx_error *e = NULL;
+    if (sbx_spec_load_profile("default", &o, &s, &e) < 0) TEST_FAIL("%s: %s", fine[i], e->message);
+    CHECK(find_mount(s, fine[i]) != NULL);
+    sbx_spec_free(s);
+  }
+  /* Without a home (HOME unset), / and /etc are still refused. */
+  sbx_load_options o = opts_base();
+  o.pwd = "/";
+  o.home = NULL;
+  _cleanup_free_ char *saved = getenv("HOME") ? xstrdup(getenv("HOME")) : NULL;
+  unsetenv("HOME");
+  _cleanup_free_ char *m = file_errors("default", &o);
+  if (saved) setenv("HOME", saved, 1);
+  CHECK(strstr(m, "it holds /etc and /usr.") != NULL);
 }
 
 TEST(stock_name_not_found) {

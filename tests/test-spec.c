@@ -140,6 +140,57 @@ TEST(editing_calls_reject_bad_input) {
   sbx_spec_free(s);
 }
 
+/* sbx_spec_add_bind keeps the mounts in depth order, stably, as the profile loader does: a bind
+ * of a parent directory added after a mount below it goes before it (`--bind $PWD/..` does not
+ * hide the read-write working directory), and equal depths keep their order. */
+TEST(add_bind_keeps_depth_order) {
+  sbx_spec *s = spec_new();
+  spec_add_mount(s, SBX_MOUNT_BIND, "/usr", "/usr", SBX_MNT_RO);
+  spec_add_mount(s, SBX_MOUNT_TMPFS, NULL, "/tmp", 0);
+  spec_add_mount(s, SBX_MOUNT_BIND, "/home/u/p/build", "/home/u/p/build", 0);
+  CHECK(sbx_spec_add_bind(s, "/home/u/p", "/home/u/p", true, NULL) == 0);
+  CHECK(sbx_spec_add_bind(s, "/opt", "/opt", true, NULL) == 0);
+  CHECK(sbx_spec_add_bind(s, "/data/a/b/c", "/x/y/z/w", false, NULL) == 0);
+  CHECK(sbx_spec_add_bind(s, "/srv", "/tmp/srv", true, NULL) == 0);
+  static const char *const want[] = {
+      "/usr", "/tmp", "/opt", "/tmp/srv", "/home/u/p", "/home/u/p/build", "/x/y/z/w"};
+  CHECK_EQ_INT(s->n_mounts, ARRAY_SIZE(want));
+  for (size_t i = 0; i < ARRAY_SIZE(want); i++) CHECK_EQ_STR(s->mounts[i].target, want[i]);
+  /* The mounts moved whole: flags, sources and types with them. */
+  CHECK_EQ_INT(s->mounts[1].type, SBX_MOUNT_TMPFS);
+  CHECK(s->mounts[4].flags & SBX_MNT_RO);
+  CHECK(!(s->mounts[5].flags & SBX_MNT_RO));
+  CHECK_EQ_STR(s->mounts[5].source, "/home/u/p/build");
+  CHECK_EQ_STR(s->mounts[6].source, "/data/a/b/c");
+  /* spec_sort_mounts reports where each came from. */
+  spec_add_mount(s, SBX_MOUNT_BIND, "/a", "/a", 0);
+  size_t order[8];
+  spec_sort_mounts(s, order);
+  static const size_t want_order[] = {0, 1, 2, 7, 3, 4, 5, 6};
+  for (size_t i = 0; i < ARRAY_SIZE(want_order); i++) CHECK_EQ_INT(order[i], want_order[i]);
+  CHECK_EQ_STR(s->mounts[3].target, "/a");
+  sbx_spec_free(s);
+}
+
+TEST(check_sources_finds_missing_binds) {
+  sbx_spec *s = spec_new();
+  CHECK_EQ_INT(sbx_spec_check_sources(s, NULL), 0);
+  CHECK(sbx_spec_add_bind(s, "/usr", "/usr", true, NULL) == 0);
+  CHECK(sbx_spec_add_bind(s, "/nonexistent/sbx-a", "/a", true, NULL) == 0);
+  spec_add_mount(s, SBX_MOUNT_BIND, "/nonexistent/sbx-opt", "/o", SBX_MNT_OPTIONAL);
+  spec_add_mount(s, SBX_MOUNT_TMPFS, NULL, "/tmp", 0);
+  CHECK(sbx_spec_add_bind(s, "/nonexistent/sbx-b", "/b/c", true, NULL) == 0);
+  sbx_error *e = NULL;
+  CHECK_EQ_INT(sbx_spec_check_sources(s, &e), 2);
+  CHECK(e && e->next && !e->next->next);
+  CHECK_EQ_INT(e->code, ENOENT);
+  CHECK_EQ_STR(e->message, "bind source /nonexistent/sbx-a does not exist");
+  CHECK_EQ_STR(e->next->message, "bind source /nonexistent/sbx-b does not exist");
+  sbx_error_free(e);
+  CHECK_EQ_INT(sbx_spec_check_sources(s, NULL), 2);
+  sbx_spec_free(s);
+}
+
 TEST(validate_reports_every_problem) {
   sbx_spec *s = spec_new();
   s->namespaces &= ~(unsigned)SBX_NS_NET;

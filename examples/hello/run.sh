@@ -1,8 +1,9 @@
 #!/bin/sh
 # run.sh: the README's first job. Copies hello.c into a fresh directory, compiles it with gcc
-# inside the sandbox (default profile: that directory read-write, the system read-only, no
-# network) and runs the result, also inside the sandbox. The program it makes belongs to you,
-# as a bare gcc's would, root included (read-write binds are idmapped to their owner).
+# inside the sandbox (default profile: that directory read-write at its own path, the system
+# read-only, no network) and runs the result, also inside the sandbox. The program it makes
+# belongs to you, as a bare gcc's would, root included (read-write binds are idmapped to their
+# owner).
 set -eu
 top=$(cd "$(dirname "$0")/../.." && pwd)
 sandbox=${SANDBOX:-$top/build/sandbox}

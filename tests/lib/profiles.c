@@ -13,7 +13,7 @@ sbx_spec *stock_profile(const char *name, const char *const *sets, size_t n_sets
   o.sets = sets;
   o.n_sets = n_sets;
   o.pwd = scratch_dir();
-  o.home = scratch_dir();
+  o.home = "/nonexistent/home";
   sbx_spec *s = NULL;
   sbx_error *err = NULL;
   if (sbx_spec_load_profile(name, &o, &s, &err) < 0)
