@@ -217,6 +217,13 @@ static int idmount_one(const sbx_mount *m, const char *source, owner_ns *owners,
     return 0;
   }
   int e = errno;
+  /* A recursive bind whose submounts cannot all be idmapped (a /proc or a FUSE mount below the
+   * source): the source's own mount is, its submounts stay as they are. */
+  if (rec && e == EINVAL && mount_setattr(tree, "", AT_EMPTY_PATH, &a, sizeof a) == 0) {
+    *fd = steal_fd(&tree);
+    return 0;
+  }
+  if (rec) e = errno;
   if (e != EINVAL && e != EOPNOTSUPP && e != ENOSYS && e != EPERM)
     return sbx_set_error(err, e, "idmap the bind %s on %s (mount_setattr)", m->source, m->target);
   /* No idmapped mount here: a plain bind, if the job's own id may write it. */

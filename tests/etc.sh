@@ -44,7 +44,7 @@ inside whoami "$me" test whoami
 inside id-un "$me" test id -un
 inside id-gn "$mygroup" test id -gn
 # The job's own entry: the caller's name, the job's ids, the profile's HOME.
-inside getent-passwd "$me:x:0:0::/work:/bin/sh" test sh -c 'getent passwd "$(id -u)"'
+inside getent-passwd "$me:x:0:0::/tmp:/bin/sh" test sh -c 'getent passwd "$(id -u)"'
 inside getent-group "$mygroup:x:0:" test sh -c 'getent group "$(id -g)"'
 # No uid and no name twice.
 if sbx -p test -- cat /etc/passwd; then

@@ -85,14 +85,14 @@ check_no_grep no-limit-silent "$T/err" "reached"
 # A job that traps TERM writes its marker within the grace and exits by itself; a child of its
 # own (another process of the tree) gets the SIGTERM too.
 cat >"$T/work/trap.sh" <<'EOF'
-sh -c 'trap "echo child > /work/child-marker; exit 0" TERM; while :; do sleep 0.05; done' &
-trap 'echo main > /work/marker; wait; exit 3' TERM
+sh -c 'trap "echo child > child-marker; exit 0" TERM; while :; do sleep 0.05; done' &
+trap 'echo main > marker; wait; exit 3' TERM
 while :; do sleep 0.05; done
 EOF
 chmod 644 "$T/work/trap.sh"
 rm -f "$T/work/marker" "$T/work/child-marker"
 check_status grace-trap 3 "$SBX" run --set limits.wall_time=3s --set limits.kill_grace=20s \
-  --report "$T/g.json" -- sh /work/trap.sh
+  --report "$T/g.json" -- sh trap.sh
 check_eq grace-trap-marker "$(cat "$T/work/marker" 2>/dev/null)" main
 check_eq grace-trap-child-marker "$(cat "$T/work/child-marker" 2>/dev/null)" child
 check_eq grace-trap-status "$(field "$T/g.json" status)" wall_time_limit
@@ -107,7 +107,7 @@ else fail grace-trap-early "wall_time_s $w"; fi
 # the grace).
 rm -f "$T/work/marker"
 check_status grace-ignore 137 "$SBX" run --set limits.wall_time=2s --set limits.kill_grace=3s \
-  --report "$T/i.json" -- sh -c "trap '' TERM; sleep 3; echo alive > /work/marker; sleep 60"
+  --report "$T/i.json" -- sh -c "trap '' TERM; sleep 3; echo alive > marker; sleep 60"
 check_eq grace-ignore-alive-in-grace "$(cat "$T/work/marker" 2>/dev/null)" alive
 check_eq grace-ignore-status "$(field "$T/i.json" status)" wall_time_limit
 check_eq grace-ignore-signal "$(field "$T/i.json" signal.name)" SIGKILL
@@ -118,7 +118,7 @@ else fail grace-ignore-after-grace "wall_time_s $w"; fi
 # Grace 0: killed at once, the trap never runs.
 rm -f "$T/work/marker" "$T/work/child-marker"
 check_status grace-zero 137 "$SBX" run --set limits.wall_time=1s --set limits.kill_grace=0 \
-  -- sh /work/trap.sh
+  -- sh trap.sh
 if [ -e "$T/work/marker" ]; then fail grace-zero-no-trap "the TERM trap ran"; else
   pass grace-zero-no-trap
 fi
