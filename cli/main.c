@@ -688,7 +688,19 @@ out:
   return status;
 }
 
+/* A standard fd the caller closed (`<&-`) is /dev/null from the start: otherwise the first file
+ * this command opens (a --report file) would take its number and reach the job as its stdin
+ * or stdout. */
+static void open_closed_std_fds(void) {
+  for (int fd = 0; fd < 3; fd++) {
+    if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF) continue;
+    int n = open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY);
+    if (n >= 0 && n != fd) close(n); /* a lower fd was closed too: it took that one */
+  }
+}
+
 int main(int argc, char **argv) {
+  open_closed_std_fds();
   if (argc < 2) {
     usage_main(stderr);
     return 2;

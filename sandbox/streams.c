@@ -70,7 +70,17 @@ int streams_prepare(engine_run *st, sbx_error **err) {
   for (int i = 0; i < 3; i++) {
     const sbx_stdio *io = &spec->process.stdio[i];
     switch (io->mode) {
-    case SBX_STDIO_INHERIT: fd[i] = caller[i] >= 0 ? caller[i] : i; break;
+    case SBX_STDIO_INHERIT:
+      fd[i] = caller[i] >= 0 ? caller[i] : i;
+      if (fcntl(fd[i], F_GETFD) >= 0 || errno != EBADF) break;
+      /* The caller's is closed (`<&-`): /dev/null, so that the job's first open does not
+       * become its stdin or stdout. */
+      run_log(st, "the caller's %s (fd %d) is closed: the job's is /dev/null", stream_names[i],
+              fd[i]);
+      st->opened_stdio[i] = open_stream(i, "/dev/null", false, err);
+      if (st->opened_stdio[i] < 0) return -1;
+      fd[i] = st->opened_stdio[i];
+      break;
     case SBX_STDIO_NULL:
     case SBX_STDIO_FILE: {
       const char *path = io->mode == SBX_STDIO_NULL ? "/dev/null" : io->path;

@@ -34,6 +34,14 @@ check_eq stdin_dash_inherits_line "$(cat "$T/out")" "got hello judge"
 # Through a pipe, as `producer | sandbox run ...`.
 printf 'piped\n' | "$SBX" run -- sh -c "$READ" >"$T/out" 2>"$T/err"
 check_eq stdin_from_a_pipe "$(cat "$T/out")" "got piped"
+# The caller's stdin or stdout closed: the job's is /dev/null (not a closed fd that its first
+# open would take).
+"$SBX" run -- sh -c 'cat; echo end >&2; readlink /proc/self/fd/0 >&2' <&- >"$T/out" 2>"$T/err"
+check_eq closed_stdin_status "$?" 0
+check_eq closed_stdin_is_null "$(cat "$T/err" | tr '\n' ' ')" "end /dev/null "
+"$SBX" run -- sh -c 'echo lost; echo end >&2' >&- 2>"$T/err" </dev/null
+check_eq closed_stdout_status "$?" 0
+check_eq closed_stdout_err "$(cat "$T/err")" "end"
 # A profile's 'null' (quoted: a bare null is YAML's "not set") and a profile's file.
 check_status set_stdin_null 0 "$SBX" run --set "process.stdin='null'" -- sh -c 'cat; echo end' <"$W/in.txt"
 check_eq set_stdin_null_reads_nothing "$(cat "$T/out")" "end"
