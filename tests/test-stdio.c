@@ -317,6 +317,19 @@ TEST(files_that_cannot_be_opened) {
                         0);
 }
 
+TEST(closed_caller_fd_is_dev_null) {
+  NEED_USERNS();
+  /* fd 900 is not open: the job's stdin is /dev/null, not a closed fd its first open takes. */
+  CHECK(fcntl(900, F_GETFD) < 0);
+  sbx_spec *s = job_shell_spec("cat; readlink /proc/self/fd/0");
+  sbx_run_options o;
+  sbx_run_options_init(&o);
+  o.stdin_fd = 900;
+  job_run *j = job_ran(s, &o, JOB_STDERR_OWN);
+  CHECK_EQ_STR(sbx_status_name(j->res.status), "ok");
+  CHECK_EQ_STR(j->out, "/dev/null\n");
+}
+
 /* A job that writes n lines to stdout and stderr in turn: "o1 e1 o2 e2 ...". */
 static sbx_spec *alternating(int n) {
   char script[256];
