@@ -72,6 +72,10 @@ static void usage_run(FILE *f) {
           "      --cwd=DIR             the working directory inside the sandbox\n"
           "      --cgroup-parent=PATH  make the run's cgroup below PATH in each hierarchy\n"
           "                            (default: 'sandbox', or '<own cgroup>/sandbox' rootless)\n"
+          "      --stdin=FILE          read the job's stdin from FILE\n"
+          "      --stdout=FILE         write the job's stdout to FILE (created or truncated)\n"
+          "      --stderr=FILE         write the job's stderr to FILE (created or truncated);\n"
+          "                            '-' for any of them: this command's own (the default)\n"
           "      --report=FILE         write the run report as JSON to FILE ('-': stdout)\n"
           "      --stats               print a one-line summary of the run to stderr\n"
           "  -q, --quiet               no warning of limits not enforced, no line when a\n"
@@ -237,6 +241,9 @@ enum {
   OPT_CGROUP_PARENT,
   OPT_QUIET,
   OPT_ROOTFS,
+  OPT_STDIN,
+  OPT_STDOUT,
+  OPT_STDERR,
 };
 
 static int cmd_spec(int argc, char **argv) {
@@ -505,6 +512,22 @@ static int add_env(sbx_spec *spec, const char *arg) {
   return rc;
 }
 
+/* --stdin, --stdout, --stderr FILE: FILE opened by the run with our rights ('-': ours). */
+static int set_stream(sbx_spec *spec, int fd, const char *arg) {
+  static int (*const setters[3])(sbx_spec *, sbx_stdio_mode, const char *, sbx_error **) = {
+      sbx_spec_set_stdin, sbx_spec_set_stdout, sbx_spec_set_stderr};
+  static const char *const names[3] = {"stdin", "stdout", "stderr"};
+  bool inherit = strcmp(arg, "-") == 0;
+  sbx_error *err = NULL;
+  if (setters[fd](spec, inherit ? SBX_STDIO_INHERIT : SBX_STDIO_FILE, inherit ? NULL : arg, &err) <
+      0) {
+    fprintf(stderr, "%s: --%s %s: %s\n", prog, names[fd], arg, err->message);
+    sbx_error_free(err);
+    return -1;
+  }
+  return 0;
+}
+
 static void print_stats(const sbx_result *r) {
   const char *peak_source = sbx_memory_peak_source_name(r->memory_peak_source);
   fprintf(stderr,
@@ -592,11 +615,15 @@ static int cmd_run(int argc, char **argv) {
       {"stats", no_argument, NULL, OPT_STATS},
       {"cgroup-parent", required_argument, NULL, OPT_CGROUP_PARENT},
       {"quiet", no_argument, NULL, 'q'},
+      {"stdin", required_argument, NULL, OPT_STDIN},
+      {"stdout", required_argument, NULL, OPT_STDOUT},
+      {"stderr", required_argument, NULL, OPT_STDERR},
       {"verbose", no_argument, NULL, 'v'},
       {"help", no_argument, NULL, 'h'},
       {NULL, 0, NULL, 0},
   };
   const char *profile = NULL, *bundle = NULL, *cwd = NULL, *report = NULL, *cgroup_parent = NULL;
+  const char *streams[3] = {NULL, NULL, NULL};
   struct strlist sets = {0}, binds = {0}, envs = {0};
   bool stats = false, verbose = false, quiet = false;
   int c, status = EXIT_SANDBOX_FAILURE;
@@ -612,6 +639,9 @@ static int cmd_run(int argc, char **argv) {
     case OPT_STATS: stats = true; break;
     case OPT_CGROUP_PARENT: cgroup_parent = optarg; break;
     case 'q': quiet = true; break;
+    case OPT_STDIN: streams[0] = optarg; break;
+    case OPT_STDOUT: streams[1] = optarg; break;
+    case OPT_STDERR: streams[2] = optarg; break;
     case 'v': verbose = true; break;
     case 'h':
       usage_run(stdout);
@@ -664,6 +694,8 @@ static int cmd_run(int argc, char **argv) {
   for (size_t i = 0; i < envs.n; i++)
     if (add_env(spec, envs.v[i]) < 0) goto done;
   if (cwd && sbx_spec_set_cwd(spec, cwd, &err) < 0) goto fail;
+  for (int i = 0; i < 3; i++)
+    if (streams[i] && set_stream(spec, i, streams[i]) < 0) goto done;
   if (cgroup_parent && sbx_spec_set_cgroup_parent(spec, cgroup_parent, &err) < 0) {
     fprintf(stderr, "%s: --cgroup-parent %s: %s\n", prog, cgroup_parent, err->message);
     sbx_error_free(err);
@@ -720,7 +752,19 @@ out:
   return status;
 }
 
+/* A standard fd the caller closed (`<&-`) is /dev/null from the start: otherwise the first file
+ * this command opens (a --report file) would take its number and reach the job as its stdin
+ * or stdout. */
+static void open_closed_std_fds(void) {
+  for (int fd = 0; fd < 3; fd++) {
+    if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF) continue;
+    int n = open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY);
+    if (n >= 0 && n != fd) close(n); /* a lower fd was closed too: it took that one */
+  }
+}
+
 int main(int argc, char **argv) {
+  open_closed_std_fds();
   if (argc < 2) {
     usage_main(stderr);
     return 2;

@@ -1,5 +1,6 @@
 /* translate-process.c: the `process` section (the command, its directory, umask, environment,
- * user and stdin) and the `capabilities` list. docs/profile.md documents every key. */
+ * user and standard streams) and the `capabilities` list. docs/profile.md documents every
+ * key. */
 #include "translate.h"
 
 #include "parse.h"
@@ -64,21 +65,26 @@ static void tr_env(js_tr *t, const js_node *env, const js_node *inherit) {
   }
 }
 
-static void tr_stdin(js_tr *t, const js_node *n) {
-  sbx_process *p = &t->spec->process;
+/* process.stdin, process.stdout, process.stderr: null, inherit or a host file (relative to
+ * ${PWD}). */
+static void tr_stdio(js_tr *t, const js_node *n, int fd) {
+  static const char *const keys[3] = {"process.stdin", "process.stdout", "process.stderr"};
+  sbx_stdio *io = &t->spec->process.stdio[fd];
   const char *s;
-  if (!js_get_string(t->e, n, "process.stdin", &s)) return;
-  free(p->stdin_path);
-  p->stdin_path = NULL;
+  if (!js_get_string(t->e, n, keys[fd], &s)) return;
+  if (!*s) {
+    js_error(t->e, n, keys[fd], "expected null, inherit or a file path");
+    return;
+  }
+  free(io->path);
+  io->path = NULL;
   if (strcmp(s, "null") == 0) {
-    p->stdin_mode = SBX_STDIN_NULL;
+    io->mode = SBX_STDIO_NULL;
   } else if (strcmp(s, "inherit") == 0) {
-    p->stdin_mode = SBX_STDIN_INHERIT;
-  } else if (!*s) {
-    js_error(t->e, n, "process.stdin", "expected null, inherit or a file path");
+    io->mode = SBX_STDIO_INHERIT;
   } else {
-    p->stdin_mode = SBX_STDIN_FILE;
-    p->stdin_path = s[0] == '/' ? xstrdup(s) : xasprintf("%s/%s", t->ctx->pwd, s);
+    io->mode = SBX_STDIO_FILE;
+    io->path = s[0] == '/' ? xstrdup(s) : xasprintf("%s/%s", t->ctx->pwd, s);
   }
 }
 
@@ -86,7 +92,8 @@ void js_tr_process(js_tr *t, const js_node *proc) {
   js_errors *e = t->e;
   sbx_process *p = &t->spec->process;
   if (!js_check_keys(e, proc, "process",
-                     JS_KEYS("command", "cwd", "umask", "env", "env_inherit", "user", "stdin")))
+                     JS_KEYS("command", "cwd", "umask", "env", "env_inherit", "user", "stdin",
+                             "stdout", "stderr")))
     return;
   const js_node *n;
   if ((n = js_map_get(proc, "command"))) {
@@ -123,7 +130,9 @@ void js_tr_process(js_tr *t, const js_node *proc) {
     if ((v = js_map_get(n, "gid")) && js_get_uint(e, v, "process.user.gid", UINT32_MAX - 1, &id))
       p->gid = (uint32_t)id;
   }
-  if ((n = js_map_get(proc, "stdin"))) tr_stdin(t, n);
+  static const char *const streams[3] = {"stdin", "stdout", "stderr"};
+  for (int i = 0; i < 3; i++)
+    if ((n = js_map_get(proc, streams[i]))) tr_stdio(t, n, i);
 }
 
 void js_tr_capabilities(js_tr *t, const js_node *n) {

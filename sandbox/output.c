@@ -20,13 +20,15 @@ void output_init(output_capture *oc) {
   oc->rd[0] = oc->rd[1] = oc->wr[0] = oc->wr[1] = oc->dst[0] = oc->dst[1] = -1;
 }
 
-int output_open(output_capture *oc, uint64_t cap, int out_dst, int err_dst, sbx_error **err) {
+int output_open(output_capture *oc, uint64_t cap, int out_dst, int err_dst, bool merged,
+                sbx_error **err) {
   oc->on = true;
+  oc->merged = merged;
   oc->cap = cap;
   oc->dst[0] = out_dst;
-  oc->dst[1] = err_dst;
-  for (int i = 0; i < 2; i++) {
-    const char *name = i ? "stderr" : "stdout";
+  oc->dst[1] = merged ? -1 : err_dst;
+  for (int i = 0; i < (merged ? 1 : 2); i++) {
+    const char *name = merged ? "stdout and stderr" : i ? "stderr" : "stdout";
     int p[2];
     if (pipe2(p, O_CLOEXEC) < 0)
       return sbx_set_errno(err, "create the pipe for the job's %s", name);

@@ -1,7 +1,9 @@
 /* output.h: the output limit. When the profile caps the job's output, the job's stdout and
  * stderr are pipes that main reads while it supervises: every byte up to the cap (stdout and
  * stderr together) goes on to the caller's fds unchanged and in order per stream, the bytes are
- * counted, and a byte past the cap stops the job (status output_limit).
+ * counted, and a byte past the cap stops the job (status output_limit). When stdout and stderr
+ * go to one open file or terminal (`2>&1`, streams.c decides), one pipe (stream 0) carries
+ * both, so that they arrive in the order the job wrote them; its bytes count as stdout's.
  *
  * main never blocks on the caller's fds: what the caller's fd does not take at once waits in a
  * buffer, main stops reading that stream (the job's writes then block on its full pipe) and
@@ -18,6 +20,7 @@
 
 typedef struct output_capture {
   bool on;
+  bool merged;      /* one pipe, stream 0, for both: rd[1], wr[1] and dst[1] are -1 */
   uint64_t cap;     /* bytes, stdout and stderr together */
   int rd[2];        /* main's read ends (non-blocking); -1 at EOF */
   int wr[2];        /* the job's write ends; closed in main once the sandbox is forked */
@@ -36,8 +39,10 @@ typedef struct output_capture {
 /* Sets every fd to -1 and `on` to false. */
 void output_init(output_capture *oc);
 /* Makes the pipes; the job writes to wr[0] and wr[1], the bytes go on to out_dst and
- * err_dst. */
-int output_open(output_capture *oc, uint64_t cap, int out_dst, int err_dst, sbx_error **err);
+ * err_dst. With `merged` (out_dst and err_dst are one sink), a single pipe: the job's stdout
+ * and stderr are both wr[0], and everything goes on to out_dst. */
+int output_open(output_capture *oc, uint64_t cap, int out_dst, int err_dst, bool merged,
+                sbx_error **err);
 /* In main, after the fork: only the sandbox holds the write ends now. */
 void output_close_write_ends(output_capture *oc);
 /* Whether main should poll rd[i] for input (nothing waits for the caller, stream open, cap not

@@ -116,6 +116,7 @@ char *sbx_result_to_json(const sbx_result *r, sbx_error **err) {
   bad |= set_new(o, "csw_forced", json_integer((json_int_t)r->csw_forced));
   bad |= set_new(o, "stdout_bytes", json_integer((json_int_t)r->stdout_bytes));
   bad |= set_new(o, "stderr_bytes", json_integer((json_int_t)r->stderr_bytes));
+  bad |= set_new(o, "output_merged", json_boolean(r->output_merged));
   bad |= set_new(o, "cgroup", json_boolean(r->cgroup));
   bad |= set_new(o, "cgroup_version", r->cgroup ? json_integer(r->cgroup_version) : json_null());
   json_t *deg = json_array();

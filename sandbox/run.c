@@ -9,6 +9,7 @@
 #include "run.h"
 
 #include "hardening.h"
+#include "streams.h"
 
 #include <fcntl.h>
 #include <limits.h>
@@ -170,30 +171,7 @@ static int prepare(engine_run *st, sbx_error **err) {
   }
   if (etc_prepare(spec, st->ctx.root_path, st->ctx.sources, &st->ctx.etc, err) < 0) return -1;
 
-  switch (spec->process.stdin_mode) {
-  case SBX_STDIN_NULL:
-    st->opened_stdin = open("/dev/null", O_RDONLY | O_CLOEXEC | O_NOCTTY);
-    if (st->opened_stdin < 0) return sbx_set_errno(err, "open /dev/null for the job's stdin");
-    st->ctx.stdin_fd = st->opened_stdin;
-    break;
-  case SBX_STDIN_FILE:
-    /* Opened here, on the host, with the caller's rights; the job inherits the fd. */
-    st->opened_stdin = open(spec->process.stdin_path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-    if (st->opened_stdin < 0)
-      return sbx_set_errno(err, "open the job's stdin %s", spec->process.stdin_path);
-    st->ctx.stdin_fd = st->opened_stdin;
-    break;
-  case SBX_STDIN_INHERIT: st->ctx.stdin_fd = o->stdin_fd >= 0 ? o->stdin_fd : STDIN_FILENO; break;
-  }
-  st->ctx.stdout_fd = o->stdout_fd >= 0 ? o->stdout_fd : STDOUT_FILENO;
-  st->ctx.stderr_fd = o->stderr_fd >= 0 ? o->stderr_fd : STDERR_FILENO;
-  if (spec->limits.output != SBX_UNSET) {
-    /* The job writes into pipes that main pumps on to these fds, up to the cap. */
-    if (output_open(&st->out, spec->limits.output, st->ctx.stdout_fd, st->ctx.stderr_fd, err) < 0)
-      return -1;
-    st->ctx.stdout_fd = st->out.wr[0];
-    st->ctx.stderr_fd = st->out.wr[1];
-  }
+  if (streams_prepare(st, err) < 0) return -1;
 
   sigemptyset(&st->ctx.forward);
   static const int fwd[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
@@ -464,7 +442,7 @@ static void run_cleanup(engine_run *st) {
   channel_close(&st->ctx.down);
   close_fd(&st->intermediate_pidfd);
   close_fd(&st->init_pidfd);
-  close_fd(&st->opened_stdin);
+  streams_close(st);
   close_fd(&st->sigfd);
   if (st->mask_changed) pthread_sigmask(SIG_SETMASK, &st->old_mask, NULL);
   st->mask_changed = false;
@@ -541,7 +519,7 @@ int engine_run_hooked(const sbx_spec *spec, const sbx_run_options *opts, const e
   engine_run st = {
       .opts = opts,
       .hooks = hooks,
-      .opened_stdin = -1,
+      .opened_stdio = {-1, -1, -1},
       .intermediate = -1,
       .init = -1,
       .intermediate_pidfd = -1,

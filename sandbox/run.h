@@ -34,6 +34,7 @@ typedef struct run_facts {
   bool have_cgstats; /* the cgroup's figures, read when the job has ended */
   cgroup_stats cgstats;
   uint64_t output_bytes[2]; /* what the job wrote to stdout, stderr (with an output cap) */
+  bool output_merged;       /* one pipe carried both: output_bytes[0] counts them */
   bool output_cap_hit;      /* it wrote past the cap (before or after its end) */
   /* END_WALL_TIME with limits.kill_grace: the job was sent SIGTERM at the limit; it then ended
    * by itself within the grace (its wait status and rusage in `exit`), or was killed after it.
@@ -64,7 +65,7 @@ typedef struct engine_run {
   const sbx_run_options *opts;
   const engine_hooks *hooks;
   sc_filter *filter, *notify_filter;
-  int opened_stdin; /* an fd we opened for the job's stdin, or -1 */
+  int opened_stdio[3]; /* the fds streams.c opened for the job's stdin, stdout, stderr, or -1 */
   pid_t intermediate, init;
   int intermediate_status;
   int intermediate_pidfd, init_pidfd;

@@ -136,13 +136,37 @@ SBX_PUBLIC int sbx_spec_set_rootfs(sbx_spec *spec, const char *path, bool read_o
  * when empty. */
 SBX_PUBLIC int sbx_spec_set_cgroup_parent(sbx_spec *spec, const char *parent, sbx_error **err);
 
+/* Where one of the job's standard streams (stdin, stdout, stderr) goes. */
+typedef enum sbx_stdio_mode {
+  /* The caller's stream: sbx_run_options' stdin_fd, stdout_fd or stderr_fd, else the caller's
+   * fd 0, 1 or 2 (the default for a new spec, a profile and a config.json). */
+  SBX_STDIO_INHERIT = 0,
+  SBX_STDIO_NULL, /* /dev/null */
+  /* A host file, opened by sbx_run with the caller's rights before the sandbox is made: stdin
+   * read-only; stdout and stderr created if missing (mode 0666 & ~umask) and truncated, as
+   * the shell's `<` and `>` do. stdout and stderr naming the same file share one open file,
+   * as `>FILE 2>&1` does. */
+  SBX_STDIO_FILE,
+} sbx_stdio_mode;
+
+/* Sets the job's stdin, stdout or stderr. `path` is the file for SBX_STDIO_FILE (a relative
+ * path is taken from the working directory now) and must be NULL for the other modes. The
+ * file is not opened here: a path that cannot be opened fails sbx_run. */
+SBX_PUBLIC int sbx_spec_set_stdin(sbx_spec *spec, sbx_stdio_mode mode, const char *path,
+                                  sbx_error **err);
+SBX_PUBLIC int sbx_spec_set_stdout(sbx_spec *spec, sbx_stdio_mode mode, const char *path,
+                                   sbx_error **err);
+SBX_PUBLIC int sbx_spec_set_stderr(sbx_spec *spec, sbx_stdio_mode mode, const char *path,
+                                   sbx_error **err);
+
 /* ---- running ------------------------------------------------------------------------------ */
 
 typedef struct sbx_run_options {
   /* The directory relative paths in the spec (root.path) are taken from; NULL: the working
    * directory. */
   const char *bundle_dir;
-  /* The job's standard streams when the spec inherits them; -1: the caller's 0, 1, 2. */
+  /* The job's standard streams where the spec inherits them (SBX_STDIO_INHERIT, the
+   * default); -1: the caller's 0, 1, 2. */
   int stdin_fd, stdout_fd, stderr_fd;
   /* Progress messages ("creating cgroup ..."), for `sandbox run -v`; NULL: none. */
   void (*log)(void *ctx, const char *message);
@@ -216,6 +240,10 @@ typedef struct sbx_result {
   uint64_t pids_peak;
   uint64_t csw_voluntary, csw_forced;
   uint64_t stdout_bytes, stderr_bytes;
+  /* Under an output limit, stdout and stderr went to one open file or terminal (as with
+   * `2>&1`): one pipe carried both, in the order the job wrote them, and stdout_bytes counts
+   * the bytes of both (stderr_bytes is 0). */
+  bool output_merged;
   bool cgroup;        /* a cgroup was used */
   int cgroup_version; /* 1 or 2; 0 without a cgroup */
   char **degraded;    /* NULL-terminated names of limits not enforced; may be NULL */
@@ -238,7 +266,8 @@ typedef struct sbx_result {
  *
  * Processes: sbx_run forks; the sandbox's processes are children of the caller until the call
  * returns, and it waits for exactly those pids (never for any child). The job's standard
- * streams are the caller's 0, 1, 2 (or opts' fds); no other fd of the caller reaches it.
+ * streams are the caller's 0, 1, 2 (or opts' fds) unless the spec sets them (/dev/null or a
+ * file, sbx_spec_set_stdin...); no other fd of the caller reaches it.
  *
  * Threads: sbx_run may be called from several threads at once (with different results), and
  * from a multi-threaded program, provided that while a run lasts

@@ -86,12 +86,14 @@ static int r_annotations(jr_ctx *r, const json_t *doc, sbx_spec *s, ann_state *s
           0)
         return -1;
       s->network = (sbx_network)e;
-    } else if (strcmp(key, ANN_STDIN) == 0) {
-      if (r_ann_enum(r, path, v, spec_json_stdin_names, ARRAY_SIZE(spec_json_stdin_names), &e) < 0)
+    } else if ((e = spec_json_index_of(spec_json_stdio_keys, 3, key)) >= 0) {
+      int mode;
+      if (r_ann_enum(r, path, v, spec_json_stdio_names, ARRAY_SIZE(spec_json_stdio_names), &mode) <
+          0)
         return -1;
-      s->process.stdin_mode = (sbx_stdin_mode)e;
-    } else if (strcmp(key, ANN_STDIN_PATH) == 0) {
-      s->process.stdin_path = xstrdup(v);
+      s->process.stdio[e].mode = (sbx_stdio_mode)mode;
+    } else if ((e = spec_json_index_of(spec_json_stdio_path_keys, 3, key)) >= 0) {
+      s->process.stdio[e].path = xstrdup(v);
     } else if (strcmp(key, ANN_CGROUP) == 0) {
       if (r_ann_enum(r, path, v, spec_json_cgroup_names, ARRAY_SIZE(spec_json_cgroup_names), &e) <
           0)
@@ -131,8 +133,9 @@ static int r_annotations(jr_ctx *r, const json_t *doc, sbx_spec *s, ann_state *s
       return jr_fail(r, path,
                      "unknown sandbox annotation (known: root, limits.wall-time-us, "
                      "limits.cpu-time-us, limits.output-bytes, limits.swap-bytes, "
-                     "network, stdin, stdin.path, cgroup, cgroup.parent, "
-                     "mounts.optional, id-mapping, etc, seccomp, limits.kill-grace-us)");
+                     "network, stdin, stdin.path, stdout, stdout.path, stderr, "
+                     "stderr.path, cgroup, cgroup.parent, mounts.optional, id-mapping, etc, "
+                     "seccomp, limits.kill-grace-us)");
     }
   }
   return 0;
@@ -198,8 +201,12 @@ static int r_document(jr_ctx *r, const json_t *doc, sbx_spec *s) {
   int rc = r_annotations(r, doc, s, &st);
   _cleanup_json_ json_t *optional = st.optional;
   if (rc < 0) return -1;
-  if (s->process.stdin_path && s->process.stdin_mode != SBX_STDIN_FILE)
-    return jr_fail(r, "annotations[\"" ANN_STDIN_PATH "\"]", "only used with stdin 'file'");
+  for (int i = 0; i < 3; i++)
+    if (s->process.stdio[i].path && s->process.stdio[i].mode != SBX_STDIO_FILE) {
+      _cleanup_free_ char *at = xasprintf("annotations[\"%s\"]", spec_json_stdio_path_keys[i]);
+      return jr_fail(r, at, "only used with %s 'file'",
+                     spec_json_stdio_keys[i] + strlen(SBX_ANNOTATION_PREFIX));
+    }
   bool swap_annotated = json_object_get(json_object_get(doc, "annotations"), ANN_SWAP) != NULL;
   bool cpu_annotated = s->limits.cpu_time_us != SBX_UNSET;
   if (jr_process(r, doc, s) < 0) return -1;

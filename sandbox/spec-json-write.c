@@ -128,8 +128,10 @@ static json_t *w_process(wctx *w, const sbx_spec *s) {
   set(o, "env", w_strv(w, "process.env", p->env));
   if (!p->cwd) w_fail(w, EINVAL, "process.cwd: missing");
   set(o, "cwd", w_str(w, "process.cwd", p->cwd));
-  if (p->stdin_path && p->stdin_mode != SBX_STDIN_FILE)
-    w_fail(w, EINVAL, "process.stdin_path: set, but stdin is not a file");
+  for (int i = 0; i < 3; i++)
+    if (p->stdio[i].path && p->stdio[i].mode != SBX_STDIO_FILE)
+      w_fail(w, EINVAL, "process.stdio[%d].path: set, but %s is not a file", i,
+             spec_json_stdio_keys[i] + strlen(SBX_ANNOTATION_PREFIX));
   json_t *caps = new_object();
   set(caps, "bounding", w_caps(p->capabilities));
   set(caps, "effective", w_caps(p->capabilities));
@@ -440,12 +442,15 @@ static json_t *w_annotations(wctx *w, const sbx_spec *s) {
   set(o, ANN_NETWORK,
       json_string(enum_name(w, "network", spec_json_network_names,
                             ARRAY_SIZE(spec_json_network_names), (int)s->network)));
-  if (s->process.stdin_mode != SBX_STDIN_NULL)
-    set(o, ANN_STDIN,
-        json_string(enum_name(w, "process.stdin", spec_json_stdin_names,
-                              ARRAY_SIZE(spec_json_stdin_names), (int)s->process.stdin_mode)));
-  if (s->process.stdin_path)
-    set(o, ANN_STDIN_PATH, w_str(w, "process.stdin_path", s->process.stdin_path));
+  for (int i = 0; i < 3; i++) {
+    const sbx_stdio *io = &s->process.stdio[i];
+    _cleanup_free_ char *what = xasprintf("process.stdio[%d]", i);
+    if (io->mode != SBX_STDIO_INHERIT)
+      set(o, spec_json_stdio_keys[i],
+          json_string(enum_name(w, what, spec_json_stdio_names, ARRAY_SIZE(spec_json_stdio_names),
+                                (int)io->mode)));
+    if (io->path) set(o, spec_json_stdio_path_keys[i], w_str(w, what, io->path));
+  }
   if (s->cgroup_mode != SBX_CGROUP_AUTO)
     set(o, ANN_CGROUP,
         json_string(enum_name(w, "cgroup", spec_json_cgroup_names,

@@ -7,8 +7,10 @@
 
 const char *const spec_json_network_names[3] = {
     [SBX_NET_NONE] = "none", [SBX_NET_LOOPBACK] = "loopback", [SBX_NET_HOST] = "host"};
-const char *const spec_json_stdin_names[3] = {
-    [SBX_STDIN_NULL] = "null", [SBX_STDIN_INHERIT] = "inherit", [SBX_STDIN_FILE] = "file"};
+const char *const spec_json_stdio_names[3] = {
+    [SBX_STDIO_INHERIT] = "inherit", [SBX_STDIO_NULL] = "null", [SBX_STDIO_FILE] = "file"};
+const char *const spec_json_stdio_keys[3] = {ANN_STDIN, ANN_STDOUT, ANN_STDERR};
+const char *const spec_json_stdio_path_keys[3] = {ANN_STDIN_PATH, ANN_STDOUT_PATH, ANN_STDERR_PATH};
 const char *const spec_json_cgroup_names[4] = {[SBX_CGROUP_AUTO] = "auto",
                                                [SBX_CGROUP_REQUIRED] = "required",
                                                [SBX_CGROUP_OPTIONAL] = "optional",

@@ -23,8 +23,12 @@ static inline void cleanup_jsonp(json_t **j) { json_decref(*j); }
 #define ANN_OUTPUT        SBX_ANNOTATION_PREFIX "limits.output-bytes" /* decimal bytes */
 #define ANN_SWAP          SBX_ANNOTATION_PREFIX "limits.swap-bytes"   /* decimal or "max" */
 #define ANN_NETWORK       SBX_ANNOTATION_PREFIX "network"             /* none|loopback|host */
-#define ANN_STDIN         SBX_ANNOTATION_PREFIX "stdin"               /* null|inherit|file */
+#define ANN_STDIN         SBX_ANNOTATION_PREFIX "stdin"               /* inherit|null|file */
 #define ANN_STDIN_PATH    SBX_ANNOTATION_PREFIX "stdin.path"          /* host path */
+#define ANN_STDOUT        SBX_ANNOTATION_PREFIX "stdout"              /* inherit|null|file */
+#define ANN_STDOUT_PATH   SBX_ANNOTATION_PREFIX "stdout.path"         /* host path */
+#define ANN_STDERR        SBX_ANNOTATION_PREFIX "stderr"              /* inherit|null|file */
+#define ANN_STDERR_PATH   SBX_ANNOTATION_PREFIX "stderr.path"         /* host path */
 #define ANN_CGROUP        SBX_ANNOTATION_PREFIX "cgroup"              /* auto|required|... */
 #define ANN_CGROUP_PARENT SBX_ANNOTATION_PREFIX "cgroup.parent"       /* cgroup path */
 #define ANN_OPTIONAL      SBX_ANNOTATION_PREFIX "mounts.optional"     /* JSON array of paths */
@@ -48,7 +52,10 @@ static inline void cleanup_jsonp(json_t **j) { json_decref(*j); }
 
 /* Names of the enumerations in annotations, indexed by their values. */
 extern const char *const spec_json_network_names[3];
-extern const char *const spec_json_stdin_names[3];
+extern const char *const spec_json_stdio_names[3];
+/* The annotations of process.stdio[i]: its mode (written unless inherit) and its path. */
+extern const char *const spec_json_stdio_keys[3];
+extern const char *const spec_json_stdio_path_keys[3];
 extern const char *const spec_json_cgroup_names[4];
 extern const char *const spec_json_etc_names[2];
 

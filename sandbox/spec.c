@@ -13,7 +13,6 @@ sbx_spec *spec_new(void) {
   s->process.env = xcalloc(1, sizeof(char *));
   s->process.cwd = xstrdup("/");
   s->process.umask = 022;
-  s->process.stdin_mode = SBX_STDIN_NULL;
   s->process.no_new_privileges = true;
   s->masked_paths = xcalloc(1, sizeof(char *));
   s->readonly_paths = xcalloc(1, sizeof(char *));
@@ -37,7 +36,7 @@ void sbx_spec_free(sbx_spec *s) {
   strv_free(s->process.args);
   strv_free(s->process.env);
   free(s->process.cwd);
-  free(s->process.stdin_path);
+  for (int i = 0; i < 3; i++) free(s->process.stdio[i].path);
   free(s->root.path);
   for (size_t i = 0; i < s->n_mounts; i++) {
     free(s->mounts[i].source);
@@ -103,7 +102,7 @@ sbx_spec *sbx_spec_copy(const sbx_spec *s) {
   c->process.args = strv_copy(s->process.args);
   c->process.env = strv_copy(s->process.env);
   c->process.cwd = dup_or_null(s->process.cwd);
-  c->process.stdin_path = dup_or_null(s->process.stdin_path);
+  for (int i = 0; i < 3; i++) c->process.stdio[i].path = dup_or_null(s->process.stdio[i].path);
   c->root.path = dup_or_null(s->root.path);
   c->mounts = dup_mem(s->mounts, s->n_mounts, sizeof *s->mounts);
   for (size_t i = 0; i < s->n_mounts; i++) {
@@ -144,10 +143,12 @@ bool spec_equal(const sbx_spec *a, const sbx_spec *b) {
   const sbx_process *pa = &a->process, *pb = &b->process;
   if (!strv_equal(pa->args, pb->args) || !strv_equal(pa->env, pb->env) ||
       !str_eq(pa->cwd, pb->cwd) || pa->uid != pb->uid || pa->gid != pb->gid ||
-      pa->umask != pb->umask || pa->stdin_mode != pb->stdin_mode ||
-      !str_eq(pa->stdin_path, pb->stdin_path) || pa->no_new_privileges != pb->no_new_privileges ||
+      pa->umask != pb->umask || pa->no_new_privileges != pb->no_new_privileges ||
       pa->capabilities != pb->capabilities)
     return false;
+  for (int i = 0; i < 3; i++)
+    if (pa->stdio[i].mode != pb->stdio[i].mode || !str_eq(pa->stdio[i].path, pb->stdio[i].path))
+      return false;
   if (!str_eq(a->root.path, b->root.path) || a->root.readonly != b->root.readonly ||
       a->root.etc != b->root.etc)
     return false;
@@ -389,6 +390,46 @@ int sbx_spec_set_cgroup_parent(sbx_spec *s, const char *parent, sbx_error **err)
   return 0;
 }
 
+static int set_stdio(sbx_spec *s, int fd, sbx_stdio_mode mode, const char *path, sbx_error **err) {
+  static const char *const names[3] = {"stdin", "stdout", "stderr"};
+  if (!s) return sbx_set_invalid(err, "no spec given");
+  if (mode != SBX_STDIO_INHERIT && mode != SBX_STDIO_NULL && mode != SBX_STDIO_FILE)
+    return sbx_set_invalid(err, "the job's %s: unknown mode %d", names[fd], (int)mode);
+  if (mode != SBX_STDIO_FILE && path)
+    return sbx_set_invalid(err, "the job's %s: a path ('%s') is only for a file", names[fd], path);
+  char *abs = NULL;
+  if (mode == SBX_STDIO_FILE) {
+    if (check_string("file name", path, err) < 0)
+      return sbx_error_prefix(err, "the job's %s", names[fd]);
+    if (!*path) return sbx_set_invalid(err, "the job's %s: the file name is empty", names[fd]);
+    if (path[0] == '/') {
+      abs = xstrdup(path);
+    } else {
+      /* Taken from the working directory now, as the shell's `<` would take it: the spec
+       * holds host paths, absolute. */
+      _cleanup_free_ char *cwd = getcwd(NULL, 0);
+      if (!cwd)
+        return sbx_set_errno(err, "the job's %s %s: the working directory", names[fd], path);
+      abs = xasprintf("%s/%s", strcmp(cwd, "/") == 0 ? "" : cwd, path);
+    }
+  }
+  free(s->process.stdio[fd].path);
+  s->process.stdio[fd] = (sbx_stdio){mode, abs};
+  return 0;
+}
+
+int sbx_spec_set_stdin(sbx_spec *s, sbx_stdio_mode mode, const char *path, sbx_error **err) {
+  return set_stdio(s, SBX_STDIN, mode, path, err);
+}
+
+int sbx_spec_set_stdout(sbx_spec *s, sbx_stdio_mode mode, const char *path, sbx_error **err) {
+  return set_stdio(s, SBX_STDOUT, mode, path, err);
+}
+
+int sbx_spec_set_stderr(sbx_spec *s, sbx_stdio_mode mode, const char *path, sbx_error **err) {
+  return set_stdio(s, SBX_STDERR, mode, path, err);
+}
+
 /* ---- the semantic checker ---------------------------------------------------------------- */
 
 typedef struct checker {
@@ -439,8 +480,15 @@ static void check_process(checker *c, const sbx_process *p, unsigned rules) {
             (unsigned long long)(p->capabilities >> (caps_last() + 1) << (caps_last() + 1)));
   if (!(rules & SPEC_CHECK_MEANING)) return;
   check_inside(c, "process.cwd", p->cwd);
-  if (p->stdin_mode == SBX_STDIN_FILE && (!p->stdin_path || !*p->stdin_path))
-    problem(c, "process.stdin_path", "stdin is a file, but no path is given");
+  static const char *const names[3] = {"stdin", "stdout", "stderr"};
+  for (int i = 0; i < 3; i++) {
+    const sbx_stdio *io = &p->stdio[i];
+    _cleanup_free_ char *path = xasprintf("process.stdio[%d].path", i);
+    if (io->mode == SBX_STDIO_FILE && (!io->path || !*io->path))
+      problem(c, path, "%s is a file, but no path is given", names[i]);
+    else if (io->mode == SBX_STDIO_FILE && io->path[0] != '/')
+      problem(c, path, "'%s' is not an absolute path", io->path);
+  }
 }
 
 static void check_mounts(checker *c, const sbx_spec *s, unsigned rules) {

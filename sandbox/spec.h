@@ -20,11 +20,13 @@
 
 /* ---- process ------------------------------------------------------------------------------ */
 
-typedef enum sbx_stdin_mode {
-  SBX_STDIN_NULL = 0, /* /dev/null (the default) */
-  SBX_STDIN_INHERIT,  /* the caller's stdin */
-  SBX_STDIN_FILE,     /* opened read-only from stdin_path, on the host, by the supervisor */
-} sbx_stdin_mode;
+/* One of the job's standard streams (sbx_stdio_mode in sandbox.h): the caller's (the default),
+ * /dev/null, or a host file opened by main with the caller's rights. */
+typedef struct sbx_stdio {
+  sbx_stdio_mode mode;
+  char *path; /* SBX_STDIO_FILE only: an absolute host path */
+} sbx_stdio;
+enum { SBX_STDIN = 0, SBX_STDOUT = 1, SBX_STDERR = 2 }; /* indexes of sbx_process.stdio[] */
 
 typedef struct sbx_process {
   char **args; /* NULL-terminated; n_args entries */
@@ -35,8 +37,7 @@ typedef struct sbx_process {
   uint32_t uid;   /* inside the sandbox */
   uint32_t gid;   /* inside the sandbox */
   uint32_t umask; /* 0..0777 */
-  sbx_stdin_mode stdin_mode;
-  char *stdin_path;       /* SBX_STDIN_FILE only */
+  sbx_stdio stdio[3];
   bool no_new_privileges; /* always true for specs we write; read from OCI */
   uint64_t capabilities;  /* bit n = capability n (CAP_CHOWN = 0 ...): kept capabilities */
 } sbx_process;
@@ -228,7 +229,7 @@ struct sbx_spec {
 /* The longest limits.kill_grace_us (10 minutes). */
 #define SPEC_KILL_GRACE_MAX_US (UINT64_C(600) * 1000000)
 
-/* A spec with every default: no args, empty env, cwd "/", uid/gid 0, umask 022, stdin null,
+/* A spec with every default: no args, empty env, cwd "/", uid/gid 0, umask 022, stdio inherited,
  * no_new_privileges, no capabilities, fresh root, no mounts, every limit SBX_UNSET except
  * core = 0 and swap = 0, every namespace, network none, cgroup auto, seccomp disabled. */
 sbx_spec *spec_new(void);

@@ -273,6 +273,7 @@ int supervise_run(engine_run *run, sbx_error **err) {
   if (f->end == END_NONE) f->wall_time_s = run_elapsed_s(&run->start);
   f->output_bytes[0] = run->out.bytes[0];
   f->output_bytes[1] = run->out.bytes[1];
+  f->output_merged = run->out.merged;
   if (run->ctx.cg) {
     sbx_error *e = NULL;
     if (cgroup_read_stats(run->ctx.cg, &f->cgstats, &e) == 0)

@@ -45,6 +45,7 @@ static void fill_figures(const run_facts *f, sbx_result *res) {
   if (cs && cs->has_pids_peak) res->pids_peak = cs->pids_peak;
   res->stdout_bytes = f->output_bytes[0];
   res->stderr_bytes = f->output_bytes[1];
+  res->output_merged = f->output_merged;
 }
 
 /* The status of a job that ended by itself, from its wait status. */

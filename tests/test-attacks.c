@@ -79,7 +79,7 @@ static void check_attacks(const char *profile, bool kill_profile) {
   int slave = pty_slave();
   sbx_spec *s = job_spec(profile);
   spec_add_mount(s, SBX_MOUNT_BIND, helper, "/helper/attack", SBX_MNT_RO | SBX_MNT_NODEV);
-  s->process.stdin_mode = SBX_STDIN_INHERIT;
+  s->process.stdio[SBX_STDIN].mode = SBX_STDIO_INHERIT;
   char failures[8192] = "";
   for (size_t i = 0; i < n_stock_attacks; i++) {
     const stock_attack *a = &stock_attacks[i];

@@ -154,7 +154,11 @@ TEST(only_stdio_fds_reach_the_job) {
   CHECK_EQ_INT(test_own_fd(dup2(leak, 77)), 77);
   const char *out = job_ok(PROBE("/probe/probe", "fds"));
   CHECK_VALUE(out, "fd", "0|1|2");
-  /* stdin is /dev/null by default (the sandbox's own). */
+  /* stdin is the caller's by default (the test's, whatever it is), /dev/null when asked. */
+  sbx_spec *s = PROBE("/probe/probe", "fds");
+  s->process.stdio[SBX_STDIN].mode = SBX_STDIO_NULL;
+  out = job_ok(s);
+  CHECK_VALUE(out, "fd", "0|1|2");
   CHECK_CONTAINS(probe_values(out, "fdpath"), "0 /dev/null");
 }
 
@@ -323,9 +327,15 @@ TEST(masked_and_readonly_paths) {
 TEST(stdin_modes) {
   NEED_USERNS();
   sbx_spec *s = job_shell_spec("cat; echo end");
-  CHECK_EQ_STR(job_ok(s), "end\n"); /* /dev/null by default */
-  s->process.stdin_mode = SBX_STDIN_FILE;
-  s->process.stdin_path = xstrdup(scratch_write("input", "from a file\n", 0644));
+  /* The caller's stdin by default. */
+  sbx_run_options o;
+  sbx_run_options_init(&o);
+  o.stdin_fd = test_own_fd(open(scratch_write("caller", "the caller's\n", 0644), O_RDONLY));
+  CHECK_EQ_STR(job_ran(s, &o, JOB_STDERR_OWN)->out, "the caller's\nend\n");
+  s->process.stdio[SBX_STDIN].mode = SBX_STDIO_NULL;
+  CHECK_EQ_STR(job_ok(s), "end\n");
+  s->process.stdio[SBX_STDIN] =
+      (sbx_stdio){SBX_STDIO_FILE, xstrdup(scratch_write("input", "from a file\n", 0644))};
   CHECK_EQ_STR(job_ok(s), "from a file\nend\n");
 }
 

@@ -223,7 +223,7 @@ TEST(defaults_of_a_minimal_profile) {
   CHECK_EQ_INT(s->process.gid, 0);
   CHECK_EQ_INT(s->process.umask, 022);
   CHECK_EQ_INT(s->process.n_env, 0);
-  CHECK_EQ_INT(s->process.stdin_mode, SBX_STDIN_NULL);
+  for (int i = 0; i < 3; i++) CHECK_EQ_INT(s->process.stdio[i].mode, SBX_STDIO_INHERIT);
   CHECK_EQ_INT(s->process.capabilities, 0);
   CHECK(s->root.path == NULL);
   CHECK_EQ_INT(s->n_mounts, 2);
@@ -268,7 +268,9 @@ TEST(process_keys) {
       "  env: {PATH: /usr/bin, EMPTY: '', NUM: 42, JOBSPEC_TEST_INHERIT: default}\n"
       "  env_inherit: [JOBSPEC_TEST_INHERIT, JOBSPEC_TEST_UNSET]\n"
       "  user: {uid: 0, gid: 5}\n"
-      "  stdin: inherit\n");
+      "  stdin: 'null'\n"
+      "  stdout: inherit\n"
+      "  stderr: err.txt\n");
   CHECK_EQ_INT(s->process.n_args, 3);
   CHECK_EQ_STR(s->process.args[0], "cc");
   CHECK_EQ_STR(s->process.args[2], "a b.c");
@@ -283,7 +285,10 @@ TEST(process_keys) {
   CHECK_EQ_INT(s->process.n_env, 4);
   CHECK_EQ_INT(s->process.uid, 0);
   CHECK_EQ_INT(s->process.gid, 5);
-  CHECK_EQ_INT(s->process.stdin_mode, SBX_STDIN_INHERIT);
+  CHECK_EQ_INT(s->process.stdio[SBX_STDIN].mode, SBX_STDIO_NULL);
+  CHECK_EQ_INT(s->process.stdio[SBX_STDOUT].mode, SBX_STDIO_INHERIT);
+  CHECK_EQ_INT(s->process.stdio[SBX_STDERR].mode, SBX_STDIO_FILE);
+  CHECK_EQ_STR(s->process.stdio[SBX_STDERR].path, "/home/user/src/err.txt");
   /* uid 0 inside maps to the caller */
   idmap_plan p = plan_for(s, 1000, 1000, NULL);
   CHECK_EQ_INT(p.uids[0].container_id, 0);
@@ -309,17 +314,41 @@ TEST(process_umask_forms) {
   sbx_spec_free(s);
 }
 
-TEST(process_stdin) {
-  sbx_spec *s = load("process: {stdin: 'null'}\n");
-  CHECK_EQ_INT(s->process.stdin_mode, SBX_STDIN_NULL);
-  sbx_spec_free(s);
-  s = load("process: {stdin: input.txt}\n");
-  CHECK_EQ_INT(s->process.stdin_mode, SBX_STDIN_FILE);
-  CHECK_EQ_STR(s->process.stdin_path, "/home/user/src/input.txt");
-  sbx_spec_free(s);
-  s = load("process: {stdin: /data/in}\n");
-  CHECK_EQ_STR(s->process.stdin_path, "/data/in");
-  sbx_spec_free(s);
+TEST(process_stdio) {
+  static const char *const keys[3] = {"stdin", "stdout", "stderr"};
+  for (int i = 0; i < 3; i++) {
+    char text[128];
+    snprintf(text, sizeof text, "process: {%s: 'null'}\n", keys[i]);
+    sbx_spec *s = load(text);
+    CHECK_EQ_INT(s->process.stdio[i].mode, SBX_STDIO_NULL);
+    CHECK(s->process.stdio[i].path == NULL);
+    sbx_spec_free(s);
+    /* YAML's own null (unquoted) is an empty value, "not set", as for every key: the
+     * default, inherit (docs/profile.md says to quote 'null'). */
+    snprintf(text, sizeof text, "process: {%s: null}\n", keys[i]);
+    s = load(text);
+    CHECK_EQ_INT(s->process.stdio[i].mode, SBX_STDIO_INHERIT);
+    sbx_spec_free(s);
+    snprintf(text, sizeof text, "process: {%s: input.txt}\n", keys[i]);
+    s = load(text);
+    CHECK_EQ_INT(s->process.stdio[i].mode, SBX_STDIO_FILE);
+    CHECK_EQ_STR(s->process.stdio[i].path, "/home/user/src/input.txt");
+    for (int j = 0; j < 3; j++)
+      if (j != i) CHECK_EQ_INT(s->process.stdio[j].mode, SBX_STDIO_INHERIT);
+    sbx_spec_free(s);
+    snprintf(text, sizeof text, "process: {%s: '${PWD}/x/in'}\n", keys[i]);
+    s = load(text);
+    CHECK_EQ_STR(s->process.stdio[i].path, "/home/user/src/x/in");
+    sbx_spec_free(s);
+    snprintf(text, sizeof text, "process: {%s: /data/in}\n", keys[i]);
+    s = load(text);
+    CHECK_EQ_STR(s->process.stdio[i].path, "/data/in");
+    sbx_spec_free(s);
+    snprintf(text, sizeof text, "process: {%s: inherit}\n", keys[i]);
+    s = load(text);
+    CHECK_EQ_INT(s->process.stdio[i].mode, SBX_STDIO_INHERIT);
+    sbx_spec_free(s);
+  }
 }
 
 /* ---- filesystem --------------------------------------------------------------------------- */

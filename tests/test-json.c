@@ -83,8 +83,9 @@ static sbx_spec *full_spec(void) {
   s->process.uid = 1000;
   s->process.gid = 1001;
   s->process.umask = 077;
-  s->process.stdin_mode = SBX_STDIN_FILE;
-  s->process.stdin_path = xstrdup("/srv/tests/1.in");
+  s->process.stdio[SBX_STDIN] = (sbx_stdio){SBX_STDIO_FILE, xstrdup("/srv/tests/1.in")};
+  s->process.stdio[SBX_STDOUT] = (sbx_stdio){SBX_STDIO_FILE, xstrdup("/srv/tests/1.out")};
+  s->process.stdio[SBX_STDERR] = (sbx_stdio){SBX_STDIO_NULL, NULL};
   s->process.no_new_privileges = false;
   s->process.capabilities = (UINT64_C(1) << 0) | (UINT64_C(1) << 10) | (UINT64_C(1) << 40);
   s->root.path = xstrdup("/srv/rootfs");
@@ -211,12 +212,13 @@ TEST(roundtrip_variants) {
       s->limits.memory = SBX_UNSET;
       s->limits.swap = 0;
       break;
-    case 5: /* host network, no net namespace; stdin inherit; cgroup off */
+    case 5: /* host network, no net namespace; stdio inherited; cgroup off */
       s->network = SBX_NET_HOST;
       s->namespaces = SBX_NS_ALL & ~SBX_NS_NET;
-      s->process.stdin_mode = SBX_STDIN_INHERIT;
-      free(s->process.stdin_path);
-      s->process.stdin_path = NULL;
+      for (int i = 0; i < 3; i++) {
+        free(s->process.stdio[i].path);
+        s->process.stdio[i] = (sbx_stdio){SBX_STDIO_INHERIT, NULL};
+      }
       s->cgroup_mode = SBX_CGROUP_OFF;
       break;
     case 6: /* seccomp off, no limits at all, no hostname, no mappings */
@@ -301,8 +303,11 @@ static sbx_spec *random_spec(void) {
   s->process.uid = (uint32_t)rnd();
   s->process.gid = (uint32_t)rnd();
   s->process.umask = (uint32_t)pick(01000);
-  s->process.stdin_mode = (sbx_stdin_mode)pick(3);
-  if (s->process.stdin_mode == SBX_STDIN_FILE && pick(2)) s->process.stdin_path = xstrdup("/in");
+  for (int i = 0; i < 3; i++) {
+    s->process.stdio[i].mode = (sbx_stdio_mode)pick(3);
+    if (s->process.stdio[i].mode == SBX_STDIO_FILE && pick(2))
+      s->process.stdio[i].path = xstrdup(i ? "/out" : "/in");
+  }
   s->process.no_new_privileges = pick(2);
   s->process.capabilities = rnd() & ((UINT64_C(1) << (caps_last() + 1)) - 1);
   if (pick(2)) s->root.path = xstrdup(pick(2) ? "rootfs" : "/srv/root");
@@ -892,9 +897,8 @@ static const struct {
     {DOC("", "", ", \"annotations\": {\"org.sandbox.wall-time\": \"1\"}"),
      "config.json: annotations[\"org.sandbox.wall-time\"]: unknown sandbox annotation (known: "
      "root, limits.wall-time-us, limits.cpu-time-us, limits.output-bytes, limits.swap-bytes, "
-     "network, stdin, stdin.path, cgroup, cgroup.parent, mounts.optional, id-mapping, etc, "
-     "seccomp, "
-     "limits.kill-grace-us)",
+     "network, stdin, stdin.path, stdout, stdout.path, stderr, stderr.path, cgroup, "
+     "cgroup.parent, mounts.optional, id-mapping, etc, seccomp, limits.kill-grace-us)",
      false},
     {DOC("", "", ", \"annotations\": {\"org.sandbox.etc\": \"host\"}"),
      "config.json: annotations[\"org.sandbox.etc\"]: unknown value 'host' (expected "
@@ -912,6 +916,14 @@ static const struct {
      false},
     {DOC("", "", ", \"annotations\": {\"org.sandbox.stdin.path\": \"/in\"}"),
      "config.json: annotations[\"org.sandbox.stdin.path\"]: only used with stdin 'file'", false},
+    {DOC("", "",
+         ", \"annotations\": {\"org.sandbox.stderr\": \"null\", \"org.sandbox.stderr.path\": "
+         "\"/e\"}"),
+     "config.json: annotations[\"org.sandbox.stderr.path\"]: only used with stderr 'file'", false},
+    {DOC("", "", ", \"annotations\": {\"org.sandbox.stdout\": \"devnull\"}"),
+     "config.json: annotations[\"org.sandbox.stdout\"]: unknown value 'devnull' (expected "
+     "'inherit', 'null', 'file')",
+     false},
     {DOC("", ", \"resources\": {\"memory\": {\"limit\": 1000000}}",
          ", \"annotations\": {\"org.sandbox.limits.swap-bytes\": \"5\"}"),
      "config.json: annotations[\"org.sandbox.limits.swap-bytes\"]: only used without a memory "
@@ -1265,9 +1277,17 @@ TEST(writer_errors) {
   sbx_spec_free(s);
 
   s = spec_new();
-  s->process.stdin_path = xstrdup("/in");
+  s->process.stdio[SBX_STDIN].path = xstrdup("/in");
   CHECK(sbx_spec_to_json(s, &err) == NULL);
-  CHECK_EQ_STR(err->message, "config.json: process.stdin_path: set, but stdin is not a file");
+  CHECK_EQ_STR(err->message, "config.json: process.stdio[0].path: set, but stdin is not a file");
+  sbx_error_free(err);
+  err = NULL;
+  sbx_spec_free(s);
+
+  s = spec_new();
+  s->process.stdio[SBX_STDOUT] = (sbx_stdio){SBX_STDIO_NULL, xstrdup("/out")};
+  CHECK(sbx_spec_to_json(s, &err) == NULL);
+  CHECK_EQ_STR(err->message, "config.json: process.stdio[1].path: set, but stdout is not a file");
   sbx_error_free(err);
   err = NULL;
   sbx_spec_free(s);

@@ -13,7 +13,7 @@ TEST(defaults) {
   CHECK_EQ_INT(s->process.n_args, 0);
   CHECK_EQ_STR(s->process.cwd, "/");
   CHECK_EQ_INT(s->process.umask, 022);
-  CHECK_EQ_INT(s->process.stdin_mode, SBX_STDIN_NULL);
+  for (int i = 0; i < 3; i++) CHECK_EQ_INT(s->process.stdio[i].mode, SBX_STDIO_INHERIT);
   CHECK(s->process.no_new_privileges);
   CHECK_EQ_INT(s->process.capabilities, 0);
   CHECK(s->root.path == NULL);
