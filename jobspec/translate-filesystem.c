@@ -9,6 +9,7 @@
 
 #include <limits.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 
 /* A bind of the profile: where it was written, and its target in canonical form (parse.h), for
  * the optional/required check. */
@@ -268,17 +269,52 @@ static char *workdir_holds_too_much(const char *src, const char *home) {
   return phrase;
 }
 
+/* The top of the version-controlled project that holds `dir`: the nearest of `dir` and its
+ * ancestors with a .git (a directory, or the file of a worktree or submodule), .hg, .svn, .bzr,
+ * .jj, _darcs or .pijul; never / nor the home or above it (a home kept in git must not become
+ * the workdir). `dir` itself when none. */
+static char *project_top(const char *dir, const char *home) {
+  static const char *const markers[] = {".git", ".hg", ".svn", ".bzr", ".jj", "_darcs", ".pijul"};
+  _cleanup_free_ char *h = home && home[0] == '/' ? resolved(home) : NULL;
+  _cleanup_free_ char *d = resolved(dir);
+  for (;;) {
+    if (strcmp(d, "/") == 0 || (h && holds(d, h))) break;
+    for (size_t i = 0; i < ARRAY_SIZE(markers); i++) {
+      _cleanup_free_ char *m = xasprintf("%s/%s", d, markers[i]);
+      struct stat st;
+      if (lstat(m, &st) == 0 && (S_ISDIR(st.st_mode) || S_ISREG(st.st_mode))) return xstrdup(d);
+    }
+    char *slash = strrchr(d, '/');
+    if (slash == d) break;
+    *slash = '\0';
+  }
+  return xstrdup(dir);
+}
+
 static void tr_workdir(fs_tr *f, const js_node *n) {
   js_tr *t = f->t;
-  if (!js_check_keys(t->e, n, "filesystem.workdir", JS_KEYS("source", "target", "mode"))) return;
-  const js_node *src_n = js_map_get(n, "source"), *dst_n = js_map_get(n, "target");
+  if (!js_check_keys(t->e, n, "filesystem.workdir",
+                     JS_KEYS("source", "target", "mode", "project")))
+    return;
+  const js_node *src_n = js_map_get(n, "source"), *dst_n = js_map_get(n, "target"),
+                *proj_n = js_map_get(n, "project");
   const char *src = t->ctx->pwd, *dst = "same";
-  bool ok = true;
+  bool ok = true, project = false;
   if (src_n && !js_get_string(t->e, src_n, "filesystem.workdir.source", &src)) ok = false;
   if (dst_n && !js_get_string(t->e, dst_n, "filesystem.workdir.target", &dst)) ok = false;
+  if (proj_n && !js_get_bool(t->e, proj_n, "filesystem.workdir.project", &project)) ok = false;
   unsigned flags = SBX_MNT_RECURSIVE | SBX_MNT_NOSUID | SBX_MNT_NODEV;
   get_ro_rw(t, n, "filesystem.workdir", &flags);
   if (!ok) return;
+  /* `project`: the whole project the directory is in is bound, and the job starts in the
+   * directory, so that a build directory's `../src`, a subdirectory's `../include` and a
+   * recursive make's `../lib` resolve inside as outside. */
+  _cleanup_free_ char *top = project && src[0] == '/' ? project_top(src, t->ctx->home) : NULL;
+  _cleanup_free_ char *start_in = NULL; /* the job's cwd below the target, when widened */
+  if (top && strcmp(top, src) != 0 && holds(top, src)) {
+    start_in = xstrdup(src + strlen(top));
+    src = top;
+  }
   /* `same`: the directory is where it is on the host, so that absolute paths, `../` paths,
    * depfiles and debug information mean inside what they mean outside. */
   bool same = strcmp(dst, "same") == 0;
@@ -309,7 +345,9 @@ static void tr_workdir(fs_tr *f, const js_node *n) {
   if (t->cwd_set) return;
   /* The job starts in the workdir: a problem with it is the target's. */
   free(t->spec->process.cwd);
-  t->spec->process.cwd = xstrdup(m->target);
+  t->spec->process.cwd = start_in ? xasprintf("%s%s", strcmp(m->target, "/") == 0 ? "" : m->target,
+                                              start_in)
+                                  : xstrdup(m->target);
   js_at_copy(&t->at->fields[JS_AT_CWD], dst_n || src_n ? &o->target : &o->mount);
 }
 
