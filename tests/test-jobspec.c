@@ -10,6 +10,7 @@
 #include "engine.h"
 #include "harness.h"
 #include "jobspec.h"
+#include "lib/scratch.h"
 #include "seccomp-groups.h"
 #include "spec.h"
 #include "util.h"
@@ -1885,3 +1886,71 @@ TEST(large_maps_merged) {
 }
 
 RUN_TESTS()
+
+/* The workdir of a stock profile whose PWD is in a version-controlled tree: the project's top
+ * is bound at its own path and the job starts in PWD; without a marker, PWD itself; a marker
+ * at the home (dotfiles in git) or above it is not taken; judge keeps its own /work. */
+TEST(workdir_project_top) {
+  const char *top = scratch_mkdir("proj", 0755);
+  CHECK(mkdir(scratch_path("proj/.git"), 0755) == 0);
+  CHECK(mkdir(scratch_path("proj/build"), 0755) == 0);
+  CHECK(mkdir(scratch_path("proj/build/sub"), 0755) == 0);
+  const char *plain = scratch_mkdir("plain", 0755);
+  CHECK(mkdir(scratch_path("plain/in"), 0755) == 0);
+  /* A home kept in git, with a project below it that is not. */
+  const char *home = scratch_mkdir("home", 0755);
+  CHECK(mkdir(scratch_path("home/.git"), 0755) == 0);
+  CHECK(mkdir(scratch_path("home/work"), 0755) == 0);
+  /* A worktree or submodule: .git is a file. */
+  const char *wt = scratch_mkdir("wt", 0755);
+  int fd = open(scratch_path("wt/.git"), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+  CHECK(fd >= 0);
+  close(fd);
+  CHECK(mkdir(scratch_path("wt/src"), 0755) == 0);
+  const struct {
+    const char *profile, *pwd, *bound, *target, *cwd;
+  } cases[] = {
+      {"compile", scratch_path("proj/build/sub"), top, top, scratch_path("proj/build/sub")},
+      {"test", scratch_path("proj/build"), top, top, scratch_path("proj/build")},
+      {"default", top, top, top, top},
+      {"compile", scratch_path("plain/in"), scratch_path("plain/in"), scratch_path("plain/in"),
+       scratch_path("plain/in")},
+      {"compile", scratch_path("home/work"), scratch_path("home/work"), scratch_path("home/work"),
+       scratch_path("home/work")},
+      {"compile", scratch_path("wt/src"), wt, wt, scratch_path("wt/src")},
+      {"judge", scratch_path("proj/build"), scratch_path("proj/build"), "/work", "/work"},
+  };
+  (void)plain;
+  for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+    sbx_load_options o = opts_base();
+    o.pwd = cases[i].pwd;
+    o.home = home;
+    sbx_spec *s = NULL;
+    sbx_error *e = NULL;
+    if (sbx_spec_load_profile(cases[i].profile, &o, &s, &e) < 0)
+      TEST_FAIL("case %zu: %s", i, e->message);
+    const sbx_mount *w = NULL;
+    for (size_t k = 0; k < s->n_mounts; k++)
+      if (s->mounts[k].type == SBX_MOUNT_BIND && !(s->mounts[k].flags & SBX_MNT_RO))
+        w = &s->mounts[k];
+    CHECK(w != NULL);
+    CHECK_EQ_STR(w->source, cases[i].bound);
+    CHECK_EQ_STR(w->target, cases[i].target);
+    CHECK_EQ_STR(s->process.cwd, cases[i].cwd);
+    sbx_spec_free(s);
+  }
+  /* Off: the directory alone. */
+  sbx_load_options o = opts_base();
+  o.pwd = scratch_path("proj/build");
+  o.home = home;
+  const char *sets[] = {"filesystem.workdir.project=false"};
+  o.sets = sets;
+  o.n_sets = 1;
+  sbx_spec *s = NULL;
+  CHECK(sbx_spec_load_profile("compile", &o, &s, NULL) == 0);
+  CHECK_EQ_STR(s->process.cwd, scratch_path("proj/build"));
+  for (size_t k = 0; k < s->n_mounts; k++)
+    if (s->mounts[k].type == SBX_MOUNT_BIND && !(s->mounts[k].flags & SBX_MNT_RO))
+      CHECK_EQ_STR(s->mounts[k].source, scratch_path("proj/build"));
+  sbx_spec_free(s);
+}
