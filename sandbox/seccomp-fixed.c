@@ -15,6 +15,10 @@
  *    file capability or an ACL entry away, never give one.
  *  - openat2: its mode is inside struct open_how in memory; ENOSYS, so that libc and tools
  *    fall back to openat, whose mode the filter sees.
+ *  - io_uring_setup: an io_uring's OPENAT, OPENAT2 and SETXATTR operations run in the kernel
+ *    without passing the filter, so a ring would get round every rule above; ENOSYS, the
+ *    answer of a kernel without io_uring, on which liburing users fall back to plain calls. A
+ *    policy that denies it itself (the stock profiles' @io-uring) keeps its own action.
  * A job could otherwise leave a setuid or setgid executable, or one with file capabilities,
  * in a read-write bind (the working directory): whoever runs it later runs the job's code
  * with the file owner's ids, or with the capabilities. With idmapped binds the owner can be
@@ -45,6 +49,7 @@ const sc_fixed_rule sc_fixed_rules[] = {
     {"fsetxattr", -1, 0, EOPNOTSUPP, 0},
     {"setxattrat", -1, 0, EOPNOTSUPP, 463},
     {"openat2", -1, 0, ENOSYS, 0},
+    {"io_uring_setup", -1, 0, ENOSYS, 0},
 };
 const size_t sc_n_fixed_rules = ARRAY_SIZE(sc_fixed_rules);
 

@@ -506,6 +506,9 @@ static int child_fixed(void *p) {
   } how = {O_RDONLY, 0, 0};
   if ((r = expect_errno(syscall(SYS_openat2, AT_FDCWD, "f", &how, sizeof how), ENOSYS)))
     return 150 + r;
+  /* No io_uring, whose operations would not pass the filter. */
+  char params[120] = {0};
+  if ((r = expect_errno(syscall(SYS_io_uring_setup, 4, params), ENOSYS))) return 190 + r;
   /* Without the bits: allowed. */
   if (syscall(SYS_chmod, "f", 0755) != 0 || syscall(SYS_fchmod, fd, 01700) != 0) return 160;
   int g = (int)syscall(SYS_openat, AT_FDCWD, "g", O_CREAT | O_WRONLY | O_CLOEXEC, 0755);
@@ -518,9 +521,9 @@ static int child_fixed(void *p) {
  * libseccomp would let override a later rule for the same syscall. */
 static sbx_spec *fixed_policy(int shape) {
   static const char *const file_calls[] = {
-      "chmod", "fchmod",  "fchmodat",    "fchmodat2",  "open",      "openat",  "creat",
-      "mknod", "mknodat", "setxattr",    "lsetxattr",  "fsetxattr", "openat2", "close",
-      "chdir", "unlink",  "removexattr", "exit_group", NULL};
+      "chmod",          "fchmod",  "fchmodat", "fchmodat2",   "open",       "openat",  "creat",
+      "mknod",          "mknodat", "setxattr", "lsetxattr",   "fsetxattr",  "openat2", "close",
+      "io_uring_setup", "chdir",   "unlink",   "removexattr", "exit_group", NULL};
   sbx_spec *s;
   switch (shape) {
   case 0: return spec_new(); /* seccomp disabled */
