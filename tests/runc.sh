@@ -93,23 +93,30 @@ if make_bundle userns --userns 1000000 -- /bin/true; then
     chown "$owner" "$T/userns/rootfs" && run_bundle userns 0
 fi
 
+# spec_and_run NAME "PROFILE [OPTION]..." CMD...: the profile's `sandbox spec` with CMD, in a
+# bundle whose rootfs belongs to the container's root (runc creates the mount points in it as
+# that user), run by runc with exit status 0 expected.
+spec_and_run() {
+  name=$1 p=$2
+  shift 2
+  mkdir -p "$T/$name/rootfs"
+  # shellcheck disable=SC2086 # $p is the profile and its options
+  if ! (cd "$T" && "$SBX" spec $p -- "$@") >"$T/$name/config.json" 2>"$T/$name.err"; then
+    fail "$name" "sandbox spec failed: $(head -c 400 "$T/$name.err")"
+    return
+  fi
+  if owner=$("$TOOL" root-owner "$T/$name/config.json" 2>"$T/$name.err") &&
+    chown "$owner" "$T/$name/rootfs" 2>>"$T/$name.err"; then
+    run_bundle "$name" 0
+  else
+    fail "$name" "cannot prepare the bundle: $(head -c 400 "$T/$name.err")"
+  fi
+}
+
 # The CLI, when it is built: every stock profile's spec runs /bin/true under runc.
 if [ -x "$SBX" ] && ls "$SBX_SRCDIR"/profiles/*.yaml >/dev/null 2>&1; then
   for p in "$SBX_SRCDIR"/profiles/*.yaml; do
-    name=profile-$(basename "$p" .yaml)
-    mkdir -p "$T/$name/rootfs"
-    if ! (cd "$T" && "$SBX" spec "$(basename "$p" .yaml)" -- /bin/true) >"$T/$name/config.json" \
-      2>"$T/$name.err"; then
-      fail "$name" "sandbox spec failed: $(head -c 400 "$T/$name.err")"
-      continue
-    fi
-    # runc creates the mount points in rootfs as root of the container's user namespace.
-    if owner=$("$TOOL" root-owner "$T/$name/config.json" 2>"$T/$name.err") &&
-      chown "$owner" "$T/$name/rootfs" 2>>"$T/$name.err"; then
-      run_bundle "$name" 0
-    else
-      fail "$name" "cannot prepare the bundle: $(head -c 400 "$T/$name.err")"
-    fi
+    spec_and_run "profile-$(basename "$p" .yaml)" "$(basename "$p" .yaml)" /bin/true
   done
 else
   skip profiles "no sandbox CLI or stock profiles in this build"
@@ -133,20 +140,7 @@ fi
 exit 0'
 if [ -x "$SBX" ] && ls "$SBX_SRCDIR"/profiles/*.yaml >/dev/null 2>&1; then
   for p in compile judge "compile --set seccomp.enabled=false"; do
-    name=setuid-$(echo "$p" | tr -c 'a-z\n' -)
-    mkdir -p "$T/$name/rootfs"
-    # shellcheck disable=SC2086 # $p is the profile and its options
-    if ! (cd "$T" && "$SBX" spec $p -- /bin/sh -c "$hostile") >"$T/$name/config.json" \
-      2>"$T/$name.err"; then
-      fail "$name" "sandbox spec failed: $(head -c 400 "$T/$name.err")"
-      continue
-    fi
-    if owner=$("$TOOL" root-owner "$T/$name/config.json" 2>"$T/$name.err") &&
-      chown "$owner" "$T/$name/rootfs" 2>>"$T/$name.err"; then
-      run_bundle "$name" 0
-    else
-      fail "$name" "cannot prepare the bundle: $(head -c 400 "$T/$name.err")"
-    fi
+    spec_and_run "setuid-$(echo "$p" | tr -c 'a-z\n' -)" "$p" /bin/sh -c "$hostile"
   done
 fi
 # `sandbox spec --rootfs rootfs` names the bundle's own rootfs directory (root.path) instead of
