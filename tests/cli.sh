@@ -50,7 +50,7 @@ check_status run_bundle_missing 125 "$SBX" run --bundle "$T/none"
 check_grep run_bundle_missing_named "$T/err" "$T/none/config.json"
 # --env NAME of a variable that is not set: a warning, and the job runs without it.
 unset SANDBOX_TEST_UNSET_VAR
-cd "$T" && check_status run_env_unset 0 "$SBX" run --env SANDBOX_TEST_UNSET_VAR --env SBX_SET=1 -- /bin/sh -c 'echo "${SANDBOX_TEST_UNSET_VAR-unset} $SBX_SET"'
+cd "$T" && check_status run_env_unset 0 "$SBX" run -q --env SANDBOX_TEST_UNSET_VAR --env SBX_SET=1 -- /bin/sh -c 'echo "${SANDBOX_TEST_UNSET_VAR-unset} $SBX_SET"'
 check_eq run_env_unset_warning "$(cat "$T/err")" "sandbox: warning: --env SANDBOX_TEST_UNSET_VAR: the variable is not set here, so it is not set in the job"
 check_eq run_env_unset_not_set "$(cat "$T/out")" "unset 1"
 

@@ -14,7 +14,7 @@ for tool in cc make ar cmp; do
   fi
 done
 me="$(id -u):$(id -g)"
-WRAP="$SBX run -p compile --"
+WRAP="$SBX run -q -p compile --"
 
 # same_outputs NAME DIR_A DIR_B FILES...: each file is byte-identical in both trees.
 same_outputs() {

@@ -265,7 +265,7 @@ fi
 # ---- same paths -----------------------------------------------------------------------------
 # The working directory is where it is on the host (filesystem.workdir.target: same), and the
 # job starts there; its ancestors are empty mount points; there is no /work.
-sbx -- /bin/sh -c 'pwd; echo "home=$HOME"; ls -A "$1"' sh "$T" >"$T/same" 2>&1
+sbx -q -- /bin/sh -c 'pwd; echo "home=$HOME"; ls -A "$1"' sh "$T" >"$T/same" 2>&1
 check_eq same-path-cwd "$(sed -n 1p "$T/same")" "$W"
 check_eq same-path-home "$(sed -n 2p "$T/same")" "home=/tmp"
 check_eq same-path-ancestor-empty "$(sed -n '3,$p' "$T/same" | tr '\n' ' ')" "work "
@@ -292,11 +292,11 @@ on_exit "rm -rf '$tw'"
 mkdir -p "$tw/a/b"
 echo from-host >"$tw/a/b/in"
 is_root && chown -R 65534:65534 "$tw"
-(cd "$tw/a/b" && sbx -- /bin/sh -c 'cat in && echo from-job >out && pwd') >"$T/tmpwd" 2>&1
+(cd "$tw/a/b" && sbx -q -- /bin/sh -c 'cat in && echo from-job >out && pwd') >"$T/tmpwd" 2>&1
 check_eq workdir-under-tmp "$(cat "$T/tmpwd" | tr '\n' ' ')" "from-host $tw/a/b "
 check_eq workdir-under-tmp-host "$(cat "$tw/a/b/out" 2>/dev/null)" from-job
 # A working directory under /usr: a bind over the read-only /usr bind, with the host's files.
-(cd /usr/share && sbx -- /bin/sh -c 'pwd; LC_ALL=C ls | head -3') >"$T/usrwd" 2>&1
+(cd /usr/share && sbx -q -- /bin/sh -c 'pwd; LC_ALL=C ls | head -3') >"$T/usrwd" 2>&1
 check_eq workdir-under-usr "$(cat "$T/usrwd" | tr '\n' ' ')" "/usr/share $(LC_ALL=C ls /usr/share | head -3 | tr '\n' ' ')"
 
 # Run from /, or from a directory that is or holds the home (or /etc, /usr), the read-write

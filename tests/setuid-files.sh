@@ -119,7 +119,7 @@ hostile() {
 }
 
 hostile compile -p compile --bind "$S:/src" -- /bin/sh /src/hostile.sh
-hostile judge -p judge --bind "$S:/src" -- /bin/sh /src/hostile.sh
+hostile judge -p judge $CG_RELAX --bind "$S:/src" -- /bin/sh /src/hostile.sh
 hostile seccomp-off -p compile --set seccomp.enabled=false --bind "$S:/src" -- /bin/sh /src/hostile.sh
 
 # A foreign config.json without linux.seccomp (our spec, its seccomp section removed, /src

@@ -12,7 +12,7 @@
 W=$T/work # the job's /work (${PWD} of the stock profiles)
 mkdir -p "$W" && chmod 777 "$W" # as root the job runs as host uid 65534
 cd "$W" || exit 1
-if ! timeout 30 "$SBX" run -- /bin/true >"$T/out" 2>"$T/err" </dev/null; then
+if ! timeout 30 "$SBX" run -q $CG_RELAX -- /bin/true >"$T/out" 2>"$T/err" </dev/null; then
   skip all "the sandbox cannot run here: $(head -c 300 "$T/err")"
   exit 0
 fi
@@ -23,27 +23,27 @@ chmod 600 "$W/in.txt"
 READ='read x; echo "got $x"'
 
 # ---- stdin ----------------------------------------------------------------------------------
-check_status judge_reads_redirected_stdin 0 "$SBX" run -p judge -- sh -c "$READ" <"$W/in.txt"
+check_status judge_reads_redirected_stdin 0 "$SBX" run -q $CG_RELAX -p judge -- sh -c "$READ" <"$W/in.txt"
 check_eq judge_reads_redirected_stdin_line "$(cat "$T/out")" "got hello judge"
-check_status judge_stdin_option 0 "$SBX" run -p judge --stdin in.txt -- sh -c "$READ" </dev/null
+check_status judge_stdin_option 0 "$SBX" run -q $CG_RELAX -p judge --stdin in.txt -- sh -c "$READ" </dev/null
 check_eq judge_stdin_option_line "$(cat "$T/out")" "got hello judge"
-check_status stdin_option_absolute 0 "$SBX" run --stdin "$W/in.txt" -- cat </dev/null
+check_status stdin_option_absolute 0 "$SBX" run -q $CG_RELAX --stdin "$W/in.txt" -- cat </dev/null
 check_eq stdin_option_whole_file "$(cat "$T/out")" "$(cat "$W/in.txt")"
-check_status stdin_dash_inherits 0 "$SBX" run --stdin - -- sh -c "$READ" <"$W/in.txt"
+check_status stdin_dash_inherits 0 "$SBX" run -q $CG_RELAX --stdin - -- sh -c "$READ" <"$W/in.txt"
 check_eq stdin_dash_inherits_line "$(cat "$T/out")" "got hello judge"
 # Through a pipe, as `producer | sandbox run ...`.
-printf 'piped\n' | "$SBX" run -- sh -c "$READ" >"$T/out" 2>"$T/err"
+printf 'piped\n' | "$SBX" run -q $CG_RELAX -- sh -c "$READ" >"$T/out" 2>"$T/err"
 check_eq stdin_from_a_pipe "$(cat "$T/out")" "got piped"
 # The caller's stdin or stdout closed: the job's is /dev/null (not a closed fd that its first
 # open would take).
-"$SBX" run -- sh -c 'cat; echo end >&2; readlink /proc/self/fd/0 >&2' <&- >"$T/out" 2>"$T/err"
+"$SBX" run -q $CG_RELAX -- sh -c 'cat; echo end >&2; readlink /proc/self/fd/0 >&2' <&- >"$T/out" 2>"$T/err"
 check_eq closed_stdin_status "$?" 0
 check_eq closed_stdin_is_null "$(cat "$T/err" | tr '\n' ' ')" "end /dev/null "
-"$SBX" run -- sh -c 'echo lost; echo end >&2' >&- 2>"$T/err" </dev/null
+"$SBX" run -q $CG_RELAX -- sh -c 'echo lost; echo end >&2' >&- 2>"$T/err" </dev/null
 check_eq closed_stdout_status "$?" 0
 check_eq closed_stdout_err "$(cat "$T/err")" "end"
 # A profile's 'null' (quoted: a bare null is YAML's "not set") and a profile's file.
-check_status set_stdin_null 0 "$SBX" run --set "process.stdin='null'" -- sh -c 'cat; echo end' <"$W/in.txt"
+check_status set_stdin_null 0 "$SBX" run -q $CG_RELAX --set "process.stdin='null'" -- sh -c 'cat; echo end' <"$W/in.txt"
 check_eq set_stdin_null_reads_nothing "$(cat "$T/out")" "end"
 cat >"$T/p.yaml" <<'EOF'
 extends: judge
@@ -51,30 +51,30 @@ process:
   stdin: in.txt
   stdout: ${PWD}/profile-out.txt
 EOF
-check_status profile_stdin_stdout 0 "$SBX" run -p "$T/p.yaml" -- sh -c "$READ" </dev/null
+check_status profile_stdin_stdout 0 "$SBX" run -q $CG_RELAX -p "$T/p.yaml" -- sh -c "$READ" </dev/null
 check_eq profile_stdout_file "$(cat "$W/profile-out.txt")" "got hello judge"
 check_eq profile_stdout_not_ours "$(cat "$T/out")" ""
 check_status spec_has_stdio_annotations 0 "$SBX" spec "$T/p.yaml"
 check_grep spec_stdin_annotation "$T/out" "\"org.sandbox.stdin.path\": \"$W/in.txt\""
 check_grep spec_stdout_annotation "$T/out" '"org.sandbox.stdout": "file"'
 
-check_status stdin_missing_file 125 "$SBX" run --stdin /nonexistent -- true
+check_status stdin_missing_file 125 "$SBX" run -q $CG_RELAX --stdin /nonexistent -- true
 check_grep stdin_missing_file_named "$T/err" "sandbox: open /nonexistent for the job's stdin: No such file or directory"
-check_status stdout_in_missing_dir 125 "$SBX" run --stdout "$T/no/such/out" -- true
+check_status stdout_in_missing_dir 125 "$SBX" run -q $CG_RELAX --stdout "$T/no/such/out" -- true
 check_grep stdout_in_missing_dir_named "$T/err" "open $T/no/such/out for the job's stdout: No such file or directory"
-check_status stderr_is_a_directory 125 "$SBX" run --stderr "$T" -- true
+check_status stderr_is_a_directory 125 "$SBX" run -q $CG_RELAX --stderr "$T" -- true
 check_grep stderr_is_a_directory_named "$T/err" "open $T for the job's stderr: Is a directory"
-check_status stdin_empty_name 125 "$SBX" run --stdin '' -- true
+check_status stdin_empty_name 125 "$SBX" run -q $CG_RELAX --stdin '' -- true
 check_grep stdin_empty_name_said "$T/err" "the file name is empty"
 if ! is_root; then
   touch "$T/ro" && chmod 444 "$T/ro"
-  check_status stdout_not_writable 125 "$SBX" run --stdout "$T/ro" -- true
+  check_status stdout_not_writable 125 "$SBX" run -q $CG_RELAX --stdout "$T/ro" -- true
   check_grep stdout_not_writable_named "$T/err" "open $T/ro for the job's stdout: Permission denied"
 fi
 
 # ---- stdout and stderr to files ---------------------------------------------------------------
 printf 'old contents, longer than the new ones\n' >"$W/err.txt"
-(umask 027 && "$SBX" run --stdout out.txt --stderr err.txt -- sh -c 'echo o1; echo e1 >&2; echo o2') \
+(umask 027 && "$SBX" run -q $CG_RELAX --stdout out.txt --stderr err.txt -- sh -c 'echo o1; echo e1 >&2; echo o2') \
   >"$T/out" 2>"$T/err"
 check_eq files_status "$?" 0
 check_eq files_stdout "$(cat "$W/out.txt")" "o1
@@ -85,11 +85,11 @@ check_eq files_caller_got_nothing "$(cat "$T/out" "$T/err")" ""
 check_eq files_mode "$(stat -c %a "$W/out.txt")" 640
 check_eq files_owner "$(stat -c %u:%g "$W/out.txt")" "$(id -u):$(id -g)"
 # Both to one file: one open file, in order.
-check_status files_same_for_both 0 "$SBX" run --stdout both.txt --stderr "$W/both.txt" -- \
+check_status files_same_for_both 0 "$SBX" run -q $CG_RELAX --stdout both.txt --stderr "$W/both.txt" -- \
   sh -c 'echo a; echo b >&2; echo c'
 check_eq files_same_in_order "$(cat "$W/both.txt" | tr '\n' ' ')" "a b c "
 # '-' keeps the caller's.
-check_status stdout_dash 0 "$SBX" run --stdout - --stderr - -- sh -c 'echo a; echo b >&2'
+check_status stdout_dash 0 "$SBX" run -q $CG_RELAX --stdout - --stderr - -- sh -c 'echo a; echo b >&2'
 check_eq stdout_dash_out "$(cat "$T/out")" "a"
 check_eq stdout_dash_err "$(cat "$T/err")" "b"
 
@@ -97,32 +97,32 @@ check_eq stdout_dash_err "$(cat "$T/err")" "b"
 # What the job's fd 1 and 2 are: one pipe under the output limit with `2>&1`, two pipes for two
 # files, the caller's file itself without a limit.
 FDS='readlink /proc/self/fd/1 /proc/self/fd/2'
-"$SBX" run -- sh -c "$FDS" >"$T/fds" 2>&1 </dev/null
+"$SBX" run -q $CG_RELAX -- sh -c "$FDS" >"$T/fds" 2>&1 </dev/null
 if [ "$(sort -u "$T/fds" | wc -l)" -eq 1 ] && grep -q '^pipe:' "$T/fds"; then
   pass one_sink_one_pipe
 else
   fail one_sink_one_pipe "$(tr '\n' ' ' <"$T/fds")"
 fi
-"$SBX" run -- sh -c "$FDS >&2; $FDS" >"$T/fds1" 2>"$T/fds2" </dev/null
+"$SBX" run -q $CG_RELAX -- sh -c "$FDS >&2; $FDS" >"$T/fds1" 2>"$T/fds2" </dev/null
 if [ "$(cat "$T/fds1" "$T/fds2" | sort -u | wc -l)" -eq 2 ] && ! grep -qv '^pipe:' "$T/fds1"; then
   pass two_sinks_two_pipes
 else
   fail two_sinks_two_pipes "$(cat "$T/fds1" "$T/fds2" | tr '\n' ' ')"
 fi
-"$SBX" run --set limits.output= -- sh -c "$FDS" >"$T/fds" 2>&1 </dev/null
+"$SBX" run -q $CG_RELAX --set limits.output= -- sh -c "$FDS" >"$T/fds" 2>&1 </dev/null
 check_no_grep no_limit_no_pipe "$T/fds" "pipe:"
 
 # The report: one sink counts once (stdout_bytes); two count apart.
 REPORT_JSON='import json,sys; r=json.load(open(sys.argv[1])); print(r["stdout_bytes"], r["stderr_bytes"], r["output_merged"])'
-"$SBX" run --report "$T/r1.json" -- sh -c 'echo a; echo bb >&2; echo c' >"$T/f" 2>&1 </dev/null
+"$SBX" run -q $CG_RELAX --report "$T/r1.json" -- sh -c 'echo a; echo bb >&2; echo c' >"$T/f" 2>&1 </dev/null
 check_eq merged_counts "$(python3 -c "$REPORT_JSON" "$T/r1.json")" "7 0 True"
-"$SBX" run --report "$T/r2.json" -- sh -c 'echo a; echo bb >&2; echo c' >"$T/f1" 2>"$T/f2" </dev/null
+"$SBX" run -q $CG_RELAX --report "$T/r2.json" -- sh -c 'echo a; echo bb >&2; echo c' >"$T/f1" 2>"$T/f2" </dev/null
 check_eq apart_counts "$(python3 -c "$REPORT_JSON" "$T/r2.json")" "4 3 False"
 check_eq apart_stdout "$(cat "$T/f1" | tr '\n' ' ')" "a c "
 check_eq apart_stderr "$(cat "$T/f2")" "bb"
 
 # The cap with one pipe: the job is killed, the file holds exactly the cap.
-"$SBX" run --set limits.output=1000 --report "$T/r3.json" -- \
+"$SBX" run -q $CG_RELAX --set limits.output=1000 --report "$T/r3.json" -- \
   sh -c 'while :; do echo out; echo err >&2; done' >"$T/capped" 2>&1 </dev/null
 check_eq cap_one_pipe_exit "$?" 137
 check_eq cap_one_pipe_bytes "$(wc -c <"$T/capped")" 1000
@@ -154,7 +154,7 @@ N=1000
 start=$(date +%s)
 i=0
 while [ $i -lt $N ]; do
-  "$SBX" run -- sh -c "$ABC" 2>&1
+  "$SBX" run -q $CG_RELAX -- sh -c "$ABC" 2>&1
   i=$((i + 1))
 done >"$T/order-file" </dev/null
 took=$(($(date +%s) - start))
@@ -165,7 +165,7 @@ echo "# $N runs to a file took ${took}s"
 N=1000
 i=0
 while [ $i -lt $N ]; do
-  "$SBX" run -- sh -c "$ABC" 2>&1
+  "$SBX" run -q $CG_RELAX -- sh -c "$ABC" 2>&1
   i=$((i + 1))
 done </dev/null | cat >"$T/order-pipe"
 check_eq order_pipe_1000_of_1000 "$(bad_runs "$T/order-pipe" $N) bad, $(wc -l <"$T/order-pipe") lines" \
@@ -178,9 +178,9 @@ while [ $i -le 3000 ]; do
   echo "e$i"
   i=$((i + 1))
 done >"$T/many-want"
-"$SBX" run -- sh -c "$MANY" >"$T/many-file" 2>&1 </dev/null
+"$SBX" run -q $CG_RELAX -- sh -c "$MANY" >"$T/many-file" 2>&1 </dev/null
 if cmp -s "$T/many-file" "$T/many-want"; then pass many_to_a_file_in_order; else fail many_to_a_file_in_order "$(cmp "$T/many-file" "$T/many-want" 2>&1)"; fi
-"$SBX" run -- sh -c "$MANY" 2>&1 </dev/null | cat >"$T/many-pipe"
+"$SBX" run -q $CG_RELAX -- sh -c "$MANY" 2>&1 </dev/null | cat >"$T/many-pipe"
 if cmp -s "$T/many-pipe" "$T/many-want"; then pass many_through_a_pipe_in_order; else fail many_through_a_pipe_in_order "$(cmp "$T/many-pipe" "$T/many-want" 2>&1)"; fi
 
 # On a terminal (a pty that `script` opens): stdout and stderr the terminal itself (2>&1), and
@@ -191,12 +191,12 @@ else
   cat >"$T/in-tty.sh" <<EOF
 cd "$W" || exit 1
 i=0
-while [ \$i -lt 100 ]; do "$SBX" run -- sh -c '$ABC' 2>&1; i=\$((i + 1)); done
+while [ \$i -lt 100 ]; do "$SBX" run -q $CG_RELAX -- sh -c '$ABC' 2>&1; i=\$((i + 1)); done
 echo tty-loop-done
 t=\$(tty)
-"$SBX" run -- sh -c '$MANY' >"\$t" 2>"\$t"
+"$SBX" run -q $CG_RELAX -- sh -c '$MANY' >"\$t" 2>"\$t"
 echo tty-many-done
-"$SBX" run -- sh -c '$FDS' >"\$t" 2>"\$t"
+"$SBX" run -q $CG_RELAX -- sh -c '$FDS' >"\$t" 2>"\$t"
 EOF
   timeout 300 script -qec "sh $T/in-tty.sh" /dev/null >"$T/tty.out" 2>&1 </dev/null
   tr -d '\r' <"$T/tty.out" >"$T/tty"
