@@ -351,7 +351,7 @@ TEST(one_sink_keeps_the_order_under_the_output_limit) {
   sbx_spec *s = alternating(2000);
   s->limits.output = 1 << 20;
   const char *want = alternating_text(2000);
-  /* The caller's stdout and stderr are one fd (JOB_STDERR_MERGED: the same memfd). */
+  /* The caller's stdout and stderr are one fd (JOB_STDERR_MERGED: the same capture file). */
   job_run *j = job_ran(s, NULL, JOB_STDERR_MERGED);
   CHECK_EQ_STR(sbx_status_name(j->res.status), "ok");
   CHECK(j->res.output_merged);

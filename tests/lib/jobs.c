@@ -4,6 +4,7 @@
 #include "host.h"
 #include "procs.h"
 
+#include <fcntl.h>
 #include <sys/mman.h>
 
 static void free_spec(void *s) { sbx_spec_free(s); }
@@ -66,6 +67,23 @@ static char *read_memfd(int fd, size_t *len) {
   return buf;
 }
 
+/* A capture file for the job's output: a memfd opened again through /proc/self/fd. The memfd's
+ * own description is not one the kernel serializes the offset of (memfd_create's file lacks
+ * FMODE_ATOMIC_POS), so two processes of the job writing to it at once can both write at one
+ * offset and one write is lost; an open by path gives a description whose writes take turns, as
+ * the file of a shell's `>FILE` does. -1 with errno on failure. */
+static int capture_file(const char *name) {
+  int m = memfd_create(name, MFD_CLOEXEC);
+  if (m < 0) return -1;
+  char path[64];
+  snprintf(path, sizeof path, "/proc/self/fd/%d", m);
+  int fd = open(path, O_RDWR | O_CLOEXEC);
+  int saved = errno;
+  close(m);
+  errno = saved;
+  return fd;
+}
+
 void job_run_capture(job_run *r, const sbx_spec *s, const sbx_run_options *o, job_stderr how) {
   memset(r, 0, sizeof *r);
   sbx_run_options opts;
@@ -73,12 +91,11 @@ void job_run_capture(job_run *r, const sbx_spec *s, const sbx_run_options *o, jo
     opts = *o;
   else
     sbx_run_options_init(&opts);
-  int out = opts.stdout_fd < 0 ? memfd_create("job-stdout", MFD_CLOEXEC) : -1;
-  int errs =
-      how == JOB_STDERR_APART && opts.stderr_fd < 0 ? memfd_create("job-stderr", MFD_CLOEXEC) : -1;
+  int out = opts.stdout_fd < 0 ? capture_file("job-stdout") : -1;
+  int errs = how == JOB_STDERR_APART && opts.stderr_fd < 0 ? capture_file("job-stderr") : -1;
   if ((opts.stdout_fd < 0 && out < 0) ||
       (how == JOB_STDERR_APART && opts.stderr_fd < 0 && errs < 0)) {
-    r->rc = sbx_set_errno(&r->err, "memfd_create for the job's output");
+    r->rc = sbx_set_errno(&r->err, "memfd_create and open /proc/self/fd for the job's output");
     r->res.status = SBX_STATUS_SETUP_ERROR;
   } else {
     if (out >= 0) opts.stdout_fd = out;
