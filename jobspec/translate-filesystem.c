@@ -293,8 +293,7 @@ static char *project_top(const char *dir, const char *home) {
 
 static void tr_workdir(fs_tr *f, const js_node *n) {
   js_tr *t = f->t;
-  if (!js_check_keys(t->e, n, "filesystem.workdir",
-                     JS_KEYS("source", "target", "mode", "project")))
+  if (!js_check_keys(t->e, n, "filesystem.workdir", JS_KEYS("source", "target", "mode", "project")))
     return;
   const js_node *src_n = js_map_get(n, "source"), *dst_n = js_map_get(n, "target"),
                 *proj_n = js_map_get(n, "project");
@@ -345,9 +344,9 @@ static void tr_workdir(fs_tr *f, const js_node *n) {
   if (t->cwd_set) return;
   /* The job starts in the workdir: a problem with it is the target's. */
   free(t->spec->process.cwd);
-  t->spec->process.cwd = start_in ? xasprintf("%s%s", strcmp(m->target, "/") == 0 ? "" : m->target,
-                                              start_in)
-                                  : xstrdup(m->target);
+  t->spec->process.cwd =
+      start_in ? xasprintf("%s%s", strcmp(m->target, "/") == 0 ? "" : m->target, start_in)
+               : xstrdup(m->target);
   js_at_copy(&t->at->fields[JS_AT_CWD], dst_n || src_n ? &o->target : &o->mount);
 }
 
