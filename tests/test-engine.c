@@ -1082,6 +1082,12 @@ static void drain_sigterm(void *arg) {
 
 TEST(threads_forward_signals_two_runs) {
   NEED_USERNS();
+#if defined(__SANITIZE_ADDRESS__)
+  /* Two runs start at once from two threads: the deadlock of threads_concurrent_runs (a run
+   * forked while the other thread allocates inherits a held libasan size-class lock). Seen in
+   * CI: the run's init hung and the test hit its watchdog. */
+  SKIP_TEST("ASan's allocator is not fork-safe under concurrent allocation (gcc 12 libasan)");
+#endif
   sigset_t fwd = forwarded_signals();
   caller_sigmask(SIG_BLOCK, &fwd); /* inherited by the threads */
   test_defer(drain_sigterm, NULL);
