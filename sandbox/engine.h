@@ -8,6 +8,7 @@
 #include "cgroup.h"
 #include "channel.h"
 #include "etc.h"
+#include "phase.h"
 #include "spec.h"
 
 #include <signal.h>
@@ -96,6 +97,8 @@ typedef struct engine_ctx {
   int *bind_fds;
   /* The files of a fresh root's generated /etc (etc.c), formatted by main; init writes them. */
   etc_plan etc;
+  /* The start-up's step times (phase.h), when the run has a log; else NULL. */
+  phase_page *phases;
 } engine_ctx;
 
 #define SECCOMP_HANDOFF_FD 100

@@ -26,7 +26,10 @@
 
 #include <fcntl.h>
 #include <grp.h>
+#include <pthread.h>
 #include <sched.h>
+#include <signal.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -65,49 +68,55 @@ static int write_file(const char *path, const char *text, sbx_error **err) {
   return 0;
 }
 
+/* The process that holds a mapping namespace while main writes its maps: it shares main's
+ * memory (CLONE_VM, so that nothing of main's address space is copied) and runs on a stack of
+ * its own. It only closes its copy of the pipe's write end and waits for EOF on the read end:
+ * no allocation, no lock, nothing of libc's state but errno, with every signal blocked. */
+typedef struct ns_holder {
+  int rd, wr;
+} ns_holder;
+
+__attribute__((no_sanitize_address)) static int hold_userns(void *arg) {
+  const ns_holder *h = arg;
+  close(h->wr);
+  char b;
+  while (read(h->rd, &b, 1) < 0 && errno == EINTR) {
+  }
+  return 0;
+}
+
+#define NS_HOLDER_STACK (64 * 1024)
+
 /* A user namespace mapping the caller's uid and gid (on disk) to the job's host ids: a child
- * creates it and waits on a pipe while main writes its maps and opens it; the namespace lives
- * on through the fd. Safe: the namespace holds no process once the child exits, and its maps
- * name only the caller's own ids and the job's. */
+ * is cloned into it and waits on a pipe while main writes its maps and opens it; the namespace
+ * lives on through the fd. Safe: the namespace holds no process once the child exits, and its
+ * maps name only the caller's own ids and the job's. */
 static int make_mapping_userns(uid_t disk_uid, gid_t disk_gid, uint32_t job_uid, uint32_t job_gid,
                                int *nsfd, sbx_error **err) {
   int p[2];
   if (pipe2(p, O_CLOEXEC) < 0) return sbx_set_errno(err, "pipe for the idmap user namespace");
-  int ready[2];
-  if (pipe2(ready, O_CLOEXEC) < 0) {
+  void *stack = mmap(NULL, NS_HOLDER_STACK, PROT_READ | PROT_WRITE,
+                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+  if (stack == MAP_FAILED) {
     int e = errno;
-    close(p[0]);
-    close(p[1]);
-    return sbx_set_error(err, e, "pipe for the idmap user namespace");
+    close(p[0]), close(p[1]);
+    return sbx_set_error(err, e, "map a stack for the idmap user namespace's process");
   }
-  pid_t child = fork();
-  if (child < 0) {
-    int e = errno;
-    close(p[0]), close(p[1]), close(ready[0]), close(ready[1]);
-    return sbx_set_error(err, e, "fork for the idmap user namespace");
-  }
-  if (child == 0) {
-    /* Only async-signal-safe calls: the caller may be multi-threaded. */
-    close(p[1]);
-    close(ready[0]);
-    int e = unshare(CLONE_NEWUSER) == 0 ? 0 : errno;
-    if (write(ready[1], &e, sizeof e) < 0) _exit(1);
-    char b;
-    while (read(p[0], &b, 1) < 0 && errno == EINTR) {
-    }
-    _exit(0);
+  ns_holder h = {.rd = p[0], .wr = p[1]};
+  sigset_t all, saved;
+  sigfillset(&all);
+  int e = pthread_sigmask(SIG_SETMASK, &all, &saved);
+  pid_t child = -1;
+  if (e == 0) {
+    child =
+        clone(hold_userns, (char *)stack + NS_HOLDER_STACK, CLONE_VM | CLONE_NEWUSER | SIGCHLD, &h);
+    e = child < 0 ? errno : 0;
+    pthread_sigmask(SIG_SETMASK, &saved, NULL);
   }
   close(p[0]);
-  close(ready[1]);
   int rc = -1;
-  int uerr = EPIPE;
-  ssize_t n;
-  while ((n = read(ready[0], &uerr, sizeof uerr)) < 0 && errno == EINTR) {
-  }
-  close(ready[0]);
-  if (n != (ssize_t)sizeof uerr || uerr != 0) {
-    sbx_set_error(err, n == (ssize_t)sizeof uerr ? uerr : EPIPE,
-                  "create the idmap user namespace (unshare CLONE_NEWUSER)");
+  if (child < 0) {
+    sbx_set_error(err, e, "create the idmap user namespace (clone CLONE_NEWUSER)");
   } else {
     char path[64], map[64];
     snprintf(map, sizeof map, "%u %u 1\n", (unsigned)disk_uid, (unsigned)job_uid);
@@ -126,8 +135,10 @@ static int make_mapping_userns(uid_t disk_uid, gid_t disk_gid, uint32_t job_uid,
     }
   }
   close(p[1]); /* the child's read ends: it exits */
-  while (waitpid(child, NULL, __WALL) < 0 && errno == EINTR) {
-  }
+  if (child > 0)
+    while (waitpid(child, NULL, __WALL) < 0 && errno == EINTR) {
+    }
+  munmap(stack, NS_HOLDER_STACK); /* only once the child, which ran on it, is gone */
   return rc < 0 ? sbx_error_prefix(err, "idmapped binds") : 0;
 }
 

@@ -39,16 +39,19 @@ static int init_setup(const engine_ctx *ctx, sbx_error **err) {
   if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) return sbx_set_errno(err, "set init non-dumpable");
   if (spec->hostname && sethostname(spec->hostname, strlen(spec->hostname)) < 0)
     return sbx_set_errno(err, "set the hostname to '%s'", spec->hostname);
+  phase_mark_now(ctx->phases, PH_INIT_START);
   /* In the new net namespace (owned by our user namespace, so init may configure it): lo is
    * brought up for `loopback` and stays down for `none`. */
   if (spec->network == SBX_NET_LOOPBACK && (spec->namespaces & SBX_NS_NET) &&
       netlink_loopback_up(err) < 0)
     return sbx_error_prefix(err, "network");
+  phase_mark_now(ctx->phases, PH_NETWORK);
   if (spec->namespaces & SBX_NS_MOUNT) {
     if (mounts_setup_root(ctx, err) < 0) return -1;
   } else if (spec->n_mounts || ctx->root_path) {
     return sbx_set_error(err, EINVAL, "mounts need the mount namespace, which is turned off");
   }
+  phase_mark_now(ctx->phases, PH_MOUNTS);
   return 0;
 }
 
@@ -118,6 +121,7 @@ static void terminate_tree(const engine_ctx *ctx, const struct signalfd_siginfo 
 
 void init_main(engine_ctx *ctx) {
   sbx_error *err = NULL;
+  phase_mark_now(ctx->phases, PH_CLONE_INIT);
   /* The parent death signal first of all, before anything that could block: main's death must
    * take init with it from the start (watch_supervisor checks for a death before this). */
   if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0) {
@@ -144,6 +148,7 @@ void init_main(engine_ctx *ctx) {
   notify_state ns = {.sock = -1, .listener = -1};
   pid_t job = fork_job(ctx, sfd, &ns, &err);
   if (job < 0) child_fail(ctx->up.wr, err, 1);
+  phase_unmap(&ctx->phases); /* the job's steps are its own to note */
 
   chan_job_exit done;
   memset(&done, 0, sizeof done);

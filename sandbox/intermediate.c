@@ -37,8 +37,10 @@ static int create_userns(engine_ctx *ctx, sbx_error **err) {
                            "user.max_user_namespaces is reached");
     return sbx_set_errno(err, "create the user namespace (unshare CLONE_NEWUSER)");
   }
+  phase_mark_now(ctx->phases, PH_USERNS);
   if (chan_request_maps(ctx->up.wr, err) < 0 || chan_wait_maps_done(ctx->down.rd, err) < 0)
     return -1;
+  phase_mark_now(ctx->phases, PH_ID_MAPS);
   return 0;
 }
 
@@ -54,6 +56,7 @@ static unsigned clone_flags_for(const sbx_spec *spec) {
 
 void intermediate_main(engine_ctx *ctx) {
   sbx_error *err = NULL;
+  phase_mark_now(ctx->phases, PH_FORK);
   /* Only main writes to the down channel: dropping our copy lets init see main's death as EOF. */
   channel_close_end(&ctx->down.wr);
   channel_close_end(&ctx->up.rd);
@@ -66,6 +69,7 @@ void intermediate_main(engine_ctx *ctx) {
     sbx_error_prefix(&err, "join the run's cgroup");
     child_fail(ctx->up.wr, err, 1);
   }
+  phase_mark_now(ctx->phases, PH_CGROUP_JOIN);
 
   if (ctx->idmap.userns && create_userns(ctx, &err) < 0) child_fail(ctx->up.wr, err, 1);
   /* init keeps the down channel's read end: EOF on it tells init that main is gone. */

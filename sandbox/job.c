@@ -154,6 +154,7 @@ void job_main(const engine_ctx *ctx, int handoff) {
   const sbx_spec *spec = ctx->spec;
   sbx_error *err = NULL;
   int fd = ctx->up.wr;
+  phase_mark_now(ctx->phases, PH_FORK_JOB);
   /* The seccomp listener goes to init through SECCOMP_HANDOFF_FD, the one fd the notify
    * variant lets sendmsg() use; placed before the rlimits, which may forbid an fd that high. */
   if (handoff >= 0 && dup3(handoff, SECCOMP_HANDOFF_FD, O_CLOEXEC) < 0) {
@@ -181,6 +182,7 @@ void job_main(const engine_ctx *ctx, int handoff) {
   /* Set up: main may now supervise. The go-ahead comes once main has noted the cgroup's CPU
    * time so far (the set-up's, not the job's); EOF means main is gone, and the job must not
    * run unsupervised. */
+  phase_mark_now(ctx->phases, PH_JOB_SETUP);
   if (chan_report_ready(fd, &err) < 0 || chan_wait_go(ctx->down.rd, &err) < 0)
     child_fail(fd, err, 125);
 
@@ -188,6 +190,7 @@ void job_main(const engine_ctx *ctx, int handoff) {
    * compiled before the fork; nothing allocates after it. */
   if (caps_drop(spec->process.capabilities, &err) < 0 || set_no_new_privs(&err) < 0)
     child_fail(fd, err, 125);
+  phase_mark_now(ctx->phases, PH_HARDEN);
   sigset_t none;
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &none, NULL);
@@ -200,6 +203,7 @@ void job_main(const engine_ctx *ctx, int handoff) {
   } else if (sc_filter_install(ctx->seccomp, &err) < 0) {
     child_fail(fd, err, 125);
   }
+  phase_mark_now(ctx->phases, PH_SECCOMP_LOAD);
   execve(prog, spec->process.args, spec->process.env);
   job_exec_failed(fd, spec->process.args[0], errno);
 }

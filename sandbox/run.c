@@ -109,6 +109,7 @@ static int prepare(engine_run *st, sbx_error **err) {
       st->ctx.sources[i] = resolve_source(spec->mounts[i].source);
   if (idmount_prepare(spec, &st->ctx.idmap, st->ctx.sources, &st->ctx.bind_fds, err) < 0) return -1;
   if (st->ctx.bind_fds) run_log(st, "read-write binds: idmapped to the caller's ids");
+  phase_mark_now(st->ctx.phases, PH_IDMAP);
 
   /* Compiled (or taken from the cache) here, before any fork: the job only loads it. The disk
    * cache belongs to the caller's uid; a job that runs as that uid (an unprivileged caller's
@@ -156,6 +157,8 @@ static int prepare(engine_run *st, sbx_error **err) {
     st->ctx.seccomp_notify = true;
   }
 
+  phase_mark_now(st->ctx.phases, PH_SECCOMP);
+
   if (spec->root.path) {
     _cleanup_free_ char *p = NULL;
     if (spec->root.path[0] == '/') {
@@ -196,6 +199,7 @@ static int prepare(engine_run *st, sbx_error **err) {
     st->sigfd = signalfd(-1, &s, SFD_CLOEXEC | SFD_NONBLOCK);
     if (st->sigfd < 0) return sbx_set_errno(err, "signalfd for the signals to forward");
   }
+  phase_mark_now(st->ctx.phases, PH_PREPARE);
   return 0;
 }
 
@@ -418,6 +422,7 @@ static int start(engine_run *st, sbx_error **err) {
   r = start_wait(st, CHAN_ALLOW(MSG_JOB_READY), true, &got, err);
   if (r < 0) return -1;
   if (r == 0 || st->child_err) return job_ended_early(st, err);
+  phase_mark_now(st->ctx.phases, PH_READY);
   return 0;
 }
 
@@ -466,7 +471,9 @@ static void run_cleanup(engine_run *st) {
 
 static int run(engine_run *st, sbx_result *result, sbx_error **err) {
   if (sbx_spec_validate(st->ctx.spec, err) < 0) return -1;
+  phase_mark_now(st->ctx.phases, PH_VALIDATE);
   if (prepare(st, err) < 0 || setup_cgroup(st, result, err) < 0) return -1;
+  phase_mark_now(st->ctx.phases, PH_CGROUP);
   int r = start(st, err) < 0 || supervise_run(st, err) < 0 ? -1 : 0;
   /* A child's own report of a failure (a set-up step, the exec) is the run's error. */
   if (st->exec_failed) {
@@ -532,8 +539,15 @@ int engine_run_hooked(const sbx_spec *spec, const sbx_run_options *opts, const e
     st.ctx.up = st.ctx.down = (channel){-1, -1};
     st.ctx.stdin_fd = st.ctx.stdout_fd = st.ctx.stderr_fd = -1;
     output_init(&st.out);
+    /* The steps' times, for the log only (phase.h). */
+    if (opts->log && (st.ctx.phases = phase_map())) phase_mark_now(st.ctx.phases, PH_BEGIN);
     r = run(&st, result, &e);
     run_cleanup(&st);
+    if (st.ctx.phases) {
+      phase_mark_now(st.ctx.phases, PH_TEARDOWN);
+      phase_report(st.ctx.phases, opts->log, opts->log_ctx);
+      phase_unmap(&st.ctx.phases);
+    }
   }
   if (r < 0) {
     result->status = SBX_STATUS_SETUP_ERROR;

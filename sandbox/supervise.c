@@ -122,12 +122,14 @@ static int let_job_go(engine_run *run, sbx_error **err) {
   }
   if (chan_let_job_exec(run->ctx.down.wr, err) < 0)
     return sbx_error_prefix(err, "let the job start");
+  phase_mark_now(run->ctx.phases, PH_GO);
   return 0;
 }
 
 /* init reported the job's end: note it, then let init exit (its exit tears down the mounts and
  * namespaces, which would be charged to the cgroup: the figures now are the job's). */
 static void job_exited(engine_run *run, const chan_msg *msg) {
+  phase_mark_now(run->ctx.phases, PH_JOB_END);
   if (end_run(run, END_JOB_EXITED)) {
     run->facts.exit = msg->u.exit;
   } else if (run->grace_running) {
@@ -269,6 +271,7 @@ static int supervise_loop(engine_run *run, sbx_error **err) {
 
 int supervise_run(engine_run *run, sbx_error **err) {
   if (let_job_go(run, err) < 0 || supervise_loop(run, err) < 0) return -1;
+  phase_mark_now(run->ctx.phases, PH_RUN);
   run_facts *f = &run->facts;
   if (f->end == END_NONE) f->wall_time_s = run_elapsed_s(&run->start);
   f->output_bytes[0] = run->out.bytes[0];
