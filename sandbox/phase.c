@@ -34,8 +34,8 @@ static const char *const phase_names[PH_COUNT] = {
 };
 
 phase_page *phase_map(void) {
-  void *p = mmap(NULL, sizeof(phase_page), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1,
-                 0);
+  void *p =
+      mmap(NULL, sizeof(phase_page), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
   return p == MAP_FAILED ? NULL : p;
 }
 

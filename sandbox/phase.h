@@ -15,29 +15,29 @@
  * previous mark that was set (a step that did not happen, such as id-maps without a user
  * namespace, is folded into the next). In the order of a run. */
 typedef enum phase_mark {
-  PH_BEGIN,       /* main: sbx_run entered */
-  PH_VALIDATE,    /* main: the spec checked */
-  PH_IDMAP,       /* main: the id-map plan and the idmapped binds (open_tree, a userns) */
-  PH_SECCOMP,     /* main: the filter compiled or loaded from the cache */
-  PH_PREPARE,     /* main: /etc, stdio, channels */
-  PH_CGROUP,      /* main: the run's cgroup made, its limits written */
-  PH_FORK,        /* intermediate: running (main's fork) */
-  PH_CGROUP_JOIN, /* intermediate: in the run's cgroup */
-  PH_USERNS,      /* intermediate: in its user namespace */
-  PH_ID_MAPS,     /* intermediate: main wrote the maps */
-  PH_CLONE_INIT,  /* init: running, in its namespaces (pid namespace + clone) */
-  PH_INIT_START,  /* init: parent death signal, signal dispositions, not dumpable, hostname */
-  PH_NETWORK,     /* init: loopback configured */
-  PH_MOUNTS,      /* init: the root assembled and entered */
-  PH_FORK_JOB,    /* job: running (init's fork) */
-  PH_JOB_SETUP,   /* job: rlimits, ids, working directory, stdio, fds, the program found */
-  PH_READY,       /* main: the job's "ready" received */
-  PH_GO,          /* main: the set-up's CPU time noted, the go-ahead sent */
-  PH_HARDEN,      /* job: capabilities dropped, no_new_privs set */
+  PH_BEGIN,        /* main: sbx_run entered */
+  PH_VALIDATE,     /* main: the spec checked */
+  PH_IDMAP,        /* main: the id-map plan and the idmapped binds (open_tree, a userns) */
+  PH_SECCOMP,      /* main: the filter compiled or loaded from the cache */
+  PH_PREPARE,      /* main: /etc, stdio, channels */
+  PH_CGROUP,       /* main: the run's cgroup made, its limits written */
+  PH_FORK,         /* intermediate: running (main's fork) */
+  PH_CGROUP_JOIN,  /* intermediate: in the run's cgroup */
+  PH_USERNS,       /* intermediate: in its user namespace */
+  PH_ID_MAPS,      /* intermediate: main wrote the maps */
+  PH_CLONE_INIT,   /* init: running, in its namespaces (pid namespace + clone) */
+  PH_INIT_START,   /* init: parent death signal, signal dispositions, not dumpable, hostname */
+  PH_NETWORK,      /* init: loopback configured */
+  PH_MOUNTS,       /* init: the root assembled and entered */
+  PH_FORK_JOB,     /* job: running (init's fork) */
+  PH_JOB_SETUP,    /* job: rlimits, ids, working directory, stdio, fds, the program found */
+  PH_READY,        /* main: the job's "ready" received */
+  PH_GO,           /* main: the set-up's CPU time noted, the go-ahead sent */
+  PH_HARDEN,       /* job: capabilities dropped, no_new_privs set */
   PH_SECCOMP_LOAD, /* job: the filter installed; execve follows */
-  PH_JOB_END,     /* main: init's report of the job's end received (its exec and its run) */
-  PH_RUN,         /* main: init ended (its exit takes the namespaces and mounts down) */
-  PH_TEARDOWN,    /* main: the cgroup's figures read, the sandbox removed */
+  PH_JOB_END,      /* main: init's report of the job's end received (its exec and its run) */
+  PH_RUN,          /* main: init ended (its exit takes the namespaces and mounts down) */
+  PH_TEARDOWN,     /* main: the cgroup's figures read, the sandbox removed */
   PH_COUNT
 } phase_mark;
 
