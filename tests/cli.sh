@@ -105,3 +105,35 @@ check_status spec_rootfs_absolute 0 "$SBX" spec compile --rootfs "$T/rootfs" -o 
 check_grep spec_rootfs_absolute_path "$T/rootfs.json" "\"path\": \"$T/rootfs\""
 check_status spec_rootfs_help 0 "$SBX" spec --help
 check_grep spec_rootfs_in_help "$T/out" "--rootfs=DIR"
+
+# -v: each start-up step with its microseconds (phase.h), the CLI's own step first, a total
+# last; every step of a run that has them (a cgroup as root, a user namespace, mounts) is
+# there, in order. Without -v, no phase line.
+mkdir -p "$T/phasedir"
+(cd "$T/phasedir" && "$SBX" run -v $CG_RELAX -p judge -- /bin/true >"$T/out" 2>"$T/err")
+check_eq phase_run_ok "$?" 0
+grep -E '^sandbox: phase [a-z-]+ [0-9]+ us$' "$T/err" | sed 's/^sandbox: phase \([a-z-]*\) .*/\1/' >"$T/phases"
+want="profile validate idmap seccomp prepare"
+is_root && want="$want cgroup"
+want="$want fork"
+is_root && want="$want cgroup-join"
+want="$want userns id-maps clone-init init-start network mounts fork-job job-setup ready go caps seccomp-load exec-run init-exit teardown total"
+# A step may take 0 us at this resolution but is still listed; rootless without a delegated
+# cgroup there is none to make or join.
+got=$(tr '\n' ' ' <"$T/phases" | sed 's/ $//')
+if ! is_root && grep -q '^sandbox: created cgroup' "$T/err"; then
+  skip phase_steps_in_order "a delegated cgroup here: the rootless list would include it"
+else
+  check_eq phase_steps_in_order "$got" "$want"
+fi
+total=$(sed -n 's/^sandbox: phase total \([0-9]*\) us$/\1/p' "$T/err")
+sum=$(grep -E '^sandbox: phase [a-z-]+ [0-9]+ us$' "$T/err" | grep -v ' phase profile \| phase total ' |
+  awk '{s += $4} END {print s + 0}')
+# The total is the library's steps end to end: their sum, give or take rounding to the us.
+if [ -n "$total" ] && [ "$total" -gt 0 ] && [ $((total - sum)) -le 30 ] && [ $((sum - total)) -le 30 ]; then
+  pass phase_total_is_the_sum
+else
+  fail phase_total_is_the_sum "total '$total', sum of the steps $sum: $(cat "$T/err")"
+fi
+(cd "$T/phasedir" && "$SBX" run $CG_RELAX -p judge -- /bin/true >"$T/out" 2>"$T/err")
+check_no_grep phase_not_without_v "$T/err" "phase "
