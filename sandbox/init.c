@@ -42,10 +42,10 @@ static int init_setup(const engine_ctx *ctx, sbx_error **err) {
   phase_mark_now(ctx->phases, PH_INIT_START);
   /* In the new net namespace (owned by our user namespace, so init may configure it): lo is
    * brought up for `loopback` and stays down for `none`. */
-  if (spec->network == SBX_NET_LOOPBACK && (spec->namespaces & SBX_NS_NET) &&
-      netlink_loopback_up(err) < 0)
-    return sbx_error_prefix(err, "network");
-  phase_mark_now(ctx->phases, PH_NETWORK);
+  if (spec->network == SBX_NET_LOOPBACK && (spec->namespaces & SBX_NS_NET)) {
+    if (netlink_loopback_up(err) < 0) return sbx_error_prefix(err, "network");
+    phase_mark_now(ctx->phases, PH_NETWORK);
+  }
   if (spec->namespaces & SBX_NS_MOUNT) {
     if (mounts_setup_root(ctx, err) < 0) return -1;
   } else if (spec->n_mounts || ctx->root_path) {

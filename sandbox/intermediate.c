@@ -69,7 +69,7 @@ void intermediate_main(engine_ctx *ctx) {
     sbx_error_prefix(&err, "join the run's cgroup");
     child_fail(ctx->up.wr, err, 1);
   }
-  phase_mark_now(ctx->phases, PH_CGROUP_JOIN);
+  if (ctx->cg) phase_mark_now(ctx->phases, PH_CGROUP_JOIN);
 
   if (ctx->idmap.userns && create_userns(ctx, &err) < 0) child_fail(ctx->up.wr, err, 1);
   /* init keeps the down channel's read end: EOF on it tells init that main is gone. */

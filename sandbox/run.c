@@ -473,7 +473,7 @@ static int run(engine_run *st, sbx_result *result, sbx_error **err) {
   if (sbx_spec_validate(st->ctx.spec, err) < 0) return -1;
   phase_mark_now(st->ctx.phases, PH_VALIDATE);
   if (prepare(st, err) < 0 || setup_cgroup(st, result, err) < 0) return -1;
-  phase_mark_now(st->ctx.phases, PH_CGROUP);
+  if (st->ctx.cg) phase_mark_now(st->ctx.phases, PH_CGROUP);
   int r = start(st, err) < 0 || supervise_run(st, err) < 0 ? -1 : 0;
   /* A child's own report of a failure (a set-up step, the exec) is the run's error. */
   if (st->exec_failed) {
