@@ -935,16 +935,22 @@ static void *run_loop(void *arg) {
   return NULL;
 }
 
+/* Runs started at once from several threads, under ASan. Seen here with gcc 12's libasan: its
+ * allocator does not take its size-class locks around fork, so a run forked while another
+ * thread allocates inherits a held lock, and the sandbox's init deadlocks at its first
+ * allocation of that size (a futex in SizeClassAllocator64LocalCache::Refill; in CI it hung
+ * threads_forward_signals_two_runs until its watchdog). glibc's fork resets its own malloc
+ * locks: these tests run in every build without ASan. */
+#if defined(__SANITIZE_ADDRESS__)
+#define SKIP_IF_ASAN_CONCURRENT_FORKS() \
+  SKIP_TEST("ASan's allocator is not fork-safe under concurrent allocation (gcc 12 libasan)")
+#else
+#define SKIP_IF_ASAN_CONCURRENT_FORKS() ((void)0)
+#endif
+
 TEST(threads_concurrent_runs) {
   NEED_USERNS();
-#if defined(__SANITIZE_ADDRESS__)
-  /* Seen here with gcc 12's libasan: its allocator does not take its size-class locks around
-   * fork, so a run forked while another thread allocates inherits a held lock, and the
-   * sandbox's init deadlocks at its first allocation of that size (a futex in
-   * SizeClassAllocator64LocalCache::Refill). glibc's fork resets its own malloc locks, which is
-   * what this test is about; it runs in every build without ASan. */
-  SKIP_TEST("ASan's allocator is not fork-safe under concurrent allocation (gcc 12 libasan)");
-#endif
+  SKIP_IF_ASAN_CONCURRENT_FORKS();
   thread_job jobs[4];
   for (int i = 0; i < 4; i++) {
     char code[16], host[32];
@@ -1082,12 +1088,7 @@ static void drain_sigterm(void *arg) {
 
 TEST(threads_forward_signals_two_runs) {
   NEED_USERNS();
-#if defined(__SANITIZE_ADDRESS__)
-  /* Two runs start at once from two threads: the deadlock of threads_concurrent_runs (a run
-   * forked while the other thread allocates inherits a held libasan size-class lock). Seen in
-   * CI: the run's init hung and the test hit its watchdog. */
-  SKIP_TEST("ASan's allocator is not fork-safe under concurrent allocation (gcc 12 libasan)");
-#endif
+  SKIP_IF_ASAN_CONCURRENT_FORKS(); /* two runs start at once, from two threads */
   sigset_t fwd = forwarded_signals();
   caller_sigmask(SIG_BLOCK, &fwd); /* inherited by the threads */
   test_defer(drain_sigterm, NULL);
