@@ -168,7 +168,8 @@ static char *parse_request(const char *text, size_t len, struct request *rq) {
     } else if (strcmp(key, "stderr") == 0) {
       bad = want_string(key, v, &rq->stream[2]);
     } else if (strcmp(key, "argv") == 0) {
-      if (!json_is_array(v)) return msg("\"argv\" must be an array of strings, not %s", type_name(v));
+      if (!json_is_array(v))
+        return msg("\"argv\" must be an array of strings, not %s", type_name(v));
       if (json_array_size(v) == 0) return msg("\"argv\" is empty");
       size_t k;
       json_t *a;
@@ -181,8 +182,8 @@ static char *parse_request(const char *text, size_t len, struct request *rq) {
       const char *name;
       json_t *value;
       json_object_foreach(v, name, value) {
-        bool ok = json_is_string(value) ||
-                  (set && (json_is_number(value) || json_is_boolean(value)));
+        bool ok =
+            json_is_string(value) || (set && (json_is_number(value) || json_is_boolean(value)));
         if (!ok)
           return msg("\"%s\".\"%s\" must be a string%s, not %s", key, name,
                      set ? ", number or boolean" : "", type_name(value));

@@ -31,7 +31,8 @@ void usage_batch(FILE *f) {
           "Usage: sandbox batch [-j N] [-p PROFILE] [-q]\n"
           "Runs jobs for a judge or a build worker: one JSON request per line on stdin, one\n"
           "JSON report per request on stdout, in the order the jobs end. A request:\n"
-          "  {\"id\": ANY, \"profile\": \"judge\", \"argv\": [\"./sol\"], \"set\": {\"limits.memory\":\n"
+          "  {\"id\": ANY, \"profile\": \"judge\", \"argv\": [\"./sol\"], \"set\": "
+          "{\"limits.memory\":\n"
           "   \"64M\"}, \"env\": {\"K\": \"V\"}, \"cwd\": DIR, \"stdin\": FILE, \"stdout\": FILE,\n"
           "   \"stderr\": FILE}\n"
           "(all optional but a command, from argv or the profile). A report is the object of\n"
@@ -67,13 +68,13 @@ typedef struct batch {
   char *buf; /* input read and not yet taken */
   size_t len, cap;
   bool eof, skipping, closed;
-  uint64_t lines;   /* the number of the last line taken */
-  int stop_signal;  /* the signal that stopped the batch */
-  bool stopping;    /* no more requests: SIGINT/SIGTERM or a failure */
-  double deadline;  /* when stopping: when the workers left are killed */
-  bool failed;      /* stdout could not be written, or a worker could not be started */
-  bool warned;      /* the degraded-limits warning was printed */
-  bool need_gc;     /* a worker died in a run: its cgroup is left */
+  uint64_t lines;    /* the number of the last line taken */
+  int stop_signal;   /* the signal that stopped the batch */
+  bool stopping;     /* no more requests: SIGINT/SIGTERM or a failure */
+  double deadline;   /* when stopping: when the workers left are killed */
+  bool failed;       /* stdout could not be written, or a worker could not be started */
+  bool warned;       /* the degraded-limits warning was printed */
+  bool need_gc;      /* a worker died in a run: its cgroup is left */
   char **gc_parents; /* cgroup parents given in the "set" of the runs killed */
   size_t n_gc;
 } batch;
@@ -128,10 +129,9 @@ static void emit(batch *b, char *line) {
   free(line);
 }
 
-static void emit_error(batch *b, const char *req, size_t len, uint64_t line, const char *fmt,
-                       ...) __attribute__((format(printf, 5, 6)));
-static void emit_error(batch *b, const char *req, size_t len, uint64_t line, const char *fmt,
-                       ...) {
+static void emit_error(batch *b, const char *req, size_t len, uint64_t line, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+static void emit_error(batch *b, const char *req, size_t len, uint64_t line, const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
   char *m = NULL;
@@ -204,8 +204,8 @@ static void worker_ended(batch *b, int i, const char *why) {
       emit_error(b, w->req, w->len, w->line, "%s", why);
     else
       emit_error(b, w->req, w->len, w->line,
-                 "the batch's worker process %d ended (%s) before the job's report",
-                 (int)w->pid, how);
+                 "the batch's worker process %d ended (%s) before the job's report", (int)w->pid,
+                 how);
   } else if (!why && !(WIFEXITED(st) && WEXITSTATUS(st) == 0) && !b->stopping) {
     complain("batch: worker process %d ended (%s)", (int)w->pid, how);
   }
@@ -361,10 +361,9 @@ static void kill_left(batch *b) {
     if (w->pid <= 0) continue;
     kill(w->pid, SIGKILL);
     char why[160];
-    snprintf(why, sizeof why,
-             "the batch was stopped%s%s and the job did not end within %.0f s: killed",
-             b->stop_signal ? " by " : "", b->stop_signal ? signame(b->stop_signal) : "",
-             STOP_GRACE_S);
+    snprintf(
+        why, sizeof why, "the batch was stopped%s%s and the job did not end within %.0f s: killed",
+        b->stop_signal ? " by " : "", b->stop_signal ? signame(b->stop_signal) : "", STOP_GRACE_S);
     worker_ended(b, i, w->busy ? why : "");
   }
 }
@@ -400,8 +399,7 @@ static void serve(batch *b) {
     struct pollfd p[MAX_WORKERS + 2];
     int idx[MAX_WORKERS + 2], np = 0;
     size_t len, used;
-    bool want_input =
-        !b->eof && !b->stopping && idle_worker(b) >= 0 && !next_line(b, &len, &used);
+    bool want_input = !b->eof && !b->stopping && idle_worker(b) >= 0 && !next_line(b, &len, &used);
     p[np] = (struct pollfd){.fd = want_input ? 0 : -1, .events = POLLIN};
     idx[np++] = -1;
     p[np] = (struct pollfd){.fd = b->sigfd, .events = POLLIN};
@@ -464,8 +462,10 @@ static int parse_jobs(const char *s, int *out) {
 
 int cmd_batch(int argc, char **argv) {
   static const struct option opts[] = {
-      {"jobs", required_argument, NULL, 'j'},   {"profile", required_argument, NULL, 'p'},
-      {"quiet", no_argument, NULL, 'q'},        {"help", no_argument, NULL, 'h'},
+      {"jobs", required_argument, NULL, 'j'},
+      {"profile", required_argument, NULL, 'p'},
+      {"quiet", no_argument, NULL, 'q'},
+      {"help", no_argument, NULL, 'h'},
       {NULL, 0, NULL, 0},
   };
   static batch b;
