@@ -39,9 +39,10 @@ static double now_s(void) {
 }
 
 static int usage(void) {
-  fprintf(stderr, "usage: libloop [-n RUNS] [-j STREAMS] [-p PROFILE] [-s KEY=VALUE]... lib "
-                  "[CMD [ARG]...]\n"
-                  "       libloop [-n RUNS] [-j STREAMS] exec CMD [ARG]...\n");
+  fprintf(stderr,
+          "usage: libloop [-n RUNS] [-j STREAMS] [-p PROFILE] [-s KEY=VALUE]... lib "
+          "[CMD [ARG]...]\n"
+          "       libloop [-n RUNS] [-j STREAMS] exec CMD [ARG]...\n");
   return 2;
 }
 

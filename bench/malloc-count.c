@@ -43,7 +43,8 @@ void *realloc(void *p, size_t size) {
 
 __attribute__((destructor)) static void report(void) {
   char line[160];
-  int n = snprintf(line, sizeof line, "malloc-count: calls=%llu bytes=%llu malloc=%llu calloc=%llu realloc=%llu\n",
+  int n = snprintf(line, sizeof line,
+                   "malloc-count: calls=%llu bytes=%llu malloc=%llu calloc=%llu realloc=%llu\n",
                    n_malloc + n_calloc + n_realloc, n_bytes, n_malloc, n_calloc, n_realloc);
   if (n > 0 && write(2, line, (size_t)n) < 0) return;
 }

@@ -21,8 +21,8 @@
 #define _GNU_SOURCE
 #endif
 #include <errno.h>
-#include <sched.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,8 +77,7 @@ static void hide_dir(const char *dir) {
 /* Runs argv once with stdin and stdout on /dev/null and stderr into err_fd; returns the wall
  * time in ms (the CPU time of the child tree in *cpu), or -1 when it did not exit 0 (with
  * *status set). */
-static double run_once(const struct bench *b, int null_fd, int err_fd, int *status,
-                       double *cpu) {
+static double run_once(const struct bench *b, int null_fd, int err_fd, int *status, double *cpu) {
   char **argv = b->argv;
   double start = now_ms();
   pid_t pid = fork();
@@ -200,9 +199,10 @@ int main(int argc, char **argv) {
     fprintf(stderr, "startbench: %s: %s\n", tsv, strerror(errno));
     return 1;
   }
-  printf("%d runs each (after %d warm-up runs), alternating; times in ms; cpu: user+sys of the "
-         "child tree\n",
-         runs, warmup);
+  printf(
+      "%d runs each (after %d warm-up runs), alternating; times in ms; cpu: user+sys of the "
+      "child tree\n",
+      runs, warmup);
   printf("%-16s %8s %8s %8s %8s %8s %8s %8s %8s %8s\n", "", "median", "p90", "mean", "min", "max",
          "cpu med", "cpu p90", "x median", "x p90");
   double floor_med = 0, floor_p90 = 0;
