@@ -51,9 +51,16 @@ void log_verbose(void *ctx, const char *msg);
 int write_text(const char *path, const char *text);
 /* Loads a profile by name or path with the --set overrides, printing every error. */
 int load_profile(const char *profile, struct strlist *sets, sbx_spec **spec);
+/* The same, the errors returned in *err (chained) instead of printed. */
+int load_profile_err(const char *profile, const char *const *sets, size_t n_sets, sbx_spec **spec,
+                     sbx_error **err);
 
 /* run.c: `sandbox run`. */
 void usage_run(FILE *f);
 int cmd_run(int argc, char **argv);
+
+/* batch.c: `sandbox batch`. */
+void usage_batch(FILE *f);
+int cmd_batch(int argc, char **argv);
 
 #endif

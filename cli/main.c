@@ -37,6 +37,7 @@ static void usage_main(FILE *f) {
           "\n"
           "Commands:\n"
           "  run     run a command in the sandbox\n"
+          "  batch   run jobs from JSON request lines, one JSON report line each\n"
           "  spec    print the OCI config.json a profile translates to\n"
           "  check   validate job profiles\n"
           "  gc      remove the cgroups that killed runs left behind\n"
@@ -164,17 +165,23 @@ static void search_path_make(struct search_path *sp) {
   sp->v[sp->n++] = SBX_DATADIR "/profiles";
 }
 
-int load_profile(const char *profile, struct strlist *sets, sbx_spec **spec) {
+int load_profile_err(const char *profile, const char *const *sets, size_t n_sets, sbx_spec **spec,
+                     sbx_error **err) {
   struct search_path sp;
   search_path_make(&sp);
   sbx_load_options lo = {0};
-  lo.sets = sets->v;
-  lo.n_sets = sets->n;
+  lo.sets = sets;
+  lo.n_sets = n_sets;
   lo.search_path = sp.v;
   lo.n_search_path = sp.n;
-  sbx_error *err = NULL;
-  int rc = sbx_spec_load_profile(profile, &lo, spec, &err);
+  int rc = sbx_spec_load_profile(profile, &lo, spec, err);
   free(sp.buf);
+  return rc;
+}
+
+int load_profile(const char *profile, struct strlist *sets, sbx_spec **spec) {
+  sbx_error *err = NULL;
+  int rc = load_profile_err(profile, sets->v, sets->n, spec, &err);
   if (rc < 0) {
     print_error_chain(err);
     sbx_error_free(err);
@@ -399,6 +406,8 @@ int main(int argc, char **argv) {
       usage_check(stdout);
     else if (strcmp(topic, "gc") == 0)
       usage_gc(stdout);
+    else if (strcmp(topic, "batch") == 0)
+      usage_batch(stdout);
     else
       usage_main(stdout);
     return 0;
@@ -410,6 +419,7 @@ int main(int argc, char **argv) {
   if (strcmp(cmd, "spec") == 0) return cmd_spec(argc, argv);
   if (strcmp(cmd, "check") == 0) return cmd_check(argc, argv);
   if (strcmp(cmd, "gc") == 0) return cmd_gc(argc, argv);
+  if (strcmp(cmd, "batch") == 0) return cmd_batch(argc, argv);
   complain("unknown command '%s' (see 'sandbox --help')", cmd);
   return 2;
 }

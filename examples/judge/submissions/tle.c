@@ -1,0 +1,5 @@
+/* Time limit exceeded: never ends. */
+int main(void) {
+  volatile unsigned long x = 0;
+  for (;;) x++;
+}
