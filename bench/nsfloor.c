@@ -79,8 +79,8 @@ int main(int argc, char **argv) {
     fprintf(stderr, "usage: nsfloor [-n RUNS]\n");
     return 2;
   }
-  const int ns = CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS |
-                 CLONE_NEWCGROUP;
+  const int ns =
+      CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWCGROUP;
   static const struct {
     const char *name;
     int flags, do_exec;
